@@ -1,0 +1,107 @@
+"""Running the console: interactively, from a script on standard input, or the demo."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import TextIO
+
+from adapters.console.demo import DemoWeek, play_week
+from adapters.console.script import ScriptSyntaxError, parse_line
+from adapters.console.session import ConsoleSession
+from bot.core import Cercle
+
+DEMO_START = datetime.fromisoformat("2026-01-05T08:00:00+00:00")
+
+
+async def run_console(
+    core: Cercle,
+    community: str,
+    as_user: str | None,
+    start: datetime | None,
+    stream: TextIO,
+    emit: Callable[[str], None],
+) -> int:
+    """Play lines from `stream`; exit status 1 when any line could not be played."""
+    interactive = stream.isatty()
+    speaker = as_user or ("me" if interactive else None)
+    session = ConsoleSession(core, community, emit=emit)
+    await session.start(start)
+    await session.load_messages()
+    if interactive:
+        emit(
+            f"Cercle console — community {community}, you are {speaker}. "
+            "Type a message, a /command, or a script line; Ctrl-D to quit."
+        )
+    while True:
+        if interactive:
+            emit_prompt = f"{speaker}> "
+            try:
+                line = await asyncio.to_thread(input, emit_prompt)
+            except EOFError:
+                break
+        else:
+            line = stream.readline()
+            if not line:
+                break
+        await session.feed(_as_speaker(line.rstrip("\n"), speaker))
+    await session.finish()
+    return 1 if session.errors else 0
+
+
+def _as_speaker(line: str, speaker: str | None) -> str:
+    """A plain line typed by the default user is their message (or command)."""
+    if speaker is None or not line.strip():
+        return line
+    try:
+        parse_line(line)
+    except ScriptSyntaxError:
+        return f"{speaker}: {line}"
+    return line
+
+
+async def run_demo(
+    core: Cercle,
+    seed: int,
+    members: int,
+    path: Path,
+    emit: Callable[[str], None],
+    transcript: str | None = None,
+) -> int:
+    session = ConsoleSession(core, "demo", batch=500)
+    await session.start(DEMO_START)
+    week = DemoWeek(seed=seed, members=members)
+    report = await play_week(session, week)
+    if transcript:
+        text = "\n".join(report.transcript) + "\n"
+        await asyncio.to_thread(Path(transcript).write_text, text, encoding="utf-8")
+    emit(
+        f"Cercle demo — a simulated week of {members} members (seed {seed}): "
+        f"{report.lines} script lines played through the console adapter."
+    )
+    tiers = {
+        t: sum(1 for p in week.people if p.tier == t) for t in ("core", "occasional", "lurker")
+    }
+    emit(
+        f"Participation shape (90-9-1): {tiers['core']} core contributors, "
+        f"{tiers['occasional']} occasional contributors, {tiers['lurker']} mostly readers."
+    )
+    emit("")
+    session.emit = emit
+    session.batch = 1
+    for line in ("nora: /leaderboard week", "nora: /leaderboard all"):
+        await session.feed(line)
+    await session.finish()
+    emit("")
+    emit(f"Promotions this week ({len(report.promotions)}):")
+    for title in report.promotions:
+        emit(f"  {title}")
+    emit(f"Badges earned this week ({len(report.badges)}):")
+    for title in report.badges:
+        emit(f"  {title}")
+    emit("")
+    emit(f"The community's database is {await asyncio.to_thread(path.resolve)}.")
+    emit(f"Go on where the demo stopped: cercle console --db {path} --community demo --as nora")
+    return 1 if report.errors else 0

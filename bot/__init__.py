@@ -1,0 +1,1 @@
+"""Cercle's platform-neutral core: events in, actions out."""

@@ -1,0 +1,102 @@
+"""Platform-neutral actions: what the core asks an adapter to do.
+
+Every text in an action is already rendered in the community's locale and already
+neutralised (member text never pings anyone). Adapters only translate these into platform
+calls and respect the platform's size limits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    # Carries its target and intent (`idea:42:vote:for`), so it works after a restart.
+    custom_id: str
+    style: str = "secondary"  # primary | secondary | danger | success
+
+
+@dataclass(frozen=True)
+class CardField:
+    name: str
+    value: str
+    inline: bool = False
+
+
+@dataclass(frozen=True)
+class Card:
+    """A structured post: the console renders it as text, Discord as an embed, Slack as blocks."""
+
+    kind: str
+    title: str
+    body: str = ""
+    fields: tuple[CardField, ...] = ()
+    buttons: tuple[Button, ...] = ()
+    footer: str = ""
+
+
+@dataclass(frozen=True)
+class Action:
+    pass
+
+
+@dataclass(frozen=True)
+class Reply(Action):
+    """Answer the event's caller, in the channel where they asked."""
+
+    text: str = ""
+    card: Card | None = None
+    ephemeral: bool = True
+
+
+@dataclass(frozen=True)
+class PostToChannel(Action):
+    """Post in a channel; `channel_id=None` means the community's default channel."""
+
+    platform: str
+    channel_id: str | None = None
+    text: str = ""
+    card: Card | None = None
+    # A stable marker for idempotent posting (digest runs); adapters pass it as a nonce.
+    marker: str | None = None
+
+
+@dataclass(frozen=True)
+class UpdateCard(Action):
+    platform: str
+    channel_id: str
+    message_id: str
+    card: Card
+
+
+@dataclass(frozen=True)
+class DirectMessage(Action):
+    platform: str
+    user_id: str
+    user_name: str
+    text: str
+
+
+@dataclass(frozen=True)
+class GrantRole(Action):
+    platform: str
+    user_id: str
+    user_name: str
+    role: str
+
+
+@dataclass(frozen=True)
+class RevokeRole(Action):
+    platform: str
+    user_id: str
+    user_name: str
+    role: str
+
+
+@dataclass(frozen=True)
+class OpenForm(Action):
+    form_id: str
+    title: str
+    fields: tuple[tuple[str, str], ...] = field(default_factory=tuple)

@@ -1,0 +1,180 @@
+"""The `cercle` command: run the bot, try it in the console, play the demo, manage the
+database and check the configuration.
+
+This module wires the parts together (config, database, core, adapters, scheduler); the
+adapters are imported only by the subcommands that need them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from bot.clock import SystemClock, as_utc
+from bot.config import ConfigError, Settings, load_secrets, load_settings
+
+log = logging.getLogger("cercle")
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = load_settings(args.config)
+    if getattr(args, "db", None):
+        url = args.db if "://" in args.db else f"sqlite+aiosqlite:///{args.db}"
+        settings = settings.model_copy(
+            update={"database": settings.database.model_copy(update={"url": url})}
+        )
+    return settings
+
+
+async def _core(settings: Settings):  # type: ignore[no-untyped-def]
+    from bot.core import Cercle
+    from storage.db import Database
+
+    db = Database(settings.database.url, settings.database.echo)
+    await db.upgrade()
+    return Cercle(db, settings, SystemClock())
+
+
+def _start_time(raw: str | None) -> datetime | None:
+    if raw is None:
+        return None
+    return as_utc(datetime.fromisoformat(raw.replace("Z", "+00:00")))
+
+
+async def cmd_console(args: argparse.Namespace) -> int:
+    from adapters.console.runner import run_console
+
+    core = await _core(_settings(args))
+    try:
+        return await run_console(
+            core, args.community, args.as_user, _start_time(args.start), sys.stdin, print
+        )
+    finally:
+        await core.db.dispose()
+
+
+async def cmd_demo(args: argparse.Namespace) -> int:
+    from adapters.console.runner import run_demo
+
+    path = Path(args.db)
+    await asyncio.to_thread(_remove_database, path)
+    settings = _settings(args)
+    core = await _core(settings)
+    try:
+        return await run_demo(
+            core, args.seed, args.members, path, print, transcript=args.transcript
+        )
+    finally:
+        await core.db.dispose()
+
+
+def _remove_database(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+
+
+async def cmd_run(args: argparse.Namespace) -> int:
+    _settings(args)  # a bad configuration stops here, with the key named
+    secrets = load_secrets()
+    adapters = []
+    if secrets.discord_token is not None:
+        adapters.append("discord")
+    if secrets.slack_bot_token is not None:
+        adapters.append("slack")
+    if not adapters:
+        print(
+            "No platform is configured: set DISCORD_TOKEN, or SLACK_BOT_TOKEN with "
+            "SLACK_APP_TOKEN or SLACK_SIGNING_SECRET, to connect Cercle to a community.\n"
+            "Without a token you can try Cercle right now:\n"
+            "  cercle console   chat with Cercle in this terminal\n"
+            "  cercle demo      play a simulated community week"
+        )
+        return 0
+    print(
+        f"The {' and '.join(adapters)} adapter(s) are not available in this version yet.",
+        file=sys.stderr,
+    )
+    return 1
+
+
+async def cmd_db(args: argparse.Namespace) -> int:
+    from storage.db import Database
+    from storage.migrate import current_revision, head_revision
+
+    settings = _settings(args)
+    db = Database(settings.database.url)
+    try:
+        if args.action == "upgrade":
+            await db.upgrade()
+        print(
+            f"database {db.engine.url.render_as_string(hide_password=True)}: revision "
+            f"{await current_revision(db.engine)} (newest: {head_revision()})"
+        )
+    finally:
+        await db.dispose()
+    return 0
+
+
+async def cmd_check_config(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    communities = ", ".join(c.name for c in settings.communities) or "none (auto on contact)"
+    print(
+        f"configuration is valid: database {settings.database.url}; "
+        f"{len(settings.ranks)} ranks; {len(settings.badges)} badges; "
+        f"communities: {communities}"
+    )
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="cercle", description=__doc__.split("\n")[0])
+    root.add_argument("--config", help="config file (default: $CERCLE_CONFIG or ./config.toml)")
+    sub = root.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="connect to every platform whose credentials are set")
+    run.set_defaults(func=cmd_run)
+
+    console = sub.add_parser(
+        "console", help="chat with Cercle in the terminal, or play a script from standard input"
+    )
+    console.add_argument("--community", default="demo", help="community name (default demo)")
+    console.add_argument("--as", dest="as_user", help="who types plain lines (interactive: me)")
+    console.add_argument("--start", help="the clock of a new community, e.g. 2026-01-05T09:00Z")
+    console.add_argument("--db", help="database file or URL (default: database.url)")
+    console.set_defaults(func=cmd_console)
+
+    demo = sub.add_parser("demo", help="simulate a community week and show what Cercle makes of it")
+    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--members", type=int, default=300)
+    demo.add_argument("--db", default="cercle-demo.db", help="SQLite file to create afresh")
+    demo.add_argument("--transcript", help="also write the whole chat transcript to this file")
+    demo.set_defaults(func=cmd_demo)
+
+    db = sub.add_parser("db", help="database schema")
+    db.add_argument("action", choices=("upgrade", "current"))
+    db.set_defaults(func=cmd_db)
+
+    check = sub.add_parser("check-config", help="validate the configuration and exit")
+    check.set_defaults(func=cmd_check_config)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return asyncio.run(args.func(args))
+    except ConfigError as error:
+        print(f"cercle: configuration error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,122 @@
+"""Which community an event belongs to, and that community's effective settings.
+
+A platform space (Discord guild, Slack workspace, console community) maps to a community
+through `[[communities]]` in the config, or becomes a community of its own on first
+contact. A community's effective settings are layered: built-in defaults, the config
+file's `[defaults]`, its `[[communities]]` entry, then what moderators changed at runtime
+(stored in the database), which wins. `/admin config` shows each value with its source.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import i18n
+from bot.config import CommunityEntry, Settings
+from storage import communities as store
+
+# Settings a moderator may change at runtime, with how to read them back from storage.
+RUNTIME_KEYS = ("locale", "timezone", "default_channel", "announce_channel", "moderator_roles")
+
+
+@dataclass(frozen=True)
+class CommunityView:
+    id: int
+    slug: str
+    locale: str
+    timezone: ZoneInfo
+    default_channel: str
+    announce_channel: str | None
+    moderator_roles: frozenset[str]
+    excluded_channels: frozenset[str]
+    excluded_roles: frozenset[str]
+    excluded_members: frozenset[int]
+    sources: dict[str, str] = field(default_factory=dict, compare=False)
+
+    def t(self, key: str, **params: Any) -> str:
+        return i18n.t(self.locale, key, **params)
+
+    def local_day(self, when: datetime) -> date:
+        return when.astimezone(self.timezone).date()
+
+    def day_bounds(self, when: datetime) -> tuple[datetime, datetime]:
+        """The community-local day containing `when`, as UTC instants [start, end)."""
+        day = self.local_day(when)
+        start = datetime.combine(day, time(), self.timezone)
+        end = datetime.combine(day + timedelta(days=1), time(), self.timezone)
+        return start, end
+
+    def week_start(self, when: datetime) -> date:
+        day = self.local_day(when)
+        return day - timedelta(days=day.weekday())
+
+    def month_start(self, when: datetime) -> date:
+        return self.local_day(when).replace(day=1)
+
+    def is_moderator_role(self, roles: tuple[str, ...] | frozenset[str]) -> bool:
+        return any(r.lower() in self.moderator_roles for r in roles)
+
+
+def slug_for(platform: str, space_id: str, settings: Settings) -> str:
+    """The community slug a platform space belongs to (its config entry, or a new one)."""
+    for entry in settings.communities:
+        if (
+            (platform == "discord" and entry.discord_guild_id == space_id)
+            or (platform == "slack" and entry.slack_team_id == space_id)
+            or (platform == "console" and entry.name == space_id)
+        ):
+            return entry.name
+    if platform == "console":
+        return space_id
+    return f"{platform}-{space_id}".lower()[:64]
+
+
+def entry_for(slug: str, settings: Settings) -> CommunityEntry | None:
+    return next((e for e in settings.communities if e.name == slug), None)
+
+
+async def load_view(
+    session: AsyncSession, community_id: int, slug: str, settings: Settings
+) -> CommunityView:
+    """The effective settings of one community, with where each value comes from."""
+    entry = entry_for(slug, settings)
+    defaults = settings.defaults
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    for key in (*RUNTIME_KEYS, "excluded_channels", "excluded_roles"):
+        values[key] = getattr(defaults, key)
+        sources[key] = "file" if key in defaults.model_fields_set else "default"
+        if entry is not None and getattr(entry, key, None) is not None:
+            values[key], sources[key] = getattr(entry, key), "file"
+    for key, raw in (await store.runtime_settings(session, community_id)).items():
+        if key in RUNTIME_KEYS:
+            values[key], sources[key] = json.loads(raw), "database"
+    members: set[int] = set()
+    channels = {c.lower().lstrip("#") for c in values["excluded_channels"]}
+    roles = {r.lower() for r in values["excluded_roles"]}
+    for row in await store.exclusions(session, community_id):
+        if row.kind == "channel":
+            channels.add(row.value.lower())
+        elif row.kind == "role":
+            roles.add(row.value.lower())
+        elif row.kind == "member":
+            members.add(int(row.value))
+    return CommunityView(
+        id=community_id,
+        slug=slug,
+        locale=values["locale"],
+        timezone=ZoneInfo(values["timezone"]),
+        default_channel=values["default_channel"],
+        announce_channel=values["announce_channel"],
+        moderator_roles=frozenset(r.lower() for r in values["moderator_roles"]),
+        excluded_channels=frozenset(channels),
+        excluded_roles=frozenset(roles),
+        excluded_members=frozenset(members),
+        sources=sources,
+    )

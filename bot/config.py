@@ -1,0 +1,664 @@
+"""Cercle's settings: `config.toml`, overridden from the environment, validated at start.
+
+Where values come from, strongest first:
+
+1. the environment, as ``CERCLE_<SECTION>__<KEY>`` (``CERCLE_DATABASE__URL``,
+   ``CERCLE_SCORING__KUDOS_POINTS``, ...), the pydantic-settings convention; list and table
+   settings take JSON (``CERCLE_DEFAULTS__MODERATOR_ROLES='["mods"]'``);
+2. the TOML file named by ``--config`` (the ``path`` argument) or ``CERCLE_CONFIG``, else
+   ``config.toml`` in the working directory if there is one;
+3. the defaults below, which run the bot on a local SQLite file with nothing configured.
+
+Every section forbids unknown keys, so a typo is an error rather than a silently ignored
+setting. `load_settings` turns every problem into a `ConfigError` whose text is one line
+naming where the value came from, the key path and what is wrong, e.g.
+``config.toml: scoring.message_cooldown_seconds: Input should be a valid integer``.
+
+Secrets (`DISCORD_TOKEN`, `SLACK_BOT_TOKEN`, `SLACK_APP_TOKEN`, `SLACK_SIGNING_SECRET`) are
+never settings: `load_secrets` reads them from the environment only, into `Secrets`, whose
+values are `SecretStr` and never printed. A secret found in the TOML file is an error.
+
+Constructing `Settings(...)` directly uses only its arguments and the defaults (no file, no
+environment), which is what tests want; `load_settings` is the one entry point that reads
+the outside world.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import tomllib
+from collections.abc import Iterable, Iterator, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal, get_args
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+from pydantic_settings.exceptions import SettingsError
+
+__all__ = [
+    "BADGE_METRICS",
+    "DEFAULT_BADGES",
+    "DEFAULT_CONFIG_FILE",
+    "DEFAULT_RANKS",
+    "ENV_PREFIX",
+    "SECRET_ENV_VARS",
+    "Badge",
+    "BadgeMetric",
+    "CommunityDefaults",
+    "CommunityEntry",
+    "ConfigError",
+    "DatabaseSettings",
+    "DigestSettings",
+    "DiscordSettings",
+    "Locale",
+    "LogSettings",
+    "Rank",
+    "SchedulerSettings",
+    "ScoringSettings",
+    "Secrets",
+    "Settings",
+    "SlackSettings",
+    "load_secrets",
+    "load_settings",
+]
+
+ENV_PREFIX = "CERCLE_"
+ENV_NESTED_DELIMITER = "__"
+CONFIG_PATH_ENV_VAR = "CERCLE_CONFIG"
+DEFAULT_CONFIG_FILE = "config.toml"
+SECRET_ENV_VARS: tuple[str, ...] = (
+    "DISCORD_TOKEN",
+    "SLACK_BOT_TOKEN",
+    "SLACK_APP_TOKEN",
+    "SLACK_SIGNING_SECRET",
+)
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; `str()` is one line fit for an operator.
+
+    `problems` holds each problem separately; the message joins them with ``"; "``.
+    """
+
+    def __init__(self, *problems: str) -> None:
+        self.problems: tuple[str, ...] = tuple(" ".join(p.split()) for p in problems)
+        super().__init__("; ".join(self.problems))
+
+
+# --------------------------------------------------------------------------- field types
+
+Locale = Literal["en", "fr"]
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+SyncCommands = Literal["guild", "global", "off"]
+BadgeMetric = Literal[
+    "solutions",
+    "kudos_received",
+    "kudos_given",
+    "streak_days",
+    "active_days",
+    "points",
+    "messages",
+    "ideas_submitted",
+    "ideas_shipped",
+    "poll_votes",
+]
+BADGE_METRICS: tuple[str, ...] = get_args(BadgeMetric)
+
+_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]*")
+_BADGE_KEY = re.compile(r"[a-z0-9_-]+")
+_SCHEDULE = re.compile(r"(mon|tue|wed|thu|fri|sat|sun)\s+([01]?\d|2[0-3]):([0-5]\d)")
+
+
+def _check_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise ValueError(
+            f"unknown time zone {name!r} (use an IANA name such as 'Europe/Paris' or 'UTC')"
+        ) from None
+    return name
+
+
+def _check_slug(value: str) -> str:
+    if not _SLUG.fullmatch(value):
+        raise ValueError(
+            f"{value!r} is not a valid name (lowercase letters, digits, '-' and '_', "
+            "starting with a letter or digit)"
+        )
+    return value
+
+
+def _check_badge_key(value: str) -> str:
+    if not _BADGE_KEY.fullmatch(value):
+        raise ValueError(f"{value!r} is not a valid key (lowercase letters, digits, '-', '_')")
+    return value
+
+
+def _id_to_str(value: Any) -> Any:
+    # TOML writes snowflakes as integers; platform ids are strings everywhere else.
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+def _not_bool(value: Any) -> Any:
+    # pydantic's lax mode reads `true` as 1; in a config file that is always a mistake.
+    if isinstance(value, bool):
+        raise ValueError("Input should be a valid integer")
+    return value
+
+
+def _upper(value: Any) -> Any:
+    return value.upper() if isinstance(value, str) else value
+
+
+TimeZoneName = Annotated[str, AfterValidator(_check_timezone)]
+Slug = Annotated[str, AfterValidator(_check_slug)]
+BadgeKey = Annotated[str, AfterValidator(_check_badge_key)]
+PlatformId = Annotated[
+    str, BeforeValidator(_id_to_str), StringConstraints(strip_whitespace=True, min_length=1)
+]
+Int = Annotated[int, BeforeValidator(_not_bool)]
+Points = Annotated[Int, Field(ge=0)]
+NonNegative = Annotated[Int, Field(ge=0)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --------------------------------------------------------------------------- sections
+
+
+class DatabaseSettings(_Section):
+    url: str = "sqlite+aiosqlite:///cercle.db"
+    echo: bool = False
+
+
+class DiscordSettings(_Section):
+    api_base_url: str = "https://discord.com"
+    shard_count: Annotated[Int, Field(ge=1)] | None = None
+    shard_ids: list[Annotated[Int, Field(ge=0)]] | None = None
+    sync_commands: SyncCommands = "guild"
+    thanks_emoji: str = "🙏"
+    message_content_intent: bool = True
+    members_intent: bool = True
+    require_privileged_intents: bool = False
+
+    @field_validator("shard_ids")
+    @classmethod
+    def _shard_ids_fit(cls, ids: list[int] | None, info: ValidationInfo) -> list[int] | None:
+        if ids is None:
+            return ids
+        if "shard_count" not in info.data:  # shard_count itself is invalid: reported there
+            return ids
+        count = info.data["shard_count"]
+        if count is None:
+            raise ValueError("shard_ids requires discord.shard_count to be set")
+        if not ids:
+            raise ValueError("must list at least one shard id (or be left out)")
+        for shard_id in ids:
+            if shard_id >= count:
+                raise ValueError(
+                    f"shard id {shard_id} is out of range for shard_count {count} (0..{count - 1})"
+                )
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"shard id {duplicates[0]} is listed twice")
+        return ids
+
+
+class SlackSettings(_Section):
+    api_base_url: str = "https://slack.com/api/"
+    http_host: str = "0.0.0.0"
+    http_port: Annotated[Int, Field(ge=1, le=65535)] = 3000
+    thanks_reaction: str = "pray"
+    oauth_enabled: bool = False
+
+
+class ScoringSettings(_Section):
+    message_points: Points = 1
+    message_cooldown_seconds: NonNegative = 60
+    message_min_length: NonNegative = 10
+    reaction_points: Points = 1
+    reaction_cap_per_message: NonNegative = 10
+    kudos_points: Points = 5
+    kudos_daily_limit: Annotated[Int, Field(ge=1)] = 5
+    kudos_reason_max_length: Annotated[Int, Field(ge=1, le=1000)] = 200
+    solution_points: Points = 15
+    idea_submitted_points: Points = 3
+    idea_planned_points: Points = 5
+    idea_shipped_points: Points = 20
+    poll_vote_points: Points = 1
+    admin_max_points: Annotated[Int, Field(ge=1)] = 10000
+
+
+class Rank(_Section):
+    """One step of the rank ladder; every `min_*` condition must hold to reach it."""
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+    min_points: NonNegative
+    min_active_days: NonNegative = 0
+    min_solutions: NonNegative = 0
+    min_kudos: NonNegative = 0
+    discord_role: str | None = None
+    slack_usergroup: str | None = None
+
+
+class Badge(_Section):
+    """A badge earned once `metric` reaches `threshold`."""
+
+    key: BadgeKey
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+    name_fr: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)] | None = None
+    metric: BadgeMetric
+    threshold: Annotated[Int, Field(ge=1)]
+
+
+class CommunityDefaults(_Section):
+    """What a community uses when neither its `[[communities]]` entry nor a moderator says."""
+
+    locale: Locale = "en"
+    timezone: TimeZoneName = "UTC"
+    default_channel: str = "general"
+    moderator_roles: list[str] = Field(default_factory=list)
+    excluded_channels: list[str] = Field(default_factory=list)
+    excluded_roles: list[str] = Field(default_factory=list)
+    announce_channel: str | None = None
+
+
+class CommunityEntry(_Section):
+    """Maps platform spaces to one community; `None` means "use `[defaults]`"."""
+
+    name: Slug
+    discord_guild_id: PlatformId | None = None
+    slack_team_id: PlatformId | None = None
+    locale: Locale | None = None
+    timezone: TimeZoneName | None = None
+    moderator_roles: list[str] | None = None
+    excluded_channels: list[str] | None = None
+    excluded_roles: list[str] | None = None
+    default_channel: str | None = None
+    announce_channel: str | None = None
+
+
+class DigestSettings(_Section):
+    quote_messages: bool = True
+    schedule: str = "mon 09:00"
+    top_contributors: Annotated[Int, Field(ge=1, le=25)] = 5
+
+    @field_validator("schedule")
+    @classmethod
+    def _weekly_schedule(cls, value: str) -> str:
+        match = _SCHEDULE.fullmatch(value.strip().lower())
+        if match is None:
+            raise ValueError(f"{value!r} is not a weekly schedule like 'mon 09:00'")
+        day, hour, minute = match.groups()
+        return f"{day} {int(hour):02d}:{minute}"
+
+
+class SchedulerSettings(_Section):
+    tick_seconds: Annotated[Int, Field(ge=5)] = 60
+    leader_takeover_seconds: Annotated[Int, Field(ge=1)] = 30
+
+
+class LogSettings(_Section):
+    level: Annotated[LogLevel, BeforeValidator(_upper)] = "INFO"
+
+
+DEFAULT_RANKS: tuple[Rank, ...] = (
+    Rank(name="Newcomer", min_points=0),
+    Rank(name="Regular", min_points=50, min_active_days=3),
+    Rank(name="Contributor", min_points=200, min_active_days=7),
+    Rank(name="Expert", min_points=600, min_solutions=5),
+    Rank(name="Champion", min_points=1500, min_solutions=15, min_kudos=20),
+)
+
+DEFAULT_BADGES: tuple[Badge, ...] = (
+    Badge(
+        key="first_solution",
+        name="First solution",
+        name_fr="Première solution",
+        metric="solutions",
+        threshold=1,
+    ),
+    Badge(key="helper", name="Helper", name_fr="Entraide", metric="solutions", threshold=10),
+    Badge(
+        key="appreciated",
+        name="Appreciated",
+        name_fr="Apprécié·e",
+        metric="kudos_received",
+        threshold=10,
+    ),
+    Badge(
+        key="streak_7",
+        name="7-day streak",
+        name_fr="7 jours d'affilée",
+        metric="streak_days",
+        threshold=7,
+    ),
+    Badge(
+        key="first_idea",
+        name="First idea",
+        name_fr="Première idée",
+        metric="ideas_submitted",
+        threshold=1,
+    ),
+    Badge(key="shipped", name="Shipped!", name_fr="Livrée !", metric="ideas_shipped", threshold=1),
+)
+
+
+# --------------------------------------------------------------------------- root
+
+
+class Settings(BaseSettings):
+    """Every setting, by section; see config.example.toml for what each one does."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter=ENV_NESTED_DELIMITER,
+        case_sensitive=False,
+        extra="forbid",
+        frozen=True,
+    )
+
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    discord: DiscordSettings = Field(default_factory=DiscordSettings)
+    slack: SlackSettings = Field(default_factory=SlackSettings)
+    scoring: ScoringSettings = Field(default_factory=ScoringSettings)
+    ranks: list[Rank] = Field(default_factory=lambda: list(DEFAULT_RANKS))
+    badges: list[Badge] = Field(default_factory=lambda: list(DEFAULT_BADGES))
+    defaults: CommunityDefaults = Field(default_factory=CommunityDefaults)
+    communities: list[CommunityEntry] = Field(default_factory=list)
+    digest: DigestSettings = Field(default_factory=DigestSettings)
+    scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
+    log: LogSettings = Field(default_factory=LogSettings)
+
+    @field_validator("ranks")
+    @classmethod
+    def _ladder(cls, ranks: list[Rank]) -> list[Rank]:
+        if not ranks:
+            raise ValueError("at least one rank is required")
+        if ranks[0].min_points != 0:
+            raise ValueError(
+                f"the first rank must start at 0 points ({ranks[0].name} {ranks[0].min_points})"
+            )
+        for previous, current in itertools.pairwise(ranks):
+            if current.min_points <= previous.min_points:
+                raise ValueError(
+                    f"thresholds must increase ({current.name} {current.min_points} <= "
+                    f"{previous.name} {previous.min_points})"
+                )
+        _unique(
+            (rank.name.casefold() for rank in ranks), "rank name", shown=[r.name for r in ranks]
+        )
+        return ranks
+
+    @field_validator("badges")
+    @classmethod
+    def _unique_badges(cls, badges: list[Badge]) -> list[Badge]:
+        _unique((badge.key for badge in badges), "badge key")
+        return badges
+
+    @field_validator("communities")
+    @classmethod
+    def _unique_communities(cls, entries: list[CommunityEntry]) -> list[CommunityEntry]:
+        _unique((entry.name for entry in entries), "name")
+        _unique(
+            (e.discord_guild_id for e in entries if e.discord_guild_id is not None),
+            "discord_guild_id",
+        )
+        _unique((e.slack_team_id for e in entries if e.slack_team_id is not None), "slack_team_id")
+        return entries
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Arguments, then the environment, then the TOML file; only inside `load_settings`."""
+        context = _LOAD_CONTEXT.get()
+        if context is None:
+            return (init_settings,)
+        sources: list[PydanticBaseSettingsSource] = [
+            init_settings,
+            _MappingEnvSource(settings_cls, context.env),
+        ]
+        if context.toml_file is not None:
+            toml_source = _CheckedTomlSource(settings_cls, context.toml_file, context.label)
+            context.toml_data = toml_source.toml_data
+            sources.append(toml_source)
+        return tuple(sources)
+
+
+def _unique(values: Iterable[str], what: str, shown: list[str] | None = None) -> None:
+    seen: dict[str, int] = {}
+    for index, value in enumerate(values):
+        if value in seen:
+            label = shown[index] if shown is not None else value
+            raise ValueError(f"duplicate {what} {label!r} (entries {seen[value]} and {index})")
+        seen[value] = index
+
+
+# --------------------------------------------------------------------------- secrets
+
+
+class Secrets(BaseModel):
+    """Tokens from the environment only; `SecretStr` keeps them out of reprs and logs."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    discord_token: SecretStr | None = None
+    slack_bot_token: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+
+
+def load_secrets(env: Mapping[str, str] | None = None) -> Secrets:
+    """Read the platform secrets from `env` (default `os.environ`); blank means unset."""
+    environ = os.environ if env is None else env
+    values: dict[str, SecretStr] = {}
+    for name in SECRET_ENV_VARS:
+        raw = (environ.get(name) or "").strip()
+        if raw:
+            values[name.lower()] = SecretStr(raw)
+    return Secrets(**values)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+@dataclass
+class _LoadContext:
+    env: dict[str, str]
+    toml_file: Path | None
+    label: str
+    toml_data: dict[str, Any] = field(default_factory=dict)
+
+
+_LOAD_CONTEXT: ContextVar[_LoadContext | None] = ContextVar("cercle_config_load", default=None)
+
+
+class _MappingEnvSource(EnvSettingsSource):
+    """The standard environment source, reading a given mapping instead of `os.environ`."""
+
+    def __init__(self, settings_cls: type[BaseSettings], env: Mapping[str, str]) -> None:
+        self._mapping = dict(env)
+        super().__init__(settings_cls)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        if self.case_sensitive:
+            return dict(self._mapping)
+        return {key.lower(): value for key, value in self._mapping.items()}
+
+
+class _CheckedTomlSource(TomlConfigSettingsSource):
+    """The standard TOML source, refusing a file that holds a secret."""
+
+    def __init__(self, settings_cls: type[BaseSettings], toml_file: Path, label: str) -> None:
+        super().__init__(settings_cls, toml_file=toml_file)
+        problems = [
+            f"{label}: {key}: secrets are not read from the config file; "
+            f"set {env_var} in the environment instead"
+            for key, env_var in _secret_keys(self.toml_data, ())
+        ]
+        if problems:
+            raise ConfigError(*problems)
+
+
+_SECRET_KEY_NAMES = {"token", "secret", "password", "api_key"}
+_SECRET_KEY_ENDINGS = ("_token", "_secret", "_password", "_api_key")
+
+
+def _secret_keys(data: Any, path: tuple[str | int, ...]) -> Iterator[tuple[str, str]]:
+    """Yield (key path, environment variable) for every secret-looking key in `data`."""
+    if isinstance(data, list):
+        for index, item in enumerate(data):
+            yield from _secret_keys(item, (*path, index))
+        return
+    if not isinstance(data, dict):
+        return
+    for key, value in data.items():
+        name = str(key).lower().replace("-", "_")
+        sections = [str(p).lower() for p in path if isinstance(p, str)]
+        qualified = "_".join([*sections, name]).upper()
+        if qualified in SECRET_ENV_VARS or name.upper() in SECRET_ENV_VARS:
+            env_var = qualified if qualified in SECRET_ENV_VARS else name.upper()
+            yield _format_loc((*path, key)), env_var
+        elif name in _SECRET_KEY_NAMES or name.endswith(_SECRET_KEY_ENDINGS):
+            yield _format_loc((*path, key)), " or ".join(SECRET_ENV_VARS)
+        else:
+            yield from _secret_keys(value, (*path, key))
+
+
+def load_settings(
+    path: str | os.PathLike[str] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Settings:
+    """Load and validate the settings; raise `ConfigError` (one line) if they are wrong.
+
+    `path` is the `--config` value; without it, `CERCLE_CONFIG` from `env`, else
+    ``./config.toml`` if it exists, else no file (defaults). `env` defaults to `os.environ`.
+    An explicitly named file that does not exist is an error.
+    """
+    environ: Mapping[str, str] = os.environ if env is None else env
+    toml_file, label = _resolve_config_file(path, environ)
+    context = _LoadContext(env=dict(environ), toml_file=toml_file, label=label)
+    token = _LOAD_CONTEXT.set(context)
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise ConfigError(*(_describe(error, context) for error in exc.errors())) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{label}: invalid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{label}: cannot read the file: {exc.strerror or exc}") from None
+    except SettingsError as exc:
+        raise ConfigError(_describe_settings_error(exc, context)) from None
+    finally:
+        _LOAD_CONTEXT.reset(token)
+
+
+def _describe_settings_error(exc: SettingsError, context: _LoadContext) -> str:
+    """An environment value pydantic-settings could not parse (bad JSON for a table/list)."""
+    where = "environment"
+    match = re.search(r'field "([^"]+)"', str(exc))
+    if match:
+        section = (ENV_PREFIX + match.group(1)).lower()
+        names = sorted(
+            name
+            for name in context.env
+            if name.lower() == section or name.lower().startswith(section + ENV_NESTED_DELIMITER)
+        )
+        if names:
+            where = f"environment {' or '.join(names)}"
+    cause = exc.__cause__ if exc.__cause__ is not None else exc
+    return f"{where}: not valid JSON ({cause})"
+
+
+def _resolve_config_file(
+    path: str | os.PathLike[str] | None, env: Mapping[str, str]
+) -> tuple[Path | None, str]:
+    if path is None or os.fspath(path) == "":
+        named = env.get(CONFIG_PATH_ENV_VAR, "")
+        if named:
+            path = named
+        elif Path(DEFAULT_CONFIG_FILE).is_file():
+            return Path(DEFAULT_CONFIG_FILE), DEFAULT_CONFIG_FILE
+        else:
+            return None, DEFAULT_CONFIG_FILE
+    label = os.fspath(path)
+    toml_file = Path(label)
+    if not toml_file.exists():
+        raise ConfigError(f"{label}: config file not found")
+    if not toml_file.is_file():
+        raise ConfigError(f"{label}: not a file")
+    return toml_file, label
+
+
+def _format_loc(loc: tuple[str | int, ...]) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+def _describe(error: Any, context: _LoadContext) -> str:
+    """One validation error as ``origin: key.path: problem``."""
+    loc: tuple[str | int, ...] = tuple(error["loc"])
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        problem = "unknown setting"
+    elif kind == "missing":
+        problem = "required setting is missing"
+    else:
+        problem = str(error["msg"]).removeprefix("Value error, ")
+    key = _format_loc(loc)
+    parts = [p for p in (_origin(loc, context), key) if p]
+    return ": ".join([*parts, problem])
+
+
+def _origin(loc: tuple[str | int, ...], context: _LoadContext) -> str | None:
+    """Where the failing value came from: an environment variable, the file, or nowhere."""
+    names: list[str] = []
+    for part in loc:
+        if isinstance(part, int):
+            break
+        names.append(part)
+    env_names = {name.lower(): name for name in context.env}
+    for depth in range(len(names), 0, -1):
+        candidate = (ENV_PREFIX + ENV_NESTED_DELIMITER.join(names[:depth])).lower()
+        if candidate in env_names:
+            return f"environment {env_names[candidate]}"
+    if context.toml_file is not None and loc and loc[0] in context.toml_data:
+        return context.label
+    return None

@@ -1,0 +1,63 @@
+"""What a command handler gets: the community, the caller, the session, and helpers to
+name members and to collect who needs a rank and badge review afterwards."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.commands import Mention
+from bot.community import CommunityView
+from bot.config import Settings
+from bot.errors import NotFound
+from bot.events import ChannelRef, MemberRef
+from storage import members as member_store
+from storage.members import MemberInfo, SeenMember
+
+if TYPE_CHECKING:
+    from bot.core import Cercle
+
+
+@dataclass
+class CommandContext:
+    core: Cercle
+    session: AsyncSession
+    community: CommunityView
+    settings: Settings
+    platform: str
+    interaction_id: str
+    channel: ChannelRef
+    invoker: MemberRef
+    caller: MemberInfo
+    at: datetime
+    mentions: tuple[MemberRef, ...] = ()
+    is_moderator: bool = False
+    touched: dict[int, MemberRef | None] = field(default_factory=dict)
+
+    def t(self, key: str, **params: Any) -> str:
+        return self.community.t(key, **params)
+
+    def source_key(self, kind: str) -> str:
+        return f"{self.platform}:{kind}:{self.interaction_id}"
+
+    async def member(self, mention: Mention) -> tuple[MemberInfo, MemberRef]:
+        """The community member a mention names, as their platform account."""
+        for ref in self.mentions:
+            if ref.user_id == mention.user_id:
+                info = await self.core.resolve(self.session, self.community, [ref], self.at)
+                return info[(ref.platform, ref.user_id)], ref
+        row = await member_store.find_member(
+            self.session, self.community.id, self.platform, mention.user_id
+        )
+        if row is None or row.id is None:
+            raise NotFound("error.member_not_found", member=mention.name)
+        roles = await self.core.roles_of(self.session, row.id)
+        ref = MemberRef(self.platform, mention.user_id, row.display_name, row.is_bot, roles)
+        info = MemberInfo(row.id, row.display_name, row.is_bot, frozenset(roles), row.excluded)
+        return info, ref
+
+    def seen(self, ref: MemberRef) -> SeenMember:
+        return SeenMember(ref.platform, ref.user_id, ref.name, ref.is_bot, ref.roles)

@@ -1,0 +1,297 @@
+"""The core's one entry point: `handle` an event, get the actions that answer it.
+
+It finds the event's community, resolves the members it names, routes activity to the
+contribution rules in batches and commands to their handlers (checking who may run them
+on every call), reviews ranks and badges of whoever moved, and turns errors into replies:
+a `UserError` becomes a localised ephemeral message and changes nothing (its transaction
+is rolled back); anything else is logged with an id and the user gets a short apology.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+import bot.features.registry  # noqa: F401  (declares every command)
+from bot import command_text, i18n
+from bot.actions import Action, Reply
+from bot.clock import Clock
+from bot.commands import REGISTRY, CommandRegistry, CommandSpec, Permission
+from bot.community import CommunityView, load_view, slug_for
+from bot.config import Settings
+from bot.context import CommandContext
+from bot.errors import NotAllowed, UsageError, UserError
+from bot.events import (
+    ButtonPressed,
+    CommandInvoked,
+    Event,
+    FormSubmitted,
+    MemberJoined,
+    MemberLeft,
+    MemberRef,
+    MessageDeleted,
+    MessageEdited,
+    MessagePosted,
+    ReactionAdded,
+    ReactionRemoved,
+    SolutionMarked,
+)
+from bot.features import contributions, recognition, solutions
+from bot.jobs import JobRunner
+from storage import communities as community_store
+from storage.db import Database
+from storage.members import MemberCache, MemberInfo, SeenMember, resolve_members
+from storage.models import MemberRole
+
+log = logging.getLogger("cercle.core")
+
+VIEW_TTL_SECONDS = 5.0
+
+ACTIVITY = (
+    MessagePosted,
+    MessageEdited,
+    MessageDeleted,
+    ReactionAdded,
+    ReactionRemoved,
+    MemberJoined,
+    MemberLeft,
+)
+
+
+def people_in(event: Event) -> list[MemberRef]:
+    """Every member an activity event names, so a batch resolves them in one go."""
+    found: list[MemberRef] = []
+    for name in ("author", "reactor", "message_author", "member"):
+        ref = getattr(event, name, None)
+        if isinstance(ref, MemberRef):
+            found.append(ref)
+    return found
+
+
+class Cercle:
+    """The platform-neutral bot: one per process, shared by every adapter."""
+
+    def __init__(
+        self, db: Database, settings: Settings, clock: Clock, registry: CommandRegistry = REGISTRY
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.clock = clock
+        self.registry = registry
+        self.members = MemberCache()
+        self._spaces: dict[tuple[str, str], tuple[int, str]] = {}
+        # Effective settings per community, re-read after a few seconds so that a change
+        # made by another process is seen soon; changes made here are seen at once.
+        self._views: dict[int, tuple[float, CommunityView]] = {}
+        self.jobs = JobRunner(self)
+
+    # -- entry points -------------------------------------------------------------------
+
+    async def handle(self, event: Event) -> list[Action]:
+        return await self.handle_many([event])
+
+    async def handle_many(self, events: Sequence[Event]) -> list[Action]:
+        """Handle events in order; consecutive activity of one space shares a transaction."""
+        actions: list[Action] = []
+        run: list[Event] = []
+        for event in events:
+            if isinstance(event, ACTIVITY) and (
+                not run or (run[0].platform, run[0].space_id) == (event.platform, event.space_id)
+            ):
+                run.append(event)
+                continue
+            if run:
+                actions += await self._activity(run)
+                run = []
+            if isinstance(event, ACTIVITY):
+                run.append(event)
+            else:
+                actions += await self._interaction(event)
+        if run:
+            actions += await self._activity(run)
+        return actions
+
+    async def run_due(self, now: datetime) -> list[tuple[int, Action]]:
+        """Claim and run what has fallen due; returns (community id, action) pairs."""
+        return await self.jobs.run_due(now)
+
+    # -- communities and members ----------------------------------------------------------
+
+    async def community(
+        self, session: AsyncSession, platform: str, space_id: str, now: datetime
+    ) -> CommunityView:
+        known = self._spaces.get((platform, space_id))
+        if known is None:
+            slug = slug_for(platform, space_id, self.settings)
+            row = await community_store.ensure_community(session, platform, space_id, slug, now)
+            assert row.id is not None
+            known = self._spaces[(platform, space_id)] = (row.id, row.slug)
+        cached = self._views.get(known[0])
+        if cached is not None and time.monotonic() - cached[0] < VIEW_TTL_SECONDS:
+            return cached[1]
+        view = await load_view(session, known[0], known[1], self.settings)
+        self._views[known[0]] = (time.monotonic(), view)
+        return view
+
+    def settings_changed(self, community_id: int) -> None:
+        """Forget what this process cached about a community after a moderator changed it."""
+        self._views.pop(community_id, None)
+        self.members.forget_community(community_id)
+
+    async def resolve(
+        self,
+        session: AsyncSession,
+        community: CommunityView,
+        refs: Sequence[MemberRef],
+        now: datetime,
+    ) -> dict[tuple[str, str], MemberInfo]:
+        seen = [SeenMember(r.platform, r.user_id, r.name, r.is_bot, r.roles) for r in refs]
+        return await resolve_members(
+            session,
+            community.id,
+            seen,
+            now,
+            community.excluded_members,
+            community.excluded_roles,
+            self.members,
+        )
+
+    async def roles_of(self, session: AsyncSession, member_id: int) -> tuple[str, ...]:
+        rows = await session.scalars(
+            select(MemberRole.role).where(MemberRole.member_id == member_id)
+        )
+        return tuple(sorted(rows.all()))
+
+    # -- activity ---------------------------------------------------------------------------
+
+    async def _activity(self, events: Sequence[Event]) -> list[Action]:
+        try:
+            return await self._activity_batch(events)
+        except Exception:
+            if len(events) == 1:
+                log.exception("could not score %r", events[0])
+                return []
+            # One bad event must not lose the others: retry them one by one.
+            actions: list[Action] = []
+            for event in events:
+                actions += await self._activity([event])
+            return actions
+
+    async def _activity_batch(self, events: Sequence[Event]) -> list[Action]:
+        first = events[0]
+        async with self.db.transaction() as session:
+            community = await self.community(session, first.platform, first.space_id, first.at)
+            refs = [ref for event in events for ref in people_in(event)]
+            members = await self.resolve(session, community, refs, first.at)
+            batch = contributions.Ingest(session, community, self.settings.scoring, members)
+            await contributions.ingest(batch, events)
+            return await recognition.review(
+                session, community, self.settings, batch.touched, first.platform, self.clock.now()
+            )
+
+    # -- commands and interactions -----------------------------------------------------------
+
+    async def _interaction(self, event: Event) -> list[Action]:
+        locale = self.settings.defaults.locale
+        try:
+            async with self.db.transaction() as session:
+                community = await self.community(session, event.platform, event.space_id, event.at)
+                locale = community.locale
+                return await self._dispatch(session, community, event)
+        except UsageError as error:
+            return [Reply(self._usage_message(locale, error))]
+        except UserError as error:
+            return [Reply(community_t(locale, error.key, error.params))]
+        except Exception:
+            error_id = uuid.uuid4().hex[:8]
+            log.exception("error %s while handling %r", error_id, event)
+            return [Reply(community_t(locale, "error.unexpected", {"error_id": error_id}))]
+
+    def _usage_message(self, locale: str, error: UsageError) -> str:
+        message = community_t(locale, error.key, error.params)
+        spec = self.registry.get(error.usage_path) if error.usage_path else None
+        if spec is not None:
+            message += "\n" + community_t(
+                locale, "error.usage", {"usage": command_text.usage_line(spec)}
+            )
+        return message
+
+    async def _dispatch(
+        self, session: AsyncSession, community: CommunityView, event: Event
+    ) -> list[Action]:
+        if isinstance(event, CommandInvoked):
+            spec, options = self._parse(event)
+            ctx = await self._context(session, community, event, event.invoker, event.mentions)
+            self._check_permission(ctx, spec)
+            assert spec.handler is not None
+            actions = list(await spec.handler(ctx, **options))
+        elif isinstance(event, SolutionMarked):
+            ctx = await self._context(session, community, event, event.marker)
+            actions = await solutions.mark(ctx, event)
+        elif isinstance(event, ButtonPressed | FormSubmitted):
+            return [Reply(community.t("error.unknown_button"))]
+        else:
+            raise TypeError(f"unhandled event {type(event).__name__}")
+        actions += await recognition.review(
+            session, community, self.settings, ctx.touched, event.platform, self.clock.now()
+        )
+        return actions
+
+    def _parse(self, event: CommandInvoked) -> tuple[CommandSpec, dict[str, object]]:
+        if event.text is not None:
+            return command_text.parse_command(event.text, self.registry, event.path)
+        spec = self.registry.get(event.path)
+        if spec is None:
+            raise UsageError(
+                "error.unknown_command", command="/" + " ".join(event.path), suggestion=""
+            )
+        return spec, command_text.check_options(spec, event.options)
+
+    async def _context(
+        self,
+        session: AsyncSession,
+        community: CommunityView,
+        event: Event,
+        invoker: MemberRef,
+        mentions: tuple[MemberRef, ...] = (),
+    ) -> CommandContext:
+        caller = (await self.resolve(session, community, [invoker], event.at))[
+            (invoker.platform, invoker.user_id)
+        ]
+        return CommandContext(
+            core=self,
+            session=session,
+            community=community,
+            settings=self.settings,
+            platform=event.platform,
+            interaction_id=getattr(event, "interaction_id", ""),
+            channel=event.channel,
+            invoker=invoker,
+            caller=caller,
+            at=event.at,
+            mentions=mentions,
+            is_moderator=invoker.is_moderator or community.is_moderator_role(invoker.roles),
+        )
+
+    @staticmethod
+    def _check_permission(ctx: CommandContext, spec: CommandSpec) -> None:
+        if spec.permission is Permission.MODERATOR and not ctx.is_moderator:
+            raise NotAllowed("error.moderators_only", command=spec.text_name)
+
+
+def community_t(locale: str, key: str, params: dict[str, object]) -> str:
+    if key == "error.unknown_command":
+        suggestion = params.get("suggestion")
+        params = {
+            **params,
+            "suggestion_text": i18n.t(locale, "error.did_you_mean", suggestion=suggestion)
+            if suggestion
+            else "",
+        }
+    return i18n.t(locale, key, **params)

@@ -1,0 +1,153 @@
+"""Platform-neutral events: what an adapter hands to the core.
+
+Each event is a frozen dataclass naming the platform, the platform space (guild,
+workspace, console community) and the platform's own ids, plus the event time the
+platform gave. Cooldowns and limits are judged on that time, never on processing time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class MemberRef:
+    """A member as the platform shows them at the time of the event."""
+
+    platform: str
+    user_id: str
+    name: str
+    is_bot: bool = False
+    roles: tuple[str, ...] = ()
+    # The platform's own word that this member moderates (Manage Server, workspace admin,
+    # console `X is moderator`); the core also checks the community's moderator roles.
+    is_moderator: bool = False
+
+
+@dataclass(frozen=True)
+class ChannelRef:
+    id: str
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Event:
+    platform: str
+    space_id: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class MessagePosted(Event):
+    message_id: str
+    channel: ChannelRef
+    author: MemberRef
+    # None when the platform did not give the text (no message-content intent).
+    text: str | None = None
+    reply_to: str | None = None
+    thread_id: str | None = None
+
+
+@dataclass(frozen=True)
+class MessageEdited(Event):
+    message_id: str
+    channel: ChannelRef
+    author: MemberRef
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class MessageDeleted(Event):
+    message_id: str
+    channel: ChannelRef
+
+
+@dataclass(frozen=True)
+class ReactionAdded(Event):
+    message_id: str
+    channel: ChannelRef
+    reactor: MemberRef
+    emoji: str
+    # The platform usually says who wrote the message; if not, the core looks it up.
+    message_author: MemberRef | None = None
+
+
+@dataclass(frozen=True)
+class ReactionRemoved(Event):
+    message_id: str
+    channel: ChannelRef
+    reactor: MemberRef
+    emoji: str
+    message_author: MemberRef | None = None
+
+
+@dataclass(frozen=True)
+class MemberJoined(Event):
+    member: MemberRef
+
+
+@dataclass(frozen=True)
+class MemberLeft(Event):
+    member: MemberRef
+
+
+@dataclass(frozen=True)
+class SolutionMarked(Event):
+    """`marker` says `solution_id` answers the question `question_id`."""
+
+    interaction_id: str
+    channel: ChannelRef
+    marker: MemberRef
+    solution_id: str
+    solution_author: MemberRef
+    question_id: str
+    question_author: MemberRef | None = None
+
+
+@dataclass(frozen=True)
+class CommandInvoked(Event):
+    """A command, either as text to parse (console, Slack) or with typed options (Discord).
+
+    `path` names the command (`("admin", "points", "add")`); when `text` is set, the
+    core's one text parser reads the path's remaining words and the options from it.
+    """
+
+    interaction_id: str
+    channel: ChannelRef
+    invoker: MemberRef
+    path: tuple[str, ...] = ()
+    text: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    # Members the platform already resolved for mentions in this command, by user id.
+    mentions: tuple[MemberRef, ...] = ()
+
+
+@dataclass(frozen=True)
+class ButtonPressed(Event):
+    interaction_id: str
+    channel: ChannelRef
+    presser: MemberRef
+    custom_id: str
+    message_id: str | None = None
+
+
+@dataclass(frozen=True)
+class FormSubmitted(Event):
+    interaction_id: str
+    channel: ChannelRef
+    submitter: MemberRef
+    form_id: str
+    values: dict[str, str] = field(default_factory=dict)
+
+
+ActivityEvent = (
+    MessagePosted
+    | MessageEdited
+    | MessageDeleted
+    | ReactionAdded
+    | ReactionRemoved
+    | MemberJoined
+    | MemberLeft
+)

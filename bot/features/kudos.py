@@ -1,0 +1,79 @@
+"""`/thanks member reason`: one member thanks another, who earns kudos points.
+
+Kudos are for the community's members: nobody thanks themselves or a bot, a reason is
+required (and length-limited, so it fits any card), and each member has a daily number of
+thanks to give, counted on the community's calendar day of the platform's event time.
+"""
+
+from __future__ import annotations
+
+from bot.actions import Action, Reply
+from bot.commands import Mention, OptionKind, OptionSpec, command
+from bot.context import CommandContext
+from bot.errors import UserError
+from bot.text import member_text
+from storage import ledger
+from storage.ledger import Entry
+
+REASON_MAX = 1000  # hard bound of the option; the configured limit is checked below
+
+
+@command(
+    "thanks",
+    options=(
+        OptionSpec("member", OptionKind.MEMBER),
+        OptionSpec("reason", OptionKind.TEXT, min_length=1, max_length=REASON_MAX),
+    ),
+)
+async def thanks(ctx: CommandContext, member: Mention, reason: str) -> list[Action]:
+    scoring = ctx.settings.scoring
+    reason = reason.strip()
+    if len(reason) > scoring.kudos_reason_max_length:
+        raise UserError(
+            "error.text_too_long",
+            option="reason",
+            max=scoring.kudos_reason_max_length,
+            length=len(reason),
+        )
+    receiver, receiver_ref = await ctx.member(member)
+    if receiver.id == ctx.caller.id:
+        raise UserError("kudos.error.self")
+    if receiver.is_bot:
+        raise UserError("kudos.error.bot", member=receiver.name)
+    start, end = ctx.community.day_bounds(ctx.at)
+    given = await ledger.kudos_given_between(
+        ctx.session, ctx.community.id, ctx.caller.id, start, end
+    )
+    if given >= scoring.kudos_daily_limit:
+        raise UserError("kudos.error.daily_limit", limit=scoring.kudos_daily_limit)
+    points = 0 if receiver.excluded else scoring.kudos_points
+    entry = Entry(
+        member_id=receiver.id,
+        kind="kudos",
+        points=points,
+        source_key=ctx.source_key("kudos"),
+        occurred_at=ctx.at,
+        week=ctx.community.week_start(ctx.at),
+        month=ctx.community.month_start(ctx.at),
+        channel_id=ctx.channel.id,
+        actor_id=ctx.caller.id,
+        reason=reason[:500],
+        effects=((receiver.id, "kudos_received", 1), (ctx.caller.id, "kudos_given", 1)),
+    )
+    written = await ledger.record(ctx.session, ctx.community.id, [entry])
+    if not written:  # the same interaction delivered twice
+        return []
+    ctx.touched[receiver.id] = receiver_ref
+    key = "kudos.given" if points else "kudos.given_no_points"
+    return [
+        Reply(
+            ctx.t(
+                key,
+                giver=ctx.caller.name,
+                receiver=receiver.name,
+                reason=member_text(reason),
+                points=points,
+            ),
+            ephemeral=False,
+        )
+    ]

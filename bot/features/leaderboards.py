@@ -1,0 +1,70 @@
+"""`/leaderboard [period]`: the top members of the week, the month or all time."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from bot.actions import Action, Card, Reply
+from bot.commands import PERIODS, OptionKind, OptionSpec, command
+from bot.community import CommunityView
+from bot.context import CommandContext
+from bot.i18n import number
+from storage import leaderboards
+
+BOARD_SIZE = 10
+
+
+def period_start(community: CommunityView, period: str, ctx_at) -> date | None:  # type: ignore[no-untyped-def]
+    if period == "week":
+        return community.week_start(ctx_at)
+    if period == "month":
+        return community.month_start(ctx_at)
+    return None
+
+
+def period_label(community: CommunityView, period: str, start: date | None) -> str:
+    if start is None:
+        return community.t("period.all")
+    if period == "week":
+        end = start + timedelta(days=6)
+        return community.t("period.week", start=start.isoformat(), end=end.isoformat())
+    return community.t("period.month", month=start.strftime("%Y-%m"))
+
+
+@command(
+    "leaderboard",
+    options=(
+        OptionSpec("period", OptionKind.PERIOD, required=False, choices=PERIODS, default="week"),
+    ),
+)
+async def leaderboard(ctx: CommandContext, period: str) -> list[Action]:
+    community = ctx.community
+    start = period_start(community, period, ctx.at)
+    standings = await leaderboards.top(ctx.session, community.id, period, start, BOARD_SIZE)
+    lines = [
+        ctx.t(
+            "leaderboard.line",
+            place=s.place,
+            member=s.name,
+            points=number(community.locale, s.points),
+        )
+        for s in standings
+    ]
+    if not lines:
+        lines = [ctx.t("leaderboard.empty")]
+    elif all(s.member_id != ctx.caller.id for s in standings):
+        mine = await leaderboards.place_of(ctx.session, community.id, ctx.caller.id, period, start)
+        if mine is not None:
+            lines.append(
+                ctx.t(
+                    "leaderboard.you",
+                    place=mine.place,
+                    points=number(community.locale, mine.points),
+                )
+            )
+    card = Card(
+        kind="leaderboard",
+        title=ctx.t("leaderboard.title", period=period_label(community, period, start)),
+        body="\n".join(lines),
+    )
+    return [Reply(card=card, ephemeral=False)]

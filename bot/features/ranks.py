@@ -1,0 +1,117 @@
+"""The rank ladder: which step a member stands on, and what changes when they move.
+
+A member holds the highest rank whose every requirement they meet (points, active days,
+accepted solutions, kudos received). Crossing up announces the promotion and grants the
+rank's role on the platform; a reversal that drops them below demotes them and revokes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.actions import Action, Card, DirectMessage, GrantRole, PostToChannel, RevokeRole
+from bot.community import CommunityView
+from bot.config import Rank
+from storage.models import Member
+
+
+@dataclass(frozen=True)
+class Progress:
+    rank: Rank
+    next_rank: Rank | None
+    # What is still missing for the next rank, as (requirement, have, need).
+    missing: tuple[tuple[str, int, int], ...]
+
+
+def requirements(rank: Rank) -> tuple[tuple[str, str, int], ...]:
+    """(requirement name, member counter, minimum) for each requirement the rank sets."""
+    pairs = (
+        ("points", "points", rank.min_points),
+        ("active_days", "active_days", rank.min_active_days),
+        ("solutions", "solutions", rank.min_solutions),
+        ("kudos", "kudos_received", rank.min_kudos),
+    )
+    return tuple(p for p in pairs if p[2] > 0)
+
+
+def meets(member: Member, rank: Rank) -> bool:
+    return all(getattr(member, counter) >= need for _, counter, need in requirements(rank))
+
+
+def rank_of(member: Member, ladder: Sequence[Rank]) -> Rank:
+    """The highest rank of the ladder whose requirements the member meets."""
+    held = ladder[0]
+    for rank in ladder[1:]:
+        if meets(member, rank):
+            held = rank
+    return held
+
+
+def progress(member: Member, ladder: Sequence[Rank]) -> Progress:
+    rank = rank_of(member, ladder)
+    index = list(ladder).index(rank)
+    next_rank = ladder[index + 1] if index + 1 < len(ladder) else None
+    missing: tuple[tuple[str, int, int], ...] = ()
+    if next_rank is not None:
+        missing = tuple(
+            (name, getattr(member, counter), need)
+            for name, counter, need in requirements(next_rank)
+            if getattr(member, counter) < need
+        )
+    return Progress(rank, next_rank, missing)
+
+
+def role_for(rank: Rank, platform: str) -> str | None:
+    if platform == "discord":
+        return rank.discord_role
+    if platform == "slack":
+        return rank.slack_usergroup
+    if platform == "console":
+        return rank.name
+    return None
+
+
+def rank_change_actions(
+    community: CommunityView,
+    ladder: Sequence[Rank],
+    member: Member,
+    old: str | None,
+    new: Rank,
+    platform: str,
+    user_id: str | None,
+) -> list[Action]:
+    """Announce and apply one member's move from rank `old` to rank `new`."""
+    names = [r.name for r in ladder]
+    old_index = names.index(old) if old in names else 0
+    promoted = names.index(new.name) > old_index
+    actions: list[Action] = []
+    old_rank = ladder[old_index]
+    if user_id is not None:
+        old_role, new_role = role_for(old_rank, platform), role_for(new, platform)
+        if old_role and old_role != new_role and old_index > 0:
+            actions.append(RevokeRole(platform, user_id, member.display_name, old_role))
+        if new_role and new_role != old_role and names.index(new.name) > 0:
+            actions.append(GrantRole(platform, user_id, member.display_name, new_role))
+    if promoted:
+        card = Card(
+            kind="promotion",
+            title=community.t("rank.promoted.title", member=member.display_name, rank=new.name),
+            body=community.t(
+                "rank.promoted.body",
+                member=member.display_name,
+                rank=new.name,
+                points=member.points,
+            ),
+        )
+        actions.insert(0, PostToChannel(platform, community.announce_channel, card=card))
+    elif user_id is not None:
+        actions.append(
+            DirectMessage(
+                platform,
+                user_id,
+                member.display_name,
+                community.t("rank.demoted", rank=new.name, old=old_rank.name),
+            )
+        )
+    return actions

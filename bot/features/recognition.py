@@ -1,0 +1,55 @@
+"""After scoring: the members whose counters moved are checked against the rank ladder and
+the badges, and what they earned (or lost) becomes announcements and role changes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.actions import Action
+from bot.community import CommunityView
+from bot.config import Settings
+from bot.events import MemberRef
+from bot.features import badges, ranks
+from storage import stats
+from storage.members import user_id_on
+
+
+async def review(
+    session: AsyncSession,
+    community: CommunityView,
+    settings: Settings,
+    touched: dict[int, MemberRef | None],
+    platform: str,
+    now: datetime,
+) -> list[Action]:
+    if not touched:
+        return []
+    members = await stats.members_by_id(session, touched)
+    held = await stats.badges_of(session, touched)
+    actions: list[Action] = []
+    new_badges: list[tuple[int, str]] = []
+    for member_id, ref in touched.items():
+        member = members[member_id]
+        if member.is_bot:
+            continue
+        user_id = ref.user_id if ref is not None and ref.platform == platform else None
+        if user_id is None:
+            user_id = await user_id_on(session, community.id, member_id, platform)
+        rank = ranks.rank_of(member, settings.ranks)
+        if member.rank != rank.name:
+            if member.rank is not None or rank is not settings.ranks[0]:
+                actions += ranks.rank_change_actions(
+                    community, settings.ranks, member, member.rank, rank, platform, user_id
+                )
+            await stats.set_rank(session, member_id, rank.name)
+            member.rank = rank.name
+        for badge in badges.earned(member, settings.badges, held[member_id]):
+            new_badges.append((member_id, badge.key))
+    given = await stats.award_badges(session, community.id, new_badges, now)
+    by_key = {b.key: b for b in settings.badges}
+    for member_id, key in new_badges:
+        if (member_id, key) in given:
+            actions.append(badges.badge_card(community, members[member_id], by_key[key], platform))
+    return actions

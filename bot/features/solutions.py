@@ -1,0 +1,91 @@
+"""Accepted solutions: the message that answers a question, marked by the question's author
+or a moderator, earns its author points. Marking another answer moves the points."""
+
+from __future__ import annotations
+
+from bot.actions import Action, Reply
+from bot.context import CommandContext
+from bot.errors import NotAllowed, UserError
+from bot.events import SolutionMarked
+from bot.features.contributions import message_key, message_ref
+from storage import ledger
+from storage.ledger import Entry
+from storage.models import Solution
+
+
+async def mark(ctx: CommandContext, event: SolutionMarked) -> list[Action]:
+    session, community = ctx.session, ctx.community
+    question = event.question_author
+    refs = [event.solution_author] + ([question] if question else [])
+    found = await ctx.core.resolve(session, community, refs, ctx.at)
+    author = found[(event.solution_author.platform, event.solution_author.user_id)]
+    if question is not None:
+        asker_id: int | None = found[(question.platform, question.user_id)].id
+    else:
+        original = await ledger.find_entry(
+            session, community.id, message_key(event.platform, event.question_id)
+        )
+        asker_id = original.member_id if original else None
+    if ctx.caller.id != asker_id and not ctx.is_moderator:
+        raise NotAllowed("solution.error.not_asker")
+    if author.id == asker_id:
+        raise UserError("solution.error.own_question")
+    if author.is_bot:
+        raise UserError("solution.error.bot")
+    question_ref = message_ref(event.platform, event.question_id)
+    solution_ref = message_ref(event.platform, event.solution_id)
+    current = await session.get(Solution, (community.id, question_ref))
+    if current is not None and current.solution_ref == solution_ref:
+        raise UserError("solution.error.already")
+    entries: list[Entry] = []
+    if current is not None and current.contribution_id is not None:
+        previous = await session.get(ledger.Contribution, current.contribution_id)
+        if previous is not None:
+            entries.append(
+                Entry(
+                    member_id=previous.member_id,
+                    kind="solution_reversed",
+                    points=-previous.points,
+                    source_key=f"{previous.source_key}:moved:{ctx.interaction_id}",
+                    occurred_at=previous.occurred_at,
+                    week=community.week_start(previous.occurred_at),
+                    month=community.month_start(previous.occurred_at),
+                    message_ref=previous.message_ref,
+                    actor_id=ctx.caller.id,
+                    reverses_id=previous.id,
+                    effects=((previous.member_id, "solutions", -1),),
+                )
+            )
+            ctx.touched[previous.member_id] = None
+    points = 0 if author.excluded else ctx.settings.scoring.solution_points
+    award = Entry(
+        member_id=author.id,
+        kind="solution",
+        points=points,
+        source_key=ctx.source_key("solution"),
+        occurred_at=ctx.at,
+        week=community.week_start(ctx.at),
+        month=community.month_start(ctx.at),
+        channel_id=event.channel.id,
+        message_ref=solution_ref,
+        actor_id=ctx.caller.id,
+        effects=((author.id, "solutions", 1),),
+    )
+    entries.append(award)
+    await ledger.record(session, community.id, entries)
+    if current is None:
+        current = Solution(
+            community_id=community.id,
+            question_ref=question_ref,
+            solution_ref=solution_ref,
+            author_id=author.id,
+            marked_by=ctx.caller.id,
+            marked_at=ctx.at,
+        )
+        session.add(current)
+    current.solution_ref, current.author_id = solution_ref, author.id
+    current.marked_by, current.marked_at = ctx.caller.id, ctx.at
+    current.contribution_id = award.id
+    await session.flush()
+    ctx.touched[author.id] = event.solution_author
+    return [Reply(ctx.t("solution.marked", member=author.name, points=points), ephemeral=False)]

@@ -1,0 +1,66 @@
+"""The catalog: every user-facing string, in English and French.
+
+Strings live in `bot/catalog/<locale>.toml` as nested tables (`[error] unknown_command =
+"..."` is the key `error.unknown_command`) with `{name}` placeholders. A community's locale
+picks the catalog; a key missing from French falls back to English, and a test keeps the
+two catalogs complete.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+CATALOG_DIR = Path(__file__).parent / "catalog"
+LOCALES = ("en", "fr")
+DEFAULT_LOCALE = "en"
+
+
+def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for key, value in table.items():
+        full = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, full + "."))
+        else:
+            flat[full] = str(value)
+    return flat
+
+
+@cache
+def catalog(locale: str) -> dict[str, str]:
+    """All strings of one locale, by dotted key."""
+    with (CATALOG_DIR / f"{locale}.toml").open("rb") as handle:
+        return _flatten(tomllib.load(handle))
+
+
+class _Defaulting(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def has(key: str, locale: str = DEFAULT_LOCALE) -> bool:
+    return key in catalog(locale) or key in catalog(DEFAULT_LOCALE)
+
+
+def t(locale: str, key: str, **params: Any) -> str:
+    """The string `key` in `locale`, with `params` filled in."""
+    strings = catalog(locale if locale in LOCALES else DEFAULT_LOCALE)
+    template = strings.get(key)
+    if template is None:
+        template = catalog(DEFAULT_LOCALE).get(key, key)
+    return template.format_map(_Defaulting(params))
+
+
+def number(locale: str, value: int) -> str:
+    """An integer with the locale's thousands separator (1,234 / 1 234)."""
+    text = f"{value:,}"
+    return text.replace(",", "\u202f") if locale == "fr" else text
+
+
+def plural(locale: str, key: str, count: int, **params: Any) -> str:
+    """`key.one` or `key.other` depending on `count` (French counts 0 and 1 as singular)."""
+    one = count in (0, 1) if locale == "fr" else count == 1
+    return t(locale, f"{key}.{'one' if one else 'other'}", count=number(locale, count), **params)

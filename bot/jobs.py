@@ -1,0 +1,86 @@
+"""`run_due(now)`: the one function that runs whatever has fallen due.
+
+What is due lives in the `scheduled_job` table. Each due job is first claimed in a
+transaction of its own (a conditional UPDATE that only one caller can win, whichever the
+process), then run by the handler registered for its kind, then marked done. Features
+register their kinds with `@job_kind("...")`; APScheduler, the console's `after` and the
+tests all just call `run_due` with their clock's time.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.actions import Action
+from bot.community import CommunityView
+from storage import communities as community_store
+from storage import jobs as job_store
+from storage.models import ScheduledJob
+
+if TYPE_CHECKING:
+    from bot.core import Cercle
+
+log = logging.getLogger("cercle.jobs")
+
+JobHandler = Callable[
+    ["Cercle", AsyncSession, CommunityView, ScheduledJob, datetime], Awaitable[list[Action]]
+]
+JOB_KINDS: dict[str, JobHandler] = {}
+
+
+def job_kind(kind: str) -> Callable[[JobHandler], JobHandler]:
+    def register(handler: JobHandler) -> JobHandler:
+        JOB_KINDS[kind] = handler
+        return handler
+
+    return register
+
+
+def payload(job: ScheduledJob) -> dict[str, Any]:
+    return json.loads(job.payload or "{}")
+
+
+class JobRunner:
+    def __init__(self, core: Cercle) -> None:
+        self.core = core
+        self.owner = f"{socket.gethostname()}:{os.getpid()}"
+
+    async def run_due(self, now: datetime) -> list[tuple[int, Action]]:
+        async with self.core.db.transaction() as session:
+            ids = await job_store.due_ids(session, now)
+        results: list[tuple[int, Action]] = []
+        for job_id in ids:
+            async with self.core.db.transaction() as session:
+                if not await job_store.claim(session, job_id, self.owner, now):
+                    continue
+            results += await self._run(job_id, now)
+        return results
+
+    async def _run(self, job_id: int, now: datetime) -> list[tuple[int, Action]]:
+        try:
+            async with self.core.db.transaction() as session:
+                job = await job_store.get(session, job_id)
+                assert job is not None
+                handler = JOB_KINDS.get(job.kind)
+                if handler is None:
+                    raise LookupError(f"no handler for job kind {job.kind!r}")
+                slug = await community_store.community_slug(session, job.community_id) or ""
+                from bot.community import load_view
+
+                community = await load_view(session, job.community_id, slug, self.core.settings)
+                actions = await handler(self.core, session, community, job, now)
+                await job_store.finish(session, job_id, now)
+                return [(job.community_id, action) for action in actions]
+        except Exception as error:
+            log.exception("job %s failed", job_id)
+            async with self.core.db.transaction() as session:
+                await job_store.finish(session, job_id, now, error=repr(error)[:1000])
+            return []

@@ -1,0 +1,61 @@
+"""The console adapter's own state: its channel, message numbers, clock and members, kept
+with the community so that a later run on the same database continues where it stopped."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import ConsoleMember, ConsoleMessage, ConsoleState
+
+
+async def load_state(session: AsyncSession, community_id: int) -> ConsoleState | None:
+    return await session.get(ConsoleState, community_id)
+
+
+async def save_state(session: AsyncSession, state: ConsoleState) -> None:
+    await session.merge(state)
+
+
+async def messages(
+    session: AsyncSession, community_id: int, numbers: Sequence[int]
+) -> dict[int, ConsoleMessage]:
+    rows = await session.scalars(
+        select(ConsoleMessage).where(
+            ConsoleMessage.community_id == community_id, ConsoleMessage.number.in_(set(numbers))
+        )
+    )
+    return {m.number: m for m in rows.all()}
+
+
+async def last_card(session: AsyncSession, community_id: int) -> ConsoleMessage | None:
+    return await session.scalar(
+        select(ConsoleMessage)
+        .where(ConsoleMessage.community_id == community_id, ConsoleMessage.buttons != "")
+        .order_by(ConsoleMessage.number.desc())
+        .limit(1)
+    )
+
+
+async def save_messages(session: AsyncSession, rows: Sequence[ConsoleMessage]) -> None:
+    for row in rows:
+        await session.merge(row)
+
+
+async def members(session: AsyncSession, community_id: int) -> dict[str, ConsoleMember]:
+    rows = await session.scalars(
+        select(ConsoleMember).where(ConsoleMember.community_id == community_id)
+    )
+    return {m.name: m for m in rows.all()}
+
+
+async def save_members(session: AsyncSession, rows: Sequence[ConsoleMember]) -> None:
+    for row in rows:
+        await session.merge(row)
+
+
+def new_state(community_id: int, channel: str, clock: datetime) -> ConsoleState:
+    return ConsoleState(community_id=community_id, channel=channel, clock=clock)

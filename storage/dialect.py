@@ -1,0 +1,41 @@
+"""The only place that knows SQL differs between SQLite and PostgreSQL.
+
+Both dialects support `INSERT ... ON CONFLICT`; SQLAlchemy builds it per dialect, so the
+rest of storage asks for "insert unless present" or "add to a counter" by name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import Insert
+
+
+def dialect_insert(session: AsyncSession, table: Table) -> Any:
+    """`insert(table)` of the session's dialect, which knows `on_conflict_*`."""
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        return postgresql.insert(table)
+    if name == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"unsupported database dialect {name!r}")
+
+
+def insert_ignore(session: AsyncSession, table: Table, keys: Sequence[str]) -> Insert:
+    """INSERT that silently skips rows whose `keys` already exist."""
+    return dialect_insert(session, table).on_conflict_do_nothing(index_elements=list(keys))
+
+
+def insert_or_add(
+    session: AsyncSession, table: Table, keys: Sequence[str], counters: Sequence[str]
+) -> Insert:
+    """INSERT, or when the row exists add the new values to its `counters` (atomic in SQL)."""
+    stmt = dialect_insert(session, table)
+    return stmt.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={name: table.c[name] + stmt.excluded[name] for name in counters},
+    )

@@ -1,0 +1,92 @@
+"""Leaderboard queries: top members for a period and one member's place, by indexed SQL.
+
+All-time reads the counters on `member`; week and month read `member_total` for the
+period's start. Excluded members and bots never appear. Ties are broken the same way every
+time: more points first, then the member who joined the community first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Member, MemberTotal
+
+
+@dataclass(frozen=True)
+class Standing:
+    member_id: int
+    name: str
+    points: int
+    place: int
+
+
+def _board(community_id: int, period: str, start: date | None):  # type: ignore[no-untyped-def]
+    if period == "all":
+        points = Member.points
+        query = select(Member.id, Member.display_name, points.label("points")).where(
+            Member.community_id == community_id
+        )
+    else:
+        points = MemberTotal.points
+        query = (
+            select(Member.id, Member.display_name, points.label("points"))
+            .join(Member, Member.id == MemberTotal.member_id)
+            .where(
+                MemberTotal.community_id == community_id,
+                MemberTotal.period == period,
+                MemberTotal.period_start == start,
+            )
+        )
+    return query.where(Member.excluded.is_(False), Member.is_bot.is_(False), points > 0), points
+
+
+async def top(
+    session: AsyncSession, community_id: int, period: str, start: date | None, limit: int = 10
+) -> list[Standing]:
+    query, points = _board(community_id, period, start)
+    rows = await session.execute(query.order_by(points.desc(), Member.id).limit(limit))
+    standings: list[Standing] = []
+    for index, (member_id, name, total) in enumerate(rows.tuples()):
+        # Equal points share a place (1, 2, 2, 4): the order between them is by join time.
+        same = standings and standings[-1].points == total
+        place = standings[-1].place if same else index + 1
+        standings.append(Standing(member_id, name, total, place))
+    return standings
+
+
+async def points_of(
+    session: AsyncSession, community_id: int, member_id: int, period: str, start: date | None
+) -> int:
+    if period == "all":
+        value = await session.scalar(select(Member.points).where(Member.id == member_id))
+    else:
+        value = await session.scalar(
+            select(MemberTotal.points).where(
+                MemberTotal.community_id == community_id,
+                MemberTotal.period == period,
+                MemberTotal.period_start == start,
+                MemberTotal.member_id == member_id,
+            )
+        )
+    return int(value or 0)
+
+
+async def place_of(
+    session: AsyncSession, community_id: int, member_id: int, period: str, start: date | None
+) -> Standing | None:
+    """The member's place on the board, or None when they are not on it."""
+    member = await session.get(Member, member_id)
+    if member is None or member.excluded or member.is_bot:
+        return None
+    mine = await points_of(session, community_id, member_id, period, start)
+    if mine <= 0:
+        return None
+    query, points = _board(community_id, period, start)
+    ahead = await session.scalar(
+        select(func.count()).select_from(query.where(and_(points > mine)).subquery())
+    )
+    return Standing(member_id, member.display_name, mine, int(ahead or 0) + 1)

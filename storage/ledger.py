@@ -1,0 +1,227 @@
+"""The contribution ledger and the aggregates maintained with it.
+
+`record()` writes a batch of entries in a few statements: rows whose source key is
+already in the ledger are skipped by the database itself (so a redelivered event never
+counts twice, even with two processes), and only the rows really written move the
+aggregates: all-time counters on `member`, week and month totals in `member_total`. Every
+aggregate update is an atomic `x = x + delta` in SQL, never a read-modify-write in Python.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.dialect import insert_ignore, insert_or_add
+from storage.models import Contribution, Member, MemberDay, MemberTotal
+
+MEMBER_COUNTERS = frozenset(
+    {
+        "points",
+        "messages",
+        "solutions",
+        "kudos_received",
+        "kudos_given",
+        "ideas_submitted",
+        "ideas_shipped",
+        "poll_votes",
+    }
+)
+
+
+@dataclass
+class Entry:
+    """One ledger row to write, with the counter changes it brings when it is written."""
+
+    member_id: int
+    kind: str
+    points: int
+    source_key: str
+    occurred_at: datetime
+    week: date
+    month: date
+    channel_id: str | None = None
+    message_ref: str | None = None
+    actor_id: int | None = None
+    reason: str | None = None
+    reverses_id: int | None = None
+    # (member id, counter, delta) applied only if this entry is new, e.g. kudos_given.
+    effects: tuple[tuple[int, str, int], ...] = ()
+    id: int | None = field(default=None, compare=False)
+
+
+async def existing_keys(session: AsyncSession, community_id: int, keys: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(keys), 500):
+        rows = await session.scalars(
+            select(Contribution.source_key).where(
+                Contribution.community_id == community_id,
+                Contribution.source_key.in_(keys[start : start + 500]),
+            )
+        )
+        found.update(rows.all())
+    return found
+
+
+async def find_entry(session: AsyncSession, community_id: int, key: str) -> Contribution | None:
+    return await session.scalar(
+        select(Contribution).where(
+            Contribution.community_id == community_id, Contribution.source_key == key
+        )
+    )
+
+
+async def record(session: AsyncSession, community_id: int, entries: Sequence[Entry]) -> list[Entry]:
+    """Write `entries`, skipping those already in the ledger; returns the ones written."""
+    if not entries:
+        return []
+    table = Contribution.__table__
+    stmt = insert_ignore(session, table, ["community_id", "source_key"]).returning(
+        table.c.id, table.c.source_key, sort_by_parameter_order=True
+    )
+    rows = [
+        {
+            "community_id": community_id,
+            "member_id": e.member_id,
+            "kind": e.kind,
+            "points": e.points,
+            "source_key": e.source_key,
+            "occurred_at": e.occurred_at,
+            "channel_id": e.channel_id,
+            "message_ref": e.message_ref,
+            "actor_id": e.actor_id,
+            "reason": e.reason,
+            "reverses_id": e.reverses_id,
+        }
+        for e in entries
+    ]
+    result = await session.execute(stmt, rows)
+    ids = {key: id_ for id_, key in result.tuples()}
+    written = []
+    for entry in entries:
+        if entry.source_key in ids and entry.id is None:
+            entry.id = ids.pop(entry.source_key)
+            written.append(entry)
+    await _apply(session, community_id, written)
+    return written
+
+
+async def _apply(session: AsyncSession, community_id: int, written: Sequence[Entry]) -> None:
+    counters: dict[tuple[int, str], int] = defaultdict(int)
+    totals: dict[tuple[str, date, int], int] = defaultdict(int)
+    for entry in written:
+        if entry.points:
+            counters[(entry.member_id, "points")] += entry.points
+            totals[("week", entry.week, entry.member_id)] += entry.points
+            totals[("month", entry.month, entry.member_id)] += entry.points
+        for member_id, counter, delta in entry.effects:
+            counters[(member_id, counter)] += delta
+    await add_to_counters(session, counters)
+    if totals:
+        await session.execute(
+            insert_or_add(
+                session,
+                MemberTotal.__table__,
+                ["community_id", "period", "period_start", "member_id"],
+                ["points"],
+            ),
+            [
+                {
+                    "community_id": community_id,
+                    "period": period,
+                    "period_start": start,
+                    "member_id": member_id,
+                    "points": points,
+                }
+                for (period, start, member_id), points in totals.items()
+            ],
+        )
+
+
+async def add_to_counters(session: AsyncSession, deltas: dict[tuple[int, str], int]) -> None:
+    """Add deltas to members' all-time counters, one executemany per counter."""
+    by_counter: dict[str, list[dict[str, int]]] = defaultdict(list)
+    for (member_id, counter), delta in deltas.items():
+        if counter not in MEMBER_COUNTERS:
+            raise ValueError(f"unknown member counter {counter!r}")
+        if delta:
+            by_counter[counter].append({"mid": member_id, "delta": delta})
+    table = Member.__table__
+    connection = await session.connection()
+    for counter, params in by_counter.items():
+        stmt = (
+            update(table)
+            .where(table.c.id == bindparam("mid"))
+            .values({counter: table.c[counter] + bindparam("delta")})
+        )
+        await connection.execute(stmt, params)
+
+
+@dataclass(frozen=True)
+class DayMark:
+    member_id: int
+    day: date
+    messages: int
+
+
+async def mark_active_days(
+    session: AsyncSession, community_id: int, marks: Sequence[DayMark]
+) -> list[DayMark]:
+    """Record activity days; returns the marks that opened a day not seen before."""
+    if not marks:
+        return []
+    merged: dict[tuple[int, date], int] = defaultdict(int)
+    for mark in marks:
+        merged[(mark.member_id, mark.day)] += mark.messages
+    table = MemberDay.__table__
+    new_rows = await session.execute(
+        insert_ignore(session, table, ["member_id", "day"]).returning(
+            table.c.member_id, table.c.day, sort_by_parameter_order=True
+        ),
+        [
+            {"member_id": m, "day": d, "community_id": community_id, "messages": 0}
+            for (m, d) in merged
+        ],
+    )
+    opened = {(m, d) for m, d in new_rows.tuples()}
+    counted = [{"mid": m, "d": d, "n": n} for (m, d), n in merged.items() if n]
+    if counted:
+        connection = await session.connection()
+        await connection.execute(
+            update(table)
+            .where(table.c.member_id == bindparam("mid"), table.c.day == bindparam("d"))
+            .values(messages=table.c.messages + bindparam("n")),
+            counted,
+        )
+    return [DayMark(m, d, merged[(m, d)]) for (m, d) in sorted(opened)]
+
+
+async def kudos_given_between(
+    session: AsyncSession, community_id: int, giver_id: int, start: datetime, end: datetime
+) -> int:
+    count = await session.scalar(
+        select(func.count())
+        .select_from(Contribution)
+        .where(
+            Contribution.community_id == community_id,
+            Contribution.actor_id == giver_id,
+            Contribution.kind == "kudos",
+            Contribution.occurred_at >= start,
+            Contribution.occurred_at < end,
+        )
+    )
+    return int(count or 0)
+
+
+async def ledger_sum(session: AsyncSession, community_id: int, member_id: int) -> int:
+    total = await session.scalar(
+        select(func.coalesce(func.sum(Contribution.points), 0)).where(
+            Contribution.community_id == community_id, Contribution.member_id == member_id
+        )
+    )
+    return int(total or 0)

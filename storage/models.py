@@ -1,0 +1,243 @@
+"""Cercle's tables, as sqlmodel classes.
+
+Communities and their platform spaces; members, their platform identities and roles; the
+contribution ledger and the aggregates maintained from it (all-time counters on the
+member row, week and month totals in `member_total`, active days in `member_day`);
+reaction state; badges; accepted solutions; exclusions and runtime settings; what is due
+(`scheduled_job`); and the console adapter's own state. Message text is never stored here.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime
+
+
+def _dt(nullable: bool = False) -> Column:  # type: ignore[type-arg]
+    return Column(UTCDateTime(), nullable=nullable)
+
+
+class Community(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(index=True, unique=True, max_length=64)
+    created_at: datetime = Field(sa_column=_dt())
+
+
+class PlatformSpace(SQLModel, table=True):
+    """A Discord guild, Slack workspace or console community that belongs to a community."""
+
+    __tablename__ = "platform_space"
+    platform: str = Field(primary_key=True, max_length=16)
+    space_id: str = Field(primary_key=True, max_length=64)
+    community_id: int = Field(foreign_key="community.id", index=True)
+
+
+class Member(SQLModel, table=True):
+    """A person in a community, with the all-time counters kept up to date by the ledger."""
+
+    __table_args__ = (Index("ix_member_leaderboard", "community_id", "excluded", "points"),)
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = Field(foreign_key="community.id", index=True)
+    display_name: str = Field(max_length=100)
+    is_bot: bool = False
+    excluded: bool = False
+    joined_at: datetime | None = Field(default=None, sa_column=_dt(nullable=True))
+    left_at: datetime | None = Field(default=None, sa_column=_dt(nullable=True))
+    points: int = 0
+    messages: int = 0
+    solutions: int = 0
+    kudos_received: int = 0
+    kudos_given: int = 0
+    ideas_submitted: int = 0
+    ideas_shipped: int = 0
+    poll_votes: int = 0
+    active_days: int = 0
+    streak_days: int = 0
+    last_active_day: date | None = None
+    last_scored_message_at: datetime | None = Field(default=None, sa_column=_dt(nullable=True))
+    rank: str | None = Field(default=None, max_length=50)
+
+
+class Identity(SQLModel, table=True):
+    """One platform account of a member; two accounts may point at one member (linking)."""
+
+    community_id: int = Field(foreign_key="community.id", primary_key=True)
+    platform: str = Field(primary_key=True, max_length=16)
+    user_id: str = Field(primary_key=True, max_length=64)
+    member_id: int = Field(foreign_key="member.id", index=True)
+
+
+class MemberRole(SQLModel, table=True):
+    __tablename__ = "member_role"
+    member_id: int = Field(foreign_key="member.id", primary_key=True)
+    role: str = Field(primary_key=True, max_length=100)
+
+
+class Contribution(SQLModel, table=True):
+    """The ledger: one row per scored event, never edited; reversals are rows of their own."""
+
+    __table_args__ = (
+        UniqueConstraint("community_id", "source_key", name="uq_contribution_source"),
+        Index("ix_contribution_message", "community_id", "message_ref"),
+        Index("ix_contribution_actor_kind_time", "community_id", "actor_id", "kind", "occurred_at"),
+        Index("ix_contribution_time", "community_id", "occurred_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = Field(foreign_key="community.id")
+    member_id: int = Field(foreign_key="member.id", index=True)
+    kind: str = Field(max_length=32)
+    points: int
+    source_key: str = Field(max_length=200)
+    occurred_at: datetime = Field(sa_column=_dt())
+    channel_id: str | None = Field(default=None, max_length=64)
+    message_ref: str | None = Field(default=None, max_length=100)
+    actor_id: int | None = Field(default=None, foreign_key="member.id")
+    reason: str | None = Field(default=None, max_length=500)
+    reverses_id: int | None = Field(default=None, foreign_key="contribution.id")
+
+
+class MemberTotal(SQLModel, table=True):
+    """Points per member per week or month, maintained incrementally with the ledger."""
+
+    __tablename__ = "member_total"
+    __table_args__ = (
+        Index("ix_member_total_board", "community_id", "period", "period_start", "points"),
+    )
+    community_id: int = Field(foreign_key="community.id", primary_key=True)
+    period: str = Field(primary_key=True, max_length=8)
+    period_start: date = Field(primary_key=True)
+    member_id: int = Field(foreign_key="member.id", primary_key=True)
+    points: int = 0
+
+
+class MemberDay(SQLModel, table=True):
+    """A day (community time) on which a member was active, with that day's message count."""
+
+    __tablename__ = "member_day"
+    __table_args__ = (Index("ix_member_day_community", "community_id", "day"),)
+    member_id: int = Field(foreign_key="member.id", primary_key=True)
+    day: date = Field(primary_key=True)
+    community_id: int = Field(foreign_key="community.id")
+    messages: int = 0
+
+
+class ReactionState(SQLModel, table=True):
+    """Whether a reactor's emoji is currently on a message (state-based reaction scoring)."""
+
+    __tablename__ = "reaction_state"
+    community_id: int = Field(foreign_key="community.id", primary_key=True)
+    message_ref: str = Field(primary_key=True, max_length=100)
+    reactor_id: int = Field(foreign_key="member.id", primary_key=True)
+    emoji: str = Field(primary_key=True, max_length=100)
+    active: bool = True
+
+
+class ReactionAward(SQLModel, table=True):
+    """The points one reactor currently gives one message, whatever the number of emojis."""
+
+    __tablename__ = "reaction_award"
+    community_id: int = Field(foreign_key="community.id", primary_key=True)
+    message_ref: str = Field(primary_key=True, max_length=100)
+    reactor_id: int = Field(foreign_key="member.id", primary_key=True)
+    active_emojis: int = 0
+    generation: int = 0
+    points: int = 0
+    contribution_id: int | None = Field(default=None, foreign_key="contribution.id")
+
+
+class MemberBadge(SQLModel, table=True):
+    __tablename__ = "member_badge"
+    member_id: int = Field(foreign_key="member.id", primary_key=True)
+    badge: str = Field(primary_key=True, max_length=50)
+    community_id: int = Field(foreign_key="community.id", index=True)
+    awarded_at: datetime = Field(sa_column=_dt())
+
+
+class Solution(SQLModel, table=True):
+    """The accepted answer of a question (one per question)."""
+
+    community_id: int = Field(foreign_key="community.id", primary_key=True)
+    question_ref: str = Field(primary_key=True, max_length=100)
+    solution_ref: str = Field(max_length=100)
+    author_id: int = Field(foreign_key="member.id")
+    marked_by: int = Field(foreign_key="member.id")
+    contribution_id: int | None = Field(default=None, foreign_key="contribution.id")
+    marked_at: datetime = Field(sa_column=_dt())
+
+
+class Exclusion(SQLModel, table=True):
+    """A channel, role or member that scores nothing, set by a moderator at runtime."""
+
+    community_id: int = Field(foreign_key="community.id", primary_key=True)
+    kind: str = Field(primary_key=True, max_length=16)
+    value: str = Field(primary_key=True, max_length=100)
+    label: str = Field(default="", max_length=100)
+
+
+class CommunitySetting(SQLModel, table=True):
+    """A setting changed by a moderator at runtime; it wins over the config file."""
+
+    __tablename__ = "community_setting"
+    community_id: int = Field(foreign_key="community.id", primary_key=True)
+    key: str = Field(primary_key=True, max_length=64)
+    value: str = Field(max_length=2000)
+    updated_by: int | None = Field(default=None, foreign_key="member.id")
+    updated_at: datetime = Field(sa_column=_dt())
+
+
+class ScheduledJob(SQLModel, table=True):
+    """Something that falls due (a digest run, a poll deadline); `run_due` claims it once."""
+
+    __tablename__ = "scheduled_job"
+    __table_args__ = (Index("ix_scheduled_job_due", "status", "due_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = Field(foreign_key="community.id", index=True)
+    kind: str = Field(max_length=32)
+    key: str = Field(unique=True, max_length=200)
+    due_at: datetime = Field(sa_column=_dt())
+    status: str = Field(default="pending", max_length=16)
+    claimed_by: str | None = Field(default=None, max_length=100)
+    claimed_at: datetime | None = Field(default=None, sa_column=_dt(nullable=True))
+    finished_at: datetime | None = Field(default=None, sa_column=_dt(nullable=True))
+    payload: str = Field(default="{}", max_length=4000)
+    error: str | None = Field(default=None, max_length=1000)
+
+
+class ConsoleState(SQLModel, table=True):
+    """Where a console script stopped: its channel, message numbers and virtual clock."""
+
+    __tablename__ = "console_state"
+    community_id: int = Field(foreign_key="community.id", primary_key=True)
+    channel: str = Field(default="general", max_length=100)
+    clock: datetime = Field(sa_column=_dt())
+    next_number: int = 1
+    next_interaction: int = 1
+
+
+class ConsoleMessage(SQLModel, table=True):
+    """A numbered console message: who wrote it, where, what it replies to (not its text)."""
+
+    __tablename__ = "console_message"
+    community_id: int = Field(foreign_key="community.id", primary_key=True)
+    number: int = Field(primary_key=True)
+    channel: str = Field(max_length=100)
+    author: str = Field(max_length=100)
+    reply_to: int | None = None
+    thread_root: int | None = None
+    deleted: bool = False
+    buttons: str = Field(default="", max_length=4000)
+
+
+class ConsoleMember(SQLModel, table=True):
+    """A console member's platform facts: moderator flag, bot flag, roles."""
+
+    __tablename__ = "console_member"
+    community_id: int = Field(foreign_key="community.id", primary_key=True)
+    name: str = Field(primary_key=True, max_length=100)
+    is_moderator: bool = False
+    is_bot: bool = False
+    roles: str = Field(default="", max_length=2000)
