@@ -33,19 +33,14 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Any
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     SecretStr,
-    StringConstraints,
     ValidationError,
-    ValidationInfo,
     field_validator,
 )
 from pydantic_settings import (
@@ -56,6 +51,25 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 from pydantic_settings.exceptions import SettingsError
+
+from bot.config_sections import (
+    BADGE_METRICS,
+    DEFAULT_BADGES,
+    DEFAULT_RANKS,
+    Badge,
+    BadgeMetric,
+    CommunityDefaults,
+    CommunityEntry,
+    DatabaseSettings,
+    DigestSettings,
+    DiscordSettings,
+    Locale,
+    LogSettings,
+    Rank,
+    SchedulerSettings,
+    ScoringSettings,
+    SlackSettings,
+)
 
 __all__ = [
     "BADGE_METRICS",
@@ -105,269 +119,6 @@ class ConfigError(Exception):
     def __init__(self, *problems: str) -> None:
         self.problems: tuple[str, ...] = tuple(" ".join(p.split()) for p in problems)
         super().__init__("; ".join(self.problems))
-
-
-# --------------------------------------------------------------------------- field types
-
-Locale = Literal["en", "fr"]
-LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
-SyncCommands = Literal["guild", "global", "off"]
-BadgeMetric = Literal[
-    "solutions",
-    "kudos_received",
-    "kudos_given",
-    "streak_days",
-    "active_days",
-    "points",
-    "messages",
-    "ideas_submitted",
-    "ideas_shipped",
-    "poll_votes",
-]
-BADGE_METRICS: tuple[str, ...] = get_args(BadgeMetric)
-
-_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]*")
-_BADGE_KEY = re.compile(r"[a-z0-9_-]+")
-_SCHEDULE = re.compile(r"(mon|tue|wed|thu|fri|sat|sun)\s+([01]?\d|2[0-3]):([0-5]\d)")
-
-
-def _check_timezone(name: str) -> str:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, TypeError):
-        raise ValueError(
-            f"unknown time zone {name!r} (use an IANA name such as 'Europe/Paris' or 'UTC')"
-        ) from None
-    return name
-
-
-def _check_slug(value: str) -> str:
-    if not _SLUG.fullmatch(value):
-        raise ValueError(
-            f"{value!r} is not a valid name (lowercase letters, digits, '-' and '_', "
-            "starting with a letter or digit)"
-        )
-    return value
-
-
-def _check_badge_key(value: str) -> str:
-    if not _BADGE_KEY.fullmatch(value):
-        raise ValueError(f"{value!r} is not a valid key (lowercase letters, digits, '-', '_')")
-    return value
-
-
-def _id_to_str(value: Any) -> Any:
-    # TOML writes snowflakes as integers; platform ids are strings everywhere else.
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return value
-
-
-def _not_bool(value: Any) -> Any:
-    # pydantic's lax mode reads `true` as 1; in a config file that is always a mistake.
-    if isinstance(value, bool):
-        raise ValueError("Input should be a valid integer")
-    return value
-
-
-def _upper(value: Any) -> Any:
-    return value.upper() if isinstance(value, str) else value
-
-
-TimeZoneName = Annotated[str, AfterValidator(_check_timezone)]
-Slug = Annotated[str, AfterValidator(_check_slug)]
-BadgeKey = Annotated[str, AfterValidator(_check_badge_key)]
-PlatformId = Annotated[
-    str, BeforeValidator(_id_to_str), StringConstraints(strip_whitespace=True, min_length=1)
-]
-Int = Annotated[int, BeforeValidator(_not_bool)]
-Points = Annotated[Int, Field(ge=0)]
-NonNegative = Annotated[Int, Field(ge=0)]
-
-
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-# --------------------------------------------------------------------------- sections
-
-
-class DatabaseSettings(_Section):
-    url: str = "sqlite+aiosqlite:///cercle.db"
-    echo: bool = False
-
-
-class DiscordSettings(_Section):
-    api_base_url: str = "https://discord.com"
-    shard_count: Annotated[Int, Field(ge=1)] | None = None
-    shard_ids: list[Annotated[Int, Field(ge=0)]] | None = None
-    sync_commands: SyncCommands = "guild"
-    thanks_emoji: str = "🙏"
-    message_content_intent: bool = True
-    members_intent: bool = True
-    require_privileged_intents: bool = False
-
-    @field_validator("shard_ids")
-    @classmethod
-    def _shard_ids_fit(cls, ids: list[int] | None, info: ValidationInfo) -> list[int] | None:
-        if ids is None:
-            return ids
-        if "shard_count" not in info.data:  # shard_count itself is invalid: reported there
-            return ids
-        count = info.data["shard_count"]
-        if count is None:
-            raise ValueError("shard_ids requires discord.shard_count to be set")
-        if not ids:
-            raise ValueError("must list at least one shard id (or be left out)")
-        for shard_id in ids:
-            if shard_id >= count:
-                raise ValueError(
-                    f"shard id {shard_id} is out of range for shard_count {count} (0..{count - 1})"
-                )
-        duplicates = sorted({i for i in ids if ids.count(i) > 1})
-        if duplicates:
-            raise ValueError(f"shard id {duplicates[0]} is listed twice")
-        return ids
-
-
-class SlackSettings(_Section):
-    api_base_url: str = "https://slack.com/api/"
-    http_host: str = "0.0.0.0"
-    http_port: Annotated[Int, Field(ge=1, le=65535)] = 3000
-    thanks_reaction: str = "pray"
-    oauth_enabled: bool = False
-
-
-class ScoringSettings(_Section):
-    message_points: Points = 1
-    message_cooldown_seconds: NonNegative = 60
-    message_min_length: NonNegative = 10
-    reaction_points: Points = 1
-    reaction_cap_per_message: NonNegative = 10
-    kudos_points: Points = 5
-    kudos_daily_limit: Annotated[Int, Field(ge=1)] = 5
-    kudos_reason_max_length: Annotated[Int, Field(ge=1, le=1000)] = 200
-    solution_points: Points = 15
-    idea_submitted_points: Points = 3
-    idea_planned_points: Points = 5
-    idea_shipped_points: Points = 20
-    poll_vote_points: Points = 1
-    admin_max_points: Annotated[Int, Field(ge=1)] = 10000
-
-
-class Rank(_Section):
-    """One step of the rank ladder; every `min_*` condition must hold to reach it."""
-
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
-    min_points: NonNegative
-    min_active_days: NonNegative = 0
-    min_solutions: NonNegative = 0
-    min_kudos: NonNegative = 0
-    discord_role: str | None = None
-    slack_usergroup: str | None = None
-
-
-class Badge(_Section):
-    """A badge earned once `metric` reaches `threshold`."""
-
-    key: BadgeKey
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-    name_fr: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)] | None = None
-    metric: BadgeMetric
-    threshold: Annotated[Int, Field(ge=1)]
-
-
-class CommunityDefaults(_Section):
-    """What a community uses when neither its `[[communities]]` entry nor a moderator says."""
-
-    locale: Locale = "en"
-    timezone: TimeZoneName = "UTC"
-    default_channel: str = "general"
-    moderator_roles: list[str] = Field(default_factory=list)
-    excluded_channels: list[str] = Field(default_factory=list)
-    excluded_roles: list[str] = Field(default_factory=list)
-    announce_channel: str | None = None
-
-
-class CommunityEntry(_Section):
-    """Maps platform spaces to one community; `None` means "use `[defaults]`"."""
-
-    name: Slug
-    discord_guild_id: PlatformId | None = None
-    slack_team_id: PlatformId | None = None
-    locale: Locale | None = None
-    timezone: TimeZoneName | None = None
-    moderator_roles: list[str] | None = None
-    excluded_channels: list[str] | None = None
-    excluded_roles: list[str] | None = None
-    default_channel: str | None = None
-    announce_channel: str | None = None
-
-
-class DigestSettings(_Section):
-    quote_messages: bool = True
-    schedule: str = "mon 09:00"
-    top_contributors: Annotated[Int, Field(ge=1, le=25)] = 5
-
-    @field_validator("schedule")
-    @classmethod
-    def _weekly_schedule(cls, value: str) -> str:
-        match = _SCHEDULE.fullmatch(value.strip().lower())
-        if match is None:
-            raise ValueError(f"{value!r} is not a weekly schedule like 'mon 09:00'")
-        day, hour, minute = match.groups()
-        return f"{day} {int(hour):02d}:{minute}"
-
-
-class SchedulerSettings(_Section):
-    tick_seconds: Annotated[Int, Field(ge=5)] = 60
-    leader_takeover_seconds: Annotated[Int, Field(ge=1)] = 30
-
-
-class LogSettings(_Section):
-    level: Annotated[LogLevel, BeforeValidator(_upper)] = "INFO"
-
-
-DEFAULT_RANKS: tuple[Rank, ...] = (
-    Rank(name="Newcomer", min_points=0),
-    Rank(name="Regular", min_points=50, min_active_days=3),
-    Rank(name="Contributor", min_points=200, min_active_days=7),
-    Rank(name="Expert", min_points=600, min_solutions=5),
-    Rank(name="Champion", min_points=1500, min_solutions=15, min_kudos=20),
-)
-
-DEFAULT_BADGES: tuple[Badge, ...] = (
-    Badge(
-        key="first_solution",
-        name="First solution",
-        name_fr="Première solution",
-        metric="solutions",
-        threshold=1,
-    ),
-    Badge(key="helper", name="Helper", name_fr="Entraide", metric="solutions", threshold=10),
-    Badge(
-        key="appreciated",
-        name="Appreciated",
-        name_fr="Apprécié·e",
-        metric="kudos_received",
-        threshold=10,
-    ),
-    Badge(
-        key="streak_7",
-        name="7-day streak",
-        name_fr="7 jours d'affilée",
-        metric="streak_days",
-        threshold=7,
-    ),
-    Badge(
-        key="first_idea",
-        name="First idea",
-        name_fr="Première idée",
-        metric="ideas_submitted",
-        threshold=1,
-    ),
-    Badge(key="shipped", name="Shipped!", name_fr="Livrée !", metric="ideas_shipped", threshold=1),
-)
 
 
 # --------------------------------------------------------------------------- root

@@ -51,7 +51,7 @@ async def runtime_settings(session: AsyncSession, community_id: int) -> dict[str
             CommunitySetting.community_id == community_id
         )
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 async def set_runtime_setting(

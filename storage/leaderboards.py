@@ -50,7 +50,7 @@ async def top(
     query, points = _board(community_id, period, start)
     rows = await session.execute(query.order_by(points.desc(), Member.id).limit(limit))
     standings: list[Standing] = []
-    for index, (member_id, name, total) in enumerate(rows.tuples()):
+    for index, (member_id, name, total) in enumerate(rows):
         # Equal points share a place (1, 2, 2, 4): the order between them is by join time.
         same = standings and standings[-1].points == total
         place = standings[-1].place if same else index + 1

@@ -101,7 +101,7 @@ async def record(session: AsyncSession, community_id: int, entries: Sequence[Ent
         for e in entries
     ]
     result = await session.execute(stmt, rows)
-    ids = {key: id_ for id_, key in result.tuples()}
+    ids = {key: id_ for id_, key in result}
     written = []
     for entry in entries:
         if entry.source_key in ids and entry.id is None:
@@ -188,7 +188,7 @@ async def mark_active_days(
             for (m, d) in merged
         ],
     )
-    opened = {(m, d) for m, d in new_rows.tuples()}
+    opened = {(m, d) for m, d in new_rows}
     counted = [{"mid": m, "d": d, "n": n} for (m, d), n in merged.items() if n]
     if counted:
         connection = await session.connection()

@@ -102,7 +102,7 @@ async def resolve_members(
         )
     )
     stored_roles: dict[int, set[str]] = {}
-    for member_id, role in role_rows.tuples():
+    for member_id, role in role_rows:
         stored_roles.setdefault(member_id, set()).add(role)
 
     for person in pending:
@@ -157,7 +157,7 @@ async def _member_ids(
                 tuple_(Identity.platform, Identity.user_id).in_(chunk),
             )
         )
-        found.update({(p, u): m for p, u, m in rows.tuples()})
+        found.update({(p, u): m for p, u, m in rows})
     return found
 
 

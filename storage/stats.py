@@ -31,7 +31,7 @@ async def last_scored_at(session: AsyncSession, ids: Iterable[int]) -> dict[int,
     rows = await session.execute(
         select(Member.id, Member.last_scored_message_at).where(Member.id.in_(ids))
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 async def advance_last_scored(session: AsyncSession, latest: dict[int, datetime]) -> None:
@@ -82,7 +82,7 @@ async def badges_of(session: AsyncSession, ids: Iterable[int]) -> dict[int, set[
         rows = await session.execute(
             select(MemberBadge.member_id, MemberBadge.badge).where(MemberBadge.member_id.in_(ids))
         )
-        for member_id, badge in rows.tuples():
+        for member_id, badge in rows:
             result[member_id].add(badge)
     return result
 
@@ -103,4 +103,4 @@ async def award_badges(
             for m, b in awards
         ],
     )
-    return set(result.tuples().all())
+    return set(result.all())
