@@ -1,0 +1,1 @@
+"""Cercle's benchmarks: ingestion throughput and command latency on SQLite (`make bench`)."""
