@@ -68,6 +68,22 @@ async def existing_keys(session: AsyncSession, community_id: int, keys: Sequence
     return found
 
 
+async def entries_by_keys(
+    session: AsyncSession, community_id: int, keys: Sequence[str]
+) -> dict[str, Contribution]:
+    found: dict[str, Contribution] = {}
+    unique = sorted(set(keys))
+    for start in range(0, len(unique), 500):
+        rows = await session.scalars(
+            select(Contribution).where(
+                Contribution.community_id == community_id,
+                Contribution.source_key.in_(unique[start : start + 500]),
+            )
+        )
+        found.update({row.source_key: row for row in rows})
+    return found
+
+
 async def find_entry(session: AsyncSession, community_id: int, key: str) -> Contribution | None:
     return await session.scalar(
         select(Contribution).where(

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, delete, exists, func, or_, select, tuple_, update
+from sqlalchemy import and_, delete, exists, func, insert, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import insert_ignore
@@ -164,28 +164,26 @@ async def _member_ids(
 async def _create(
     session: AsyncSession, community_id: int, people: Sequence[SeenMember], now: datetime
 ) -> None:
-    for person in people:
-        member = Member(
-            community_id=community_id,
-            display_name=person.name[:100],
-            is_bot=person.is_bot,
-            joined_at=now,
-        )
-        session.add(member)
-        await session.flush()
-        claimed = await session.execute(
-            insert_ignore(
-                session, Identity.__table__, ["community_id", "platform", "user_id"]
-            ).values(
-                community_id=community_id,
-                platform=person.platform,
-                user_id=person.user_id,
-                member_id=member.id,
-            )
-        )
-        if not claimed.rowcount:  # another process created this identity first
-            await session.delete(member)
-    await session.flush()
+    """Create members and their identities in two statements; if another process created
+    one of these identities first, the member made here for it is removed again."""
+    table = Member.__table__
+    created = await session.execute(
+        insert(table).returning(table.c.id, sort_by_parameter_order=True),
+        [{"community_id": community_id, "display_name": p.name[:100], "is_bot": p.is_bot,
+          "joined_at": now} for p in people],
+    )
+    ids = [row[0] for row in created]
+    identity = Identity.__table__
+    claimed = await session.execute(
+        insert_ignore(session, identity, ["community_id", "platform", "user_id"]).returning(
+            identity.c.member_id, sort_by_parameter_order=True
+        ),
+        [{"community_id": community_id, "platform": p.platform, "user_id": p.user_id,
+          "member_id": member_id} for p, member_id in zip(people, ids, strict=True)],
+    )
+    orphans = set(ids) - {row[0] for row in claimed}
+    if orphans:
+        await session.execute(delete(Member).where(Member.id.in_(orphans)))
 
 
 async def _sync_roles(

@@ -146,6 +146,9 @@ class ReactionAward(SQLModel, table=True):
     active_emojis: int = 0
     generation: int = 0
     points: int = 0
+    # Who the current award goes to and when it was given (a reversal lands in that period).
+    author_id: int | None = Field(default=None, foreign_key="member.id")
+    awarded_at: datetime | None = Field(default=None, sa_column=_dt(nullable=True))
     contribution_id: int | None = Field(default=None, foreign_key="contribution.id")
 
 

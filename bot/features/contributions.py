@@ -75,16 +75,19 @@ def message_key(platform: str, message_id: str) -> str:
 
 
 async def ingest(batch: Ingest, events: Sequence[Event]) -> None:
-    """Score a run of activity events, in order."""
+    """Score a run of activity events: posts first, then the rest in order."""
     posts = [e for e in events if isinstance(e, MessagePosted) and not e.author.is_bot]
     if posts:
         await _ingest_posts(batch, posts)
+    about_messages = [
+        e for e in events
+        if isinstance(e, MessageDeleted)
+        or (isinstance(e, ReactionAdded | ReactionRemoved) and not e.reactor.is_bot)
+    ]
+    if about_messages:
+        await _ingest_reactions_and_deletions(batch, about_messages)
     for event in events:
-        if isinstance(event, MessageDeleted):
-            await _message_deleted(batch, event)
-        elif isinstance(event, ReactionAdded | ReactionRemoved):
-            await _reaction(batch, event)
-        elif isinstance(event, MemberJoined | MemberLeft):
+        if isinstance(event, MemberJoined | MemberLeft):
             info = batch.member(event.member)
             await set_joined(batch.session, info.id, event.at, isinstance(event, MemberLeft))
 
@@ -103,152 +106,143 @@ async def _ingest_posts(batch: Ingest, posts: Sequence[MessagePosted]) -> None:
         seen.add(key)
         author = batch.member(post.author)
         points = scoring.message_points(
-            batch.scoring,
-            text=post.text,
-            at=post.at,
-            last_scored=last.get(author.id),
+            batch.scoring, text=post.text, at=post.at, last_scored=last.get(author.id),
             author_excluded=author.excluded,
             in_excluded_channel=scoring.channel_excluded(community, post.channel),
         )
-        if points:
+        if points and (last.get(author.id) is None or post.at > last[author.id]):
             last[author.id] = post.at
-        entries.append(
-            batch.entry(
-                author.id,
-                "message",
-                points,
-                key,
-                post.at,
-                channel_id=post.channel.id,
-                message_ref=message_ref(post.platform, post.message_id),
-                effects=((author.id, "messages", 1),),
-            )
-        )
+        entries.append(batch.entry(
+            author.id, "message", points, key, post.at, channel_id=post.channel.id,
+            message_ref=message_ref(post.platform, post.message_id),
+            effects=((author.id, "messages", 1),),
+        ))
         days[key] = DayMark(author.id, community.local_day(post.at), 1)
         batch.touch(author.id, post.author)
     written = await ledger.record(batch.session, community.id, entries)
     scored = {e.member_id: e.occurred_at for e in written if e.points}
     await stats.advance_last_scored(batch.session, scored)
-    opened = await ledger.mark_active_days(
-        batch.session, community.id, [days[e.source_key] for e in written]
-    )
+    await _open_days(batch, [days[e.source_key] for e in written])
+
+
+async def _open_days(batch: Ingest, marks: Sequence[DayMark]) -> None:
+    opened = await ledger.mark_active_days(batch.session, batch.community.id, marks)
     await stats.open_days(batch.session, opened)
 
 
-async def _message_deleted(batch: Ingest, event: MessageDeleted) -> None:
-    """A deleted message gives back what it earned, and what reactions to it earned."""
-    community = batch.community
-    original = await ledger.find_entry(
-        batch.session, community.id, message_key(event.platform, event.message_id)
+@dataclass
+class _Play:
+    """The state a run of reactions and deletions is played against, and what it yields."""
+
+    book: reactions.ReactionBook
+    posts: dict[str, ledger.Contribution]  # message ledger rows, by message ref
+    entries: list[Entry] = field(default_factory=list)
+    days: list[DayMark] = field(default_factory=list)
+    excluded: dict[int, bool] = field(default_factory=dict)
+
+
+async def _ingest_reactions_and_deletions(
+    batch: Ingest, events: Sequence[MessageDeleted | ReactionAdded | ReactionRemoved]
+) -> None:
+    session, community = batch.session, batch.community
+    refs = {message_ref(e.platform, e.message_id) for e in events}
+    rows = await ledger.entries_by_keys(
+        session, community.id, [message_key(e.platform, e.message_id) for e in events]
     )
+    play = _Play(
+        book=await reactions.load(session, community.id, refs),
+        posts={row.message_ref: row for row in rows.values() if row.message_ref},
+    )
+    authors = {row.member_id for row in play.posts.values()}
+    members = await stats.members_by_id(session, authors)
+    play.excluded = {m: members[m].excluded for m in authors if m in members}
+    for event in events:
+        if isinstance(event, MessageDeleted):
+            _message_deleted(batch, play, event)
+        else:
+            _reaction(batch, play, event)
+    written = await ledger.record(session, community.id, play.entries)
+    ids = {e.source_key: e.id for e in written}
+    for award in play.book.awards.values():
+        if award.points and award.contribution_id is None:
+            award.contribution_id = ids.get(_award_key(award))
+    await reactions.save(session, play.book)
+    await _open_days(batch, play.days)
+
+
+def _award_key(award: reactions.Award) -> str:
+    return f"{award.message_ref}:react:{award.reactor_id}:{award.generation}"
+
+
+def _message_deleted(batch: Ingest, play: _Play, event: MessageDeleted) -> None:
+    """A deleted message gives back what it earned, and what reactions to it earned."""
+    ref = message_ref(event.platform, event.message_id)
+    original = play.posts.get(ref)
     if original is None:
         return
-    ref = message_ref(event.platform, event.message_id)
-    entries = []
     if original.points:
-        entries.append(_reversal(batch, original, original.source_key + ":deleted"))
-    for award in await reactions.live_awards(batch.session, community.id, ref):
-        if award.contribution_id is None:
-            continue
-        source = await batch.session.get(ledger.Contribution, award.contribution_id)
-        if source is not None:
-            entries.append(_reversal(batch, source, source.source_key + ":deleted"))
-        await reactions.clear_award(batch.session, award)
-    await ledger.record(batch.session, community.id, entries)
+        assert original.id is not None
+        play.entries.append(batch.entry(
+            original.member_id, "message_reversed", -original.points,
+            original.source_key + ":deleted", original.occurred_at,
+            channel_id=original.channel_id, message_ref=ref, reverses_id=original.id,
+        ))
+        batch.touch(original.member_id, None)
+    for award in play.book.live_awards(ref):
+        play.entries.append(_award_reversal(batch, award, ":deleted"))
+        play.book.award(ref, award.reactor_id).points = 0
+        batch.touch(award.author_id or original.member_id, None)
 
 
-def _reversal(batch: Ingest, original: ledger.Contribution, key: str) -> Entry:
-    assert original.id is not None
+def _award_reversal(batch: Ingest, award: reactions.Award, suffix: str) -> Entry:
+    assert award.author_id is not None and award.awarded_at is not None
     return batch.entry(
-        original.member_id,
-        original.kind + "_reversed",
-        -original.points,
-        key,
-        original.occurred_at,
-        channel_id=original.channel_id,
-        message_ref=original.message_ref,
-        actor_id=original.actor_id,
-        reverses_id=original.id,
+        award.author_id, "reaction_reversed", -award.points, _award_key(award) + suffix,
+        award.awarded_at, message_ref=award.message_ref, actor_id=award.reactor_id,
+        reverses_id=award.contribution_id,
     )
 
 
-async def _author_of(batch: Ingest, event: ReactionAdded | ReactionRemoved) -> int | None:
-    if event.message_author is not None:
-        return batch.member(event.message_author).id
-    original = await ledger.find_entry(
-        batch.session, batch.community.id, message_key(event.platform, event.message_id)
-    )
-    return None if original is None else original.member_id
-
-
-async def _reaction(batch: Ingest, event: ReactionAdded | ReactionRemoved) -> None:
+def _reaction(batch: Ingest, play: _Play, event: ReactionAdded | ReactionRemoved) -> None:
     """State-based: an emoji already counted is not counted again, one not counted is not
     taken back; each reactor gives a message points once, whatever the emojis."""
-    if event.reactor.is_bot:
-        return
-    session, community = batch.session, batch.community
-    author_id = await _author_of(batch, event)
-    if author_id is None:  # a message from before Cercle was here
-        return
-    reactor = batch.member(event.reactor)
     ref = message_ref(event.platform, event.message_id)
+    if event.message_author is not None:
+        author = batch.member(event.message_author)
+        author_id, author_excluded = author.id, author.excluded
+    elif ref in play.posts:
+        author_id = play.posts[ref].member_id
+        author_excluded = play.excluded.get(author_id, False)
+    else:
+        return  # a message from before Cercle was here: nobody to credit
+    reactor = batch.member(event.reactor)
     adding = isinstance(event, ReactionAdded)
-    if not await reactions.set_emoji(session, community.id, ref, reactor.id, event.emoji, adding):
+    if not play.book.set_emoji(ref, reactor.id, event.emoji, adding):
         return
-    award = await reactions.award(session, community.id, ref, reactor.id)
+    play.days.append(DayMark(reactor.id, batch.community.local_day(event.at), 0))
+    award = play.book.award(ref, reactor.id)
     if adding:
         award.active_emojis += 1
-        if award.active_emojis == 1:
-            author_excluded = (
-                batch.members.get((event.message_author.platform, event.message_author.user_id))
-                if event.message_author
-                else None
-            )
-            points = scoring.reaction_points(
-                batch.scoring,
-                self_reaction=author_id == reactor.id,
-                reactor_is_bot=reactor.is_bot,
-                author_excluded=await _excluded(batch, author_id, author_excluded),
-                in_excluded_channel=scoring.channel_excluded(community, event.channel),
-                already_awarded=await reactions.awarded_count(session, community.id, ref),
-            )
-            award.generation += 1
-            award.points = points
-            if points:
-                entry = batch.entry(
-                    author_id,
-                    "reaction",
-                    points,
-                    f"{event.platform}:react:{event.message_id}:{reactor.id}:{award.generation}",
-                    event.at,
-                    channel_id=event.channel.id,
-                    message_ref=ref,
-                    actor_id=reactor.id,
-                )
-                written = await ledger.record(session, community.id, [entry])
-                award.contribution_id = written[0].id if written else None
-                batch.touch(author_id, event.message_author)
+        if award.active_emojis > 1:
+            return
+        points = scoring.reaction_points(
+            batch.scoring, self_reaction=author_id == reactor.id,
+            reactor_is_bot=reactor.is_bot, author_excluded=author_excluded,
+            in_excluded_channel=scoring.channel_excluded(batch.community, event.channel),
+            already_awarded=play.book.awarded_count(ref),
+        )
+        award.generation += 1
+        award.points, award.author_id, award.awarded_at = points, author_id, event.at
+        award.contribution_id = None
+        if points:
+            play.entries.append(batch.entry(
+                author_id, "reaction", points, _award_key(award), event.at,
+                channel_id=event.channel.id, message_ref=ref, actor_id=reactor.id,
+            ))
+            batch.touch(author_id, event.message_author)
     else:
         award.active_emojis = max(0, award.active_emojis - 1)
-        if award.active_emojis == 0 and award.points and award.contribution_id is not None:
-            source = await session.get(ledger.Contribution, award.contribution_id)
-            if source is not None:
-                await ledger.record(
-                    session,
-                    community.id,
-                    [_reversal(batch, source, f"{source.source_key}:removed")],
-                )
+        if award.active_emojis == 0 and award.points:
+            play.entries.append(_award_reversal(batch, award, ":removed"))
             award.points = 0
             batch.touch(author_id, event.message_author)
-    opened = await ledger.mark_active_days(
-        session, community.id, [DayMark(reactor.id, community.local_day(event.at), 0)]
-    )
-    await stats.open_days(session, opened)
-    await session.flush()
-
-
-async def _excluded(batch: Ingest, member_id: int, known: MemberInfo | None) -> bool:
-    if known is not None:
-        return known.excluded
-    member = (await stats.members_by_id(batch.session, [member_id])).get(member_id)
-    return bool(member and member.excluded)

@@ -33,7 +33,9 @@ def message_points(
         return 0
     if text is not None and len(text.strip()) < scoring.message_min_length:
         return 0
-    if last_scored is not None and (at - last_scored).total_seconds() < (
+    # Events may arrive out of order: a message far enough before the last scored one
+    # scores too, so the cooldown is a distance in event time, in either direction.
+    if last_scored is not None and abs((at - last_scored).total_seconds()) < (
         scoring.message_cooldown_seconds
     ):
         return 0

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: (none)
-Create Date: 2026-11-23 16:36:15.073140
+Create Date: 2026-11-23 16:47:11.698149
 """
 
 from collections.abc import Sequence
@@ -343,7 +343,13 @@ def upgrade() -> None:
         sa.Column("active_emojis", sa.Integer(), nullable=False),
         sa.Column("generation", sa.Integer(), nullable=False),
         sa.Column("points", sa.Integer(), nullable=False),
+        sa.Column("author_id", sa.Integer(), nullable=True),
+        sa.Column("awarded_at", storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("contribution_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["author_id"],
+            ["member.id"],
+        ),
         sa.ForeignKeyConstraint(
             ["community_id"],
             ["community.id"],
