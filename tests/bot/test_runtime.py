@@ -1,0 +1,58 @@
+"""`cercle run` wiring: the scheduler wakes `run_due` and actions reach the right adapter."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from adapters.runtime import Runtime
+from bot.actions import Action, PostToChannel
+from bot.core import Cercle
+from bot.jobs import JOB_KINDS, job_kind
+from storage import jobs as job_store
+from storage.communities import ensure_community
+
+
+class RecordingAdapter:
+    """A complete (if tiny) adapter: it keeps what it was asked to post."""
+
+    def __init__(self, platform: str) -> None:
+        self.platform = platform
+        self.started = False
+        self.posts: list[tuple[str, Action]] = []
+
+    async def start(self, core: Cercle) -> None:
+        self.started = True
+
+    async def deliver(self, space_id: str, action: Action) -> None:
+        self.posts.append((space_id, action))
+
+    async def stop(self) -> None:
+        self.started = False
+
+
+async def test_due_work_reaches_the_platform_of_its_community(core, clock) -> None:
+    @job_kind("test-runtime")
+    async def post(core, session, community, job, now):  # type: ignore[no-untyped-def]
+        return [PostToChannel("console", None, text="weekly digest")]
+
+    try:
+        async with core.db.transaction() as session:
+            community = await ensure_community(session, "console", "acme", "acme", clock.now())
+            await job_store.schedule(
+                session, community.id, "test-runtime", "k1", clock.now() - timedelta(minutes=1)
+            )
+        console, slack = RecordingAdapter("console"), RecordingAdapter("slack")
+        runtime = Runtime(core, [console, slack])
+        task = asyncio.create_task(runtime.run())
+        for _ in range(100):
+            if console.posts:
+                break
+            await asyncio.sleep(0.01)
+        runtime.stopped.set()
+        await task
+        assert [(space, a.text) for space, a in console.posts] == [("acme", "weekly digest")]
+        assert slack.posts == []
+        assert not console.started  # stopped cleanly
+    finally:
+        JOB_KINDS.pop("test-runtime")
