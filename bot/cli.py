@@ -132,15 +132,22 @@ async def cmd_check_config(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
+    config_help = "config file (default: $CERCLE_CONFIG or ./config.toml)"
     root = argparse.ArgumentParser(prog="cercle", description=__doc__.split("\n")[0])
-    root.add_argument("--config", help="config file (default: $CERCLE_CONFIG or ./config.toml)")
+    root.add_argument("--config", help=config_help)
+    # --config is accepted after the subcommand too (`cercle check-config --config x.toml`).
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", default=argparse.SUPPRESS, help=config_help)
     sub = root.add_subparsers(dest="command", required=True)
 
-    run = sub.add_parser("run", help="connect to every platform whose credentials are set")
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help, parents=[common])
+
+    run = command("run", "connect to every platform whose credentials are set")
     run.set_defaults(func=cmd_run)
 
-    console = sub.add_parser(
-        "console", help="chat with Cercle in the terminal, or play a script from standard input"
+    console = command(
+        "console", "chat with Cercle in the terminal, or play a script from standard input"
     )
     console.add_argument("--community", default="demo", help="community name (default demo)")
     console.add_argument("--as", dest="as_user", help="who types plain lines (interactive: me)")
@@ -148,18 +155,18 @@ def parser() -> argparse.ArgumentParser:
     console.add_argument("--db", help="database file or URL (default: database.url)")
     console.set_defaults(func=cmd_console)
 
-    demo = sub.add_parser("demo", help="simulate a community week and show what Cercle makes of it")
+    demo = command("demo", "simulate a community week and show what Cercle makes of it")
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--members", type=int, default=300)
     demo.add_argument("--db", default="cercle-demo.db", help="SQLite file to create afresh")
     demo.add_argument("--transcript", help="also write the whole chat transcript to this file")
     demo.set_defaults(func=cmd_demo)
 
-    db = sub.add_parser("db", help="database schema")
+    db = command("db", "database schema")
     db.add_argument("action", choices=("upgrade", "current"))
     db.set_defaults(func=cmd_db)
 
-    check = sub.add_parser("check-config", help="validate the configuration and exit")
+    check = command("check-config", "validate the configuration and exit")
     check.set_defaults(func=cmd_check_config)
     return root
 

@@ -170,10 +170,18 @@ class Cercle:
 
     # -- activity ---------------------------------------------------------------------------
 
+    def _forget_uncommitted(self) -> None:
+        """A rolled-back transaction may have created communities or members that the
+        caches already hold: drop the caches so nothing points at rows that do not exist."""
+        self._spaces.clear()
+        self._views.clear()
+        self.members.clear()
+
     async def _activity(self, events: Sequence[Event]) -> list[Action]:
         try:
             return await self._activity_batch(events)
         except Exception:
+            self._forget_uncommitted()
             if len(events) == 1:
                 log.exception("could not score %r", events[0])
                 return []
@@ -205,10 +213,13 @@ class Cercle:
                 locale = community.locale
                 return await self._dispatch(session, community, event)
         except UsageError as error:
+            self._forget_uncommitted()
             return [Reply(self._usage_message(locale, error))]
         except UserError as error:
+            self._forget_uncommitted()
             return [Reply(community_t(locale, error.key, error.params))]
         except Exception:
+            self._forget_uncommitted()
             error_id = uuid.uuid4().hex[:8]
             log.exception("error %s while handling %r", error_id, event)
             return [Reply(community_t(locale, "error.unexpected", {"error_id": error_id}))]

@@ -2,7 +2,8 @@
 
 All-time reads the counters on `member`; week and month read `member_total` for the
 period's start. Excluded members and bots never appear. Ties are broken the same way every
-time: more points first, then the member who joined the community first.
+time: more points first, then the member Cercle knew first (the order members were first
+seen in, which the primary key keeps, so the board is served from an index).
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ async def top(
     rows = await session.execute(query.order_by(points.desc(), Member.id).limit(limit))
     standings: list[Standing] = []
     for index, (member_id, name, total) in enumerate(rows):
-        # Equal points share a place (1, 2, 2, 4): the order between them is by join time.
+        # Equal points share a place (1, 2, 2, 4); between them, the member known first.
         same = standings and standings[-1].points == total
         place = standings[-1].place if same else index + 1
         standings.append(Standing(member_id, name, total, place))

@@ -50,6 +50,9 @@ class MemberCache:
             self._items.pop(next(iter(self._items)))
         self._items[key] = info
 
+    def clear(self) -> None:
+        self._items.clear()
+
     def forget_community(self, community_id: int) -> None:
         for key in [k for k in self._items if k[0] == community_id]:
             del self._items[key]

@@ -28,6 +28,7 @@ from bot.events import (
 )
 from bot.features import scoring
 from storage import ledger, reactions, stats
+from storage import solutions as solution_store
 from storage.ledger import DayMark, Entry
 from storage.members import MemberInfo, set_joined
 
@@ -80,7 +81,8 @@ async def ingest(batch: Ingest, events: Sequence[Event]) -> None:
     if posts:
         await _ingest_posts(batch, posts)
     about_messages = [
-        e for e in events
+        e
+        for e in events
         if isinstance(e, MessageDeleted)
         or (isinstance(e, ReactionAdded | ReactionRemoved) and not e.reactor.is_bot)
     ]
@@ -106,17 +108,27 @@ async def _ingest_posts(batch: Ingest, posts: Sequence[MessagePosted]) -> None:
         seen.add(key)
         author = batch.member(post.author)
         points = scoring.message_points(
-            batch.scoring, text=post.text, at=post.at, last_scored=last.get(author.id),
+            batch.scoring,
+            text=post.text,
+            at=post.at,
+            last_scored=last.get(author.id),
             author_excluded=author.excluded,
             in_excluded_channel=scoring.channel_excluded(community, post.channel),
         )
         if points and (last.get(author.id) is None or post.at > last[author.id]):
             last[author.id] = post.at
-        entries.append(batch.entry(
-            author.id, "message", points, key, post.at, channel_id=post.channel.id,
-            message_ref=message_ref(post.platform, post.message_id),
-            effects=((author.id, "messages", 1),),
-        ))
+        entries.append(
+            batch.entry(
+                author.id,
+                "message",
+                points,
+                key,
+                post.at,
+                channel_id=post.channel.id,
+                message_ref=message_ref(post.platform, post.message_id),
+                effects=((author.id, "messages", 1),),
+            )
+        )
         days[key] = DayMark(author.id, community.local_day(post.at), 1)
         batch.touch(author.id, post.author)
     written = await ledger.record(batch.session, community.id, entries)
@@ -136,8 +148,11 @@ class _Play:
 
     book: reactions.ReactionBook
     posts: dict[str, ledger.Contribution]  # message ledger rows, by message ref
+    deleted: set[str]  # refs of messages already deleted
+    solutions: dict[str, ledger.Contribution]  # accepted-solution awards, by message ref
     entries: list[Entry] = field(default_factory=list)
     days: list[DayMark] = field(default_factory=list)
+    unsolved: list[str] = field(default_factory=list)  # solution messages deleted
     excluded: dict[int, bool] = field(default_factory=dict)
 
 
@@ -146,12 +161,23 @@ async def _ingest_reactions_and_deletions(
 ) -> None:
     session, community = batch.session, batch.community
     refs = {message_ref(e.platform, e.message_id) for e in events}
+    keys = [message_key(e.platform, e.message_id) for e in events]
     rows = await ledger.entries_by_keys(
-        session, community.id, [message_key(e.platform, e.message_id) for e in events]
+        session, community.id, keys + [k + ":deleted" for k in keys]
     )
     play = _Play(
         book=await reactions.load(session, community.id, refs),
-        posts={row.message_ref: row for row in rows.values() if row.message_ref},
+        posts={
+            row.message_ref: row
+            for row in rows.values()
+            if row.message_ref and row.kind == "message"
+        },
+        deleted={
+            row.message_ref
+            for row in rows.values()
+            if row.message_ref and row.kind == "message_reversed"
+        },
+        solutions=await solution_store.awards_for(session, community.id, refs),
     )
     authors = {row.member_id for row in play.posts.values()}
     members = await stats.members_by_id(session, authors)
@@ -167,6 +193,7 @@ async def _ingest_reactions_and_deletions(
         if award.points and award.contribution_id is None:
             award.contribution_id = ids.get(_award_key(award))
     await reactions.save(session, play.book)
+    await solution_store.forget(session, community.id, play.unsolved)
     await _open_days(batch, play.days)
 
 
@@ -178,27 +205,57 @@ def _message_deleted(batch: Ingest, play: _Play, event: MessageDeleted) -> None:
     """A deleted message gives back what it earned, and what reactions to it earned."""
     ref = message_ref(event.platform, event.message_id)
     original = play.posts.get(ref)
-    if original is None:
+    if original is None or ref in play.deleted:
         return
+    play.deleted.add(ref)
     if original.points:
         assert original.id is not None
-        play.entries.append(batch.entry(
-            original.member_id, "message_reversed", -original.points,
-            original.source_key + ":deleted", original.occurred_at,
-            channel_id=original.channel_id, message_ref=ref, reverses_id=original.id,
-        ))
+        play.entries.append(
+            batch.entry(
+                original.member_id,
+                "message_reversed",
+                -original.points,
+                original.source_key + ":deleted",
+                original.occurred_at,
+                channel_id=original.channel_id,
+                message_ref=ref,
+                reverses_id=original.id,
+            )
+        )
         batch.touch(original.member_id, None)
     for award in play.book.live_awards(ref):
         play.entries.append(_award_reversal(batch, award, ":deleted"))
         play.book.award(ref, award.reactor_id).points = 0
         batch.touch(award.author_id or original.member_id, None)
+    solution = play.solutions.pop(ref, None)
+    if solution is not None:
+        assert solution.id is not None
+        play.entries.append(
+            batch.entry(
+                solution.member_id,
+                "solution_reversed",
+                -solution.points,
+                solution.source_key + ":deleted",
+                solution.occurred_at,
+                message_ref=ref,
+                reverses_id=solution.id,
+                effects=((solution.member_id, "solutions", -1),),
+            )
+        )
+        play.unsolved.append(ref)
+        batch.touch(solution.member_id, None)
 
 
 def _award_reversal(batch: Ingest, award: reactions.Award, suffix: str) -> Entry:
     assert award.author_id is not None and award.awarded_at is not None
     return batch.entry(
-        award.author_id, "reaction_reversed", -award.points, _award_key(award) + suffix,
-        award.awarded_at, message_ref=award.message_ref, actor_id=award.reactor_id,
+        award.author_id,
+        "reaction_reversed",
+        -award.points,
+        _award_key(award) + suffix,
+        award.awarded_at,
+        message_ref=award.message_ref,
+        actor_id=award.reactor_id,
         reverses_id=award.contribution_id,
     )
 
@@ -207,14 +264,18 @@ def _reaction(batch: Ingest, play: _Play, event: ReactionAdded | ReactionRemoved
     """State-based: an emoji already counted is not counted again, one not counted is not
     taken back; each reactor gives a message points once, whatever the emojis."""
     ref = message_ref(event.platform, event.message_id)
+    if ref in play.deleted:
+        return
     if event.message_author is not None:
+        if event.message_author.is_bot:
+            return  # reactions to a bot's (or Cercle's own) post earn nobody anything
         author = batch.member(event.message_author)
         author_id, author_excluded = author.id, author.excluded
     elif ref in play.posts:
         author_id = play.posts[ref].member_id
         author_excluded = play.excluded.get(author_id, False)
     else:
-        return  # a message from before Cercle was here: nobody to credit
+        return  # a message from before Cercle was here, or a bot's: nobody to credit
     reactor = batch.member(event.reactor)
     adding = isinstance(event, ReactionAdded)
     if not play.book.set_emoji(ref, reactor.id, event.emoji, adding):
@@ -226,8 +287,10 @@ def _reaction(batch: Ingest, play: _Play, event: ReactionAdded | ReactionRemoved
         if award.active_emojis > 1:
             return
         points = scoring.reaction_points(
-            batch.scoring, self_reaction=author_id == reactor.id,
-            reactor_is_bot=reactor.is_bot, author_excluded=author_excluded,
+            batch.scoring,
+            self_reaction=author_id == reactor.id,
+            reactor_is_bot=reactor.is_bot,
+            author_excluded=author_excluded,
             in_excluded_channel=scoring.channel_excluded(batch.community, event.channel),
             already_awarded=play.book.awarded_count(ref),
         )
@@ -235,10 +298,18 @@ def _reaction(batch: Ingest, play: _Play, event: ReactionAdded | ReactionRemoved
         award.points, award.author_id, award.awarded_at = points, author_id, event.at
         award.contribution_id = None
         if points:
-            play.entries.append(batch.entry(
-                author_id, "reaction", points, _award_key(award), event.at,
-                channel_id=event.channel.id, message_ref=ref, actor_id=reactor.id,
-            ))
+            play.entries.append(
+                batch.entry(
+                    author_id,
+                    "reaction",
+                    points,
+                    _award_key(award),
+                    event.at,
+                    channel_id=event.channel.id,
+                    message_ref=ref,
+                    actor_id=reactor.id,
+                )
+            )
             batch.touch(author_id, event.message_author)
     else:
         award.active_emojis = max(0, award.active_emojis - 1)
@@ -246,3 +317,43 @@ def _reaction(batch: Ingest, play: _Play, event: ReactionAdded | ReactionRemoved
             play.entries.append(_award_reversal(batch, award, ":removed"))
             award.points = 0
             batch.touch(author_id, event.message_author)
+            _promote_waiting(batch, play, ref, author_id, event)
+
+
+def _promote_waiting(
+    batch: Ingest, play: _Play, ref: str, author_id: int, event: ReactionRemoved
+) -> None:
+    """A reactor who came after the per-message cap was full takes the freed place, so a
+    message's reaction points stay min(cap, distinct reactors)."""
+    if play.excluded.get(author_id, False) or scoring.channel_excluded(
+        batch.community, event.channel
+    ):
+        return
+    waiting = [
+        a
+        for a in play.book.awards.values()
+        if a.message_ref == ref and a.active_emojis and not a.points and a.reactor_id != author_id
+    ]
+    if not waiting or play.book.awarded_count(ref) >= batch.scoring.reaction_cap_per_message:
+        return
+    chosen = min(waiting, key=lambda a: (a.awarded_at or event.at, a.reactor_id))
+    award = play.book.award(ref, chosen.reactor_id)
+    award.generation += 1
+    award.points, award.author_id, award.awarded_at = (
+        batch.scoring.reaction_points,
+        author_id,
+        event.at,
+    )
+    award.contribution_id = None
+    play.entries.append(
+        batch.entry(
+            author_id,
+            "reaction",
+            award.points,
+            _award_key(award),
+            event.at,
+            channel_id=event.channel.id,
+            message_ref=ref,
+            actor_id=chosen.reactor_id,
+        )
+    )

@@ -64,6 +64,7 @@ async def thanks(ctx: CommandContext, member: Mention, reason: str) -> list[Acti
     if not written:  # the same interaction delivered twice
         return []
     ctx.touched[receiver.id] = receiver_ref
+    ctx.touched[ctx.caller.id] = ctx.invoker  # thanks given count toward badges too
     key = "kudos.given" if points else "kudos.given_no_points"
     return [
         Reply(
