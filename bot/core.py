@@ -237,8 +237,12 @@ class Cercle:
         self, session: AsyncSession, community: CommunityView, event: Event
     ) -> list[Action]:
         if isinstance(event, CommandInvoked):
-            spec, options = self._parse(event)
             ctx = await self._context(session, community, event, event.invoker, event.mentions)
+            try:
+                spec, options = self._parse(event)
+            except UsageError as error:
+                self._refuse_moderator_group(ctx, error)
+                raise
             self._check_permission(ctx, spec)
             assert spec.handler is not None
             actions = list(await spec.handler(ctx, **options))
@@ -289,6 +293,16 @@ class Cercle:
             mentions=mentions,
             is_moderator=invoker.is_moderator or community.is_moderator_role(invoker.roles),
         )
+
+    def _refuse_moderator_group(self, ctx: CommandContext, error: UsageError) -> None:
+        """`/admin` (or `/admin points`) typed by a member: say it is for moderators rather
+        than listing commands they may not run."""
+        if ctx.is_moderator or error.key != "error.incomplete_command":
+            return
+        words = tuple(str(error.params.get("command", "")).lower().split())
+        under = [s for s in self.registry.all() if words and s.path[: len(words)] == words]
+        if under and all(s.permission is Permission.MODERATOR for s in under):
+            raise NotAllowed("error.moderators_only", command="/" + " ".join(words))
 
     @staticmethod
     def _check_permission(ctx: CommandContext, spec: CommandSpec) -> None:

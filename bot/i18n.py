@@ -13,6 +13,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from bot.text import neutralise
+
 CATALOG_DIR = Path(__file__).parent / "catalog"
 LOCALES = ("en", "fr")
 DEFAULT_LOCALE = "en"
@@ -46,7 +48,12 @@ def has(key: str, locale: str = DEFAULT_LOCALE) -> bool:
 
 
 def t(locale: str, key: str, **params: Any) -> str:
-    """The string `key` in `locale`, with `params` filled in."""
+    """The string `key` in `locale`, with `params` filled in.
+
+    Every text parameter is neutralised first: a member's name or words shown by Cercle can
+    never ping @everyone, @here or anyone else, whichever message they end up in.
+    """
+    params = {k: neutralise(v) if isinstance(v, str) else v for k, v in params.items()}
     strings = catalog(locale if locale in LOCALES else DEFAULT_LOCALE)
     template = strings.get(key)
     if template is None:
@@ -58,6 +65,11 @@ def number(locale: str, value: int) -> str:
     """An integer with the locale's thousands separator (1,234 / 1 234)."""
     text = f"{value:,}"
     return text.replace(",", "\u202f") if locale == "fr" else text
+
+
+def points(locale: str, count: int) -> str:
+    """`1 point`, `12 points`, `1 234 points` in the locale."""
+    return plural(locale, "unit.points", count)
 
 
 def plural(locale: str, key: str, count: int, **params: Any) -> str:

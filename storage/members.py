@@ -172,8 +172,15 @@ async def _create(
     table = Member.__table__
     created = await session.execute(
         insert(table).returning(table.c.id, sort_by_parameter_order=True),
-        [{"community_id": community_id, "display_name": p.name[:100], "is_bot": p.is_bot,
-          "joined_at": now} for p in people],
+        [
+            {
+                "community_id": community_id,
+                "display_name": p.name[:100],
+                "is_bot": p.is_bot,
+                "joined_at": now,
+            }
+            for p in people
+        ],
     )
     ids = [row[0] for row in created]
     identity = Identity.__table__
@@ -181,8 +188,15 @@ async def _create(
         insert_ignore(session, identity, ["community_id", "platform", "user_id"]).returning(
             identity.c.member_id, sort_by_parameter_order=True
         ),
-        [{"community_id": community_id, "platform": p.platform, "user_id": p.user_id,
-          "member_id": member_id} for p, member_id in zip(people, ids, strict=True)],
+        [
+            {
+                "community_id": community_id,
+                "platform": p.platform,
+                "user_id": p.user_id,
+                "member_id": member_id,
+            }
+            for p, member_id in zip(people, ids, strict=True)
+        ],
     )
     orphans = set(ids) - {row[0] for row in claimed}
     if orphans:

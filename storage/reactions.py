@@ -73,19 +73,30 @@ async def load(session: AsyncSession, community_id: int, refs: Collection[str]) 
     awards: dict[tuple[str, int], Award] = {}
     for chunk in _chunks(sorted(refs)):
         rows = await session.execute(
-            select(ReactionState.message_ref, ReactionState.reactor_id, ReactionState.emoji,
-                   ReactionState.active)
-            .where(ReactionState.community_id == community_id,
-                   ReactionState.message_ref.in_(chunk))
+            select(
+                ReactionState.message_ref,
+                ReactionState.reactor_id,
+                ReactionState.emoji,
+                ReactionState.active,
+            ).where(
+                ReactionState.community_id == community_id, ReactionState.message_ref.in_(chunk)
+            )
         )
         emojis.update({(r, m, e): a for r, m, e, a in rows})
         for row in await session.scalars(
-            select(ReactionAward).where(ReactionAward.community_id == community_id,
-                                        ReactionAward.message_ref.in_(chunk))
+            select(ReactionAward).where(
+                ReactionAward.community_id == community_id, ReactionAward.message_ref.in_(chunk)
+            )
         ):
             awards[(row.message_ref, row.reactor_id)] = Award(
-                row.message_ref, row.reactor_id, row.active_emojis, row.generation, row.points,
-                row.author_id, row.awarded_at, row.contribution_id,
+                row.message_ref,
+                row.reactor_id,
+                row.active_emojis,
+                row.generation,
+                row.points,
+                row.author_id,
+                row.awarded_at,
+                row.contribution_id,
             )
     return ReactionBook(community_id, emojis, awards, set(), set())
 
@@ -98,21 +109,36 @@ async def save(session: AsyncSession, book: ReactionBook) -> None:
                 index_elements=["community_id", "message_ref", "reactor_id", "emoji"],
                 set_={"active": stmt.excluded.active},
             ),
-            [{"community_id": book.community_id, "message_ref": r, "reactor_id": m,
-              "emoji": e, "active": book.emojis[(r, m, e)]}
-             for r, m, e in sorted(book.changed_emojis)],
+            [
+                {
+                    "community_id": book.community_id,
+                    "message_ref": r,
+                    "reactor_id": m,
+                    "emoji": e,
+                    "active": book.emojis[(r, m, e)],
+                }
+                for r, m, e in sorted(book.changed_emojis)
+            ],
         )
     if book.changed_awards:
         stmt = dialect_insert(session, ReactionAward.__table__)
-        columns = ("active_emojis", "generation", "points", "author_id", "awarded_at",
-                   "contribution_id")
+        columns = (
+            "active_emojis",
+            "generation",
+            "points",
+            "author_id",
+            "awarded_at",
+            "contribution_id",
+        )
         await session.execute(
             stmt.on_conflict_do_update(
                 index_elements=["community_id", "message_ref", "reactor_id"],
                 set_={c: stmt.excluded[c] for c in columns},
             ),
-            [_award_row(book.community_id, book.awards[key])
-             for key in sorted(book.changed_awards)],
+            [
+                _award_row(book.community_id, book.awards[key])
+                for key in sorted(book.changed_awards)
+            ],
         )
     book.changed_emojis.clear()
     book.changed_awards.clear()
@@ -120,10 +146,15 @@ async def save(session: AsyncSession, book: ReactionBook) -> None:
 
 def _award_row(community_id: int, award: Award) -> dict[str, object]:
     return {
-        "community_id": community_id, "message_ref": award.message_ref,
-        "reactor_id": award.reactor_id, "active_emojis": award.active_emojis,
-        "generation": award.generation, "points": award.points, "author_id": award.author_id,
-        "awarded_at": award.awarded_at, "contribution_id": award.contribution_id,
+        "community_id": community_id,
+        "message_ref": award.message_ref,
+        "reactor_id": award.reactor_id,
+        "active_emojis": award.active_emojis,
+        "generation": award.generation,
+        "points": award.points,
+        "author_id": award.author_id,
+        "awarded_at": award.awarded_at,
+        "contribution_id": award.contribution_id,
     }
 
 

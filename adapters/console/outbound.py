@@ -39,7 +39,9 @@ class ConsoleOutput:
         session = self.session
         match action:
             case Reply(text=text, card=card, ephemeral=True):
-                session.emit(render_ephemeral(card_text(text, card)))
+                session.emit(
+                    render_ephemeral(card_text(text, card), session.say("console.only_you"))
+                )
             case Reply(text=text, card=card):
                 self._post(session.state.channel, card_text(text, card), card)
             case PostToChannel(channel_id=channel, text=text, card=card):
@@ -47,7 +49,7 @@ class ConsoleOutput:
             case UpdateCard(message_id=message_id, card=card):
                 session.emit(f"  (card [{message_id}] updated)\n{render_card(card)}")
             case DirectMessage(user_name=name, text=text):
-                session.emit(render_dm(name, text))
+                session.emit(render_dm(name, text, session.say("console.dm", name="{name}")))
             case GrantRole(user_name=name, role=role) | RevokeRole(user_name=name, role=role):
                 granted = isinstance(action, GrantRole)
                 session.set_role(name, role, granted)

@@ -51,11 +51,12 @@ def render_post(number: int, channel: str, author: str, text: str) -> str:
     return _hang(f"[{number}] #{channel.removeprefix('#')} {author}: ", text)
 
 
-def render_ephemeral(text: str) -> str:
-    """A reply only the caller sees: `  (only you) text`."""
-    return _hang(EPHEMERAL_MARK, text)
+def render_ephemeral(text: str, mark: str = EPHEMERAL_MARK.strip()) -> str:
+    """A reply only the caller sees: `  (only you) text` (the mark in the community's
+    language)."""
+    return _hang(f"  {mark} ", text)
 
 
-def render_dm(name: str, text: str) -> str:
+def render_dm(name: str, text: str, label: str = "DM to {name}") -> str:
     """A direct message: `(DM to nora) text`."""
-    return _hang(f"(DM to {name}) ", text)
+    return _hang(f"({label.format(name=name)}) ", text)

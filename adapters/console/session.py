@@ -116,6 +116,10 @@ class ConsoleSession:
     async def finish(self) -> None:
         await self.flush()
 
+    def say(self, key: str, **params: object) -> str:
+        """A console string in the community's language."""
+        return i18n.t(self.locale, key, **params)
+
     def report(self, key: str, **params: object) -> None:
         self.errors += 1
         self.emit("! " + i18n.t(self.locale, key, line=self.line_number, **params))
@@ -139,7 +143,8 @@ class ConsoleSession:
                 )
             case script.Edit(who, number, text):
                 message = self._own(who, number)
-                self.emit(f"  ([{number}] edited) #{message.channel} {who}: {text}")
+                edited = self.say("console.edited", number=number)
+                self.emit(f"  ({edited}) #{message.channel} {who}: {text}")
                 await self._send(
                     MessageEdited(
                         **self._base(),

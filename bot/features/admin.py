@@ -3,6 +3,7 @@ from scoring, and show the effective configuration with where each value comes f
 
 from __future__ import annotations
 
+from bot import i18n
 from bot.actions import Action, Card, CardField, Reply
 from bot.commands import (
     ChannelMention,
@@ -45,7 +46,11 @@ async def _adjust(
     if sign < 0:
         held = (await stats.members_by_id(ctx.session, [target.id]))[target.id].points
         if amount > held:
-            raise UserError("admin.points.error.below_zero", member=target.name, points=held)
+            raise UserError(
+                "admin.points.error.below_zero",
+                member=target.name,
+                points=i18n.points(ctx.community.locale, held),
+            )
     entry = Entry(
         member_id=target.id,
         kind="admin",
@@ -62,7 +67,16 @@ async def _adjust(
         return []
     ctx.touched[target.id] = ref
     key = "admin.points.added" if sign > 0 else "admin.points.removed"
-    return [Reply(ctx.t(key, member=target.name, amount=amount, reason=member_text(reason)))]
+    return [
+        Reply(
+            ctx.t(
+                key,
+                member=target.name,
+                amount=i18n.points(ctx.community.locale, amount),
+                reason=member_text(reason),
+            )
+        )
+    ]
 
 
 @command("admin", "points", "add", options=_points_options(), permission=MOD)

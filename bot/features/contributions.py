@@ -107,11 +107,21 @@ async def _ingest_posts(batch: Ingest, posts: Sequence[MessagePosted]) -> None:
             continue
         seen.add(key)
         author = batch.member(post.author)
+        nearest = last.get(author.id)
+        if nearest is not None and post.at < nearest:
+            # A late delivery: judge it against the scored message closest to it in time.
+            nearest = await ledger.nearest_scored_message(
+                batch.session,
+                community.id,
+                author.id,
+                post.at,
+                [e.occurred_at for e in entries if e.member_id == author.id and e.points],
+            )
         points = scoring.message_points(
             batch.scoring,
             text=post.text,
             at=post.at,
-            last_scored=last.get(author.id),
+            last_scored=nearest,
             author_excluded=author.excluded,
             in_excluded_channel=scoring.channel_excluded(community, post.channel),
         )

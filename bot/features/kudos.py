@@ -7,6 +7,7 @@ thanks to give, counted on the community's calendar day of the platform's event 
 
 from __future__ import annotations
 
+from bot import i18n
 from bot.actions import Action, Reply
 from bot.commands import Mention, OptionKind, OptionSpec, command
 from bot.context import CommandContext
@@ -73,7 +74,7 @@ async def thanks(ctx: CommandContext, member: Mention, reason: str) -> list[Acti
                 giver=ctx.caller.name,
                 receiver=receiver.name,
                 reason=member_text(reason),
-                points=points,
+                points=i18n.points(ctx.community.locale, points),
             ),
             ephemeral=False,
         )

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from bot import i18n
 from bot.actions import Action, Card, Reply
 from bot.commands import PERIODS, OptionKind, OptionSpec, command
 from bot.community import CommunityView
 from bot.context import CommandContext
-from bot.i18n import number
 from storage import leaderboards
 
 BOARD_SIZE = 10
@@ -46,7 +46,7 @@ async def leaderboard(ctx: CommandContext, period: str) -> list[Action]:
             "leaderboard.line",
             place=s.place,
             member=s.name,
-            points=number(community.locale, s.points),
+            points=i18n.points(community.locale, s.points),
         )
         for s in standings
     ]
@@ -59,7 +59,7 @@ async def leaderboard(ctx: CommandContext, period: str) -> list[Action]:
                 ctx.t(
                     "leaderboard.you",
                     place=mine.place,
-                    points=number(community.locale, mine.points),
+                    points=i18n.points(community.locale, mine.points),
                 )
             )
     card = Card(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot import i18n
 from bot.actions import Action, Card, CardField, Reply
 from bot.commands import Mention, OptionKind, OptionSpec, command
 from bot.context import CommandContext
@@ -44,7 +45,7 @@ async def rank(ctx: CommandContext, member: Mention | None) -> list[Action]:
     fields = [
         CardField(
             ctx.t("rank.field.points"),
-            ctx.t("rank.points", points=number(locale, row.points)),
+            i18n.points(locale, row.points),
             inline=True,
         ),
         CardField(ctx.t("rank.field.rank"), held.name, inline=True),

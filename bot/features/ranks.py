@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot import i18n
 from bot.actions import Action, Card, DirectMessage, GrantRole, PostToChannel, RevokeRole
 from bot.community import CommunityView
 from bot.config import Rank
@@ -101,7 +102,7 @@ def rank_change_actions(
                 "rank.promoted.body",
                 member=member.display_name,
                 rank=new.name,
-                points=member.points,
+                points=i18n.points(community.locale, member.points),
             ),
         )
         actions.insert(0, PostToChannel(platform, community.announce_channel, card=card))

@@ -3,6 +3,7 @@ or a moderator, earns its author points. Marking another answer moves the points
 
 from __future__ import annotations
 
+from bot import i18n
 from bot.actions import Action, Reply
 from bot.context import CommandContext
 from bot.errors import NotAllowed, UserError
@@ -88,4 +89,13 @@ async def mark(ctx: CommandContext, event: SolutionMarked) -> list[Action]:
     current.contribution_id = award.id
     await session.flush()
     ctx.touched[author.id] = event.solution_author
-    return [Reply(ctx.t("solution.marked", member=author.name, points=points), ephemeral=False)]
+    return [
+        Reply(
+            ctx.t(
+                "solution.marked",
+                member=author.name,
+                points=i18n.points(ctx.community.locale, points),
+            ),
+            ephemeral=False,
+        )
+    ]
