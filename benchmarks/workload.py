@@ -12,13 +12,14 @@ from datetime import datetime, timedelta
 from bot.events import ChannelRef, MemberRef, MessagePosted
 
 PLATFORM = "bench"
-WORDS = (
-    "the release notes mention a fix for the login loop we saw yesterday on mobile "
-    "could someone review my pull request about caching thanks in advance for help "
-    "I tried the workaround and it works on linux but not on windows with python 3 "
-    "great talk today slides are in the drive folder let me know what you think of it "
-    "does anyone know why the build fails only on the main branch after merging"
-).split()
+SENTENCES = (
+    "the release notes mention a fix for the login loop we saw yesterday on mobile",
+    "could someone review my pull request about caching thanks in advance for help",
+    "I tried the workaround and it works on linux but not on windows with python 3",
+    "great talk today slides are in the drive folder let me know what you think of it",
+    "does anyone know why the build fails only on the main branch after merging",
+)
+WORDS = tuple(word for sentence in SENTENCES for word in sentence.split())
 CHANNELS = tuple(ChannelRef(f"c{i}", name) for i, name in enumerate(("general", "help", "dev")))
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Member, MemberTotal
@@ -79,15 +79,51 @@ async def points_of(
 async def place_of(
     session: AsyncSession, community_id: int, member_id: int, period: str, start: date | None
 ) -> Standing | None:
-    """The member's place on the board, or None when they are not on it."""
+    """The member's place on the board, or None when they are not on it.
+
+    Counting who is ahead reads only an index: all time, the member index (which holds
+    the exclusion and bot flags); for a week or month, the period's totals, minus the few
+    excluded members and bots among them, found through the member index.
+    """
     member = await session.get(Member, member_id)
     if member is None or member.excluded or member.is_bot:
         return None
     mine = await points_of(session, community_id, member_id, period, start)
     if mine <= 0:
         return None
-    query, points = _board(community_id, period, start)
-    ahead = await session.scalar(
-        select(func.count()).select_from(query.where(and_(points > mine)).subquery())
-    )
+    if period == "all":
+        ahead = await session.scalar(
+            select(func.count())
+            .select_from(Member)
+            .where(
+                Member.community_id == community_id,
+                Member.excluded.is_(False),
+                Member.is_bot.is_(False),
+                Member.points > mine,
+            )
+        )
+    else:
+        on_board = (
+            MemberTotal.community_id == community_id,
+            MemberTotal.period == period,
+            MemberTotal.period_start == start,
+            MemberTotal.points > mine,
+        )
+        everyone = await session.scalar(
+            select(func.count()).select_from(MemberTotal).where(*on_board)
+        )
+        hidden_ids = union_all(
+            select(Member.id).where(Member.community_id == community_id, Member.excluded.is_(True)),
+            select(Member.id).where(
+                Member.community_id == community_id,
+                Member.excluded.is_(False),
+                Member.is_bot.is_(True),
+            ),
+        ).subquery()
+        hidden = await session.scalar(
+            select(func.count())
+            .select_from(MemberTotal)
+            .where(*on_board, MemberTotal.member_id.in_(select(hidden_ids.c.id)))
+        )
+        ahead = int(everyone or 0) - int(hidden or 0)
     return Standing(member_id, member.display_name, mine, int(ahead or 0) + 1)

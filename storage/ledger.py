@@ -98,7 +98,7 @@ async def record(session: AsyncSession, community_id: int, entries: Sequence[Ent
         return []
     table = Contribution.__table__
     stmt = insert_ignore(session, table, ["community_id", "source_key"]).returning(
-        table.c.id, table.c.source_key, sort_by_parameter_order=True
+        table.c.id, table.c.source_key
     )
     rows = [
         {
@@ -197,7 +197,7 @@ async def mark_active_days(
     table = MemberDay.__table__
     new_rows = await session.execute(
         insert_ignore(session, table, ["member_id", "day"]).returning(
-            table.c.member_id, table.c.day, sort_by_parameter_order=True
+            table.c.member_id, table.c.day
         ),
         [
             {"member_id": m, "day": d, "community_id": community_id, "messages": 0}

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, delete, exists, func, insert, or_, select, tuple_, update
+from sqlalchemy import and_, delete, exists, func, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import insert_ignore
@@ -167,40 +167,50 @@ async def _member_ids(
 async def _create(
     session: AsyncSession, community_id: int, people: Sequence[SeenMember], now: datetime
 ) -> None:
-    """Create members and their identities in two statements; if another process created
-    one of these identities first, the member made here for it is removed again."""
+    """Create members and their identities in a few statements, race-safe: a member is
+    keyed by the account it was first seen as, so two processes create it once."""
     table = Member.__table__
+    origins = {origin_of(p): p for p in people}
     created = await session.execute(
-        insert(table).returning(table.c.id, sort_by_parameter_order=True),
+        insert_ignore(session, table, ["community_id", "origin"]).returning(
+            table.c.id, table.c.origin
+        ),
         [
             {
                 "community_id": community_id,
+                "origin": origin,
                 "display_name": p.name[:100],
                 "is_bot": p.is_bot,
                 "joined_at": now,
             }
-            for p in people
+            for origin, p in origins.items()
         ],
     )
-    ids = [row[0] for row in created]
-    identity = Identity.__table__
-    claimed = await session.execute(
-        insert_ignore(session, identity, ["community_id", "platform", "user_id"]).returning(
-            identity.c.member_id, sort_by_parameter_order=True
-        ),
+    ids = {origin: member_id for member_id, origin in created}
+    missing = sorted(set(origins) - set(ids))
+    if missing:  # created meanwhile by another process
+        rows = await session.execute(
+            select(Member.id, Member.origin).where(
+                Member.community_id == community_id, Member.origin.in_(missing)
+            )
+        )
+        ids.update({origin: member_id for member_id, origin in rows})
+    await session.execute(
+        insert_ignore(session, Identity.__table__, ["community_id", "platform", "user_id"]),
         [
             {
                 "community_id": community_id,
                 "platform": p.platform,
                 "user_id": p.user_id,
-                "member_id": member_id,
+                "member_id": ids[origin],
             }
-            for p, member_id in zip(people, ids, strict=True)
+            for origin, p in origins.items()
         ],
     )
-    orphans = set(ids) - {row[0] for row in claimed}
-    if orphans:
-        await session.execute(delete(Member).where(Member.id.in_(orphans)))
+
+
+def origin_of(person: SeenMember) -> str:
+    return f"{person.platform}:{person.user_id}"[:100]
 
 
 async def _sync_roles(

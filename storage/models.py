@@ -39,10 +39,16 @@ class PlatformSpace(SQLModel, table=True):
 class Member(SQLModel, table=True):
     """A person in a community, with the all-time counters kept up to date by the ledger."""
 
-    __table_args__ = (Index("ix_member_leaderboard", "community_id", "excluded", "points"),)
+    __table_args__ = (
+        Index("ix_member_leaderboard", "community_id", "excluded", "is_bot", "points"),
+        UniqueConstraint("community_id", "origin", name="uq_member_origin"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     community_id: int = Field(foreign_key="community.id", index=True)
     display_name: str = Field(max_length=100)
+    # The platform account the member was first seen as (`discord:1234`): it makes
+    # creating members idempotent, whichever process sees them first.
+    origin: str = Field(max_length=100)
     is_bot: bool = False
     excluded: bool = False
     joined_at: datetime | None = Field(default=None, sa_column=_dt(nullable=True))

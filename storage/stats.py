@@ -71,8 +71,16 @@ async def open_days(session: AsyncSession, opened: Sequence[DayMark]) -> None:
     await session.flush()
 
 
-async def set_rank(session: AsyncSession, member_id: int, rank: str | None) -> None:
-    await session.execute(update(Member).where(Member.id == member_id).values(rank=rank))
+async def set_ranks(session: AsyncSession, ranks: dict[int, str]) -> None:
+    """Record members' ranks in one executemany (not one ORM update per member)."""
+    if not ranks:
+        return
+    table = Member.__table__
+    connection = await session.connection()
+    await connection.execute(
+        update(table).where(table.c.id == bindparam("mid")).values(rank=bindparam("rank")),
+        [{"mid": member_id, "rank": rank} for member_id, rank in ranks.items()],
+    )
 
 
 async def badges_of(session: AsyncSession, ids: Iterable[int]) -> dict[int, set[str]]:
@@ -96,7 +104,7 @@ async def award_badges(
     table = MemberBadge.__table__
     result = await session.execute(
         insert_ignore(session, table, ["member_id", "badge"]).returning(
-            table.c.member_id, table.c.badge, sort_by_parameter_order=True
+            table.c.member_id, table.c.badge
         ),
         [
             {"member_id": m, "badge": b, "community_id": community_id, "awarded_at": at}

@@ -30,23 +30,25 @@ async def review(
     held = await stats.badges_of(session, touched)
     actions: list[Action] = []
     new_badges: list[tuple[int, str]] = []
+    new_ranks: dict[int, str] = {}
     for member_id, ref in touched.items():
         member = members[member_id]
         if member.is_bot:
             continue
-        user_id = ref.user_id if ref is not None and ref.platform == platform else None
-        if user_id is None:
-            user_id = await user_id_on(session, community.id, member_id, platform)
         rank = ranks.rank_of(member, settings.ranks)
         if member.rank != rank.name:
+            new_ranks[member_id] = rank.name
+            # A member's first rank is the ladder's first step: nothing to announce.
             if member.rank is not None or rank is not settings.ranks[0]:
+                user_id = ref.user_id if ref is not None and ref.platform == platform else None
+                if user_id is None:
+                    user_id = await user_id_on(session, community.id, member_id, platform)
                 actions += ranks.rank_change_actions(
                     community, settings.ranks, member, member.rank, rank, platform, user_id
                 )
-            await stats.set_rank(session, member_id, rank.name)
-            member.rank = rank.name
         for badge in badges.earned(member, settings.badges, held[member_id]):
             new_badges.append((member_id, badge.key))
+    await stats.set_ranks(session, new_ranks)
     given = await stats.award_badges(session, community.id, new_badges, now)
     by_key = {b.key: b for b in settings.badges}
     for member_id, key in new_badges:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: (none)
-Create Date: 2026-11-23 16:47:11.698149
+Create Date: 2026-11-23 17:22:01.888167
 """
 
 from collections.abc import Sequence
@@ -90,6 +90,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("community_id", sa.Integer(), nullable=False),
         sa.Column("display_name", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+        sa.Column("origin", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
         sa.Column("is_bot", sa.Boolean(), nullable=False),
         sa.Column("excluded", sa.Boolean(), nullable=False),
         sa.Column("joined_at", storage.types.UTCDateTime(timezone=True), nullable=True),
@@ -114,11 +115,12 @@ def upgrade() -> None:
             ["community.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("community_id", "origin", name="uq_member_origin"),
     )
     with op.batch_alter_table("member", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_member_community_id"), ["community_id"], unique=False)
         batch_op.create_index(
-            "ix_member_leaderboard", ["community_id", "excluded", "points"], unique=False
+            "ix_member_leaderboard", ["community_id", "excluded", "is_bot", "points"], unique=False
         )
 
     op.create_table(
