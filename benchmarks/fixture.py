@@ -177,10 +177,11 @@ class Calendar:
 
 
 MEMBER_INSERT = (
-    "INSERT INTO member (id, community_id, display_name, is_bot, excluded, joined_at, left_at,"
-    " points, messages, solutions, kudos_received, kudos_given, ideas_submitted, ideas_shipped,"
-    " poll_votes, active_days, streak_days, last_active_day, last_scored_message_at, rank)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO member (id, community_id, origin, display_name, is_bot, excluded, joined_at,"
+    " left_at, points, messages, solutions, kudos_received, kudos_given, ideas_submitted,"
+    " ideas_shipped, poll_votes, active_days, streak_days, last_active_day,"
+    " last_scored_message_at, rank)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -208,6 +209,7 @@ def _member_rows(
         yield (
             first_id + index,
             community_id,
+            f"{PLATFORM}:{user_id(index)}",  # the account the member was first seen as
             member_name(index),
             flags and is_bot(index),
             flags and is_excluded(index),
