@@ -242,6 +242,19 @@ async def nearest_scored_message(
     return min(candidates, key=lambda t: abs((t - at).total_seconds()), default=None)
 
 
+async def link_reversals(session: AsyncSession, links: dict[int, int]) -> None:
+    """Set `reverses_id` on reversal rows written in the same run as what they reverse."""
+    if links:
+        table = Contribution.__table__
+        connection = await session.connection()
+        await connection.execute(
+            update(table)
+            .where(table.c.id == bindparam("rid"))
+            .values(reverses_id=bindparam("oid")),
+            [{"rid": reversal, "oid": original} for reversal, original in links.items()],
+        )
+
+
 async def kudos_given_between(
     session: AsyncSession, community_id: int, giver_id: int, start: datetime, end: datetime
 ) -> int:

@@ -200,8 +200,17 @@ async def _ingest_reactions_and_deletions(
     written = await ledger.record(session, community.id, play.entries)
     ids = {e.source_key: e.id for e in written}
     for award in play.book.awards.values():
-        if award.points and award.contribution_id is None:
+        if award.contribution_id is None:
             award.contribution_id = ids.get(_award_key(award))
+    # A reversal of an award made in this same run learns what it reverses only now.
+    await ledger.link_reversals(
+        session,
+        {
+            e.id: ids[e.source_key.rsplit(":", 1)[0]]
+            for e in written
+            if e.id is not None and e.reverses_id is None and e.source_key.rsplit(":", 1)[0] in ids
+        },
+    )
     await reactions.save(session, play.book)
     await solution_store.forget(session, community.id, play.unsolved)
     await _open_days(batch, play.days)
@@ -218,20 +227,22 @@ def _message_deleted(batch: Ingest, play: _Play, event: MessageDeleted) -> None:
     if original is None or ref in play.deleted:
         return
     play.deleted.add(ref)
-    if original.points:
-        assert original.id is not None
-        play.entries.append(
-            batch.entry(
-                original.member_id,
-                "message_reversed",
-                -original.points,
-                original.source_key + ":deleted",
-                original.occurred_at,
-                channel_id=original.channel_id,
-                message_ref=ref,
-                reverses_id=original.id,
-            )
+    # The deletion is written even for a message that earned nothing: it is how a later
+    # reaction or a redelivered deletion knows the message is gone.
+    assert original.id is not None
+    play.entries.append(
+        batch.entry(
+            original.member_id,
+            "message_reversed",
+            -original.points,
+            original.source_key + ":deleted",
+            original.occurred_at,
+            channel_id=original.channel_id,
+            message_ref=ref,
+            reverses_id=original.id,
         )
+    )
+    if original.points:
         batch.touch(original.member_id, None)
     for award in play.book.live_awards(ref):
         play.entries.append(_award_reversal(batch, award, ":deleted"))
