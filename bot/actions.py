@@ -61,10 +61,15 @@ class PostToChannel(Action):
     card: Card | None = None
     # A stable marker for idempotent posting (digest runs); adapters pass it as a nonce.
     marker: str | None = None
+    # What the card shows (`idea:42`): the adapter reports where it posted it
+    # (`Cercle.card_posted`), so that later changes update it in place.
+    card_ref: str | None = None
 
 
 @dataclass(frozen=True)
 class UpdateCard(Action):
+    """Replace a card already posted (see `storage.cards.updates_for`)."""
+
     platform: str
     channel_id: str
     message_id: str

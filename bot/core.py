@@ -12,14 +12,14 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import bot.features.registry  # noqa: F401  (declares every command)
-from bot import command_text, i18n
+from bot import command_text, i18n, interactions
 from bot.actions import Action, Reply
 from bot.clock import Clock
 from bot.commands import REGISTRY, CommandRegistry, CommandSpec, Permission
@@ -44,6 +44,7 @@ from bot.events import (
 )
 from bot.features import contributions, recognition, solutions
 from bot.jobs import JobRunner
+from storage import cards
 from storage import communities as community_store
 from storage.db import Database
 from storage.members import MemberCache, MemberInfo, SeenMember, resolve_members
@@ -90,6 +91,8 @@ class Cercle:
         # made by another process is seen soon; changes made here are seen at once.
         self._views: dict[int, tuple[float, CommunityView]] = {}
         self.jobs = JobRunner(self)
+        # Called after a command scheduled something (the live scheduler plans its wake-up).
+        self.on_schedule_change: Callable[[], Awaitable[object]] | None = None
 
     # -- entry points -------------------------------------------------------------------
 
@@ -120,6 +123,15 @@ class Cercle:
     async def run_due(self, now: datetime) -> list[tuple[int, Action]]:
         """Claim and run what has fallen due; returns (community id, action) pairs."""
         return await self.jobs.run_due(now)
+
+    async def card_posted(
+        self, platform: str, space_id: str, card_ref: str, channel_id: str, message_id: str
+    ) -> None:
+        """An adapter tells where a card with a `card_ref` was posted, so that later changes
+        (votes, status) can update it in place."""
+        async with self.db.transaction() as session:
+            community = await self.community(session, platform, space_id, self.clock.now())
+            await cards.remember(session, community.id, card_ref, platform, channel_id, message_id)
 
     # -- communities and members ----------------------------------------------------------
 
@@ -211,7 +223,11 @@ class Cercle:
             async with self.db.transaction() as session:
                 community = await self.community(session, event.platform, event.space_id, event.at)
                 locale = community.locale
-                return await self._dispatch(session, community, event)
+                actions = await self._dispatch(session, community, event)
+                scheduled = session.info.get("scheduled", False)
+            if scheduled and self.on_schedule_change is not None:
+                await self.on_schedule_change()
+            return actions
         except UsageError as error:
             self._forget_uncommitted()
             return [Reply(self._usage_message(locale, error))]
@@ -249,8 +265,20 @@ class Cercle:
         elif isinstance(event, SolutionMarked):
             ctx = await self._context(session, community, event, event.marker)
             actions = await solutions.mark(ctx, event)
-        elif isinstance(event, ButtonPressed | FormSubmitted):
-            return [Reply(community.t("error.unknown_button"))]
+        elif isinstance(event, ButtonPressed):
+            ctx = await self._context(session, community, event, event.presser)
+            head, parts = interactions.split_id(event.custom_id)
+            handler = interactions.BUTTONS.get(head)
+            if handler is None:
+                return [Reply(community.t("error.unknown_button"))]
+            actions = list(await handler(ctx, parts))
+        elif isinstance(event, FormSubmitted):
+            ctx = await self._context(session, community, event, event.submitter)
+            head, parts = interactions.split_id(event.form_id)
+            form_handler = interactions.FORMS.get(head)
+            if form_handler is None:
+                return [Reply(community.t("error.unknown_button"))]
+            actions = list(await form_handler(ctx, parts, event.values))
         else:
             raise TypeError(f"unhandled event {type(event).__name__}")
         actions += await recognition.review(

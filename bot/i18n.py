@@ -1,6 +1,7 @@
 """The catalog: every user-facing string, in English and French.
 
-Strings live in `bot/catalog/<locale>.toml` as nested tables (`[error] unknown_command =
+Strings live in `bot/catalog/<locale>.toml` (and a feature's own
+`bot/catalog/<feature>.<locale>.toml`) as nested tables (`[error] unknown_command =
 "..."` is the key `error.unknown_command`) with `{name}` placeholders. A community's locale
 picks the catalog; a key missing from French falls back to English, and a test keeps the
 two catalogs complete.
@@ -33,9 +34,18 @@ def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, str]:
 
 @cache
 def catalog(locale: str) -> dict[str, str]:
-    """All strings of one locale, by dotted key."""
-    with (CATALOG_DIR / f"{locale}.toml").open("rb") as handle:
-        return _flatten(tomllib.load(handle))
+    """All strings of one locale, by dotted key: `<locale>.toml` and each feature's own
+    `<feature>.<locale>.toml` (a key defined twice is an error)."""
+    files = [CATALOG_DIR / f"{locale}.toml", *sorted(CATALOG_DIR.glob(f"*.{locale}.toml"))]
+    strings: dict[str, str] = {}
+    for path in files:
+        with path.open("rb") as handle:
+            part = _flatten(tomllib.load(handle))
+        twice = strings.keys() & part.keys()
+        if twice:
+            raise ValueError(f"{path.name} defines again: {', '.join(sorted(twice))}")
+        strings.update(part)
+    return strings
 
 
 class _Defaulting(dict[str, Any]):

@@ -23,6 +23,7 @@ async def schedule(
     payload: str = "{}",
 ) -> bool:
     """Schedule a job under a unique key; False when that key was already scheduled."""
+    session.info["scheduled"] = True  # the core tells the live scheduler after commit
     result = await session.execute(
         insert_ignore(session, ScheduledJob.__table__, ["key"]).values(
             community_id=community_id,

@@ -250,3 +250,14 @@ class ConsoleMember(SQLModel, table=True):
     is_moderator: bool = False
     is_bot: bool = False
     roles: str = Field(default="", max_length=2000)
+
+
+class PostedCard(SQLModel, table=True):
+    """Where a card (an idea, a poll) was posted on a platform, to update it in place."""
+
+    __tablename__ = "posted_card"
+    community_id: int = Field(foreign_key="community.id", primary_key=True)
+    card_ref: str = Field(primary_key=True, max_length=100)
+    platform: str = Field(primary_key=True, max_length=16)
+    channel_id: str = Field(max_length=64)
+    message_id: str = Field(max_length=64)

@@ -19,6 +19,8 @@ from bot.actions import (
 )
 from storage.models import ConsoleMessage
 
+PLATFORM = "console"
+
 if TYPE_CHECKING:
     from adapters.console.session import ConsoleSession
 
@@ -37,6 +39,8 @@ class ConsoleOutput:
 
     async def show(self, action: Action) -> None:
         session = self.session
+        if getattr(action, "platform", PLATFORM) != PLATFORM:
+            return  # meant for the same community on another platform
         match action:
             case Reply(text=text, card=card, ephemeral=True):
                 session.emit(
@@ -44,10 +48,17 @@ class ConsoleOutput:
                 )
             case Reply(text=text, card=card):
                 self._post(session.state.channel, card_text(text, card), card)
-            case PostToChannel(channel_id=channel, text=text, card=card):
-                self._post(channel or session.default_channel, card_text(text, card), card)
+            case PostToChannel(channel_id=channel, text=text, card=card, card_ref=card_ref):
+                channel = channel or session.default_channel
+                number = self._post(channel, card_text(text, card), card)
+                if card_ref is not None:
+                    await session.core.card_posted(
+                        PLATFORM, session.slug, card_ref, channel, str(number)
+                    )
             case UpdateCard(message_id=message_id, card=card):
-                session.emit(f"  (card [{message_id}] updated)\n{render_card(card)}")
+                session.update_buttons(int(message_id), card)
+                updated = session.say("console.updated", number=message_id)
+                session.emit(f"  ({updated})\n{render_card(card)}")
             case DirectMessage(user_name=name, text=text):
                 session.emit(render_dm(name, text, session.say("console.dm", name="{name}")))
             case GrantRole(user_name=name, role=role) | RevokeRole(user_name=name, role=role):
@@ -57,7 +68,7 @@ class ConsoleOutput:
             case _:
                 session.emit(f"  ({type(action).__name__})")
 
-    def _post(self, channel: str, text: str, card: Card | None) -> None:
+    def _post(self, channel: str, text: str, card: Card | None) -> int:
         session = self.session
         number = session.next_number()
         buttons = [[b.label, b.custom_id] for b in card.buttons] if card else []
@@ -71,3 +82,4 @@ class ConsoleOutput:
             )
         )
         session.emit(render_post(number, channel, "Cercle", text))
+        return number

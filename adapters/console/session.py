@@ -17,7 +17,7 @@ from datetime import datetime
 from adapters.console import script
 from adapters.console.outbound import ConsoleOutput
 from bot import i18n
-from bot.actions import Action
+from bot.actions import Action, Card
 from bot.clock import ManualClock
 from bot.core import ACTIVITY, Cercle
 from bot.events import (
@@ -257,6 +257,14 @@ class ConsoleSession:
     def remember(self, message: ConsoleMessage) -> None:
         self._messages[message.number] = message
         self._dirty_messages.append(message)
+
+    def update_buttons(self, number: int, card: Card) -> None:
+        """A card shown as [number] was updated: its buttons are now the new card's."""
+        message = self._messages.get(number)
+        if message is not None:
+            buttons = [[b.label, b.custom_id] for b in card.buttons]
+            message.buttons = json.dumps(buttons) if buttons else ""
+            self._dirty_messages.append(message)
 
     def _message(self, number: int) -> ConsoleMessage:
         message = self._messages.get(number)

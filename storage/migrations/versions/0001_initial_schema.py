@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: (none)
-Create Date: 2026-11-23 17:22:01.888167
+Create Date: 2026-11-23 17:37:44.815940
 """
 
 from collections.abc import Sequence
@@ -139,6 +139,19 @@ def upgrade() -> None:
             batch_op.f("ix_platform_space_community_id"), ["community_id"], unique=False
         )
 
+    op.create_table(
+        "posted_card",
+        sa.Column("community_id", sa.Integer(), nullable=False),
+        sa.Column("card_ref", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+        sa.Column("platform", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("channel_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("message_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["community_id"],
+            ["community.id"],
+        ),
+        sa.PrimaryKeyConstraint("community_id", "card_ref", "platform"),
+    )
     op.create_table(
         "scheduled_job",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -431,6 +444,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_scheduled_job_community_id"))
 
     op.drop_table("scheduled_job")
+    op.drop_table("posted_card")
     with op.batch_alter_table("platform_space", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_platform_space_community_id"))
 
