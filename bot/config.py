@@ -62,6 +62,8 @@ from bot.config_sections import (
     CommunityEntry,
     DatabaseSettings,
     DigestSettings,
+    IdeaSettings,
+    PollSettings,
     DiscordSettings,
     Locale,
     LogSettings,
@@ -85,6 +87,8 @@ __all__ = [
     "ConfigError",
     "DatabaseSettings",
     "DigestSettings",
+    "IdeaSettings",
+    "PollSettings",
     "DiscordSettings",
     "Locale",
     "LogSettings",
@@ -144,6 +148,8 @@ class Settings(BaseSettings):
     defaults: CommunityDefaults = Field(default_factory=CommunityDefaults)
     communities: list[CommunityEntry] = Field(default_factory=list)
     digest: DigestSettings = Field(default_factory=DigestSettings)
+    ideas: IdeaSettings = Field(default_factory=IdeaSettings)
+    polls: PollSettings = Field(default_factory=PollSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     log: LogSettings = Field(default_factory=LogSettings)
 

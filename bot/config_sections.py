@@ -233,6 +233,24 @@ class DigestSettings(_Section):
         return f"{day} {int(hour):02d}:{minute}"
 
 
+class IdeaSettings(_Section):
+    channel: str | None = None
+    categories: list[str] = Field(
+        default_factory=lambda: ["feature", "improvement", "integration", "other"]
+    )
+    notify_voters: bool = True
+    similarity_threshold: Annotated[float, Field(ge=0.0, le=1.0)] = 0.55
+
+
+class PollSettings(_Section):
+    channel: str | None = None
+    max_options: Annotated[Int, Field(ge=2, le=10)] = 10
+    default_duration_hours: Annotated[Int, Field(ge=1)] = 72
+    max_duration_days: Annotated[Int, Field(ge=1, le=365)] = 30
+    budget_points: Annotated[Int, Field(ge=2, le=100)] = 10
+    hide_results_until_close: bool = False
+
+
 class SchedulerSettings(_Section):
     tick_seconds: Annotated[Int, Field(ge=5)] = 60
     leader_takeover_seconds: Annotated[Int, Field(ge=1)] = 30

@@ -261,3 +261,9 @@ class PostedCard(SQLModel, table=True):
     platform: str = Field(primary_key=True, max_length=16)
     channel_id: str = Field(max_length=64)
     message_id: str = Field(max_length=64)
+
+
+# Feature tables live in modules of their own; importing them here registers them with
+# the metadata that migrations and the schema check compare against.
+import storage.idea_models  # noqa: E402, F401
+import storage.poll_models  # noqa: E402, F401
