@@ -265,5 +265,5 @@ class PostedCard(SQLModel, table=True):
 
 # Feature tables live in modules of their own; importing them here registers them with
 # the metadata that migrations and the schema check compare against.
-import storage.idea_models  # noqa: E402, F401
+import storage.idea_models  # noqa: E402
 import storage.poll_models  # noqa: E402, F401
