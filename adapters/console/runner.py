@@ -85,13 +85,14 @@ async def run_demo(
         t: sum(1 for p in week.people if p.tier == t) for t in ("core", "occasional", "lurker")
     }
     emit(
-        f"Participation shape (90-9-1): {tiers['core']} core contributors, "
-        f"{tiers['occasional']} occasional contributors, {tiers['lurker']} mostly readers."
+        f"Participation shape (90-9-1): core contributors {tiers['core']}, "
+        f"occasional contributors {tiers['occasional']}, mostly readers {tiers['lurker']}."
     )
     emit("")
     session.emit = emit
     session.batch = 1
-    for line in ("nora: /leaderboard week", "nora: /leaderboard all"):
+    busiest = week.people[0].name  # the most active core contributor
+    for line in ("nora: /leaderboard week", f"nora: /rank @{busiest}"):
         await session.feed(line)
     await session.finish()
     emit("")
