@@ -1,12 +1,14 @@
-"""Shared fixtures: a real Cercle core on a fresh SQLite file, and a console attached to it."""
+"""Shared fixtures: a real Cercle core on a fresh database (SQLite, and PostgreSQL with
+`--backend all`), and a console attached to it."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
+from backends import BACKENDS, PostgresCluster, SqliteFiles
 
 from adapters.console.session import ConsoleSession
 from bot.clock import ManualClock
@@ -17,15 +19,49 @@ from storage.db import Database
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # a Monday
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--backend",
+        choices=("sqlite", "postgresql", "all"),
+        default=os.environ.get("CERCLE_TEST_BACKEND", "sqlite"),
+        help="which databases the storage tests run on (default: all; CI always runs all)",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames:
+        chosen = metafunc.config.getoption("backend")
+        metafunc.parametrize("backend", BACKENDS if chosen == "all" else (chosen,))
+
+
+@pytest.fixture(scope="session")
+def sqlite_files(tmp_path_factory: pytest.TempPathFactory) -> SqliteFiles:
+    return SqliteFiles(tmp_path_factory.mktemp("sqlite"))
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresCluster]:
+    cluster = PostgresCluster(tmp_path_factory.mktemp("pg"))
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def database_url(request: pytest.FixtureRequest, backend: str) -> Callable[..., str]:
+    """`database_url()`: the URL of a fresh database at the newest schema on this test's
+    backend (`database_url(migrated=False)` for an empty one)."""
+    source = request.getfixturevalue("postgres" if backend == "postgresql" else "sqlite_files")
+    return source.new_url
+
+
 @pytest.fixture
 def settings() -> Settings:
     return Settings()
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'cercle.db'}")
-    await database.upgrade()
+async def db(database_url: Callable[..., str]) -> AsyncIterator[Database]:
+    database = Database(database_url())
     yield database
     await database.dispose()
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 import shutil
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -175,39 +173,3 @@ def demo_runs(
     demo_processes: list[DemoRun],
 ) -> list[tuple[subprocess.CompletedProcess[str], Path]]:
     return [(run.wait(), run.db) for run in demo_processes]
-
-
-# -- a fresh database per test, without running the migrations each time ---------------------
-
-
-@pytest.fixture(scope="session")
-def migrated_template(tmp_path_factory) -> Path:
-    """One database upgraded to the newest schema; each test starts from a copy of it."""
-    path = tmp_path_factory.mktemp("template") / "cercle.db"
-
-    async def build() -> None:
-        database = Database(f"sqlite+aiosqlite:///{path}")
-        await database.upgrade()
-        await database.dispose()
-
-    with ThreadPoolExecutor(1) as pool:  # its own event loop, whatever runs the tests
-        pool.submit(asyncio.run, build()).result()
-    return path
-
-
-@pytest.fixture
-def fresh_database_file(tmp_path: Path, migrated_template: Path) -> Path:
-    target = tmp_path / "cercle.db"
-    for suffix in ("", "-wal", "-shm"):
-        source = Path(str(migrated_template) + suffix)
-        if source.exists():
-            shutil.copyfile(source, Path(str(target) + suffix))
-    return target
-
-
-@pytest.fixture
-async def db(fresh_database_file: Path) -> AsyncIterator[Database]:
-    """Overrides the suite's `db`: the same fresh, migrated SQLite file, only faster."""
-    database = Database(f"sqlite+aiosqlite:///{fresh_database_file}")
-    yield database
-    await database.dispose()

@@ -1,8 +1,8 @@
-"""The alembic history builds exactly the schema the models describe."""
+"""The alembic history builds exactly the schema the models describe, on every backend."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -13,8 +13,10 @@ from storage.db import Database
 from storage.migrate import current_revision, head_revision
 
 
-async def test_empty_database_upgrades_to_head_matching_the_models(tmp_path: Path) -> None:
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}")
+async def test_empty_database_upgrades_to_head_matching_the_models(
+    database_url: Callable[..., str],
+) -> None:
+    db = Database(database_url(migrated=False))
     try:
         assert await current_revision(db.engine) is None
         await db.upgrade()
@@ -31,8 +33,8 @@ async def test_empty_database_upgrades_to_head_matching_the_models(tmp_path: Pat
         await db.dispose()
 
 
-async def test_upgrading_twice_changes_nothing(tmp_path: Path) -> None:
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'twice.db'}")
+async def test_upgrading_twice_changes_nothing(database_url: Callable[..., str]) -> None:
+    db = Database(database_url(migrated=False))
     try:
         await db.upgrade()
         await db.upgrade()
