@@ -114,7 +114,9 @@ async def record(session: AsyncSession, community_id: int, entries: Sequence[Ent
             "reason": e.reason,
             "reverses_id": e.reverses_id,
         }
-        for e in entries
+        # Rows go in key order so two processes writing overlapping batches take row
+        # locks in the same order (no deadlock on PostgreSQL).
+        for e in sorted(entries, key=lambda e: e.source_key)
     ]
     result = await session.execute(stmt, rows)
     ids = {key: id_ for id_, key in result}
@@ -154,7 +156,7 @@ async def _apply(session: AsyncSession, community_id: int, written: Sequence[Ent
                     "member_id": member_id,
                     "points": points,
                 }
-                for (period, start, member_id), points in totals.items()
+                for (period, start, member_id), points in sorted(totals.items())
             ],
         )
 
@@ -162,7 +164,7 @@ async def _apply(session: AsyncSession, community_id: int, written: Sequence[Ent
 async def add_to_counters(session: AsyncSession, deltas: dict[tuple[int, str], int]) -> None:
     """Add deltas to members' all-time counters, one executemany per counter."""
     by_counter: dict[str, list[dict[str, int]]] = defaultdict(list)
-    for (member_id, counter), delta in deltas.items():
+    for (member_id, counter), delta in sorted(deltas.items()):
         if counter not in MEMBER_COUNTERS:
             raise ValueError(f"unknown member counter {counter!r}")
         if delta:
