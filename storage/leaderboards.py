@@ -112,18 +112,27 @@ async def place_of(
         everyone = await session.scalar(
             select(func.count()).select_from(MemberTotal).where(*on_board)
         )
-        hidden_ids = union_all(
-            select(Member.id).where(Member.community_id == community_id, Member.excluded.is_(True)),
-            select(Member.id).where(
-                Member.community_id == community_id,
-                Member.excluded.is_(False),
-                Member.is_bot.is_(True),
-            ),
-        ).subquery()
-        hidden = await session.scalar(
-            select(func.count())
-            .select_from(MemberTotal)
-            .where(*on_board, MemberTotal.member_id.in_(select(hidden_ids.c.id)))
+        # Excluded members and bots are few: find them, then look their totals up by key.
+        hidden_ids = list(
+            await session.scalars(
+                union_all(
+                    select(Member.id).where(
+                        Member.community_id == community_id, Member.excluded.is_(True)
+                    ),
+                    select(Member.id).where(
+                        Member.community_id == community_id,
+                        Member.excluded.is_(False),
+                        Member.is_bot.is_(True),
+                    ),
+                )
+            )
         )
+        hidden = 0
+        if hidden_ids:
+            hidden = await session.scalar(
+                select(func.count())
+                .select_from(MemberTotal)
+                .where(*on_board, MemberTotal.member_id.in_(hidden_ids))
+            )
         ahead = int(everyone or 0) - int(hidden or 0)
     return Standing(member_id, member.display_name, mine, int(ahead or 0) + 1)

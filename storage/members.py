@@ -170,7 +170,7 @@ async def _create(
     """Create members and their identities in a few statements, race-safe: a member is
     keyed by the account it was first seen as, so two processes create it once."""
     table = Member.__table__
-    origins = {origin_of(p): p for p in people}
+    origins = {origin_of(p): p for p in people}  # in the order first seen (ties on boards)
     created = await session.execute(
         insert_ignore(session, table, ["community_id", "origin"]).returning(
             table.c.id, table.c.origin

@@ -111,7 +111,15 @@ class MemberTotal(SQLModel, table=True):
 
     __tablename__ = "member_total"
     __table_args__ = (
-        Index("ix_member_total_board", "community_id", "period", "period_start", "points"),
+        # With member_id, counting who is ahead on a board reads the index alone.
+        Index(
+            "ix_member_total_board",
+            "community_id",
+            "period",
+            "period_start",
+            "points",
+            "member_id",
+        ),
     )
     community_id: int = Field(foreign_key="community.id", primary_key=True)
     period: str = Field(primary_key=True, max_length=8)

@@ -329,7 +329,7 @@ def upgrade() -> None:
     with op.batch_alter_table("member_total", schema=None) as batch_op:
         batch_op.create_index(
             "ix_member_total_board",
-            ["community_id", "period", "period_start", "points"],
+            ["community_id", "period", "period_start", "points", "member_id"],
             unique=False,
         )
 
