@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
+from datetime import timedelta
 from typing import Protocol
 
+from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select
 
 from bot.actions import Action
 from bot.core import Cercle
 from bot.scheduler import Timekeeper
+from storage.leadership import Leadership, report_process
 from storage.models import PlatformSpace
 
 log = logging.getLogger("cercle.run")
@@ -39,8 +44,21 @@ class Runtime:
     def __init__(self, core: Cercle, adapters: list[Adapter]) -> None:
         self.core = core
         self.adapters = {adapter.platform: adapter for adapter in adapters}
-        self.timekeeper = Timekeeper(core, self.deliver)
+        self.name = f"{socket.gethostname()}:{os.getpid()}"
+        takeover = timedelta(seconds=core.settings.scheduler.leader_takeover_seconds)
+        self.timekeeper = Timekeeper(core, self.deliver, Leadership(core.db, self.name, takeover))
         self.stopped = asyncio.Event()
+        self.started_at = core.clock.now()
+
+    async def report(self) -> None:
+        """Tell `cercle status` this process is alive and which adapters it runs."""
+        await report_process(
+            self.core.db,
+            self.name,
+            ",".join(sorted(self.adapters)),
+            self.core.clock.now(),
+            self.started_at,
+        )
 
     async def deliver(self, community_id: int, action: Action) -> None:
         """Send a scheduled action to every running platform the community is on."""
@@ -61,10 +79,20 @@ class Runtime:
     async def run(self) -> None:
         for adapter in self.adapters.values():
             await adapter.start(self.core)
+        await self.report()
         await self.timekeeper.start()
+        self.timekeeper.scheduler.add_job(
+            self.report,
+            IntervalTrigger(seconds=self.core.settings.scheduler.tick_seconds),
+            id="cercle-process-status",
+            coalesce=True,
+            max_instances=1,
+        )
         try:
             await self.stopped.wait()
         finally:
             self.timekeeper.shutdown()
+            if self.timekeeper.leadership is not None:
+                await self.timekeeper.leadership.resign()
             for adapter in self.adapters.values():
                 await adapter.stop()

@@ -120,6 +120,55 @@ async def cmd_db(args: argparse.Namespace) -> int:
     return 0
 
 
+async def cmd_status(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from bot.clock import SystemClock
+    from storage import jobs as job_store
+    from storage.db import Database
+    from storage.leadership import leader, processes
+    from storage.migrate import current_revision, head_revision
+
+    settings = _settings(args)
+    db = Database(settings.database.url)
+    now = SystemClock().now()
+    try:
+        revision, head = await current_revision(db.engine), head_revision()
+        print(f"database   {db.engine.url.render_as_string(hide_password=True)}")
+        state = (
+            "up to date" if revision == head else f"behind (newest: {head}; run cercle db upgrade)"
+        )
+        print(f"schema     revision {revision} — {state}")
+        if revision != head:
+            return 1
+        held = await leader(db)
+        if held is None:
+            print("scheduler  no process has run it yet")
+        else:
+            age = int((now - held.heartbeat).total_seconds())
+            print(
+                f"scheduler  held by {held.holder} since {held.since:%Y-%m-%d %H:%M} UTC "
+                f"(last seen {age} s ago)"
+            )
+        alive = await processes(db, now - timedelta(minutes=5))
+        for process in alive:
+            print(
+                f"process    {process.name}: adapters {process.adapters or 'none'}, "
+                f"last seen {int((now - process.heartbeat).total_seconds())} s ago"
+            )
+        if not alive:
+            print("processes  none seen in the last 5 minutes")
+        async with db.transaction() as session:
+            upcoming = await job_store.upcoming(session, limit=5)
+        for job in upcoming:
+            print(f"next due   {job.due_at:%Y-%m-%d %H:%M} UTC  {job.kind}  {job.key}")
+        if not upcoming:
+            print("next due   nothing scheduled")
+    finally:
+        await db.dispose()
+    return 0
+
+
 async def cmd_check_config(args: argparse.Namespace) -> int:
     settings = _settings(args)
     communities = ", ".join(c.name for c in settings.communities) or "none (auto on contact)"
@@ -164,7 +213,12 @@ def parser() -> argparse.ArgumentParser:
 
     db = command("db", "database schema")
     db.add_argument("action", choices=("upgrade", "current"))
+    db.add_argument("--db", dest="db", help="database file or URL (default: database.url)")
     db.set_defaults(func=cmd_db)
+
+    status = command("status", "database, schema, scheduler leader, processes, next jobs due")
+    status.add_argument("--db", help="database file or URL (default: database.url)")
+    status.set_defaults(func=cmd_status)
 
     check = command("check-config", "validate the configuration and exit")
     check.set_defaults(func=cmd_check_config)

@@ -20,6 +20,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.actions import Action
 from bot.core import Cercle
 from storage import jobs as job_store
+from storage.leadership import Leadership
 
 log = logging.getLogger("cercle.scheduler")
 
@@ -28,28 +29,64 @@ NEXT_JOB_ID = "cercle-next-due"
 
 
 class Timekeeper:
-    def __init__(self, core: Cercle, deliver: Deliver) -> None:
+    """Runs the scheduler while this process leads (see storage.leadership); a follower
+    tries to take over every few seconds, so a dead leader is replaced within
+    `scheduler.leader_takeover_seconds`."""
+
+    def __init__(
+        self, core: Cercle, deliver: Deliver, leadership: Leadership | None = None
+    ) -> None:
         self.core = core
         self.deliver = deliver
+        self.leadership = leadership
+        self.leading = leadership is None
         self.scheduler = AsyncIOScheduler(timezone="UTC")
 
     async def start(self) -> None:
+        settings = self.core.settings.scheduler
         self.scheduler.add_job(
-            self.wake,
-            IntervalTrigger(seconds=self.core.settings.scheduler.tick_seconds),
+            self.tick,
+            IntervalTrigger(seconds=settings.tick_seconds),
             id="cercle-tick",
             coalesce=True,
             max_instances=1,
         )
+        if self.leadership is not None:
+            self.scheduler.add_job(
+                self.campaign,
+                IntervalTrigger(seconds=max(1.0, settings.leader_takeover_seconds / 3)),
+                id="cercle-leadership",
+                coalesce=True,
+                max_instances=1,
+            )
+        self.core.on_schedule_change = self.plan_next
         self.scheduler.start()
-        await self.wake()
+        await self.campaign()
 
     def shutdown(self) -> None:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
 
+    async def campaign(self) -> bool:
+        """Take or keep the lead; on becoming leader, run whatever fell due meanwhile."""
+        if self.leadership is None:
+            await self.wake()
+            return True
+        was_leading = self.leading
+        self.leading = await self.leadership.try_lead(self.core.clock.now())
+        if self.leading and not was_leading:
+            log.info("this process now runs the scheduler")
+            await self.wake()
+        return self.leading
+
+    async def tick(self) -> None:
+        if self.leading:
+            await self.wake()
+
     async def wake(self) -> None:
         """Run what is due now, then set the date job for whatever is due next."""
+        if not self.leading:
+            return
         now = self.core.clock.now()
         for community_id, action in await self.core.run_due(now):
             try:
@@ -59,6 +96,8 @@ class Timekeeper:
         await self.plan_next()
 
     async def plan_next(self) -> datetime | None:
+        if not self.leading:
+            return None
         async with self.core.db.transaction() as session:
             due = await job_store.next_due(session)
         if due is not None:

@@ -80,5 +80,15 @@ async def next_due(session: AsyncSession) -> datetime | None:
     )
 
 
+async def upcoming(session: AsyncSession, limit: int = 5) -> list[ScheduledJob]:
+    rows = await session.scalars(
+        select(ScheduledJob)
+        .where(ScheduledJob.status == "pending")
+        .order_by(ScheduledJob.due_at)
+        .limit(limit)
+    )
+    return list(rows)
+
+
 async def get(session: AsyncSession, job_id: int) -> ScheduledJob | None:
     return await session.get(ScheduledJob, job_id)

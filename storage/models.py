@@ -273,5 +273,4 @@ class PostedCard(SQLModel, table=True):
 
 # Feature tables live in modules of their own; importing them here registers them with
 # the metadata that migrations and the schema check compare against.
-import storage.idea_models  # noqa: E402
-import storage.poll_models  # noqa: E402, F401
+from storage import idea_models, poll_models, runtime_models  # noqa: E402, F401
