@@ -1,1 +1,84 @@
-"""Tables of the polls feature."""
+"""Tables of the polls feature.
+
+A `poll` is numbered per community from its own counter row (`poll_sequence`), so numbers
+are allocated atomically and never given twice, even if a poll is erased later. Its options
+are rows of `poll_option` (0-based `option_index`, shown to members as 1, 2, ...). A
+member's current ballot is a `poll_ballot` header plus one `poll_mark` per option it
+names, whose `weight` is 1 (single, multi), the preference rank (ranked: 1 is first) or the
+points given (budget). Ballots are keyed by member so a member can change their own vote;
+for an anonymous poll that link is never shown to anyone.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime
+
+
+def _dt(nullable: bool = False) -> Column:  # type: ignore[type-arg]
+    return Column(UTCDateTime(), nullable=nullable)
+
+
+class PollSequence(SQLModel, table=True):
+    """The last poll number given in a community (never goes back)."""
+
+    __tablename__ = "poll_sequence"
+    community_id: int = Field(foreign_key="community.id", primary_key=True)
+    last_number: int = 0
+
+
+class Poll(SQLModel, table=True):
+    """A poll: its question, mode and deadline, and when (and by whom) it was closed."""
+
+    __tablename__ = "poll"
+    __table_args__ = (UniqueConstraint("community_id", "number", name="uq_poll_number"),)
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = Field(foreign_key="community.id")
+    number: int
+    question: str = Field(max_length=300)
+    mode: str = Field(max_length=16)  # single | multi | ranked | budget
+    anonymous: bool = False
+    # Fixed when the poll opens, so a config change never changes the rules mid-vote.
+    budget_points: int = 0
+    hide_results: bool = False
+    creator_id: int = Field(foreign_key="member.id")
+    # Where the card and the result card go: the platform the poll was created on, and
+    # the configured channel (None: the community's default channel).
+    platform: str = Field(max_length=16)
+    channel_id: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(sa_column=_dt())
+    closes_at: datetime = Field(sa_column=_dt())
+    closed_at: datetime | None = Field(default=None, sa_column=_dt(nullable=True))
+    # The moderator who closed it early; None with `closed_at` set means the deadline did.
+    closed_by: int | None = Field(default=None, foreign_key="member.id")
+
+
+class PollOption(SQLModel, table=True):
+    __tablename__ = "poll_option"
+    poll_id: int = Field(foreign_key="poll.id", primary_key=True)
+    option_index: int = Field(primary_key=True)
+    label: str = Field(max_length=80)
+
+
+class PollBallot(SQLModel, table=True):
+    """That a member currently has a ballot in a poll (its choices are `poll_mark` rows)."""
+
+    __tablename__ = "poll_ballot"
+    poll_id: int = Field(foreign_key="poll.id", primary_key=True)
+    member_id: int = Field(foreign_key="member.id", primary_key=True)
+    cast_at: datetime = Field(sa_column=_dt())
+    changed_at: datetime = Field(sa_column=_dt())
+
+
+class PollMark(SQLModel, table=True):
+    """One option on a member's ballot, with its weight (1, a rank, or points)."""
+
+    __tablename__ = "poll_mark"
+    poll_id: int = Field(foreign_key="poll.id", primary_key=True)
+    member_id: int = Field(foreign_key="member.id", primary_key=True)
+    option_index: int = Field(primary_key=True)
+    weight: int
