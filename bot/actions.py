@@ -64,6 +64,9 @@ class PostToChannel(Action):
     # What the card shows (`idea:42`): the adapter reports where it posted it
     # (`Cercle.card_posted`), so that later changes update it in place.
     card_ref: str | None = None
+    # Open a discussion thread on the post with this name (Discord thread, Slack replies);
+    # where members argue for and against an idea.
+    thread_name: str | None = None
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ def card_text(text: str, card: Card | None) -> str:
 class ConsoleOutput:
     def __init__(self, session: ConsoleSession) -> None:
         self.session = session
+        self.caller: str | None = None  # who the replies being shown answer
 
     def post_line(self, number: int, channel: str, author: str, text: str) -> str:
         return render_post(number, channel, author, text)
@@ -42,15 +43,27 @@ class ConsoleOutput:
         if getattr(action, "platform", PLATFORM) != PLATFORM:
             return  # meant for the same community on another platform
         match action:
+            case Reply(text=text, card=card, ephemeral=True) if card and card.buttons:
+                if self.caller is not None:
+                    session.private_buttons[self.caller] = [
+                        [b.label, b.custom_id] for b in card.buttons
+                    ]
+                session.emit(
+                    render_ephemeral(card_text(text, card), session.say("console.only_you"))
+                )
             case Reply(text=text, card=card, ephemeral=True):
                 session.emit(
                     render_ephemeral(card_text(text, card), session.say("console.only_you"))
                 )
             case Reply(text=text, card=card):
                 self._post(session.state.channel, card_text(text, card), card)
-            case PostToChannel(channel_id=channel, text=text, card=card, card_ref=card_ref):
+            case PostToChannel(
+                channel_id=channel, text=text, card=card, card_ref=card_ref, thread_name=thread
+            ):
                 channel = channel or session.default_channel
                 number = self._post(channel, card_text(text, card), card)
+                if thread is not None:  # on the console, a thread is the replies to [n]
+                    session.emit(session.say("console.thread", number=number, name=thread))
                 if card_ref is not None:
                     await session.core.card_posted(
                         PLATFORM, session.slug, card_ref, channel, str(number)

@@ -74,6 +74,8 @@ class ConsoleSession:
     _dirty_messages: list[ConsoleMessage] = field(default_factory=list)
     _dirty_members: set[str] = field(default_factory=set)
     _pending: list[Event] = field(default_factory=list)
+    # Buttons of the last reply each member alone could see (e.g. "Submit anyway").
+    private_buttons: dict[str, list[list[str]]] = field(default_factory=dict)
     _out: ConsoleOutput = field(init=False)
 
     async def start(self, start_at: datetime | None = None) -> None:
@@ -327,6 +329,19 @@ class ConsoleSession:
         )
 
     async def _press(self, who: str, label: str, number: int | None) -> None:
+        private = self.private_buttons.get(who, []) if number is None else []
+        custom_id = next((c for lbl, c in private if lbl.lower() == label.lower()), None)
+        if custom_id is not None:  # a button of a reply only `who` could see
+            await self._send(
+                ButtonPressed(
+                    **self._base(),
+                    interaction_id=self._interaction(),
+                    channel=self._channel(),
+                    presser=self.ref(who),
+                    custom_id=custom_id,
+                )
+            )
+            return
         card = self._message(number) if number is not None else self._last_card()
         if card is None:
             raise LineError("console.no_card")
@@ -360,6 +375,15 @@ class ConsoleSession:
         """Hand the waiting events to the core, show what it answers, save the console."""
         events, self._pending = self._pending, []
         if events:
+            actor = next(
+                (
+                    getattr(events[-1], name)
+                    for name in ("invoker", "presser", "marker", "submitter")
+                    if hasattr(events[-1], name)
+                ),
+                None,
+            )
+            self._out.caller = actor.name if actor is not None else None
             for action in await self.core.handle_many(events):
                 if self.on_action is not None:
                     self.on_action(action)

@@ -165,6 +165,7 @@ async def _save(
         channel,
         card=await idea_card(ctx, idea),
         card_ref=card_ref(idea.number),
+        thread_name=ctx.t("idea.thread", number=idea.number, title=title_text(idea))[:100],
     )
     key = "idea.submitted" if points else "idea.submitted_no_points"
     thanks = ctx.t(

@@ -186,6 +186,16 @@ async def test_similar_ideas_are_shown_privately_before_posting(console):
     assert not any(line.startswith("[") for line in out)  # nothing posted
 
 
+async def test_submit_anyway_on_the_private_reply_posts_the_idea(console):
+    await play(console, SETUP)
+    await play(console, 'bob: /idea submit "Dark theme" "Please, for the dashboard"')
+    out = await play(console, "carol presses Submit anyway")  # not carol's reply
+    assert any(line.startswith("!") for line in out)
+    out = await play(console, "bob presses Submit anyway")
+    assert any("Idea #2: Dark theme" in line for line in out)
+    assert console.session.errors == 1
+
+
 async def test_an_everyone_in_a_title_never_pings(console):
     await play(console, SETUP)
     out = await play(console, 'bob: /idea submit "Webhooks @everyone" "ping @here" integration')
