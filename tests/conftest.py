@@ -23,7 +23,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--backend",
         choices=("sqlite", "postgresql", "all"),
-        default=os.environ.get("CERCLE_TEST_BACKEND", "sqlite"),
+        default=os.environ.get("CERCLE_TEST_BACKEND", "all"),
         help="which databases the storage tests run on (default: all; CI always runs all)",
     )
 
