@@ -4,8 +4,11 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from backends import BACKENDS, PostgresCluster, SqliteFiles
@@ -40,10 +43,15 @@ def sqlite_files(tmp_path_factory: pytest.TempPathFactory) -> SqliteFiles:
 
 
 @pytest.fixture(scope="session")
-def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresCluster]:
-    cluster = PostgresCluster(tmp_path_factory.mktemp("pg"))
+def postgres() -> Iterator[PostgresCluster]:
+    # Not under pytest's own temporary directory: pytest makes that private to the user
+    # again whenever a session starts, which would lock the server (run by its own user
+    # when the tests run as root) out of its data.
+    directory = Path(tempfile.mkdtemp(prefix="cercle-test-pg-"))
+    cluster = PostgresCluster(directory)
     yield cluster
     cluster.stop()
+    shutil.rmtree(directory, ignore_errors=True)
 
 
 @pytest.fixture
