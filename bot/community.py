@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import i18n
 from bot.config import CommunityEntry, Settings
 from storage import communities as store
+from storage.ledger import Entry
 
 # Settings a moderator may change at runtime, with how to read them back from storage.
 RUNTIME_KEYS = ("locale", "timezone", "default_channel", "announce_channel", "moderator_roles")
@@ -58,6 +59,28 @@ class CommunityView:
 
     def month_start(self, when: datetime) -> date:
         return self.local_day(when).replace(day=1)
+
+    def entry(
+        self,
+        *,
+        member_id: int,
+        kind: str,
+        points: int,
+        source_key: str,
+        at: datetime,
+        **extra: Any,
+    ) -> Entry:
+        """A ledger entry at `at`, counted in that moment's week and month (local time)."""
+        return Entry(
+            member_id=member_id,
+            kind=kind,
+            points=points,
+            source_key=source_key,
+            occurred_at=at,
+            week=self.week_start(at),
+            month=self.month_start(at),
+            **extra,
+        )
 
     def is_moderator_role(self, roles: tuple[str, ...] | frozenset[str]) -> bool:
         return any(r.lower() in self.moderator_roles for r in roles)

@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.errors import NotFound
 from bot.events import ChannelRef, MemberRef
 from storage import members as member_store
+from storage.ledger import Entry
 from storage.members import MemberInfo, SeenMember
 
 if TYPE_CHECKING:
@@ -39,6 +40,17 @@ class CommandContext:
 
     def t(self, key: str, **params: Any) -> str:
         return self.community.t(key, **params)
+
+    def entry(
+        self, *, member_id: int, kind: str, points: int, source_key: str, **extra: Any
+    ) -> Entry:
+        """A ledger entry for this interaction: now, here, by the caller (unless said)."""
+        extra.setdefault("at", self.at)
+        extra.setdefault("channel_id", self.channel.id)
+        extra.setdefault("actor_id", self.caller.id)
+        return self.community.entry(
+            member_id=member_id, kind=kind, points=points, source_key=source_key, **extra
+        )
 
     def source_key(self, kind: str) -> str:
         return f"{self.platform}:{kind}:{self.interaction_id}"

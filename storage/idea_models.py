@@ -15,19 +15,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from storage.types import UTCDateTime
+from storage.types import utc_column
 
 TITLE_MAX = 100
 DESCRIPTION_MAX = 2000
 CATEGORY_MAX = 100
 REASON_MAX = 500
-
-
-def _dt(nullable: bool = False) -> Column:  # type: ignore[type-arg]
-    return Column(UTCDateTime(), nullable=nullable)
 
 
 class IdeaSequence(SQLModel, table=True):
@@ -66,8 +62,8 @@ class Idea(SQLModel, table=True):
     score_controversial: float = 0.0
     testers: str = Field(default="none", max_length=8)  # none | open | closed
     testers_note: str | None = Field(default=None, max_length=REASON_MAX)
-    created_at: datetime = Field(sa_column=_dt())
-    updated_at: datetime = Field(sa_column=_dt())
+    created_at: datetime = Field(sa_column=utc_column())
+    updated_at: datetime = Field(sa_column=utc_column())
 
 
 class IdeaVote(SQLModel, table=True):
@@ -79,7 +75,7 @@ class IdeaVote(SQLModel, table=True):
     member_id: int = Field(foreign_key="member.id", primary_key=True)
     community_id: int = Field(foreign_key="community.id")
     choice: str = Field(max_length=8)  # for | against
-    voted_at: datetime = Field(sa_column=_dt())
+    voted_at: datetime = Field(sa_column=utc_column())
 
 
 class IdeaEvent(SQLModel, table=True):
@@ -97,7 +93,7 @@ class IdeaEvent(SQLModel, table=True):
     other_idea_id: int | None = Field(default=None, foreign_key="idea.id")
     actor_id: int = Field(foreign_key="member.id")
     reason: str | None = Field(default=None, max_length=REASON_MAX)
-    at: datetime = Field(sa_column=_dt())
+    at: datetime = Field(sa_column=utc_column())
 
 
 class IdeaVolunteer(SQLModel, table=True):
@@ -107,7 +103,7 @@ class IdeaVolunteer(SQLModel, table=True):
     idea_id: int = Field(foreign_key="idea.id", primary_key=True)
     member_id: int = Field(foreign_key="member.id", primary_key=True)
     community_id: int = Field(foreign_key="community.id")
-    volunteered_at: datetime = Field(sa_column=_dt())
+    volunteered_at: datetime = Field(sa_column=utc_column())
 
 
 class IdeaDraft(SQLModel, table=True):
@@ -121,4 +117,4 @@ class IdeaDraft(SQLModel, table=True):
     title: str = Field(max_length=TITLE_MAX)
     description: str = Field(default="", max_length=DESCRIPTION_MAX)
     category: str | None = Field(default=None, max_length=CATEGORY_MAX)
-    created_at: datetime = Field(sa_column=_dt())
+    created_at: datetime = Field(sa_column=utc_column())

@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import sequences
 from storage.dialect import insert_ignore
 from storage.idea_models import (
     Idea,
@@ -38,19 +39,7 @@ ScoreFunction = Callable[[int, int], tuple[float, float]]
 
 async def allocate_number(session: AsyncSession, community_id: int) -> int:
     """The community's next idea number, taken atomically from its counter row."""
-    table = IdeaSequence.__table__
-    await session.execute(
-        insert_ignore(session, table, ["community_id"]),
-        [{"community_id": community_id, "last_number": 0}],
-    )
-    number = await session.scalar(
-        update(table)
-        .where(table.c.community_id == community_id)
-        .values(last_number=table.c.last_number + 1)
-        .returning(table.c.last_number)
-    )
-    assert number is not None
-    return int(number)
+    return await sequences.next_number(session, IdeaSequence.__table__, community_id)
 
 
 async def create_idea(

@@ -11,20 +11,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from storage.types import UTCDateTime
-
-
-def _dt(nullable: bool = False) -> Column:  # type: ignore[type-arg]
-    return Column(UTCDateTime(), nullable=nullable)
+from storage.types import utc_column
 
 
 class Community(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     slug: str = Field(index=True, unique=True, max_length=64)
-    created_at: datetime = Field(sa_column=_dt())
+    created_at: datetime = Field(sa_column=utc_column())
 
 
 class PlatformSpace(SQLModel, table=True):
@@ -51,8 +47,8 @@ class Member(SQLModel, table=True):
     origin: str = Field(max_length=100)
     is_bot: bool = False
     excluded: bool = False
-    joined_at: datetime | None = Field(default=None, sa_column=_dt(nullable=True))
-    left_at: datetime | None = Field(default=None, sa_column=_dt(nullable=True))
+    joined_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    left_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     points: int = 0
     messages: int = 0
     solutions: int = 0
@@ -64,7 +60,9 @@ class Member(SQLModel, table=True):
     active_days: int = 0
     streak_days: int = 0
     last_active_day: date | None = None
-    last_scored_message_at: datetime | None = Field(default=None, sa_column=_dt(nullable=True))
+    last_scored_message_at: datetime | None = Field(
+        default=None, sa_column=utc_column(nullable=True)
+    )
     rank: str | None = Field(default=None, max_length=50)
 
 
@@ -98,7 +96,7 @@ class Contribution(SQLModel, table=True):
     kind: str = Field(max_length=32)
     points: int
     source_key: str = Field(max_length=200)
-    occurred_at: datetime = Field(sa_column=_dt())
+    occurred_at: datetime = Field(sa_column=utc_column())
     channel_id: str | None = Field(default=None, max_length=64)
     message_ref: str | None = Field(default=None, max_length=100)
     actor_id: int | None = Field(default=None, foreign_key="member.id")
@@ -162,7 +160,7 @@ class ReactionAward(SQLModel, table=True):
     points: int = 0
     # Who the current award goes to and when it was given (a reversal lands in that period).
     author_id: int | None = Field(default=None, foreign_key="member.id")
-    awarded_at: datetime | None = Field(default=None, sa_column=_dt(nullable=True))
+    awarded_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     contribution_id: int | None = Field(default=None, foreign_key="contribution.id")
 
 
@@ -171,7 +169,7 @@ class MemberBadge(SQLModel, table=True):
     member_id: int = Field(foreign_key="member.id", primary_key=True)
     badge: str = Field(primary_key=True, max_length=50)
     community_id: int = Field(foreign_key="community.id", index=True)
-    awarded_at: datetime = Field(sa_column=_dt())
+    awarded_at: datetime = Field(sa_column=utc_column())
 
 
 class Solution(SQLModel, table=True):
@@ -183,7 +181,7 @@ class Solution(SQLModel, table=True):
     author_id: int = Field(foreign_key="member.id")
     marked_by: int = Field(foreign_key="member.id")
     contribution_id: int | None = Field(default=None, foreign_key="contribution.id")
-    marked_at: datetime = Field(sa_column=_dt())
+    marked_at: datetime = Field(sa_column=utc_column())
 
 
 class Exclusion(SQLModel, table=True):
@@ -203,7 +201,7 @@ class CommunitySetting(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=64)
     value: str = Field(max_length=2000)
     updated_by: int | None = Field(default=None, foreign_key="member.id")
-    updated_at: datetime = Field(sa_column=_dt())
+    updated_at: datetime = Field(sa_column=utc_column())
 
 
 class ScheduledJob(SQLModel, table=True):
@@ -215,11 +213,11 @@ class ScheduledJob(SQLModel, table=True):
     community_id: int = Field(foreign_key="community.id", index=True)
     kind: str = Field(max_length=32)
     key: str = Field(unique=True, max_length=200)
-    due_at: datetime = Field(sa_column=_dt())
+    due_at: datetime = Field(sa_column=utc_column())
     status: str = Field(default="pending", max_length=16)
     claimed_by: str | None = Field(default=None, max_length=100)
-    claimed_at: datetime | None = Field(default=None, sa_column=_dt(nullable=True))
-    finished_at: datetime | None = Field(default=None, sa_column=_dt(nullable=True))
+    claimed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    finished_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     payload: str = Field(default="{}", max_length=4000)
     error: str | None = Field(default=None, max_length=1000)
 
@@ -230,7 +228,7 @@ class ConsoleState(SQLModel, table=True):
     __tablename__ = "console_state"
     community_id: int = Field(foreign_key="community.id", primary_key=True)
     channel: str = Field(default="general", max_length=100)
-    clock: datetime = Field(sa_column=_dt())
+    clock: datetime = Field(sa_column=utc_column())
     next_number: int = 1
     next_interaction: int = 1
 

@@ -13,14 +13,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, UniqueConstraint
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from storage.types import UTCDateTime
-
-
-def _dt(nullable: bool = False) -> Column:  # type: ignore[type-arg]
-    return Column(UTCDateTime(), nullable=nullable)
+from storage.types import utc_column
 
 
 class PollSequence(SQLModel, table=True):
@@ -50,9 +46,9 @@ class Poll(SQLModel, table=True):
     # the configured channel (None: the community's default channel).
     platform: str = Field(max_length=16)
     channel_id: str | None = Field(default=None, max_length=64)
-    created_at: datetime = Field(sa_column=_dt())
-    closes_at: datetime = Field(sa_column=_dt())
-    closed_at: datetime | None = Field(default=None, sa_column=_dt(nullable=True))
+    created_at: datetime = Field(sa_column=utc_column())
+    closes_at: datetime = Field(sa_column=utc_column())
+    closed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     # The moderator who closed it early; None with `closed_at` set means the deadline did.
     closed_by: int | None = Field(default=None, foreign_key="member.id")
 
@@ -70,8 +66,8 @@ class PollBallot(SQLModel, table=True):
     __tablename__ = "poll_ballot"
     poll_id: int = Field(foreign_key="poll.id", primary_key=True)
     member_id: int = Field(foreign_key="member.id", primary_key=True)
-    cast_at: datetime = Field(sa_column=_dt())
-    changed_at: datetime = Field(sa_column=_dt())
+    cast_at: datetime = Field(sa_column=utc_column())
+    changed_at: datetime = Field(sa_column=utc_column())
 
 
 class PollMark(SQLModel, table=True):

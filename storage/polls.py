@@ -17,7 +17,8 @@ from datetime import datetime
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.dialect import dialect_insert, insert_or_add
+from storage import sequences
+from storage.dialect import dialect_insert
 from storage.models import Member
 from storage.poll_models import Poll, PollBallot, PollMark, PollOption, PollSequence
 
@@ -33,14 +34,7 @@ class OptionTotal:
 
 async def next_number(session: AsyncSession, community_id: int) -> int:
     """Allocate the community's next poll number (atomic; never given twice)."""
-    table = PollSequence.__table__
-    number = await session.scalar(
-        insert_or_add(session, table, ["community_id"], ["last_number"])
-        .values(community_id=community_id, last_number=1)
-        .returning(table.c.last_number)
-    )
-    assert number is not None
-    return int(number)
+    return await sequences.next_number(session, PollSequence.__table__, community_id)
 
 
 async def create(session: AsyncSession, poll: Poll, labels: Sequence[str]) -> Poll:

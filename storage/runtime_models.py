@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column
 from sqlmodel import Field, SQLModel
 
-from storage.types import UTCDateTime
+from storage.types import utc_column
 
 
 class SchedulerLeader(SQLModel, table=True):
@@ -16,8 +15,8 @@ class SchedulerLeader(SQLModel, table=True):
     __tablename__ = "scheduler_leader"
     id: int = Field(default=1, primary_key=True)
     holder: str = Field(max_length=100)
-    since: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
-    heartbeat: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    since: datetime = Field(sa_column=utc_column())
+    heartbeat: datetime = Field(sa_column=utc_column())
 
 
 class ProcessStatus(SQLModel, table=True):
@@ -26,5 +25,5 @@ class ProcessStatus(SQLModel, table=True):
     __tablename__ = "process_status"
     name: str = Field(primary_key=True, max_length=100)
     adapters: str = Field(default="", max_length=200)
-    started_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
-    heartbeat: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    started_at: datetime = Field(sa_column=utc_column())
+    heartbeat: datetime = Field(sa_column=utc_column())

@@ -10,9 +10,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime
+from sqlalchemy import Column, DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
+
+
+def utc_column(nullable: bool = False) -> Column:  # type: ignore[type-arg]
+    """A column of aware UTC datetimes, for a sqlmodel field's `sa_column`."""
+    return Column(UTCDateTime(), nullable=nullable)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -19,7 +19,6 @@ from bot.errors import UserError
 from bot.text import member_text
 from storage import communities as community_store
 from storage import ledger, stats
-from storage.ledger import Entry
 from storage.members import refresh_exclusions
 
 MOD = Permission.MODERATOR
@@ -51,15 +50,11 @@ async def _adjust(
                 member=target.name,
                 points=i18n.points(ctx.community.locale, held),
             )
-    entry = Entry(
+    entry = ctx.entry(
         member_id=target.id,
         kind="admin",
         points=sign * amount,
         source_key=ctx.source_key("admin-points"),
-        occurred_at=ctx.at,
-        week=ctx.community.week_start(ctx.at),
-        month=ctx.community.month_start(ctx.at),
-        channel_id=ctx.channel.id,
         actor_id=ctx.caller.id,
         reason=reason.strip()[:500],
     )

@@ -55,16 +55,9 @@ class Ingest:
     def entry(
         self, member_id: int, kind: str, points: int, key: str, at: datetime, **extra: object
     ) -> Entry:
-        return Entry(
-            member_id=member_id,
-            kind=kind,
-            points=points,
-            source_key=key,
-            occurred_at=at,
-            week=self.community.week_start(at),
-            month=self.community.month_start(at),
-            **extra,
-        )  # type: ignore[arg-type]
+        return self.community.entry(
+            member_id=member_id, kind=kind, points=points, source_key=key, at=at, **extra
+        )
 
 
 def message_ref(platform: str, message_id: str) -> str:

@@ -31,7 +31,6 @@ from bot.text import member_text
 from storage import ideas as store
 from storage import ledger, stats
 from storage.idea_models import REASON_MAX, Idea
-from storage.ledger import Entry
 
 MOD = Permission.MODERATOR
 MAX_VOTER_DMS = 50
@@ -207,15 +206,11 @@ async def _score(ctx: CommandContext, idea: Idea, status: str, reason: str) -> i
             ("shipped", scoring.idea_shipped_points, ((author.id, "ideas_shipped", 1),))
         )
     entries = [
-        Entry(
+        ctx.entry(
             member_id=idea.author_id,
             kind=f"idea_{milestone}",
             points=0 if author.excluded else points,
             source_key=f"idea:{idea.number}:{milestone}",
-            occurred_at=ctx.at,
-            week=ctx.community.week_start(ctx.at),
-            month=ctx.community.month_start(ctx.at),
-            channel_id=ctx.channel.id,
             actor_id=ctx.caller.id,
             reason=reason[:REASON_MAX],
             effects=effects,

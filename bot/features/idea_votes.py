@@ -22,7 +22,6 @@ from bot.features.idea_cards import card_updates, status_label, title_text
 from storage import ideas as store
 from storage import ledger
 from storage.idea_models import Idea
-from storage.ledger import Entry
 
 CHOICES = ("for", "against")
 
@@ -81,15 +80,11 @@ async def vote(ctx: CommandContext, number: int, choice: str | None, toggle: boo
 
 async def _score_first_vote(ctx: CommandContext, idea: Idea) -> None:
     points = 0 if ctx.caller.excluded else ctx.settings.scoring.poll_vote_points
-    entry = Entry(
+    entry = ctx.entry(
         member_id=ctx.caller.id,
         kind="idea_vote",
         points=points,
         source_key=f"idea:{idea.number}:vote:{ctx.caller.id}",
-        occurred_at=ctx.at,
-        week=ctx.community.week_start(ctx.at),
-        month=ctx.community.month_start(ctx.at),
-        channel_id=ctx.channel.id,
         actor_id=ctx.caller.id,
         reason=f"idea #{idea.number}",
     )

@@ -39,7 +39,6 @@ from bot.text import member_text, one_line
 from storage import ideas as store
 from storage import ledger
 from storage.idea_models import CATEGORY_MAX, DESCRIPTION_MAX, TITLE_MAX, Idea
-from storage.ledger import Entry
 
 DRAFT_LIFETIME = timedelta(days=1)
 SIMILAR_SHOWN = 5
@@ -142,15 +141,11 @@ async def _save(
         ctx.session, ctx.community.id, ctx.caller.id, title, description, category, ctx.at
     )
     points = 0 if ctx.caller.excluded else ctx.settings.scoring.idea_submitted_points
-    entry = Entry(
+    entry = ctx.entry(
         member_id=ctx.caller.id,
         kind="idea_submitted",
         points=points,
         source_key=key,
-        occurred_at=ctx.at,
-        week=ctx.community.week_start(ctx.at),
-        month=ctx.community.month_start(ctx.at),
-        channel_id=ctx.channel.id,
         actor_id=ctx.caller.id,
         reason=f"idea #{idea.number}",
         effects=((ctx.caller.id, "ideas_submitted", 1),),

@@ -14,7 +14,6 @@ from bot.context import CommandContext
 from bot.errors import UserError
 from bot.text import member_text
 from storage import ledger
-from storage.ledger import Entry
 
 REASON_MAX = 1000  # hard bound of the option; the configured limit is checked below
 
@@ -48,15 +47,11 @@ async def thanks(ctx: CommandContext, member: Mention, reason: str) -> list[Acti
     if given >= scoring.kudos_daily_limit:
         raise UserError("kudos.error.daily_limit", limit=scoring.kudos_daily_limit)
     points = 0 if receiver.excluded else scoring.kudos_points
-    entry = Entry(
+    entry = ctx.entry(
         member_id=receiver.id,
         kind="kudos",
         points=points,
         source_key=ctx.source_key("kudos"),
-        occurred_at=ctx.at,
-        week=ctx.community.week_start(ctx.at),
-        month=ctx.community.month_start(ctx.at),
-        channel_id=ctx.channel.id,
         actor_id=ctx.caller.id,
         reason=reason[:500],
         effects=((receiver.id, "kudos_received", 1), (ctx.caller.id, "kudos_given", 1)),

@@ -53,7 +53,6 @@ from bot.text import one_line
 from storage import jobs as job_store
 from storage import ledger
 from storage import polls as store
-from storage.ledger import Entry
 from storage.poll_models import Poll
 
 QUESTION_MAX = 300
@@ -213,16 +212,12 @@ def _read(
 async def _score_first_vote(ctx: CommandContext, poll: Poll) -> int:
     """Points for the member's first ballot in this poll; 0 after that (or if excluded)."""
     points = 0 if ctx.caller.excluded else ctx.settings.scoring.poll_vote_points
-    entry = Entry(
+    entry = ctx.entry(
         member_id=ctx.caller.id,
         kind="poll_vote",
         points=points,
         # Keyed by poll and member: changing or withdrawing a ballot never scores again.
         source_key=f"poll:{poll.id}:vote:{ctx.caller.id}",
-        occurred_at=ctx.at,
-        week=ctx.community.week_start(ctx.at),
-        month=ctx.community.month_start(ctx.at),
-        channel_id=ctx.channel.id,
         effects=((ctx.caller.id, "poll_votes", 1),),
     )
     if not await ledger.record(ctx.session, ctx.community.id, [entry]):

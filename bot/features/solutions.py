@@ -43,33 +43,27 @@ async def mark(ctx: CommandContext, event: SolutionMarked) -> list[Action]:
         previous = await session.get(ledger.Contribution, current.contribution_id)
         if previous is not None:
             entries.append(
-                Entry(
+                ctx.entry(
                     member_id=previous.member_id,
                     kind="solution_reversed",
                     points=-previous.points,
                     source_key=f"{previous.source_key}:moved:{ctx.interaction_id}",
-                    occurred_at=previous.occurred_at,
-                    week=community.week_start(previous.occurred_at),
-                    month=community.month_start(previous.occurred_at),
+                    at=previous.occurred_at,  # taken back in the period it was given
+                    channel_id=previous.channel_id,
                     message_ref=previous.message_ref,
-                    actor_id=ctx.caller.id,
                     reverses_id=previous.id,
                     effects=((previous.member_id, "solutions", -1),),
                 )
             )
             ctx.touched[previous.member_id] = None
     points = 0 if author.excluded else ctx.settings.scoring.solution_points
-    award = Entry(
+    award = ctx.entry(
         member_id=author.id,
         kind="solution",
         points=points,
         source_key=ctx.source_key("solution"),
-        occurred_at=ctx.at,
-        week=community.week_start(ctx.at),
-        month=community.month_start(ctx.at),
         channel_id=event.channel.id,
         message_ref=solution_ref,
-        actor_id=ctx.caller.id,
         effects=((author.id, "solutions", 1),),
     )
     entries.append(award)
