@@ -38,6 +38,9 @@ def make_engine(url: str, echo: bool = False) -> AsyncEngine:
         kwargs["connect_args"] = {"timeout": 10}
     else:
         kwargs["pool_pre_ping"] = True
+        # Plan each statement for its own parameters: a plan cached while a table was
+        # still empty (a fresh database) would otherwise scan it whole once it is not.
+        kwargs["connect_args"] = {"server_settings": {"plan_cache_mode": "force_custom_plan"}}
     engine = create_async_engine(url, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

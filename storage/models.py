@@ -89,6 +89,10 @@ class Contribution(SQLModel, table=True):
         Index("ix_contribution_message", "community_id", "message_ref"),
         Index("ix_contribution_actor_kind_time", "community_id", "actor_id", "kind", "occurred_at"),
         Index("ix_contribution_time", "community_id", "occurred_at"),
+        # A late message is judged against its author's nearest scored message.
+        Index(
+            "ix_contribution_member_kind_time", "community_id", "member_id", "kind", "occurred_at"
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     community_id: int = Field(foreign_key="community.id")

@@ -28,8 +28,13 @@ async def last_scored_at(session: AsyncSession, ids: Iterable[int]) -> dict[int,
     ids = set(ids)
     if not ids:
         return {}
+    # Locked (in id order, on PostgreSQL) until the batch commits: another process scoring
+    # the same members waits, then sees their new last scored time, so a cooldown holds.
     rows = await session.execute(
-        select(Member.id, Member.last_scored_message_at).where(Member.id.in_(ids))
+        select(Member.id, Member.last_scored_message_at)
+        .where(Member.id.in_(ids))
+        .order_by(Member.id)
+        .with_for_update()
     )
     return dict(rows.all())
 
