@@ -1,16 +1,20 @@
-"""Fast fixtures written straight into a SQLite file whose schema came from `db.upgrade()`.
+"""Fast fixtures written straight into a database whose schema came from `db.upgrade()`.
 
-Nothing here goes through the core: rows are bulk-inserted with the `sqlite3` module
-(`executemany` inside one transaction), and every aggregate the core maintains is computed
-from the generated ledger in the same pass, so the file looks as if the core had ingested
-that history: `member` counters (points, messages, solutions, kudos, active days, streak,
-last scored message, rank), week and month rows of `member_total`, `member_day`, badges
-already earned, and the `exclusion` rows behind excluded members. `check_consistency`
-verifies totals and a sample of members against the ledger.
+Nothing here goes through the core: rows are bulk-written by a loader
+(`benchmarks.loaders`: `executemany` on SQLite, `COPY` on PostgreSQL, one transaction
+either way), and every aggregate the core maintains is computed from the generated ledger
+in the same pass, so the database looks as if the core had ingested that history: `member`
+counters (points, messages, solutions, kudos, active days, streak, last scored message,
+rank), week and month rows of `member_total`, `member_day`, badges already earned, and the
+`exclusion` rows behind excluded members. The same generators feed both backends, so
+the two hold the same community. `benchmarks.checks.check_consistency` verifies totals
+and a sample of members against the ledger.
 
-Values are written in the formats SQLAlchemy uses on SQLite (datetimes as naive UTC
-``YYYY-MM-DD HH:MM:SS.ffffff``, dates as ``YYYY-MM-DD``, booleans as 0/1). No `ANALYZE`
-is run: the core never runs it, so the planner sees what it would see in production.
+Values are generated in the formats SQLAlchemy uses on SQLite (datetimes as naive UTC
+``YYYY-MM-DD HH:MM:SS.ffffff``, dates as ``YYYY-MM-DD``, booleans as Python booleans);
+PostgreSQL reads the same text in a UTC session. On SQLite no `ANALYZE` is run (the core
+never runs it, so the planner sees what it would see in production); on PostgreSQL the
+loader vacuums and analyzes, as autovacuum would have long before a community grew there.
 """
 
 from __future__ import annotations
@@ -19,17 +23,18 @@ import bisect
 import functools
 import itertools
 import random
-import sqlite3
+import resource
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
+from benchmarks.loaders import Loader, open_loader
 from benchmarks.workload import PLATFORM, author_weights, member_name, user_id
 from bot.community import slug_for
 from bot.config import Settings
@@ -59,37 +64,16 @@ def is_excluded(index: int) -> bool:
     return index % 200 == 199
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    """A connection tuned for one big write transaction, with nobody else on the file.
-
-    No rollback journal while loading (a failed build is thrown away anyway); `close`
-    puts the file back in WAL mode, as the core expects it.
-    """
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=OFF")
-    conn.execute("PRAGMA synchronous=OFF")
-    conn.execute("PRAGMA foreign_keys=OFF")
-    conn.execute("PRAGMA cache_size=-262144")  # 256 MiB
-    conn.execute("PRAGMA temp_store=MEMORY")
-    return conn
-
-
-def close(conn: sqlite3.Connection) -> None:
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.close()
-
-
 def create_community(
-    conn: sqlite3.Connection, settings: Settings, space_id: str, created_at: datetime
+    loader: Loader, settings: Settings, space_id: str, created_at: datetime
 ) -> int:
     slug = slug_for(PLATFORM, space_id, settings)
-    cursor = conn.execute(
-        "INSERT INTO community (slug, created_at) VALUES (?, ?)", (slug, sql_datetime(created_at))
-    )
-    community_id = int(cursor.lastrowid or 0)
-    conn.execute(
-        "INSERT INTO platform_space (platform, space_id, community_id) VALUES (?, ?, ?)",
-        (PLATFORM, space_id, community_id),
+    loader.insert("community", ("slug", "created_at"), [(slug, sql_datetime(created_at))])
+    community_id = int(loader.scalar("SELECT id FROM community WHERE slug = ?", slug))
+    loader.insert(
+        "platform_space",
+        ("platform", "space_id", "community_id"),
+        [(PLATFORM, space_id, community_id)],
     )
     return community_id
 
@@ -176,17 +160,47 @@ class Calendar:
         return bisect.bisect_right(self.starts, stamp) - 1
 
 
-MEMBER_INSERT = (
-    "INSERT INTO member (id, community_id, origin, display_name, is_bot, excluded, joined_at,"
-    " left_at, points, messages, solutions, kudos_received, kudos_given, ideas_submitted,"
-    " ideas_shipped, poll_votes, active_days, streak_days, last_active_day,"
-    " last_scored_message_at, rank)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+MEMBER_COLUMNS = (
+    "id",
+    "community_id",
+    "origin",
+    "display_name",
+    "is_bot",
+    "excluded",
+    "joined_at",
+    "left_at",
+    "points",
+    "messages",
+    "solutions",
+    "kudos_received",
+    "kudos_given",
+    "ideas_submitted",
+    "ideas_shipped",
+    "poll_votes",
+    "active_days",
+    "streak_days",
+    "last_active_day",
+    "last_scored_message_at",
+    "rank",
+)
+CONTRIBUTION_COLUMNS = (
+    "id",
+    "community_id",
+    "member_id",
+    "kind",
+    "points",
+    "source_key",
+    "occurred_at",
+    "channel_id",
+    "message_ref",
+    "actor_id",
+    "reason",
+    "reverses_id",
 )
 
 
-def next_member_id(conn: sqlite3.Connection) -> int:
-    return int(conn.execute("SELECT coalesce(max(id), 0) + 1 FROM member").fetchone()[0])
+def next_member_id(loader: Loader) -> int:
+    return int(loader.scalar("SELECT coalesce(max(id), 0) + 1 FROM member"))
 
 
 def _member_rows(
@@ -233,7 +247,7 @@ def _member_rows(
 
 
 def _insert_members(
-    conn: sqlite3.Connection,
+    loader: Loader,
     community_id: int,
     history: History,
     calendar: Calendar | None,
@@ -246,18 +260,21 @@ def _insert_members(
     With `flags`, one member in 500 is a bot and one in 200 is excluded by a moderator
     (with the `exclusion` row that `/admin exclude` leaves).
     """
-    first_id = next_member_id(conn)
-    conn.executemany(
-        MEMBER_INSERT,
+    first_id = next_member_id(loader)
+    loader.insert(
+        "member",
+        MEMBER_COLUMNS,
         _member_rows(community_id, first_id, history, calendar, joined, settings, flags),
     )
-    conn.executemany(
-        "INSERT INTO identity (community_id, platform, user_id, member_id) VALUES (?, ?, ?, ?)",
+    loader.insert(
+        "identity",
+        ("community_id", "platform", "user_id", "member_id"),
         ((community_id, PLATFORM, user_id(i), first_id + i) for i in range(history.members)),
     )
     if flags:
-        conn.executemany(
-            "INSERT INTO exclusion (community_id, kind, value, label) VALUES (?, ?, ?, ?)",
+        loader.insert(
+            "exclusion",
+            ("community_id", "kind", "value", "label"),
             (
                 (community_id, "member", str(first_id + i), member_name(i))
                 for i in range(history.members)
@@ -267,19 +284,19 @@ def _insert_members(
     return first_id
 
 
-def seed_members(
-    path: Path, settings: Settings, space_id: str, count: int, joined: datetime
-) -> int:
+def seed_members(url: str, settings: Settings, space_id: str, count: int, joined: datetime) -> int:
     """A community with `count` known members and no history yet; returns its id."""
-    conn = connect(path)
-    try:
-        conn.execute("BEGIN")
-        community_id = create_community(conn, settings, space_id, joined)
-        _insert_members(conn, community_id, History(count), None, joined, settings, flags=False)
-        conn.execute("COMMIT")
-    finally:
-        close(conn)
+    with open_loader(url) as loader:
+        community_id = create_community(loader, settings, space_id, joined)
+        _insert_members(loader, community_id, History(count), None, joined, settings, flags=False)
+        loader.commit()
     return community_id
+
+
+def peak_rss_mib() -> float:
+    """Peak resident memory of this process so far."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
 @dataclass
@@ -294,6 +311,7 @@ class ScaleFixture:
     ranked: list[int]
     week_board: int
     month_board: int
+    peak_rss_mib: float = 0.0  # of the process that built it
 
 
 class _Ledger:
@@ -415,7 +433,7 @@ class _Ledger:
 
 
 def build_scale(
-    path: Path,
+    url: str,
     settings: Settings,
     *,
     space_id: str,
@@ -433,71 +451,60 @@ def build_scale(
         tz, begin.astimezone(tz).date() - timedelta(days=1), now.astimezone(tz).date()
     )
     history = History(members)
-    conn = connect(path)
-    conn.execute("BEGIN")
-    community_id = create_community(conn, settings, space_id, begin - timedelta(days=30))
-    first_id = next_member_id(conn)  # ledger rows are written before the members
-    # Secondary indexes are dropped during the load and rebuilt afterwards (one sort is
-    # much faster than a million random index insertions); their SQL comes from the schema.
-    indexes = list(
-        conn.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
-            " AND tbl_name IN ('contribution', 'member', 'member_total', 'member_day')"
+    with open_loader(url) as loader:
+        community_id = create_community(loader, settings, space_id, begin - timedelta(days=30))
+        first_id = next_member_id(loader)  # ledger rows are written before the members
+        indexes = loader.drop_indexes(("contribution", "member", "member_total", "member_day"))
+        ledger = _Ledger(
+            settings,
+            history,
+            calendar,
+            community_id,
+            first_id,
+            begin.timestamp(),
+            (now - begin).total_seconds(),
+            ledger_rows,
+            seed,
         )
-    )
-    for name, _sql in indexes:
-        conn.execute(f'DROP INDEX "{name}"')
-
-    ledger = _Ledger(
-        settings,
-        history,
-        calendar,
-        community_id,
-        first_id,
-        begin.timestamp(),
-        (now - begin).total_seconds(),
-        ledger_rows,
-        seed,
-    )
-    for start in range(0, ledger_rows, CHUNK):
-        conn.executemany(
-            "INSERT INTO contribution (id, community_id, member_id, kind, points, source_key,"
-            " occurred_at, channel_id, message_ref, actor_id, reason, reverses_id)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            ledger.chunk(start, min(ledger_rows, start + CHUNK)),
-        )
-    joined = begin - timedelta(days=30)
-    inserted = _insert_members(conn, community_id, history, calendar, joined, settings, True)
-    assert inserted == first_id
-    conn.executemany(
-        "INSERT INTO member_total (community_id, period, period_start, member_id, points)"
-        " VALUES (?, ?, ?, ?, ?)",
-        ledger.totals(),
-    )
-    day_text = [d.isoformat() for d in calendar.days]
-    conn.executemany(
-        "INSERT INTO member_day (member_id, day, community_id, messages) VALUES (?, ?, ?, ?)",
-        (
-            (first_id + key // SLOTS, day_text[key % SLOTS], community_id, history.days[key])
-            for key in sorted(history.days)
-        ),
-    )
-    # Badges are never taken back: each one the history earned at some point is held.
-    awarded = sql_datetime(now)
-    conn.executemany(
-        "INSERT INTO member_badge (member_id, badge, community_id, awarded_at) VALUES (?, ?, ?, ?)",
-        (
-            (first_id + index, badge.key, community_id, awarded)
-            for index, act in enumerate(history.activity)
-            for badge in badges.earned(
-                history.member_view(index, act, act.longest), settings.badges, set()
+        for start in range(0, ledger_rows, CHUNK):
+            loader.insert(
+                "contribution",
+                CONTRIBUTION_COLUMNS,
+                ledger.chunk(start, min(ledger_rows, start + CHUNK)),
             )
-        ),
-    )
-    for _name, sql in indexes:
-        conn.execute(sql)
-    conn.execute("COMMIT")
-    close(conn)
+        joined = begin - timedelta(days=30)
+        inserted = _insert_members(loader, community_id, history, calendar, joined, settings, True)
+        assert inserted == first_id
+        loader.insert(
+            "member_total",
+            ("community_id", "period", "period_start", "member_id", "points"),
+            ledger.totals(),
+        )
+        day_text = [d.isoformat() for d in calendar.days]
+        loader.insert(
+            "member_day",
+            ("member_id", "day", "community_id", "messages"),
+            (
+                (first_id + key // SLOTS, day_text[key % SLOTS], community_id, history.days[key])
+                for key in sorted(history.days)
+            ),
+        )
+        # Badges are never taken back: each one the history earned at some point is held.
+        awarded = sql_datetime(now)
+        loader.insert(
+            "member_badge",
+            ("member_id", "badge", "community_id", "awarded_at"),
+            (
+                (first_id + index, badge.key, community_id, awarded)
+                for index, act in enumerate(history.activity)
+                for badge in badges.earned(
+                    history.member_view(index, act, act.longest), settings.badges, set()
+                )
+            ),
+        )
+        for sql in indexes:
+            loader.execute(sql)
+        loader.commit()
 
     local = now.astimezone(tz).date()
     week_slot = ledger.week_list.index(local - timedelta(days=local.weekday()))
@@ -512,65 +519,5 @@ def build_scale(
         ranked=[i for i in range(members) if history.points[i] > 0 and not is_excluded(i)],
         week_board=sum(1 for key in ledger.weeks if key % SLOTS == week_slot),
         month_board=sum(1 for key in ledger.months if key % SLOTS == month_slot),
+        peak_rss_mib=peak_rss_mib(),
     )
-
-
-def check_consistency(
-    path: Path, community_id: int, sample: int = 200, periods: bool = True
-) -> list[str]:
-    """Problems found comparing maintained aggregates with the ledger (empty when none).
-
-    Checks the community's total and, for a sample of members, their points against the
-    ledger and (with `periods`) against the sum of their week and of their month totals.
-    """
-    conn = sqlite3.connect(path)
-    problems: list[str] = []
-    try:
-        ledger_total, member_total = conn.execute(
-            "SELECT (SELECT coalesce(sum(points), 0) FROM contribution WHERE community_id = ?),"
-            " (SELECT coalesce(sum(points), 0) FROM member WHERE community_id = ?)",
-            (community_id, community_id),
-        ).fetchone()
-        if ledger_total != member_total:
-            problems.append(f"ledger sum {ledger_total} != members' points {member_total}")
-        ids = [
-            row[0]
-            for row in conn.execute(
-                "SELECT id FROM member WHERE community_id = ? ORDER BY random() LIMIT ?",
-                (community_id, sample),
-            )
-        ]
-        starts = {
-            period: [
-                row[0]
-                for row in conn.execute(
-                    "SELECT DISTINCT period_start FROM member_total"
-                    " WHERE community_id = ? AND period = ?",
-                    (community_id, period),
-                )
-            ]
-            for period in ("week", "month")
-        }
-        for member_id in ids:
-            stored, summed = conn.execute(
-                "SELECT points, (SELECT coalesce(sum(points), 0) FROM contribution"
-                " WHERE member_id = ?) FROM member WHERE id = ?",
-                (member_id, member_id),
-            ).fetchone()
-            by_period = []
-            for period, period_starts in starts.items():
-                marks = ", ".join("?" * len(period_starts)) or "NULL"
-                (total,) = conn.execute(
-                    "SELECT coalesce(sum(points), 0) FROM member_total WHERE community_id = ?"
-                    f" AND period = ? AND period_start IN ({marks}) AND member_id = ?",
-                    (community_id, period, *period_starts, member_id),
-                ).fetchone()
-                by_period.append(total)
-            if stored != summed or (periods and not stored == by_period[0] == by_period[1]):
-                problems.append(
-                    f"member {member_id}: points {stored}, ledger {summed},"
-                    f" weeks {by_period[0]}, months {by_period[1]}"
-                )
-    finally:
-        conn.close()
-    return problems

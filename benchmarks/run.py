@@ -1,24 +1,35 @@
-"""`make bench`: Cercle's ingestion throughput and command latency on SQLite, in one run.
+"""`make bench`: Cercle's ingestion throughput and command latency, on SQLite and on
+PostgreSQL, side by side, in one run.
 
-Everything runs on fresh SQLite files in a temporary directory:
+Each backend is measured in a process of its own (so that its peak memory is its own),
+on fresh databases in a temporary directory: SQLite files, or databases of a PostgreSQL 16
+server that the run starts itself (the `pgserver` wheel) and stops at the end. On each:
 
 1. Ingestion: `MessagePosted` events fed through the real core (`Cercle.handle_many`, in
    batches) into a community whose members are already known, next to a naive baseline
    (one ORM commit per event, see `benchmarks.naive`) measured in alternating rounds of the
    same run, so that load from elsewhere slows both alike; then the same core fed by
    members it has never seen (their first messages), for information.
-2. At scale: a community of 100k members and 1M ledger rows, built by bulk insertion
-   (`benchmarks.fixture`, in a child process), then `/leaderboard week|month|all` and
-   `/rank @member` through the real core (`Cercle.handle`): p50 and p99 over many calls,
-   each by a different member drawn among those with points.
-3. Peak memory (`ru_maxrss`) of the process running the core, and of the fixture builder.
+2. Two processes at once: two spawned OS processes, each running a core on the same
+   database, fed overlapping parts of the same stream (events [0, 2/3) and [1/3, 1), see
+   `benchmarks.pair`); wall time from the first start to the last finish, and the outcome
+   compared event by event with what one process made of that stream in step 1.
+3. At scale: a community of 100k members and 1M ledger rows, bulk-loaded (`benchmarks.
+   fixture` through `benchmarks.loaders`, in a child process), then `/leaderboard
+   week|month|all` and `/rank @member` through the real core (`Cercle.handle`): p50 and p99
+   over many calls, each by a different member drawn among those with points.
+4. Peak memory (`ru_maxrss`) of the process running the core, of the fixture builder and
+   of each of the two ingesting processes. (The PostgreSQL server's own memory is not
+   counted.)
 
 Every run is checked: ledger rows against events, maintained totals against the ledger,
-replies of the expected kind, no error logged by the core; otherwise INVALID is printed.
+two processes against one, replies of the expected kind, no error logged by the core;
+otherwise INVALID is printed.
 
-Targets (issue #3): ingestion at least 10x the naive baseline; p99 under 50 ms for both
-commands at that size. A missed target prints MISSED; the exit code is 0 either way (this
-is a report, not a test). `--quick` runs smaller sizes, for a smoke check.
+Targets (issue #3), applied to both backends: ingestion at least 10x the naive baseline;
+p99 under 50 ms for both commands at that size. A missed target prints MISSED; the exit
+code is 0 either way (this is a report, not a test). `--quick` runs smaller sizes, for a
+smoke check; `--backend` picks one backend (default: both).
 """
 
 from __future__ import annotations
@@ -32,32 +43,41 @@ import os
 import platform
 import random
 import resource
-import sqlite3
 import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 import sqlalchemy
 
-from benchmarks import fixture, naive
-from benchmarks.workload import PLATFORM, batches, member_name, message_stream, user_id
+from benchmarks import checks, fixture, naive, pair
+from benchmarks.backends import BACKENDS, Backend, started
+from benchmarks.workload import (
+    INGEST_START,
+    PLATFORM,
+    batches,
+    member_name,
+    message_stream,
+    user_id,
+)
 from bot.actions import Action, Reply
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.core import Cercle
 from bot.events import ChannelRef, CommandInvoked, MemberRef, MessagePosted
+from bot.features.contributions import message_key
 from storage.db import Database
 
-INGEST_START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # a Monday
 SCALE_NOW = datetime(2026, 3, 19, 15, 30, tzinfo=UTC)  # a Thursday, late in the month
 TARGET_SPEEDUP = 10.0
 TARGET_P99_MS = 50.0
+DIGEST = "n/a (digest not built yet)"
 
 
 @dataclass(frozen=True)
@@ -93,19 +113,19 @@ FULL = Sizes(
     warmup_calls=10,
 )
 QUICK = Sizes(
-    ingest_events=5_000,
-    ingest_members=1_000,
+    ingest_events=3_000,
+    ingest_members=600,
     batch=500,
-    rounds=5,
-    baseline_events=300,
+    rounds=3,
+    baseline_events=200,
     baseline_time_box=10.0,
-    unseen_events=1_000,
-    unseen_members=400,
-    scale_members=10_000,
-    scale_rows=100_000,
+    unseen_events=600,
+    unseen_members=250,
+    scale_members=5_000,
+    scale_rows=50_000,
     scale_days=90,
-    calls=40,
-    warmup_calls=5,
+    calls=30,
+    warmup_calls=3,
 )
 
 
@@ -134,6 +154,21 @@ class Ingestion:
 
 
 @dataclass
+class PairRun:
+    """Two processes ingesting overlapping parts of one stream into one database."""
+
+    events: int  # distinct events in the stream
+    deliveries: int  # events handed to either process (the overlap twice)
+    seconds: float  # wall time, first start to last finish
+    processes: list[pair.Done]
+    problems: tuple[str, ...] = ()
+
+    @property
+    def rate(self) -> float:
+        return self.events / self.seconds if self.seconds else 0.0
+
+
+@dataclass
 class Latency:
     command: str
     samples: list[float]
@@ -153,16 +188,6 @@ def peak_rss_mib(who: int = resource.RUSAGE_SELF) -> float:
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
-def disk_mib(directory: Path, pattern: str) -> float:
-    return sum(p.stat().st_size for p in directory.glob(pattern)) / 2**20
-
-
-async def fresh_database(path: Path) -> Database:
-    db = Database(f"sqlite+aiosqlite:///{path}")
-    await db.upgrade()
-    return db
-
-
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int]) -> str:
     widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
 
@@ -176,25 +201,16 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int]
     return "\n".join([line(headers), rule, *(line(r) for r in rows)])
 
 
+def say(backend: Backend, message: str) -> None:
+    print(f"[{backend.name}] {message}", flush=True)
+
+
 # -- 1. ingestion ----------------------------------------------------------------------------
 
 
-def ledger_facts(path: Path, community_id: int) -> tuple[int, float]:
-    """(ledger rows, share of them that scored) of one community."""
-    conn = sqlite3.connect(path)
-    try:
-        rows, scored = conn.execute(
-            "SELECT count(*), coalesce(sum(points > 0), 0) FROM contribution"
-            " WHERE community_id = ?",
-            (community_id,),
-        ).fetchone()
-    finally:
-        conn.close()
-    return int(rows), (scored / rows if rows else 0.0)
-
-
 async def prepare(
-    path: Path,
+    backend: Backend,
+    name: str,
     settings: Settings,
     *,
     space_id: str,
@@ -202,55 +218,46 @@ async def prepare(
     events: int,
     known: bool,
     seed: int,
-) -> tuple[Database, int | None, list[MessagePosted]]:
-    """A fresh database (members seeded when `known`) and the events that will feed it."""
-    db = await fresh_database(path)
-    await db.dispose()  # the seed writes with sqlite3; the measured code opens its own
+) -> tuple[str, int | None, list[MessagePosted]]:
+    """A fresh database (members seeded when `known`), its URL, and the events to feed it."""
+    url = await backend.create(name)
     community_id = None
     if known:
-        community_id = fixture.seed_members(path, settings, space_id, members, INGEST_START)
+        # The loader runs an event loop of its own (asyncpg): in a thread, not on this one.
+        community_id = await asyncio.to_thread(
+            fixture.seed_members, url, settings, space_id, members, INGEST_START
+        )
     stream = message_stream(
         space_id=space_id, members=members, count=events, start=INGEST_START, seed=seed
     )
-    return Database(f"sqlite+aiosqlite:///{path}"), community_id, stream
+    return url, community_id, stream
 
 
-def community_of(path: Path, space_id: str) -> int:
-    conn = sqlite3.connect(path)
-    try:
-        row = conn.execute(
-            "SELECT community_id FROM platform_space WHERE platform = ? AND space_id = ?",
-            (PLATFORM, space_id),
-        ).fetchone()
-    finally:
-        conn.close()
-    return int(row[0])
-
-
-def verify(
-    path: Path, space_id: str, events: int, periods: bool = True
+async def verify(
+    url: str, space_id: str, events: int, periods: bool = True
 ) -> tuple[float, tuple[str, ...]]:
     """(share of events that scored, problems) after ingesting `events` events."""
-    community_id = community_of(path, space_id)
-    rows, scored = ledger_facts(path, community_id)
-    problems = fixture.check_consistency(path, community_id, periods=periods)
+    community_id = await checks.community_of(url, space_id)
+    rows, scored = await checks.ledger_facts(url, community_id)
+    problems = await checks.check_consistency(url, community_id, periods=periods)
     if rows != events:
         problems.insert(0, f"{rows} ledger rows for {events} events")
     return scored, tuple(problems)
 
 
 async def ingestion_vs_naive(
-    directory: Path, settings: Settings, sizes: Sizes
-) -> tuple[Ingestion, Ingestion]:
+    backend: Backend, settings: Settings, sizes: Sizes
+) -> tuple[Ingestion, Ingestion, str]:
     """The core and the naive baseline, measured in alternating rounds.
 
-    Both run on their own fresh file with the same known members and the same kind of
-    events; alternating rounds means a burst of load from elsewhere on the machine slows
-    both sides alike instead of skewing their ratio.
+    Both run on their own fresh database with the same known members and the same kind
+    of events; alternating rounds means a burst of load from elsewhere on the machine
+    slows both sides alike instead of skewing their ratio. Also returns the URL of the
+    core's database: what one process made of the stream, for the two-process check.
     """
-    core_path, naive_path = directory / "ingest.db", directory / "naive.db"
-    core_db, _, core_stream = await prepare(
-        core_path,
+    core_url, _, core_stream = await prepare(
+        backend,
+        "ingest",
         settings,
         space_id="ingest",
         members=sizes.ingest_members,
@@ -258,8 +265,9 @@ async def ingestion_vs_naive(
         known=True,
         seed=1,
     )
-    naive_db, naive_community, naive_stream = await prepare(
-        naive_path,
+    naive_url, naive_community, naive_stream = await prepare(
+        backend,
+        "naive",
         settings,
         space_id="naive",
         members=sizes.ingest_members,
@@ -268,6 +276,7 @@ async def ingestion_vs_naive(
         seed=2,
     )
     assert naive_community is not None
+    core_db, naive_db = Database(core_url), Database(naive_url)
     core = Cercle(core_db, settings, ManualClock(INGEST_START))
     core_step = -(-len(core_stream) // (sizes.rounds * sizes.batch)) * sizes.batch
     naive_step = -(-len(naive_stream) // sizes.rounds)
@@ -276,10 +285,10 @@ async def ingestion_vs_naive(
     try:
         for round_ in range(sizes.rounds):
             chunk = core_stream[round_ * core_step : (round_ + 1) * core_step]
-            started = time.perf_counter()
+            started_at = time.perf_counter()
             for batch in batches(chunk, sizes.batch):
                 await core.handle_many(batch)
-            core_seconds += time.perf_counter() - started
+            core_seconds += time.perf_counter() - started_at
             done, seconds = await naive.ingest_one_by_one(
                 naive_db,
                 settings,
@@ -292,9 +301,9 @@ async def ingestion_vs_naive(
     finally:
         await core_db.dispose()
         await naive_db.dispose()
-    core_scored, core_problems = verify(core_path, "ingest", len(core_stream))
+    core_scored, core_problems = await verify(core_url, "ingest", len(core_stream))
     # The baseline keeps no week/month totals: only its ledger and points are checked.
-    naive_scored, naive_problems = verify(naive_path, "naive", naive_done, periods=False)
+    naive_scored, naive_problems = await verify(naive_url, "naive", naive_done, periods=False)
     return (
         Ingestion(
             f"core handle_many, batches of {sizes.batch}, known members",
@@ -310,14 +319,15 @@ async def ingestion_vs_naive(
             naive_scored,
             naive_problems,
         ),
+        core_url,
     )
 
 
-async def ingestion_unseen(directory: Path, settings: Settings, sizes: Sizes) -> Ingestion:
+async def ingestion_unseen(backend: Backend, settings: Settings, sizes: Sizes) -> Ingestion:
     """The core fed by members it has never seen: every first message creates a member."""
-    path = directory / "unseen.db"
-    db, _, stream = await prepare(
-        path,
+    url, _, stream = await prepare(
+        backend,
+        "unseen",
         settings,
         space_id="unseen",
         members=sizes.unseen_members,
@@ -325,20 +335,83 @@ async def ingestion_unseen(directory: Path, settings: Settings, sizes: Sizes) ->
         known=False,
         seed=3,
     )
+    db = Database(url)
     core = Cercle(db, settings, ManualClock(INGEST_START))
     try:
-        started = time.perf_counter()
+        started_at = time.perf_counter()
         for batch in batches(stream, sizes.batch):
             await core.handle_many(batch)
-        seconds = time.perf_counter() - started
+        seconds = time.perf_counter() - started_at
     finally:
         await db.dispose()
-    scored, problems = verify(path, "unseen", len(stream))
+    scored, problems = await verify(url, "unseen", len(stream))
     label = f"core handle_many, batches of {sizes.batch}, members never seen"
     return Ingestion(label, len(stream), seconds, scored, problems)
 
 
-# -- 2. commands at scale ---------------------------------------------------------------------
+# -- 2. two processes at once ------------------------------------------------------------------
+
+
+async def two_processes(
+    backend: Backend, settings: Settings, sizes: Sizes, reference_url: str
+) -> PairRun:
+    """Two processes on one fresh database, fed [0, 2/3) and [1/3, 1) of the stream that
+    one process ingested into `reference_url`; the outcomes must be the same."""
+    url, _, _ = await prepare(
+        backend,
+        "pair",
+        settings,
+        space_id="ingest",
+        members=sizes.ingest_members,
+        events=0,
+        known=True,
+        seed=1,
+    )
+    n = sizes.ingest_events
+    shares = tuple(
+        pair.Share(url, "ingest", sizes.ingest_members, n, 1, first, stop, sizes.batch)
+        for first, stop in ((0, -(-2 * n // 3)), (n // 3, n))
+    )
+    assert len(shares) == 2
+    results = await asyncio.get_running_loop().run_in_executor(None, pair.run_pair, shares)
+    done = [r for r in results if isinstance(r, pair.Done)]
+    problems = [f"process {i + 1}: {r}" for i, r in enumerate(results) if isinstance(r, str)]
+    problems += [
+        f"process {i + 1} logged {r.errors} error(s), first: {r.first_error}"
+        for i, r in enumerate(results)
+        if isinstance(r, pair.Done) and r.errors
+    ]
+    seconds = max(r.ended for r in done) - min(r.began for r in done) if done else 0.0
+    _, consistency = await verify(url, "ingest", n)
+    problems += consistency
+    cooldown = settings.scoring.message_cooldown_seconds
+    community_id = await checks.community_of(url, "ingest")
+    breaches = await checks.cooldown_breaches(url, community_id, cooldown)
+    if breaches:
+        problems.append(
+            f"{breaches:,} scored messages came less than {cooldown} s after their author's"
+            " previous scored one (one process never lets that happen)"
+        )
+    stream = message_stream(
+        space_id="ingest", members=sizes.ingest_members, count=n, start=INGEST_START, seed=1
+    )
+    positions = {message_key(e.platform, e.message_id): i for i, e in enumerate(stream)}
+    problems += checks.compare(
+        await checks.outcome(url, "ingest"),
+        await checks.outcome(reference_url, "ingest"),
+        positions,
+        f" (process 2 started at position {shares[1].first:,})",
+    )
+    return PairRun(
+        events=n,
+        deliveries=sum(s.stop - s.first for s in shares),
+        seconds=seconds,
+        processes=done,
+        problems=tuple(problems),
+    )
+
+
+# -- 3. commands at scale ---------------------------------------------------------------------
 
 
 def reply_kind(actions: Sequence[Action]) -> str | None:
@@ -376,9 +449,9 @@ async def command_latency(
             invoker=MemberRef(PLATFORM, user_id(caller), member_name(caller)),
             text=text,
         )
-        started = time.perf_counter()
+        started_at = time.perf_counter()
         actions = await core.handle(event)
-        elapsed = (time.perf_counter() - started) * 1000
+        elapsed = (time.perf_counter() - started_at) * 1000
         if reply_kind(actions) != expected:
             errors += 1
         if call >= sizes.warmup_calls:
@@ -392,15 +465,13 @@ async def command_latency(
 
 
 async def build_fixture(
-    path: Path, settings: Settings, sizes: Sizes, seed: int
+    url: str, settings: Settings, sizes: Sizes, seed: int
 ) -> fixture.ScaleFixture:
     """The 100k-member fixture, built in a child process so that its memory (the builder
     holds the whole history's aggregates) is not counted as the core's."""
-    db = await fresh_database(path)
-    await db.dispose()
     build = functools.partial(
         fixture.build_scale,
-        path,
+        url,
         settings,
         space_id="scale",
         members=sizes.scale_members,
@@ -415,11 +486,12 @@ async def build_fixture(
 
 
 async def at_scale(
-    path: Path, settings: Settings, sizes: Sizes, seed: int
+    backend: Backend, settings: Settings, sizes: Sizes, seed: int
 ) -> tuple[fixture.ScaleFixture, list[Latency], list[str]]:
-    scale = await build_fixture(path, settings, sizes, seed)
-    problems = fixture.check_consistency(path, scale.community_id)
-    db = Database(f"sqlite+aiosqlite:///{path}")
+    url = await backend.create("scale")
+    scale = await build_fixture(url, settings, sizes, seed)
+    problems = await checks.check_consistency(url, scale.community_id)
+    db = Database(url)
     core = Cercle(db, settings, ManualClock(SCALE_NOW))
     rng = random.Random(seed)
     counter = [0]
@@ -433,13 +505,127 @@ async def at_scale(
     return scale, results, problems
 
 
+# -- one backend, in a process of its own -----------------------------------------------------
+
+
+@dataclass
+class Report:
+    backend: str
+    description: str
+    sizes: Sizes
+    core: Ingestion
+    naive: Ingestion
+    unseen: Ingestion
+    pair: PairRun
+    scale: fixture.ScaleFixture
+    latencies: list[Latency]
+    scale_mib: float
+    rss_after_ingestion: float
+    rss_whole: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def speedup(self) -> float:
+        return self.core.rate / self.naive.rate if self.naive.rate else float("inf")
+
+    def latency_ok(self, result: Latency) -> bool:
+        return result.quantile(0.99) < TARGET_P99_MS and result.errors == 0
+
+
+async def measure(key: str, sizes: Sizes, settings: Settings, errors: ErrorCounter) -> Report:
+    timings: dict[str, float] = {}
+    began = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="cercle-bench-") as tmp:
+        mark = time.perf_counter()
+        with started(key, Path(tmp)) as backend:
+            if key != "sqlite":
+                timings["server start"] = time.perf_counter() - mark
+            description = await backend.describe()
+            say(backend, description)
+
+            mark = time.perf_counter()
+            core_run, naive_run, reference_url = await ingestion_vs_naive(backend, settings, sizes)
+            unseen_run = await ingestion_unseen(backend, settings, sizes)
+            timings["ingestion (core, naive, unseen)"] = time.perf_counter() - mark
+            rss_after_ingestion = peak_rss_mib()
+            say(backend, f"ingestion measured in {time.perf_counter() - mark:.1f} s")
+
+            mark = time.perf_counter()
+            pair_run = await two_processes(backend, settings, sizes, reference_url)
+            timings["two processes at once, with checks"] = time.perf_counter() - mark
+            say(backend, f"two processes measured in {time.perf_counter() - mark:.1f} s")
+
+            mark = time.perf_counter()
+            scale, latencies, scale_problems = await at_scale(backend, settings, sizes, seed=4)
+            timings["fixture build (child process)"] = scale.seconds
+            timings["commands at scale, with checks"] = time.perf_counter() - mark - scale.seconds
+            scale_mib = await backend.size_mib("scale")
+            say(backend, f"commands at scale measured in {time.perf_counter() - mark:.1f} s")
+        timings["backend total"] = time.perf_counter() - began
+
+    problems = [f"{r.label}: {p}" for r in (core_run, naive_run, unseen_run) for p in r.problems]
+    problems += [f"two processes: {p}" for p in pair_run.problems]
+    problems += [f"scale fixture: {p}" for p in scale_problems]
+    if errors.count:
+        problems.append(f"the core logged {errors.count} error(s) during the run")
+    return Report(
+        backend=BACKENDS[key],
+        description=description,
+        sizes=sizes,
+        core=core_run,
+        naive=naive_run,
+        unseen=unseen_run,
+        pair=pair_run,
+        scale=scale,
+        latencies=latencies,
+        scale_mib=scale_mib,
+        rss_after_ingestion=rss_after_ingestion,
+        rss_whole=peak_rss_mib(),
+        timings=timings,
+        problems=problems,
+    )
+
+
+def _backend_process(key: str, quick: bool, sender: Connection) -> None:
+    errors = ErrorCounter()
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    logging.getLogger().addHandler(errors)
+    try:
+        report = asyncio.run(measure(key, QUICK if quick else FULL, Settings(), errors))
+        report.scale.ranked = []  # not needed by the report: no need to send 100k ints
+        sender.send(report)
+    except BaseException as error:
+        sender.send(f"{type(error).__name__}: {error}")
+        raise
+    finally:
+        sender.close()
+
+
+def measure_in_child(key: str, quick: bool) -> Report | str:
+    """`measure` in a spawned process; a string reports a failure."""
+    context = multiprocessing.get_context("spawn")
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(target=_backend_process, args=(key, quick, sender))
+    process.start()
+    sender.close()
+    try:
+        result: Report | str = receiver.recv()
+    except EOFError:
+        result = "the measuring process died before reporting"
+    process.join()
+    if isinstance(result, str) and process.exitcode:
+        result += f" (exit code {process.exitcode})"
+    return result
+
+
 # -- report -----------------------------------------------------------------------------------
 
 
 def machine_facts() -> str:
     return (
         f"Python {platform.python_version()} ({platform.python_implementation()}), "
-        f"SQLite {sqlite3.sqlite_version}, SQLAlchemy {sqlalchemy.__version__}, "
+        f"SQLAlchemy {sqlalchemy.__version__}, "
         f"{os.cpu_count()} CPUs, {platform.system()} {platform.release()} {platform.machine()}"
     )
 
@@ -458,67 +644,16 @@ def status(ok: bool) -> str:
     return "ok" if ok else "MISSED"
 
 
-@dataclass
-class Report:
-    sizes: Sizes
-    core: Ingestion
-    naive: Ingestion
-    unseen: Ingestion
-    scale: fixture.ScaleFixture
-    latencies: list[Latency]
-    scale_mib: float
-    rss_after_ingestion: float
-    timings: dict[str, float]
-    problems: list[str]
-
-    @property
-    def speedup(self) -> float:
-        return self.core.rate / self.naive.rate if self.naive.rate else float("inf")
-
-    def latency_ok(self, result: Latency) -> bool:
-        return result.quantile(0.99) < TARGET_P99_MS and result.errors == 0
+def pair_verdict(run: PairRun) -> str:
+    return "INVALID" if run.problems else "same outcome as one process"
 
 
-async def measure(sizes: Sizes, settings: Settings, errors: ErrorCounter) -> Report:
-    timings: dict[str, float] = {}
-    with tempfile.TemporaryDirectory(prefix="cercle-bench-") as tmp:
-        directory = Path(tmp)
-        mark = time.perf_counter()
-        core_run, naive_run = await ingestion_vs_naive(directory, settings, sizes)
-        unseen_run = await ingestion_unseen(directory, settings, sizes)
-        timings["ingestion (core, naive, unseen)"] = time.perf_counter() - mark
-        rss_after_ingestion = peak_rss_mib()
-        print(f"ingestion measured in {time.perf_counter() - mark:.1f} s", flush=True)
-
-        mark = time.perf_counter()
-        scale, latencies, scale_problems = await at_scale(
-            directory / "scale.db", settings, sizes, seed=4
-        )
-        timings["fixture build (child process)"] = scale.seconds
-        timings["commands at scale, with checks"] = time.perf_counter() - mark - scale.seconds
-        scale_mib = disk_mib(directory, "scale.db*")
-
-    problems = [f"{r.label}: {p}" for r in (core_run, naive_run, unseen_run) for p in r.problems]
-    problems += [f"scale fixture: {p}" for p in scale_problems]
-    if errors.count:
-        problems.append(f"the core logged {errors.count} error(s) during the run")
-    return Report(
-        sizes=sizes,
-        core=core_run,
-        naive=naive_run,
-        unseen=unseen_run,
-        scale=scale,
-        latencies=latencies,
-        scale_mib=scale_mib,
-        rss_after_ingestion=rss_after_ingestion,
-        timings=timings,
-        problems=problems,
-    )
-
-
-def print_report(report: Report, began: float) -> None:
+def print_details(report: Report) -> None:
     sizes, scale = report.sizes, report.scale
+    title = f"{report.backend}: {report.description}"
     print()
+    print(title)
+    print("=" * len(title))
     print(
         "1. Ingestion: MessagePosted, text of 20-80 chars, long-tailed authors, "
         "events 0.5 s apart on average (busy authors hit the 60 s cooldown)"
@@ -540,9 +675,64 @@ def print_report(report: Report, began: float) -> None:
         f"{status(report.speedup >= TARGET_SPEEDUP)}"
     )
 
+    run = report.pair
     print()
     print(
-        f"2. Commands at scale: {scale.members:,} members, {scale.ledger_rows:,} ledger rows "
+        f"2. Two processes at once on one database: {run.events:,} events "
+        f"({report.sizes.ingest_members:,} known members), process 1 fed [0, 2/3) and "
+        f"process 2 [1/3, 1): {run.deliveries:,} deliveries, batches of {sizes.batch}"
+    )
+    rows = [
+        [
+            f"process {i + 1}",
+            f"[{p.share.first:,}, {p.share.stop:,})",
+            f"{p.seconds:.2f}",
+            f"{p.events / p.seconds if p.seconds else 0:,.0f}",
+            f"{p.statements:,}",
+            f"{p.peak_rss_mib:,.0f} MiB",
+            str(p.errors),
+        ]
+        for i, p in enumerate(run.processes)
+    ]
+    one = report.core.rate
+    rows.append(
+        [
+            "both (wall time)",
+            f"{run.events:,} distinct",
+            f"{run.seconds:.2f}",
+            f"{run.rate:,.0f}",
+            "",
+            "",
+            "",
+        ]
+    )
+    print(
+        table(
+            ["process", "events", "seconds", "events/s", "SQL statements", "peak RSS", "errors"],
+            rows,
+            right={2, 3, 4, 5, 6},
+        )
+    )
+    ratio = run.rate / one if one else 0.0
+    print(
+        f"distinct events/s of the pair vs one process (step 1): {ratio:.2f}x; "
+        f"outcome vs one process, event by event: {pair_verdict(run)}"
+    )
+    if len(run.processes) == 2 and run.processes[0].statements > 2 * run.processes[1].statements:
+        print(
+            "Process 2 starts a third of the way in, so process 1 is then fed messages older "
+            "than those process 2 already scored for the same members: the core judges each "
+            "of them as a late delivery (two queries per message, hence its statement count)."
+        )
+    if report.backend == "SQLite":
+        print(
+            "SQLite has one writer at a time: each process waits on the file lock "
+            "(busy_timeout 10 s) while the other one's write transaction runs; reads do not."
+        )
+
+    print()
+    print(
+        f"3. Commands at scale: {scale.members:,} members, {scale.ledger_rows:,} ledger rows "
         f"over {sizes.scale_days} days ({report.scale_mib:,.0f} MiB on disk), "
         f"through Cercle.handle, callers drawn among members with points"
     )
@@ -565,28 +755,36 @@ def print_report(report: Report, began: float) -> None:
         )
     headers = ["command", "calls", "p50 ms", "p99 ms", "max ms", "p99 target", "result", "board"]
     print(table(headers, rows, right={1, 2, 3, 4}))
+    if report.backend == "PostgreSQL":
+        print(
+            "The fixture was vacuumed after loading: every page all-visible, the best case "
+            "for index-only counts (rows updated since the last vacuum cost heap visits)."
+        )
+    print(f"digest time: {DIGEST}")
 
     print()
-    print("3. Memory and time")
+    print("4. Memory and time")
+    pair_rss = max((p.peak_rss_mib for p in report.pair.processes), default=0.0)
     rows = [
         ["peak RSS, core process after ingestion", f"{report.rss_after_ingestion:,.0f} MiB"],
-        ["peak RSS, core process, whole run", f"{peak_rss_mib():,.0f} MiB"],
-        [
-            "peak RSS, fixture builder (child)",
-            f"{peak_rss_mib(resource.RUSAGE_CHILDREN):,.0f} MiB",
-        ],
+        ["peak RSS, core process, whole run", f"{report.rss_whole:,.0f} MiB"],
+        ["peak RSS, fixture builder (child)", f"{scale.peak_rss_mib:,.0f} MiB"],
+        ["peak RSS, largest of the two ingesting processes", f"{pair_rss:,.0f} MiB"],
         *([name, f"{seconds:.1f} s"] for name, seconds in report.timings.items()),
-        ["total run time", f"{time.perf_counter() - began:.1f} s"],
     ]
     print(table(["measure", "value"], rows, right={1}))
-    print(f"load average at the end (this run included): {load_average()}")
 
     print()
     if report.problems:
         print("INVALID: the figures above may not mean what they say:")
         for problem in report.problems:
             print(f"  - {problem}")
-    missed = [
+    missed = missed_targets(report)
+    print(f"targets: {'MISSED: ' + ', '.join(missed) if missed else 'all met'}")
+
+
+def missed_targets(report: Report) -> list[str]:
+    return [
         name
         for name, ok in (
             ("ingestion speed-up", report.speedup >= TARGET_SPEEDUP),
@@ -594,29 +792,115 @@ def print_report(report: Report, began: float) -> None:
         )
         if not ok
     ]
-    print(f"targets: {'MISSED: ' + ', '.join(missed) if missed else 'all met'}")
 
 
-async def main_async(quick: bool) -> int:
-    sizes = QUICK if quick else FULL
-    errors = ErrorCounter()
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    logging.getLogger().addHandler(errors)
+def print_summary(reports: Sequence[Report]) -> None:
+    """One row per figure, one column per backend."""
+
+    def latency(report: Report, index: int) -> str:
+        result = report.latencies[index]
+        return (
+            f"{result.quantile(0.50):.1f} / {result.quantile(0.99):.1f} "
+            f"{status(report.latency_ok(result))}"
+        )
+
+    def pair_cell(report: Report) -> str:
+        run = report.pair
+        ratio = run.rate / report.core.rate if report.core.rate else 0.0
+        return f"{run.rate:,.0f} ({ratio:.2f}x one), {'INVALID' if run.problems else 'same'}"
+
+    first = reports[0]
+    scale = f"{first.scale.members:,} members / {first.scale.ledger_rows:,} rows"
+    rows: list[list[str]] = [
+        ["ingestion, core handle_many (events/s)", *(f"{r.core.rate:,.0f}" for r in reports)],
+        [
+            "ingestion, naive one commit per event (events/s)",
+            *(f"{r.naive.rate:,.0f}" for r in reports),
+        ],
+        [
+            f"  core vs naive (target >= {TARGET_SPEEDUP:.0f}x)",
+            *(f"{r.speedup:.1f}x {status(r.speedup >= TARGET_SPEEDUP)}" for r in reports),
+        ],
+        [
+            "ingestion, members never seen (events/s)",
+            *(f"{r.unseen.rate:,.0f}" for r in reports),
+        ],
+        [
+            "two processes at once, distinct events/s; outcome",
+            *(pair_cell(r) for r in reports),
+        ],
+        *(
+            [
+                f"{command} p50 / p99 ms, {scale}",
+                *(latency(r, index) for r in reports),
+            ]
+            for index, command in enumerate(result.command for result in first.latencies)
+        ),
+        ["digest time", *(DIGEST for _ in reports)],
+        ["peak RSS, core process", *(f"{r.rss_whole:,.0f} MiB" for r in reports)],
+        [
+            "peak RSS, each of the two processes",
+            *(
+                " / ".join(f"{p.peak_rss_mib:,.0f}" for p in r.pair.processes) + " MiB"
+                for r in reports
+            ),
+        ],
+        ["peak RSS, fixture builder", *(f"{r.scale.peak_rss_mib:,.0f} MiB" for r in reports)],
+        ["database at scale, on disk", *(f"{r.scale_mib:,.0f} MiB" for r in reports)],
+        ["fixture build", *(f"{r.scale.seconds:.1f} s" for r in reports)],
+        ["checks", *("INVALID" if r.problems else "ok" for r in reports)],
+        [
+            "targets",
+            *(
+                "MISSED: " + ", ".join(missed) if (missed := missed_targets(r)) else "all met"
+                for r in reports
+            ),
+        ],
+    ]
+    print()
+    print("Summary (p99 target < 50 ms; two processes: distinct events per second of wall time)")
+    headers = ["measure", *(r.backend for r in reports)]
+    print(table(headers, rows, right=set()))
+
+
+def run_all(keys: Sequence[str], quick: bool) -> int:
     began = time.perf_counter()
     print(f"Cercle benchmark{' (--quick: smaller sizes, smoke check only)' if quick else ''}")
     print(f"machine: {machine_facts()}")
+    print(f"backends: {', '.join(BACKENDS[k] for k in keys)}")
     print(f"started: {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC, load average {load_average()}")
     sys.stdout.flush()
-    report = await measure(sizes, Settings(), errors)
-    print_report(report, began)
+    reports: list[Report] = []
+    failures: list[str] = []
+    for key in keys:
+        result = measure_in_child(key, quick)
+        if isinstance(result, str):
+            failures.append(f"{BACKENDS[key]}: {result}")
+        else:
+            reports.append(result)
+    for report in reports:
+        print_details(report)
+    if reports:
+        print_summary(reports)
+    print(f"total run time {time.perf_counter() - began:.1f} s")
+    print(f"load average at the end (this run included): {load_average()}")
+    for failure in failures:
+        print(f"INVALID: {failure}")
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke check")
+    parser.add_argument(
+        "--backend",
+        choices=[*BACKENDS, "all"],
+        default="all",
+        help="the database to measure (default: all, side by side)",
+    )
     args = parser.parse_args(argv)
-    return asyncio.run(main_async(args.quick))
+    keys = list(BACKENDS) if args.backend == "all" else [args.backend]
+    return run_all(keys, args.quick)
 
 
 if __name__ == "__main__":

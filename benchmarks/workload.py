@@ -7,11 +7,12 @@ from __future__ import annotations
 import itertools
 import random
 from collections.abc import Iterator, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from bot.events import ChannelRef, MemberRef, MessagePosted
 
 PLATFORM = "bench"
+INGEST_START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # a Monday: ingestion streams begin here
 SENTENCES = (
     "the release notes mention a fix for the login loop we saw yesterday on mobile",
     "could someone review my pull request about caching thanks in advance for help",
