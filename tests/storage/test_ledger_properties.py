@@ -11,17 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import shutil
-import sqlite3
-import tempfile
 from collections import defaultdict
-from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -231,8 +225,8 @@ def month_start(when: datetime) -> date:
     return when.astimezone(ZONE).date().replace(day=1)
 
 
-async def play(path: Path, batches: list[list[Event]], cap: int) -> dict[str, object]:
-    db = Database(f"sqlite+aiosqlite:///{path}")
+async def play(url: str, batches: list[list[Event]], cap: int) -> dict[str, object]:
+    db = Database(url)
     try:
         core = Cercle(db, settings_with(cap), ManualClock(BASE))
         for batch in batches:
@@ -313,34 +307,16 @@ def expected_reaction_points(events: list[Event], cap: int) -> dict[str, int]:
     return dict(sorted(expected.items()))
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An empty database at the newest schema, copied for every example."""
-    path = tmp_path_factory.mktemp("template") / "empty.db"
-
-    async def create() -> None:
-        db = Database(f"sqlite+aiosqlite:///{path}")
-        await db.upgrade()
-        await db.dispose()
-
-    asyncio.run(create())
-    # Fold the write-ahead log into the file (and leave WAL mode), so that copying the one
-    # file copies the whole schema even if a connection has not been closed yet.
-    with closing(sqlite3.connect(path)) as connection:
-        connection.execute("PRAGMA journal_mode=DELETE")
-    return path
-
-
-def fresh(template: Path, directory: str, name: str) -> Path:
-    target = Path(directory) / name
-    shutil.copyfile(template, target)
-    return target
-
-
 @settings(
     max_examples=30,
     deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    # `database_url` is a factory: every call gives a new database, so sharing it between
+    # examples is what we want.
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.function_scoped_fixture,
+    ],
 )
 @given(
     ops=steps,
@@ -352,31 +328,31 @@ def fresh(template: Path, directory: str, name: str) -> Path:
     cap=caps,
 )
 def test_duplicates_change_nothing_and_totals_equal_the_ledger(
-    template, ops, redeliver, extra, cuts_a, cuts_b, cap
+    database_url, ops, redeliver, extra, cuts_a, cuts_b, cap
 ):
     events = build(ops)
     picks = [(i, where) for i, (again, where) in enumerate(redeliver[: len(events)]) if again]
     stream = with_duplicates(events, picks + extra)
     note("delivered once:\n" + describe(events))
     note("with duplicates:\n" + describe(stream))
-    with tempfile.TemporaryDirectory() as directory:
-        once = asyncio.run(play(fresh(template, directory, "a.db"), split(events, cuts_a), cap))
-        again = asyncio.run(play(fresh(template, directory, "b.db"), split(stream, cuts_b), cap))
+    once = asyncio.run(play(database_url(), split(events, cuts_a), cap))
+    again = asyncio.run(play(database_url(), split(stream, cuts_b), cap))
     assert again == once
     assert once.get("reactions by message", {}) == expected_reaction_points(events, cap)
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(ops=steps, cuts=st.lists(st.integers(0, 1000), max_size=6), cap=caps)
-def test_batching_does_not_change_the_totals(template, ops, cuts, cap):
+def test_batching_does_not_change_the_totals(database_url, ops, cuts, cap):
     """Handing the same events one at a time or in batches gives the same totals."""
     events = build(ops)
     note("events:\n" + describe(events))
-    with tempfile.TemporaryDirectory() as directory:
-        one_by_one = asyncio.run(
-            play(fresh(template, directory, "a.db"), [[e] for e in events], cap)
-        )
-        batched = asyncio.run(play(fresh(template, directory, "b.db"), split(events, cuts), cap))
+    one_by_one = asyncio.run(play(database_url(), [[e] for e in events], cap))
+    batched = asyncio.run(play(database_url(), split(events, cuts), cap))
     assert batched == one_by_one
     assert one_by_one.get("reactions by message", {}) == expected_reaction_points(events, cap)
 
