@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from backends import BACKENDS, PostgresCluster, SqliteFiles
+from transcript import Transcript
 
 from adapters.console.session import ConsoleSession
 from bot.clock import ManualClock
@@ -84,29 +85,8 @@ def core(db: Database, settings: Settings, clock: ManualClock) -> Cercle:
     return Cercle(db, settings, clock)
 
 
-class Transcript:
-    """A console fed line by line, with everything it printed."""
-
-    def __init__(self, session: ConsoleSession, lines: list[str]) -> None:
-        self.session = session
-        self.lines = lines
-
-    async def play(self, script: str) -> list[str]:
-        """Feed every line of `script`; returns what those lines printed."""
-        start = len(self.lines)
-        for line in script.strip("\n").splitlines():
-            await self.session.feed(line.strip())
-        await self.session.finish()
-        return self.lines[start:]
-
-    @property
-    def text(self) -> str:
-        return "\n".join(self.lines)
-
-
 @pytest.fixture
 async def console(core: Cercle) -> Transcript:
-    lines: list[str] = []
-    session = ConsoleSession(core, "test", emit=lines.append)
+    session = ConsoleSession(core, "test")
     await session.start(START)
-    return Transcript(session, lines)
+    return Transcript(session)

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 from sqlmodel import SQLModel
+from transcript import Transcript
 
 import storage.models  # noqa: F401  (registers every table on SQLModel.metadata)
 from adapters.console.session import ConsoleSession
@@ -38,23 +39,8 @@ def points_in(lines: list[str]) -> int:
     raise AssertionError("no /rank points in:\n" + "\n".join(lines))
 
 
-class Console:
-    """A console fed line by line, like the suite's `console` fixture."""
-
-    def __init__(self, session: ConsoleSession, lines: list[str]) -> None:
-        self.session = session
-        self.lines = lines
-
-    async def play(self, script: str) -> list[str]:
-        start = len(self.lines)
-        for line in script.strip("\n").splitlines():
-            await self.session.feed(line.strip())
-        await self.session.finish()
-        return self.lines[start:]
-
-
 @pytest.fixture
-def points(console: Console) -> Callable[[str], Awaitable[int]]:
+def points(console: Transcript) -> Callable[[str], Awaitable[int]]:
     """`await points("alice")`: alice's total as `/rank @alice` shows it to an onlooker."""
 
     async def read(name: str) -> int:
@@ -84,14 +70,13 @@ def snapshot() -> Callable[[Database], Awaitable[Snapshot]]:
 
 
 @pytest.fixture
-async def french(db: Database, clock: ManualClock) -> Console:
+async def french(db: Database, clock: ManualClock) -> Transcript:
     """A console on a community whose locale is French (from the defaults)."""
     settings = Settings(defaults=CommunityDefaults(locale="fr"))
     core = Cercle(db, settings, clock)
-    lines: list[str] = []
-    session = ConsoleSession(core, "fr", emit=lines.append)
+    session = ConsoleSession(core, "fr")
     await session.start(clock.now())
-    return Console(session, lines)
+    return Transcript(session)
 
 
 # -- `cercle demo`, started early -------------------------------------------------------------

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 import pytest
 import pytest_asyncio
+from transcript import Transcript
 
 from adapters.console.session import ConsoleSession
 from bot.clock import ManualClock
@@ -125,24 +126,8 @@ START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
-class Stage:
-    """A console on one community of the shared database, with what it printed."""
-
-    def __init__(self, session: ConsoleSession) -> None:
-        self.session = session
-        self.lines: list[str] = []
-        session.emit = self.lines.append
-
-    async def play(self, script: str) -> list[str]:
-        start = len(self.lines)
-        for line in script.strip("\n").splitlines():
-            await self.session.feed(line.strip())
-        await self.session.finish()
-        return self.lines[start:]
-
-
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def stages(tmp_path_factory) -> AsyncIterator[dict[str, tuple[Stage, Database]]]:
+async def stages(tmp_path_factory) -> AsyncIterator[dict[str, tuple[Transcript, Database]]]:
     path = tmp_path_factory.mktemp("bad-input") / "cercle.db"
     db = Database(f"sqlite+aiosqlite:///{path}")
     await db.upgrade()
@@ -150,7 +135,7 @@ async def stages(tmp_path_factory) -> AsyncIterator[dict[str, tuple[Stage, Datab
     for locale in ("en", "fr"):
         settings = Settings(defaults=CommunityDefaults(locale=locale))
         core = Cercle(db, settings, ManualClock(START))
-        stage = Stage(ConsoleSession(core, f"bad-{locale}"))
+        stage = Transcript(ConsoleSession(core, f"bad-{locale}"))
         await stage.session.start(START)
         await stage.play(SETUP)
         assert stage.session.errors == 0
@@ -164,7 +149,7 @@ def only_replies(out: list[str]) -> list[str]:
     return [line for line in out if not line.startswith("» ")]
 
 
-async def check_refused(stage: Stage, db: Database, snapshot, case: Case, expected):
+async def check_refused(stage: Transcript, db: Database, snapshot, case: Case, expected):
     errors = stage.session.errors
     before = await snapshot(db)
     out = await stage.play(case.line)
