@@ -18,6 +18,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select
 
 from bot.actions import Action
+from bot.config import Secrets, Settings
 from bot.core import Cercle
 from bot.scheduler import Timekeeper
 from storage.leadership import Leadership, report_process
@@ -38,6 +39,21 @@ class Adapter(Protocol):
         ...
 
     async def stop(self) -> None: ...
+
+
+def platform_adapters(settings: Settings, secrets: Secrets) -> list[Adapter]:
+    """The adapters whose credentials are set; each platform package is imported only
+    when it is used."""
+    adapters: list[Adapter] = []
+    if secrets.discord_token is not None:
+        from adapters.discord.adapter import DiscordAdapter
+
+        adapters.append(DiscordAdapter(settings, secrets))
+    if secrets.slack_bot_token is not None or settings.slack.oauth_enabled:
+        from adapters.slack.adapter import SlackAdapter
+
+        adapters.append(SlackAdapter(settings, secrets))
+    return adapters
 
 
 class Runtime:

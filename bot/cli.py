@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -79,14 +80,13 @@ def _remove_database(path: Path) -> None:
 
 
 async def cmd_run(args: argparse.Namespace) -> int:
-    _settings(args)  # a bad configuration stops here, with the key named
+    settings = _settings(args)  # a bad configuration stops here, with the key named
     secrets = load_secrets()
-    adapters = []
-    if secrets.discord_token is not None:
-        adapters.append("discord")
-    if secrets.slack_bot_token is not None:
-        adapters.append("slack")
-    if not adapters:
+    if (
+        secrets.discord_token is None
+        and secrets.slack_bot_token is None
+        and not (settings.slack.oauth_enabled)
+    ):
         print(
             "No platform is configured: set DISCORD_TOKEN, or SLACK_BOT_TOKEN with "
             "SLACK_APP_TOKEN or SLACK_SIGNING_SECRET, to connect Cercle to a community.\n"
@@ -95,11 +95,19 @@ async def cmd_run(args: argparse.Namespace) -> int:
             "  cercle demo      play a simulated community week"
         )
         return 0
-    print(
-        f"The {' and '.join(adapters)} adapter(s) are not available in this version yet.",
-        file=sys.stderr,
-    )
-    return 1
+    logging.getLogger("cercle").setLevel(settings.log.level)
+    from adapters.runtime import Runtime, platform_adapters
+
+    core = await _core(settings)
+    try:
+        runtime = Runtime(core, platform_adapters(settings, secrets))
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, runtime.stopped.set)
+        await runtime.run()
+    finally:
+        await core.db.dispose()
+    return 0
 
 
 async def cmd_db(args: argparse.Namespace) -> int:

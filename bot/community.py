@@ -23,7 +23,14 @@ from storage import communities as store
 from storage.ledger import Entry
 
 # Settings a moderator may change at runtime, with how to read them back from storage.
-RUNTIME_KEYS = ("locale", "timezone", "default_channel", "announce_channel", "moderator_roles")
+RUNTIME_KEYS = (
+    "locale",
+    "timezone",
+    "default_channel",
+    "announce_channel",
+    "moderator_channel",
+    "moderator_roles",
+)
 
 
 @dataclass(frozen=True)
@@ -38,6 +45,8 @@ class CommunityView:
     excluded_channels: frozenset[str]
     excluded_roles: frozenset[str]
     excluded_members: frozenset[int]
+    # Where platform problems (a role Cercle cannot grant) are reported; default channel if unset.
+    moderator_channel: str | None = None
     sources: dict[str, str] = field(default_factory=dict, compare=False)
 
     def t(self, key: str, **params: Any) -> str:
@@ -137,6 +146,7 @@ async def load_view(
         timezone=ZoneInfo(values["timezone"]),
         default_channel=values["default_channel"],
         announce_channel=values["announce_channel"],
+        moderator_channel=values["moderator_channel"],
         moderator_roles=frozenset(r.lower() for r in values["moderator_roles"]),
         excluded_channels=frozenset(channels),
         excluded_roles=frozenset(roles),

@@ -201,6 +201,7 @@ class CommunityDefaults(_Section):
     excluded_channels: list[str] = Field(default_factory=list)
     excluded_roles: list[str] = Field(default_factory=list)
     announce_channel: str | None = None
+    moderator_channel: str | None = None
 
 
 class CommunityEntry(_Section):
@@ -216,6 +217,7 @@ class CommunityEntry(_Section):
     excluded_roles: list[str] | None = None
     default_channel: str | None = None
     announce_channel: str | None = None
+    moderator_channel: str | None = None
 
 
 class DigestSettings(_Section):

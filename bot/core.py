@@ -44,6 +44,7 @@ from bot.events import (
 )
 from bot.features import contributions, recognition, solutions
 from bot.jobs import JobRunner
+from bot.readers import MessageReader
 from storage import cards
 from storage import communities as community_store
 from storage.db import Database
@@ -91,6 +92,8 @@ class Cercle:
         # made by another process is seen soon; changes made here are seen at once.
         self._views: dict[int, tuple[float, CommunityView]] = {}
         self.jobs = JobRunner(self)
+        # Running adapters that can read a message's text back (see bot.readers).
+        self.readers: dict[str, MessageReader] = {}
         # Called after a command scheduled something (the live scheduler plans its wake-up).
         self.on_schedule_change: Callable[[], Awaitable[object]] | None = None
 

@@ -148,6 +148,7 @@ async def config(ctx: CommandContext) -> list[Action]:
         "timezone": str(community.timezone),
         "default_channel": "#" + community.default_channel,
         "announce_channel": "#" + (community.announce_channel or community.default_channel),
+        "moderator_channel": "#" + (community.moderator_channel or community.default_channel),
         "moderator_roles": ", ".join(sorted(community.moderator_roles)) or "—",
     }
     fields = [
