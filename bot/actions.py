@@ -26,6 +26,16 @@ class CardField:
 
 
 @dataclass(frozen=True)
+class Image:
+    """A picture shown with a card (the digest's activity chart): PNG bytes, a file name,
+    and the text that stands for it where images are not shown (the console)."""
+
+    png: bytes = field(repr=False)
+    filename: str
+    alt: str
+
+
+@dataclass(frozen=True)
 class Card:
     """A structured post: the console renders it as text, Discord as an embed, Slack as blocks."""
 
@@ -35,6 +45,7 @@ class Card:
     fields: tuple[CardField, ...] = ()
     buttons: tuple[Button, ...] = ()
     footer: str = ""
+    image: Image | None = None
 
 
 @dataclass(frozen=True)

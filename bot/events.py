@@ -24,6 +24,9 @@ class MemberRef:
     # The platform's own word that this member moderates (Manage Server, workspace admin,
     # console `X is moderator`); the core also checks the community's moderator roles.
     is_moderator: bool = False
+    # Only where the platform gives it (Slack with the users:read.email scope; never
+    # Discord): lets `cercle import-customers` match members to customers by email.
+    email: str | None = None
 
 
 @dataclass(frozen=True)
