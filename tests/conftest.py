@@ -32,10 +32,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "backends(*names): run only on these databases (adapter tests whose subject is the "
+        "platform, not the storage, run on SQLite alone)",
+    )
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "backend" in metafunc.fixturenames:
         chosen = metafunc.config.getoption("backend")
-        metafunc.parametrize("backend", BACKENDS if chosen == "all" else (chosen,))
+        wanted = BACKENDS if chosen == "all" else (chosen,)
+        marker = metafunc.definition.get_closest_marker("backends")
+        if marker is not None:
+            wanted = tuple(name for name in wanted if name in marker.args)
+        metafunc.parametrize("backend", wanted)
 
 
 @pytest.fixture(scope="session")
