@@ -11,7 +11,7 @@ import itertools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, text
@@ -139,7 +139,7 @@ async def check_consistency(
 
 
 async def cooldown_breaches(url: str, community_id: int, cooldown_seconds: float) -> int:
-    """Scored messages that came less than the cooldown after their author's previous
+    """Scored messages in the same clock-aligned cooldown window as their author's previous
     scored message: the rule forbids them, whatever order events arrived in."""
     async with connected(url) as conn:
         rows = (
@@ -152,12 +152,18 @@ async def cooldown_breaches(url: str, community_id: int, cooldown_seconds: float
             )
         ).all()
     # Raw SQL on SQLite gives the stored text, on PostgreSQL a datetime.
-    times = [(m, datetime.fromisoformat(at) if isinstance(at, str) else at) for m, at in rows]
+    times = [(m, _utc(datetime.fromisoformat(at) if isinstance(at, str) else at)) for m, at in rows]
     return sum(
         1
         for (member, at), (next_member, next_at) in itertools.pairwise(times)
-        if member == next_member and (next_at - at).total_seconds() < cooldown_seconds
+        if member == next_member
+        and cooldown_seconds
+        and next_at.timestamp() // cooldown_seconds == at.timestamp() // cooldown_seconds
     )
+
+
+def _utc(at: datetime) -> datetime:
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 MEMBER_FIELDS = (
@@ -166,7 +172,6 @@ MEMBER_FIELDS = (
     "active_days",
     "streak_days",
     "last_active_day",
-    "last_scored_message_at",
     "rank",
 )
 
@@ -179,9 +184,12 @@ class Outcome:
     members: dict[str, tuple[Any, ...]]  # user id -> MEMBER_FIELDS
     totals: dict[tuple[str, str, str], int]  # (period, start, user id) -> points
     days: dict[tuple[str, str], int]  # (user id, day) -> messages
+    # (user id, cooldown window) -> message points. Which message of a window holds its
+    # point may depend on which process saw which first; how many points it holds may not.
+    windows: dict[tuple[str, int], int]
 
 
-async def outcome(url: str, space_id: str) -> Outcome:
+async def outcome(url: str, space_id: str, cooldown_seconds: int) -> Outcome:
     community_id = await community_of(url, space_id)
     params = {"c": community_id}
     columns = ", ".join(f"m.{name}" for name in MEMBER_FIELDS)
@@ -223,7 +231,19 @@ async def outcome(url: str, space_id: str) -> Outcome:
                 params,
             )
         }
-    return Outcome(ledger, members, totals, days)
+        windows: dict[tuple[str, int], int] = {}
+        for user, at, points in await conn.execute(
+            text(
+                "SELECT i.user_id, c.occurred_at, c.points FROM contribution c"
+                " JOIN identity i ON i.member_id = c.member_id"
+                " WHERE c.community_id = :c AND c.kind = 'message'"
+            ),
+            params,
+        ):
+            stamp = _utc(datetime.fromisoformat(at) if isinstance(at, str) else at).timestamp()
+            window = int(stamp // cooldown_seconds) if cooldown_seconds else int(stamp * 1e6)
+            windows[(user, window)] = windows.get((user, window), 0) + points
+    return Outcome(ledger, members, totals, days, windows)
 
 
 def _differing(mine: dict[Any, Any], theirs: dict[Any, Any]) -> list[Any]:
@@ -245,7 +265,17 @@ def compare(
             f" ({len(got.ledger.keys() - expected.ledger.keys()):,} extra,"
             f" {len(expected.ledger.keys() - got.ledger.keys()):,} missing)"
         )
-    scored = _differing(got.ledger, expected.ledger)
+    scored = [
+        key
+        for key in _differing(got.ledger, expected.ledger)
+        if ":msg:" not in key  # messages are compared per cooldown window, below
+    ]
+    windows = _differing(got.windows, expected.windows)
+    if windows:
+        problems.append(
+            f"{len(windows):,} members' cooldown windows hold different message points"
+            f" than with one process{context}"
+        )
     if scored:
         places = sorted(positions.get(key, -1) for key in scored)
         problems.append(

@@ -365,7 +365,9 @@ class _Ledger:
                 kind = "message"
                 self.last_message = n
                 last = h.last_scored[index]
-                cooled = last is None or stamp - last >= s.message_cooldown_seconds
+                cooldown = s.message_cooldown_seconds
+                # One scored message per clock-aligned cooldown window, as the core counts.
+                cooled = last is None or not cooldown or stamp // cooldown != last // cooldown
                 points = s.message_points if cooled and not is_excluded(index) else 0
                 h.messages[index] += 1
                 if points:

@@ -70,8 +70,7 @@ async def _one(db: Database, settings: Settings, community_id: int, event: Messa
         points = scoring.message_points(
             settings.scoring,
             text=event.text,
-            at=event.at,
-            last_scored=member.last_scored_message_at,
+            window_taken=_same_window(settings, member.last_scored_message_at, event.at),
             author_excluded=member.excluded,
             in_excluded_channel=False,
         )
@@ -92,6 +91,15 @@ async def _one(db: Database, settings: Settings, community_id: int, event: Messa
         if points:
             member.last_scored_message_at = _latest(member.last_scored_message_at, event.at)
         await session.commit()
+
+
+def _same_window(settings: Settings, last: datetime | None, at: datetime) -> bool:
+    # The naive baseline reads its events in order, so the latest scored message is the
+    # only one that can share the new message's cooldown window.
+    if last is None:
+        return False
+    window = scoring.cooldown_window(settings.scoring, at)
+    return window is not None and window == scoring.cooldown_window(settings.scoring, last)
 
 
 def _latest(current: datetime | None, at: datetime) -> datetime:

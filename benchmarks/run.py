@@ -389,16 +389,16 @@ async def two_processes(
     breaches = await checks.cooldown_breaches(url, community_id, cooldown)
     if breaches:
         problems.append(
-            f"{breaches:,} scored messages came less than {cooldown} s after their author's"
-            " previous scored one (one process never lets that happen)"
+            f"{breaches:,} scored messages share a {cooldown} s cooldown window with their"
+            " author's previous scored one (one process never lets that happen)"
         )
     stream = message_stream(
         space_id="ingest", members=sizes.ingest_members, count=n, start=INGEST_START, seed=1
     )
     positions = {message_key(e.platform, e.message_id): i for i, e in enumerate(stream)}
     problems += checks.compare(
-        await checks.outcome(url, "ingest"),
-        await checks.outcome(reference_url, "ingest"),
+        await checks.outcome(url, "ingest", cooldown),
+        await checks.outcome(reference_url, "ingest", cooldown),
         positions,
         f" (process 2 started at position {shares[1].first:,})",
     )

@@ -219,29 +219,23 @@ async def mark_active_days(
     return [DayMark(m, d, merged[(m, d)]) for (m, d) in sorted(opened)]
 
 
-async def nearest_scored_message(
-    session: AsyncSession,
-    community_id: int,
-    member_id: int,
-    at: datetime,
-    pending: Sequence[datetime] = (),
-) -> datetime | None:
-    """The time of the member's scored message closest to `at`, among the ledger and
-    `pending` (scored in this batch, not yet written)."""
-    scored = (
-        Contribution.community_id == community_id,
-        Contribution.member_id == member_id,
-        Contribution.kind == "message",
-        Contribution.points > 0,
+async def scored_message_between(
+    session: AsyncSession, community_id: int, member_id: int, start: datetime, end: datetime
+) -> bool:
+    """Whether the member has a message that scored with an event time in [start, end)."""
+    found = await session.scalar(
+        select(Contribution.id)
+        .where(
+            Contribution.community_id == community_id,
+            Contribution.member_id == member_id,
+            Contribution.kind == "message",
+            Contribution.points > 0,
+            Contribution.occurred_at >= start,
+            Contribution.occurred_at < end,
+        )
+        .limit(1)
     )
-    before = await session.scalar(
-        select(func.max(Contribution.occurred_at)).where(*scored, Contribution.occurred_at <= at)
-    )
-    after = await session.scalar(
-        select(func.min(Contribution.occurred_at)).where(*scored, Contribution.occurred_at >= at)
-    )
-    candidates = [t for t in (before, after, *pending) if t is not None]
-    return min(candidates, key=lambda t: abs((t - at).total_seconds()), default=None)
+    return found is not None
 
 
 async def link_reversals(session: AsyncSession, links: dict[int, int]) -> None:

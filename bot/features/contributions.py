@@ -93,6 +93,7 @@ async def _ingest_posts(batch: Ingest, posts: Sequence[MessagePosted]) -> None:
     seen = await ledger.existing_keys(batch.session, community.id, keys)
     authors = {batch.member(p.author).id for p in posts}
     last = await stats.last_scored_at(batch.session, authors)
+    taken: set[tuple[int, int]] = set()  # (member, window) scored in this batch
     entries: list[Entry] = []
     days: dict[str, DayMark] = {}
     for post, key in zip(posts, keys, strict=True):
@@ -100,24 +101,17 @@ async def _ingest_posts(batch: Ingest, posts: Sequence[MessagePosted]) -> None:
             continue
         seen.add(key)
         author = batch.member(post.author)
-        nearest = last.get(author.id)
-        if nearest is not None and post.at < nearest:
-            # A late delivery: judge it against the scored message closest to it in time.
-            nearest = await ledger.nearest_scored_message(
-                batch.session,
-                community.id,
-                author.id,
-                post.at,
-                [e.occurred_at for e in entries if e.member_id == author.id and e.points],
-            )
+        window = scoring.cooldown_window(batch.scoring, post.at)
         points = scoring.message_points(
             batch.scoring,
             text=post.text,
-            at=post.at,
-            last_scored=nearest,
+            window_taken=window is not None
+            and await _window_taken(batch, author.id, window, last.get(author.id), taken),
             author_excluded=author.excluded,
             in_excluded_channel=scoring.channel_excluded(community, post.channel),
         )
+        if points and window is not None:
+            taken.add((author.id, window))
         if points and (last.get(author.id) is None or post.at > last[author.id]):
             last[author.id] = post.at
         entries.append(
@@ -138,6 +132,31 @@ async def _ingest_posts(batch: Ingest, posts: Sequence[MessagePosted]) -> None:
     scored = {e.member_id: e.occurred_at for e in written if e.points}
     await stats.advance_last_scored(batch.session, scored)
     await _open_days(batch, [days[e.source_key] for e in written])
+
+
+async def _window_taken(
+    batch: Ingest,
+    member_id: int,
+    window: int,
+    latest: datetime | None,
+    taken: set[tuple[int, int]],
+) -> bool:
+    """Whether the member already has a scored message in this cooldown window."""
+    if (member_id, window) in taken:
+        return True
+    if latest is None:
+        return False
+    latest_window = scoring.cooldown_window(batch.scoring, latest)
+    assert latest_window is not None
+    if window > latest_window:
+        return False  # nothing scored after `latest`: the window is free
+    if window == latest_window:
+        return True
+    # A late delivery into an earlier window: the ledger knows what scored there.
+    start, end = scoring.window_bounds(batch.scoring, window)
+    return await ledger.scored_message_between(
+        batch.session, batch.community.id, member_id, start, end
+    )
 
 
 async def _open_days(batch: Ingest, marks: Sequence[DayMark]) -> None:

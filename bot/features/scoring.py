@@ -7,7 +7,7 @@ on its own.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.community import CommunityView
 from bot.config import ScoringSettings
@@ -19,25 +19,39 @@ def channel_excluded(community: CommunityView, channel: ChannelRef) -> bool:
     return bool(names & community.excluded_channels)
 
 
+def cooldown_window(scoring: ScoringSettings, at: datetime) -> int | None:
+    """The cooldown window an event time falls in (None when there is no cooldown).
+
+    Windows are aligned on the clock (09:00:00-09:00:59, 09:01:00-...), so whether a message
+    scores depends only on the messages written in its window, never on the order in which
+    the platform delivers them or on which process handles them.
+    """
+    seconds = scoring.message_cooldown_seconds
+    return int(at.timestamp() // seconds) if seconds else None
+
+
+def window_bounds(scoring: ScoringSettings, window: int) -> tuple[datetime, datetime]:
+    """The [start, end) instants of a cooldown window, in UTC."""
+    seconds = scoring.message_cooldown_seconds
+    start = datetime.fromtimestamp(window * seconds, UTC)
+    return start, start + timedelta(seconds=seconds)
+
+
 def message_points(
     scoring: ScoringSettings,
     *,
     text: str | None,
-    at: datetime,
-    last_scored: datetime | None,
+    window_taken: bool,
     author_excluded: bool,
     in_excluded_channel: bool,
 ) -> int:
-    """Points for a posted message: the cooldown is judged on the platform's event time."""
+    """Points for a posted message: at most one scored message per member and cooldown
+    window, judged on the platform's event time."""
     if author_excluded or in_excluded_channel:
         return 0
     if text is not None and len(text.strip()) < scoring.message_min_length:
         return 0
-    # Events may arrive out of order: a message far enough before the last scored one
-    # scores too, so the cooldown is a distance in event time, in either direction.
-    if last_scored is not None and abs((at - last_scored).total_seconds()) < (
-        scoring.message_cooldown_seconds
-    ):
+    if window_taken:
         return 0
     return scoring.message_points
 

@@ -145,8 +145,7 @@ S = ScoringSettings()
 def message(**kw: object) -> int:
     args: dict[str, object] = {
         "text": TEXT,
-        "at": BASE,
-        "last_scored": None,
+        "window_taken": False,
         "author_excluded": False,
         "in_excluded_channel": False,
     }
@@ -170,12 +169,32 @@ def test_message_rule_scores_by_default():
     assert message() == S.message_points
 
 
+def test_message_rule_a_taken_cooldown_window_scores_nothing():
+    assert message(window_taken=True) == 0
+
+
 @pytest.mark.parametrize(
-    ("seconds", "expected"),
-    [(0, 0), (1, 0), (30, 0), (59.9, 0), (60, 1), (61, 1), (3600, 1), (-30, 0), (-600, 1)],
+    ("seconds", "same_window"),
+    [(0, True), (1, True), (30, True), (59.9, True), (60, False), (61, False), (-0.1, False)],
 )
-def test_message_rule_cooldown(seconds, expected):
-    assert message(at=BASE + timedelta(seconds=seconds), last_scored=BASE) == expected
+def test_cooldown_windows_are_aligned_on_the_clock(seconds, same_window):
+    # BASE is 09:00:00: its window runs to 09:00:59.999, whoever delivers what first.
+    window = scoring.cooldown_window(S, BASE)
+    assert (scoring.cooldown_window(S, BASE + timedelta(seconds=seconds)) == window) is same_window
+
+
+def test_cooldown_window_bounds_contain_their_instants():
+    at = BASE + timedelta(seconds=75)
+    window = scoring.cooldown_window(S, at)
+    assert window is not None
+    start, end = scoring.window_bounds(S, window)
+    assert start == BASE + timedelta(seconds=60)
+    assert end == BASE + timedelta(seconds=120)
+    assert start <= at < end
+
+
+def test_no_cooldown_means_no_window():
+    assert scoring.cooldown_window(ScoringSettings(message_cooldown_seconds=0), BASE) is None
 
 
 @pytest.mark.parametrize(
@@ -191,8 +210,7 @@ def test_message_rule_minimum_length_zero_accepts_empty_text():
         scoring.message_points(
             ScoringSettings(message_min_length=0),
             text="",
-            at=BASE,
-            last_scored=None,
+            window_taken=False,
             author_excluded=False,
             in_excluded_channel=False,
         )
