@@ -238,7 +238,9 @@ class ConsoleState(SQLModel, table=True):
 
 
 class ConsoleMessage(SQLModel, table=True):
-    """A numbered console message: who wrote it, where, what it replies to (not its text)."""
+    """A numbered console message: who wrote it, where, what it replies to, and its text
+    (the console is the platform here: it keeps what a chat keeps, so that a digest can read
+    a message back, as it would ask Discord or Slack)."""
 
     __tablename__ = "console_message"
     community_id: int = Field(foreign_key="community.id", primary_key=True)
@@ -249,6 +251,9 @@ class ConsoleMessage(SQLModel, table=True):
     thread_root: int | None = None
     deleted: bool = False
     buttons: str = Field(default="", max_length=4000)
+    text: str = Field(default="", max_length=4000)
+    # The idempotency marker of a post by Cercle (a digest run): looked for before posting.
+    marker: str | None = Field(default=None, max_length=200)
 
 
 class ConsoleMember(SQLModel, table=True):
@@ -276,3 +281,4 @@ class PostedCard(SQLModel, table=True):
 # Feature tables live in modules of their own; importing them here registers them with
 # the metadata that migrations and the schema check compare against.
 from storage import idea_models, poll_models, runtime_models  # noqa: E402, F401
+from storage import digest_models  # noqa: E402, F401

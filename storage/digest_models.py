@@ -1,0 +1,70 @@
+"""Tables of digests and community metrics.
+
+`digest_state` says, per community, where the digest chain stands: the first local day
+the next digest covers (what is due itself is a `scheduled_job`). `digest_run` is the
+exactly-once record of a digest: one row per (community, period start, destination),
+inserted before anything is posted, so a restart, a takeover or a second process finds it
+and never posts that period there again. `customer` and `customer_email` come from
+`cercle import-customers`: which platform accounts belong to a customer of the company
+(an email row waits until a member is seen with that email, then becomes an account row).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import utc_column
+
+
+class DigestState(SQLModel, table=True):
+    """Where a community's digest chain stands: the next period starts on `next_start`."""
+
+    __tablename__ = "digest_state"
+    community_id: int = Field(foreign_key="community.id", primary_key=True)
+    next_start: date
+    updated_at: datetime = Field(sa_column=utc_column())
+
+
+class DigestRun(SQLModel, table=True):
+    """A digest claimed for one destination (a platform); posted at most once."""
+
+    __tablename__ = "digest_run"
+    __table_args__ = (
+        UniqueConstraint(
+            "community_id", "period_start", "destination", name="uq_digest_run_period"
+        ),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = Field(foreign_key="community.id")
+    period_start: date
+    period_end: date  # exclusive: the period is [start, end) in community-local days
+    destination: str = Field(max_length=32)
+    # The idempotency key adapters look for before posting (message nonce, metadata).
+    marker: str = Field(max_length=200)
+    status: str = Field(default="claimed", max_length=16)  # claimed | posted
+    claimed_by: str | None = Field(default=None, max_length=100)
+    claimed_at: datetime = Field(sa_column=utc_column())
+    posted_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+
+class Customer(SQLModel, table=True):
+    """A platform account that belongs to a customer (company CRM id and account name)."""
+
+    platform: str = Field(primary_key=True, max_length=16)
+    user_id: str = Field(primary_key=True, max_length=64)
+    customer_id: str = Field(max_length=100)
+    account: str = Field(default="", max_length=200)
+    imported_at: datetime = Field(sa_column=utc_column())
+
+
+class CustomerEmail(SQLModel, table=True):
+    """A customer known by email only, matched when a platform gives a member's email."""
+
+    __tablename__ = "customer_email"
+    email: str = Field(primary_key=True, max_length=254)
+    customer_id: str = Field(max_length=100)
+    account: str = Field(default="", max_length=200)
+    imported_at: datetime = Field(sa_column=utc_column())
