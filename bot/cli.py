@@ -188,6 +188,16 @@ async def cmd_check_config(args: argparse.Namespace) -> int:
     return 0
 
 
+async def cmd_slack(args: argparse.Namespace) -> int:
+    import bot.core  # noqa: F401  (declares every command)
+    from adapters.slack.manifest import manifest_yaml
+    from bot.commands import REGISTRY
+
+    settings = _settings(args)
+    print(manifest_yaml(REGISTRY, args.url, oauth=settings.slack.oauth_enabled), end="")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     config_help = "config file (default: $CERCLE_CONFIG or ./config.toml)"
     root = argparse.ArgumentParser(prog="cercle", description=__doc__.split("\n")[0])
@@ -227,6 +237,13 @@ def parser() -> argparse.ArgumentParser:
     status = command("status", "database, schema, scheduler leader, processes, next jobs due")
     status.add_argument("--db", help="database file or URL (default: database.url)")
     status.set_defaults(func=cmd_status)
+
+    slack = command("slack", "Slack app setup")
+    slack.add_argument("action", choices=("manifest",), help="print the app manifest (YAML)")
+    slack.add_argument(
+        "--url", help="public base URL for HTTP mode (without it: a Socket Mode manifest)"
+    )
+    slack.set_defaults(func=cmd_slack)
 
     check = command("check-config", "validate the configuration and exit")
     check.set_defaults(func=cmd_check_config)

@@ -111,6 +111,8 @@ SECRET_ENV_VARS: tuple[str, ...] = (
     "SLACK_BOT_TOKEN",
     "SLACK_APP_TOKEN",
     "SLACK_SIGNING_SECRET",
+    "SLACK_CLIENT_ID",
+    "SLACK_CLIENT_SECRET",
 )
 
 
@@ -235,6 +237,9 @@ class Secrets(BaseModel):
     slack_bot_token: SecretStr | None = None
     slack_app_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
+    # Multi-workspace install through OAuth (slack.oauth_enabled).
+    slack_client_id: SecretStr | None = None
+    slack_client_secret: SecretStr | None = None
 
 
 def load_secrets(env: Mapping[str, str] | None = None) -> Secrets:

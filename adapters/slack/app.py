@@ -1,0 +1,397 @@
+"""The bolt AsyncApp and its listeners: Slack requests in, core events, actions out.
+
+Every listener acknowledges first (events are acknowledged by bolt itself; commands,
+buttons, shortcuts and modals call `ack()` before any work), so Slack always gets its
+answer within 3 seconds and the work runs after. Activity events go through an inbox
+that hands the core everything that arrived together in one `handle_many` (one
+transaction for a burst). Requests are verified by bolt with the signing secret (bad
+signature or a timestamp older than five minutes: 401).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack import commands, home, inbound, modals
+from adapters.slack.directory import Directory
+from adapters.slack.outbound import Outbound, Target
+from bot import i18n
+from bot.actions import OpenForm, Reply
+from bot.commands import Mention
+from bot.core import Cercle
+from bot.events import (
+    ButtonPressed,
+    ChannelRef,
+    CommandInvoked,
+    Event,
+    FormSubmitted,
+    MemberRef,
+    SolutionMarked,
+)
+
+log = logging.getLogger("cercle.slack")
+
+PLATFORM = "slack"
+SOLUTION_SHORTCUT = "mark_solution"
+ClientFor = Callable[[str], Awaitable[AsyncWebClient | None]]
+
+
+class Inbox:
+    """Activity events queued as they arrive, handed to the core in bursts per workspace."""
+
+    def __init__(self, handle: Callable[[str, AsyncWebClient, list[Event]], Awaitable[None]]):
+        self.handle = handle
+        self.queue: asyncio.Queue[tuple[str, AsyncWebClient, Event]] = asyncio.Queue()
+        self.worker: asyncio.Task[None] | None = None
+
+    def put(self, team_id: str, client: AsyncWebClient, event: Event) -> None:
+        self.queue.put_nowait((team_id, client, event))
+        if self.worker is None or self.worker.done():
+            self.worker = asyncio.get_running_loop().create_task(self._work())
+
+    async def _work(self) -> None:
+        while True:
+            items = [await self.queue.get()]
+            while not self.queue.empty():
+                items.append(self.queue.get_nowait())
+            try:
+                teams = dict.fromkeys(team for team, _, _ in items)
+                for team in teams:
+                    client = next(c for t, c, _ in items if t == team)
+                    await self.handle(team, client, [e for t, _, e in items if t == team])
+            except Exception:
+                log.exception("could not handle %d Slack events", len(items))
+            finally:
+                for _ in items:
+                    self.queue.task_done()
+
+    async def stop(self) -> None:
+        if self.worker is not None:
+            self.worker.cancel()
+
+
+class SlackBridge:
+    """What the listeners share: the core, the workspaces' directories, the outbound side."""
+
+    def __init__(self, core: Cercle, client_for: ClientFor, thanks_reaction: str) -> None:
+        self.core = core
+        self.client_for = client_for
+        self.thanks_reaction = thanks_reaction.strip(":")
+        self.directories: dict[str, Directory] = {}
+        self.outbound = Outbound(core, client_for, self.directory, self.open_form)
+        self.inbox = Inbox(self._activity)
+        self.busy = 0
+        self.team_urls: dict[str, str] = {}
+        self._general: dict[tuple[str, str], bool] = {}
+
+    # -- shared helpers -----------------------------------------------------------------------
+
+    def directory(self, team_id: str) -> Directory:
+        if team_id not in self.directories:
+            self.directories[team_id] = Directory(team_id)
+        return self.directories[team_id]
+
+    def lookup(self, client: AsyncWebClient, team_id: str) -> inbound.MemberLookup:
+        directory = self.directory(team_id)
+
+        async def member(user_id: str) -> MemberRef:
+            return await directory.member(client, user_id)
+
+        return member
+
+    async def locale(self, team_id: str) -> str:
+        async with self.core.db.transaction() as session:
+            view = await self.core.community(session, PLATFORM, team_id, self.core.clock.now())
+        return view.locale
+
+    @asynccontextmanager
+    async def working(self) -> AsyncIterator[None]:
+        self.busy += 1
+        try:
+            yield
+        except Exception:
+            log.exception("a Slack listener failed")
+        finally:
+            self.busy -= 1
+
+    async def settle(self, quiet_rounds: int = 5) -> None:
+        """Wait until every listener and the inbox are done (tests, shutdown)."""
+        quiet = 0
+        while quiet < quiet_rounds:
+            await asyncio.sleep(0.01)
+            idle = self.busy == 0 and self.inbox.queue._unfinished_tasks == 0  # type: ignore[attr-defined]
+            quiet = quiet + 1 if idle else 0
+
+    async def _activity(self, team_id: str, client: AsyncWebClient, events: list[Event]) -> None:
+        actions = await self.core.handle_many(events)
+        await self.outbound.send(actions, Target(team_id), client)
+
+    async def run(self, event: Event, target: Target, client: AsyncWebClient) -> list[Any]:
+        actions = await self.core.handle(event)
+        await self.outbound.send(actions, target, client)
+        return actions
+
+    async def open_form(self, client: AsyncWebClient, target: Target, form: OpenForm) -> None:
+        locale = await self.locale(target.team_id)
+        metadata = {"channel": target.channel_id or ""}
+        await client.views_open(
+            trigger_id=target.trigger_id, view=modals.form_view(locale, form, metadata)
+        )
+
+    async def is_general(self, client: AsyncWebClient, team_id: str, channel: str) -> bool:
+        key = (team_id, channel)
+        if key not in self._general:
+            try:
+                info = await client.conversations_info(channel=channel)
+                self._general[key] = bool((info.get("channel") or {}).get("is_general"))
+            except SlackApiError:
+                self._general[key] = False
+        return self._general[key]
+
+    # -- listeners ------------------------------------------------------------------------------
+
+    async def on_message(self, body: dict, event: dict, client: AsyncWebClient) -> None:
+        async with self.working():
+            team = body.get("team_id") or event.get("team", "")
+            found = await inbound.message_event(team, event, self.lookup(client, team))
+            if found is not None:
+                self.inbox.put(team, client, found)
+
+    async def on_reaction(self, body: dict, event: dict, client: AsyncWebClient) -> None:
+        async with self.working():
+            team = body.get("team_id", "")
+            found = await inbound.reaction_event(team, event, self.lookup(client, team))
+            if found is None:
+                return
+            self.inbox.put(team, client, found)
+            if (
+                event.get("type") == "reaction_added"
+                and found.emoji.split("::")[0] == self.thanks_reaction
+                and found.message_author is not None
+                and found.message_author.user_id != found.reactor.user_id
+            ):
+                await self._thanks_by_reaction(team, client, found)
+
+    async def _thanks_by_reaction(self, team: str, client: AsyncWebClient, reaction: Any) -> None:
+        """The thanks reaction is `/thanks` without typing: one kudos per (message, member),
+        keyed by both, so a retried event or a re-added reaction never thanks twice."""
+        author: MemberRef = reaction.message_author
+        locale = await self.locale(team)
+        reason = i18n.t(locale, "slack.thanks_reason", emoji=f":{self.thanks_reaction}:")
+        event = CommandInvoked(
+            platform=PLATFORM,
+            space_id=team,
+            at=reaction.at,
+            interaction_id=f"reaction:{reaction.message_id}:{reaction.reactor.user_id}",
+            channel=reaction.channel,
+            invoker=reaction.reactor,
+            path=("thanks",),
+            options={"member": Mention(author.user_id, author.name), "reason": reason},
+            mentions=(author,),
+        )
+        _, ts = inbound.split_message_id(reaction.message_id)
+        target = Target(team, reaction.channel.id, reaction.reactor.user_id, thread_ts=ts)
+        await self.run(event, target, client)
+
+    async def on_joined_team(self, body: dict, event: dict, client: AsyncWebClient) -> None:
+        async with self.working():
+            team = body.get("team_id", "")
+            user = event.get("user") or {}
+            user_id = user.get("id") if isinstance(user, dict) else user
+            if not user_id:
+                return
+            member = await self.directory(team).member(client, user_id)
+            self.inbox.put(
+                team,
+                client,
+                inbound.joined_event(team, member, inbound.when(event.get("event_ts"))),
+            )
+
+    async def on_joined_channel(self, body: dict, event: dict, client: AsyncWebClient) -> None:
+        """Joining the workspace's #general is joining the community (every full member is
+        in it); other channel joins only warm the caches."""
+        async with self.working():
+            team = body.get("team_id") or event.get("team", "")
+            member = await self.directory(team).member(client, event.get("user", ""))
+            if await self.is_general(client, team, event.get("channel", "")):
+                at = inbound.when(event.get("event_ts"))
+                self.inbox.put(team, client, inbound.joined_event(team, member, at))
+
+    async def on_home(self, body: dict, event: dict, client: AsyncWebClient) -> None:
+        async with self.working():
+            if event.get("tab") != "home":
+                return
+            team = body.get("team_id", "")
+            await home.publish(self, client, team, event.get("user", ""))
+
+    async def on_command(self, ack: Any, body: dict, client: AsyncWebClient) -> None:
+        await ack()
+        async with self.working():
+            team = body.get("team_id", "")
+            target = Target(
+                team,
+                body.get("channel_id"),
+                body.get("user_id"),
+                body.get("response_url"),
+                body.get("trigger_id"),
+            )
+            path = commands.wants_form(body.get("command", ""), body.get("text") or "")
+            spec = self.core.registry.get(path) if path else None
+            if spec is not None:
+                view = modals.command_view(
+                    await self.locale(team), spec, {"channel": target.channel_id or ""}
+                )
+                await client.views_open(trigger_id=target.trigger_id, view=view)
+                return
+            event = await commands.invocation(
+                body, self.lookup(client, team), self.core.clock.now()
+            )
+            if event is not None:
+                await self.run(event, target, client)
+
+    async def on_button(self, ack: Any, body: dict, client: AsyncWebClient) -> None:
+        await ack()
+        async with self.working():
+            team = (body.get("team") or {}).get("id", "")
+            user = (body.get("user") or {}).get("id", "")
+            pressed = (body.get("actions") or [{}])[0]
+            custom_id = pressed.get("value") or pressed.get("action_id", "")
+            container = body.get("container") or {}
+            channel = (body.get("channel") or {}).get("id") or container.get("channel_id", "")
+            ts = (body.get("message") or {}).get("ts") or container.get("message_ts")
+            event = ButtonPressed(
+                platform=PLATFORM,
+                space_id=team,
+                at=self.core.clock.now(),
+                interaction_id=body.get("trigger_id") or pressed.get("action_ts", ""),
+                channel=ChannelRef(channel),
+                presser=await self.directory(team).member(client, user),
+                custom_id=custom_id,
+                message_id=inbound.message_id(channel, ts) if channel and ts else None,
+            )
+            if container.get("type") == "view":  # pressed in the App Home tab
+                actions = await self.core.handle(event)
+                notes = [a.text for a in actions if isinstance(a, Reply) and a.text]
+                rest = [a for a in actions if not isinstance(a, Reply)]
+                await self.outbound.send(rest, Target(team, None, user), client)
+                await home.publish(self, client, team, user, notice="\n".join(notes))
+                return
+            target = Target(team, channel or None, user, body.get("response_url"))
+            await self.run(event, target, client)
+
+    async def on_solution_shortcut(self, ack: Any, body: dict, client: AsyncWebClient) -> None:
+        await ack()
+        async with self.working():
+            team = (body.get("team") or {}).get("id", "")
+            user = (body.get("user") or {}).get("id", "")
+            channel = (body.get("channel") or {}).get("id", "")
+            message = body.get("message") or {}
+            ts = message.get("ts") or body.get("message_ts", "")
+            thread = message.get("thread_ts")
+            target = Target(team, channel, user, body.get("response_url"))
+            directory = self.directory(team)
+            if not thread or thread == ts or not message.get("user"):
+                locale = await self.locale(team)
+                await self.outbound.send(
+                    [Reply(i18n.t(locale, "slack.solution_not_reply"))], target, client
+                )
+                return
+            asker = await self._thread_author(client, team, channel, thread)
+            event = SolutionMarked(
+                platform=PLATFORM,
+                space_id=team,
+                at=self.core.clock.now(),
+                interaction_id=f"{channel}:{ts}:{body.get('trigger_id', '')}",
+                channel=ChannelRef(channel),
+                marker=await directory.member(client, user),
+                solution_id=inbound.message_id(channel, ts),
+                solution_author=await directory.member(client, message["user"]),
+                question_id=inbound.message_id(channel, thread),
+                question_author=asker,
+            )
+            await self.run(event, target, client)
+
+    async def _thread_author(
+        self, client: AsyncWebClient, team: str, channel: str, thread: str
+    ) -> MemberRef | None:
+        try:
+            replies = await client.conversations_replies(channel=channel, ts=thread, limit=1)
+        except SlackApiError:
+            return None
+        first = (replies.get("messages") or [{}])[0]
+        if first.get("ts") != thread or not first.get("user"):
+            return None
+        return await self.directory(team).member(client, first["user"])
+
+    async def on_view(self, ack: Any, body: dict, view: dict, client: AsyncWebClient) -> None:
+        team = (body.get("team") or {}).get("id") or view.get("team_id", "")
+        user = (body.get("user") or {}).get("id", "")
+        kind, _, name = (view.get("callback_id") or "").partition(":")
+        metadata = modals.metadata(view)
+        target = Target(team, metadata.get("channel") or None, user)
+        if kind == modals.FORM_CALLBACK:
+            await ack()
+            async with self.working():
+                event: Event = FormSubmitted(
+                    platform=PLATFORM,
+                    space_id=team,
+                    at=self.core.clock.now(),
+                    interaction_id=view.get("id", ""),
+                    channel=ChannelRef(target.channel_id or ""),
+                    submitter=await self.directory(team).member(client, user),
+                    form_id=name,
+                    values={k: str(v or "") for k, v in modals.submitted_values(view).items()},
+                )
+                await self.run(event, target, client)
+            return
+        spec = self.core.registry.get(tuple(name.split()))
+        if spec is None:
+            await ack()
+            return
+        options = modals.command_options(spec, view)
+        errors = modals.field_errors(await self.locale(team), spec, options)
+        if errors:
+            await ack(response_action="errors", errors=errors)
+            return
+        await ack()
+        async with self.working():
+            directory = self.directory(team)
+            mentioned = [v.user_id for v in options.values() if isinstance(v, Mention)]
+            event = CommandInvoked(
+                platform=PLATFORM,
+                space_id=team,
+                at=self.core.clock.now(),
+                interaction_id=view.get("id", ""),
+                channel=ChannelRef(target.channel_id or ""),
+                invoker=await directory.member(client, user),
+                path=spec.path,
+                options=options,
+                mentions=tuple([await directory.member(client, uid) for uid in mentioned]),
+            )
+            await self.run(event, target, client)
+
+
+def build_app(bridge: SlackBridge, **app_args: Any) -> AsyncApp:
+    """The AsyncApp with every listener Cercle needs (`app_args` go to AsyncApp)."""
+    app = AsyncApp(**app_args)
+    app.event("message")(bridge.on_message)
+    app.event("reaction_added")(bridge.on_reaction)
+    app.event("reaction_removed")(bridge.on_reaction)
+    app.event("team_join")(bridge.on_joined_team)
+    app.event("member_joined_channel")(bridge.on_joined_channel)
+    app.event("app_home_opened")(bridge.on_home)
+    for name in (commands.MAIN_COMMAND, *commands.ALIASES):
+        app.command(name)(bridge.on_command)
+    app.shortcut(SOLUTION_SHORTCUT)(bridge.on_solution_shortcut)
+    app.action(re.compile(".+"))(bridge.on_button)
+    app.view(re.compile(r"^cercle-"))(bridge.on_view)
+    return app
