@@ -13,8 +13,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import and_, bindparam, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import insert_ignore, insert_or_add
@@ -132,14 +133,21 @@ async def record(session: AsyncSession, community_id: int, entries: Sequence[Ent
 async def _apply(session: AsyncSession, community_id: int, written: Sequence[Entry]) -> None:
     counters: dict[tuple[int, str], int] = defaultdict(int)
     totals: dict[tuple[str, date, int], int] = defaultdict(int)
+    # A scored message moves its author's last scored time forward (never back: events
+    # may arrive late), in the same statement as the counters.
+    latest: dict[int, datetime] = {}
     for entry in written:
+        if entry.kind == "message" and entry.points > 0:
+            known = latest.get(entry.member_id)
+            if known is None or entry.occurred_at > known:
+                latest[entry.member_id] = entry.occurred_at
         if entry.points:
             counters[(entry.member_id, "points")] += entry.points
             totals[("week", entry.week, entry.member_id)] += entry.points
             totals[("month", entry.month, entry.member_id)] += entry.points
         for member_id, counter, delta in entry.effects:
             counters[(member_id, counter)] += delta
-    await add_to_counters(session, counters)
+    await add_to_counters(session, counters, latest)
     if totals:
         await session.execute(
             insert_or_add(
@@ -161,23 +169,47 @@ async def _apply(session: AsyncSession, community_id: int, written: Sequence[Ent
         )
 
 
-async def add_to_counters(session: AsyncSession, deltas: dict[tuple[int, str], int]) -> None:
-    """Add deltas to members' all-time counters, one executemany per counter."""
-    by_counter: dict[str, list[dict[str, int]]] = defaultdict(list)
-    for (member_id, counter), delta in sorted(deltas.items()):
+async def add_to_counters(
+    session: AsyncSession,
+    deltas: dict[tuple[int, str], int],
+    latest_message: dict[int, datetime] | None = None,
+) -> None:
+    """Add deltas to members' all-time counters (and move `last_scored_message_at` forward
+    to `latest_message`): one executemany, one row per member, whatever the batch moves
+    (each row of a statement costs more than its columns)."""
+    latest_message = latest_message or {}
+    by_member: dict[int, dict[str, int]] = defaultdict(dict)
+    for (member_id, counter), delta in deltas.items():
         if counter not in MEMBER_COUNTERS:
             raise ValueError(f"unknown member counter {counter!r}")
         if delta:
-            by_counter[counter].append({"mid": member_id, "delta": delta})
+            by_member[member_id][counter] = delta
+    for member_id in latest_message:
+        by_member.setdefault(member_id, {})
+    if not by_member:
+        return
+    moved = sorted({counter for changes in by_member.values() for counter in changes})
     table = Member.__table__
-    connection = await session.connection()
-    for counter, params in by_counter.items():
-        stmt = (
-            update(table)
-            .where(table.c.id == bindparam("mid"))
-            .values({counter: table.c[counter] + bindparam("delta")})
+    values: dict[str, Any] = {c: table.c[c] + bindparam(f"d_{c}") for c in moved}
+    if latest_message:
+        column = table.c.last_scored_message_at
+        at = bindparam("at", type_=column.type)
+        values["last_scored_message_at"] = case(
+            (and_(at.is_not(None), or_(column.is_(None), column < at)), at), else_=column
         )
-        await connection.execute(stmt, params)
+    # In member id order, so that concurrent batches lock rows in the same order.
+    params = [
+        {
+            "mid": member_id,
+            **{f"d_{c}": changes.get(c, 0) for c in moved},
+            **({"at": latest_message.get(member_id)} if latest_message else {}),
+        }
+        for member_id, changes in sorted(by_member.items())
+    ]
+    connection = await session.connection()
+    await connection.execute(
+        update(table).where(table.c.id == bindparam("mid")).values(values), params
+    )
 
 
 @dataclass(frozen=True)

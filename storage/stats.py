@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, case, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import insert_ignore
@@ -37,27 +37,6 @@ async def last_scored_at(session: AsyncSession, ids: Iterable[int]) -> dict[int,
         .with_for_update()
     )
     return dict(rows.all())
-
-
-async def advance_last_scored(session: AsyncSession, latest: dict[int, datetime]) -> None:
-    """Move members' last scored message time forward (never back: events may arrive late)."""
-    if not latest:
-        return
-    table = Member.__table__
-    column = table.c.last_scored_message_at
-    connection = await session.connection()
-    await connection.execute(
-        update(table)
-        .where(table.c.id == bindparam("mid"))
-        .values(
-            last_scored_message_at=case(
-                (column.is_(None), bindparam("at")),
-                (column < bindparam("at"), bindparam("at")),
-                else_=column,
-            )
-        ),
-        [{"mid": m, "at": at} for m, at in latest.items()],
-    )
 
 
 async def open_days(session: AsyncSession, opened: Sequence[DayMark]) -> None:

@@ -129,8 +129,6 @@ async def _ingest_posts(batch: Ingest, posts: Sequence[MessagePosted]) -> None:
         days[key] = DayMark(author.id, community.local_day(post.at), 1)
         batch.touch(author.id, post.author)
     written = await ledger.record(batch.session, community.id, entries)
-    scored = {e.member_id: e.occurred_at for e in written if e.points}
-    await stats.advance_last_scored(batch.session, scored)
     await _open_days(batch, [days[e.source_key] for e in written])
 
 
