@@ -4,6 +4,7 @@ shapes posted to the bolt app through its real HTTP path."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import itertools
@@ -78,10 +79,8 @@ class FakeSlackApi:
             args.update(dict(await request.post()))
         for key, value in list(args.items()):
             if isinstance(value, str) and value[:1] in "[{":
-                try:
+                with contextlib.suppress(ValueError):
                     args[key] = json.loads(value)
-                except ValueError:
-                    pass
         return args
 
     async def _response(self, request: web.Request) -> web.Response:
@@ -355,3 +354,47 @@ class SlackApp:
                 },
             }
         )
+
+
+def texts_of(args: dict[str, Any]) -> str:
+    """Everything a message shows: its text and the text of every block, unescaped."""
+    parts = [str(args.get("text", ""))]
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key == "text" and isinstance(item, str):
+                    parts.append(item)
+                else:
+                    walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(args.get("blocks") or [])
+    joined = "\n".join(parts)
+    return joined.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+class Seen:
+    """What members saw since the last look: replies to the caller, posts and updates."""
+
+    def __init__(self, api: FakeSlackApi) -> None:
+        self.api = api
+        self.calls = 0
+        self.responses = 0
+
+    def new(self) -> list[tuple[str, str]]:
+        """(kind, text) of everything shown since the previous call; kind is `ephemeral`,
+        `in_channel`, or the Web API method."""
+        shown: list[tuple[str, str]] = []
+        for response in self.api.responses[self.responses :]:
+            shown.append((response.args.get("response_type", "ephemeral"), texts_of(response.args)))
+        for call in self.api.calls[self.calls :]:
+            if call.method in ("chat.postMessage", "chat.postEphemeral", "chat.update"):
+                shown.append((call.method, texts_of(call.args)))
+        self.responses, self.calls = len(self.api.responses), len(self.api.calls)
+        return shown
+
+    def text(self) -> str:
+        return "\n".join(text for _, text in self.new())
