@@ -1,0 +1,349 @@
+"""`DiscordAdapter`: Cercle on a Discord bot account, started by `cercle run`.
+
+It logs in and runs the gateway in the background on the running loop (sharded as the
+config says), feeds activity to the core in group commits (see batching), answers
+interactions, syncs the application commands, carries out scheduled actions (`deliver`)
+and reads messages back for the digest (`bot.readers.MessageReader`). When Discord
+refuses a privileged intent (close code 4014) it says which one and, unless
+`discord.require_privileged_intents`, reconnects without it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+
+import discord
+
+from adapters.discord import app_commands, intents, routes
+from adapters.discord.batching import Batcher
+from adapters.discord.inbound import Translator
+from adapters.discord.interactions import Interactions
+from adapters.discord.outbound import Outbound
+from bot.actions import Action, Reply
+from bot.commands import Mention
+from bot.config import Secrets, Settings
+from bot.core import Cercle
+from bot.events import CommandInvoked, Event, ReactionAdded
+
+log = logging.getLogger("cercle.discord")
+
+PLATFORM = "discord"
+READY_TIMEOUT = 60.0
+
+
+class CercleClient(discord.AutoShardedClient):
+    def __init__(self, adapter: DiscordAdapter, choice: intents.IntentChoice) -> None:
+        settings = adapter.settings.discord
+        super().__init__(
+            intents=intents.build(choice),
+            shard_count=settings.shard_count,
+            shard_ids=settings.shard_ids,
+            # A 100k-member guild must not be loaded at start: members come with the events
+            # that name them (messages, reactions, interactions carry member and roles).
+            chunk_guilds_at_startup=False,
+            member_cache_flags=discord.MemberCacheFlags.none(),
+            max_messages=None,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+        self.adapter = adapter
+
+    async def setup_hook(self) -> None:
+        await routes.discover_gateway(self.http, self.adapter.settings.discord.api_base_url)
+
+
+class DiscordAdapter:
+    platform = PLATFORM
+
+    def __init__(self, settings: Settings, secrets: Secrets, flush_window: float = 0.02) -> None:
+        if secrets.discord_token is None:
+            raise ValueError("DISCORD_TOKEN is not set")
+        self.settings = settings
+        self._token = secrets.discord_token
+        self.flush_window = flush_window
+        self.missing_intents: list[str] = []
+        self.core: Cercle | None = None
+        self.client: CercleClient | None = None
+        self.outbound: Outbound | None = None
+        self.interactions: Interactions | None = None
+        self.translator: Translator | None = None
+        self.batcher: Batcher | None = None
+        self.ready: asyncio.Event | None = None
+        self.failed: BaseException | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._synced: set[int | None] = set()
+        self._deliveries: set[asyncio.Task[None]] = set()
+
+    # -- Adapter protocol ---------------------------------------------------------------
+
+    async def start(self, core: Cercle) -> None:
+        self.core = core
+        core.readers[PLATFORM] = self
+        routes.use_api_base(self.settings.discord.api_base_url)
+        self.ready = asyncio.Event()
+        self.batcher = Batcher(self._flush, window=self.flush_window)
+        self.batcher.start()
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="discord-gateway")
+
+    async def deliver(self, space_id: str, action: Action) -> None:
+        await self.wait_ready()
+        assert self.outbound is not None
+        await self.outbound.carry_out(space_id, action)
+
+    async def stop(self) -> None:
+        if self.batcher is not None:
+            await self.batcher.stop()
+        if self._deliveries:
+            await asyncio.gather(*self._deliveries, return_exceptions=True)
+        if self.client is not None:
+            await self.client.close()
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        if self.core is not None:
+            self.core.readers.pop(PLATFORM, None)
+
+    async def wait_ready(self, within: float = READY_TIMEOUT) -> None:
+        assert self.ready is not None, "start() first"
+        waiter = asyncio.ensure_future(self.ready.wait())
+        watched = {waiter} | ({self._task} if self._task is not None else set())
+        await asyncio.wait(watched, timeout=within, return_when=asyncio.FIRST_COMPLETED)
+        waiter.cancel()
+        if not self.ready.is_set():
+            raise RuntimeError(f"Discord did not become ready: {self.failed!r}")
+
+    async def idle(self) -> None:
+        """Wait until the activity received so far is committed and its effects sent."""
+        assert self.batcher is not None
+        await self.batcher.idle()
+        while self._deliveries:
+            await asyncio.gather(*list(self._deliveries), return_exceptions=True)
+
+    # -- MessageReader ---------------------------------------------------------------------
+
+    async def message_text(self, space_id: str, channel_id: str, message_id: str) -> str | None:
+        if self.client is None:
+            return None
+        try:
+            data = await self.client.http.get_message(int(channel_id), int(message_id))
+        except discord.HTTPException:
+            return None
+        return data.get("content") or None
+
+    def message_link(self, space_id: str, channel_id: str, message_id: str) -> str | None:
+        return f"https://discord.com/channels/{space_id}/{channel_id}/{message_id}"
+
+    # -- connection ---------------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        choice = intents.wanted(self.settings.discord)
+        while True:
+            client = self._connect(choice)
+            try:
+                await client.start(self._token.get_secret_value())
+                return
+            except discord.PrivilegedIntentsRequired:
+                kept = await self._granted(choice)
+                allowed = not self.settings.discord.require_privileged_intents
+                log.error(intents.refusal_message(choice, kept, allowed))
+                if not allowed or kept == choice:
+                    self.failed = RuntimeError("privileged intents refused")
+                    return
+                choice = kept
+                self.missing_intents[:] = list(kept.missing)
+            except Exception as error:
+                self.failed = error
+                log.exception("the Discord connection stopped")
+                return
+
+    async def _granted(self, choice: intents.IntentChoice) -> intents.IntentChoice:
+        """What the application may have, from its flags (a fresh HTTP session: the
+        refused client closed its own)."""
+        probe = discord.Client(intents=discord.Intents.none())
+        try:
+            await probe.login(self._token.get_secret_value())
+            info = await probe.application_info()
+            return intents.granted(choice, info.flags.value)
+        except discord.HTTPException:
+            return intents.IntentChoice(members=False, message_content=False)
+        finally:
+            await probe.close()
+
+    def _connect(self, choice: intents.IntentChoice) -> CercleClient:
+        assert self.core is not None
+        core = self.core
+        client = CercleClient(self, choice)
+        self.client = client
+        self.translator = Translator(self.settings, core.clock.now, choice.message_content)
+        if self.outbound is None:
+            self.outbound = Outbound(client, core)
+        self.outbound.client = client
+        self.interactions = Interactions(core, self.translator, self.outbound, self.missing_intents)
+        translator, batcher = self.translator, self.batcher
+        assert batcher is not None
+
+        def put(event: Event | None) -> None:
+            if event is not None:
+                batcher.put(event)
+
+        @client.event
+        async def on_ready() -> None:
+            await self._sync(client)
+            assert self.ready is not None
+            self.ready.set()
+
+        @client.event
+        async def on_guild_join(guild: discord.Guild) -> None:
+            if self.settings.discord.sync_commands == "guild":
+                await self._sync_guilds(client, [guild.id])
+
+        @client.event
+        async def on_message(message: discord.Message) -> None:
+            if client.user is not None and message.author.id == client.user.id:
+                return
+            put(translator.message_posted(message))
+
+        @client.event
+        async def on_raw_message_edit(raw: discord.RawMessageUpdateEvent) -> None:
+            put(translator.message_edited(raw))
+
+        @client.event
+        async def on_raw_message_delete(raw: discord.RawMessageDeleteEvent) -> None:
+            put(translator.message_deleted(raw))
+
+        @client.event
+        async def on_raw_bulk_message_delete(raw: discord.RawBulkMessageDeleteEvent) -> None:
+            for message_id in sorted(raw.message_ids):
+                put(
+                    translator.message_deleted(
+                        discord.RawMessageDeleteEvent(
+                            {
+                                "id": str(message_id),
+                                "channel_id": str(raw.channel_id),
+                                "guild_id": str(raw.guild_id),
+                            }  # type: ignore[typeddict-item]
+                        )
+                    )
+                )
+
+        async def reaction(raw: discord.RawReactionActionEvent) -> None:
+            guild = client.get_guild(raw.guild_id) if raw.guild_id else None
+            event = translator.reaction(raw, guild)
+            put(event)
+            if isinstance(event, ReactionAdded):
+                self._thanks(event)
+
+        @client.event
+        async def on_raw_reaction_add(raw: discord.RawReactionActionEvent) -> None:
+            await reaction(raw)
+
+        @client.event
+        async def on_raw_reaction_remove(raw: discord.RawReactionActionEvent) -> None:
+            await reaction(raw)
+
+        @client.event
+        async def on_member_join(member: discord.Member) -> None:
+            put(translator.member_joined(member))
+
+        @client.event
+        async def on_raw_member_remove(raw: discord.RawMemberRemoveEvent) -> None:
+            put(translator.member_left(raw))
+
+        @client.event
+        async def on_interaction(interaction: discord.Interaction) -> None:
+            assert self.interactions is not None
+            try:
+                await self.interactions.handle(interaction)
+            except discord.HTTPException:
+                log.exception("could not answer interaction %s", interaction.id)
+
+        return client
+
+    # -- commands sync ------------------------------------------------------------------------
+
+    async def _sync(self, client: discord.Client) -> None:
+        mode = self.settings.discord.sync_commands
+        try:
+            if mode == "global" and None not in self._synced:
+                assert client.application_id is not None
+                await app_commands.sync(client.http, client.application_id, self._registry, None)
+                self._synced.add(None)
+            elif mode == "guild":
+                await self._sync_guilds(client, [g.id for g in client.guilds])
+        except discord.HTTPException:
+            log.exception("could not register the slash commands")
+
+    async def _sync_guilds(self, client: discord.Client, guild_ids: Sequence[int]) -> None:
+        todo = [g for g in guild_ids if g not in self._synced]
+        if todo and client.application_id is not None:
+            await app_commands.sync(client.http, client.application_id, self._registry, todo)
+            self._synced.update(todo)
+
+    @property
+    def _registry(self):  # type: ignore[no-untyped-def]
+        assert self.core is not None
+        return self.core.registry
+
+    # -- activity -----------------------------------------------------------------------------
+
+    async def _flush(self, space_id: str, events: Sequence[Event]) -> None:
+        assert self.core is not None
+        actions = await self.core.handle_many(events)
+        if actions:
+            self._spawn(self._carry_out(space_id, actions))
+
+    def _spawn(self, work) -> None:  # type: ignore[no-untyped-def]
+        task = asyncio.get_running_loop().create_task(work)
+        self._deliveries.add(task)
+        task.add_done_callback(self._deliveries.discard)
+
+    async def _carry_out(
+        self, space_id: str, actions: Sequence[Action], channel_id: str | None = None
+    ) -> None:
+        assert self.outbound is not None
+        for action in actions:
+            if isinstance(action, Reply):
+                if action.ephemeral or channel_id is None:
+                    continue  # nobody to show it to
+                with contextlib.suppress(discord.HTTPException):
+                    await self.outbound.send(int(channel_id), action.text, action.card)
+                continue
+            await self.outbound.carry_out(space_id, action)
+
+    def _thanks(self, event: ReactionAdded) -> None:
+        """The configured thanks emoji on someone's message is a `/thanks` to its author."""
+        author = event.message_author
+        if event.emoji != self.settings.discord.thanks_emoji or author is None:
+            return
+        if author.user_id == event.reactor.user_id:
+            return
+        assert self.core is not None
+        command = CommandInvoked(
+            platform=PLATFORM,
+            space_id=event.space_id,
+            at=event.at,
+            # One thanks per reactor and message, however often the emoji is re-added.
+            interaction_id=f"react-{event.message_id}-{event.reactor.user_id}",
+            channel=event.channel,
+            invoker=event.reactor,
+            path=("thanks",),
+            options={
+                "member": Mention(author.user_id, author.name),
+                "reason": self._thanks_reason(event),
+            },
+            mentions=(author,),
+        )
+
+        async def run() -> None:
+            assert self.core is not None
+            actions = await self.core.handle(command)
+            await self._carry_out(event.space_id, actions, event.channel.id)
+
+        self._spawn(run())
+
+    def _thanks_reason(self, event: ReactionAdded) -> str:
+        from bot import i18n
+
+        return i18n.t(self.settings.defaults.locale, "discord.thanks_reason", emoji=event.emoji)

@@ -1,0 +1,88 @@
+"""Group commit for gateway activity: events that arrive together share one transaction.
+
+The gateway reader only appends to a queue (never awaits the database), so the heartbeat
+is never held up by a slow commit. One task drains the queue: it takes what is waiting,
+waits at most `window` seconds for more (tens of milliseconds), and hands the batch to
+the core, one `handle_many` per guild. While a batch commits, the next one gathers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+
+from bot.events import Event
+
+log = logging.getLogger("cercle.discord")
+
+Flush = Callable[[str, Sequence[Event]], Awaitable[None]]
+
+
+class Batcher:
+    def __init__(self, flush: Flush, window: float = 0.02, max_batch: int = 1000) -> None:
+        self.flush = flush
+        self.window = window
+        self.max_batch = max_batch
+        self._queue: asyncio.Queue[Event] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+        self._pending = 0  # events queued or being handled
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self.batches = 0  # how many transactions the activity took (for the benchmark)
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="discord-batch")
+
+    def put(self, event: Event) -> None:
+        self._pending += 1
+        self._idle.clear()
+        self._queue.put_nowait(event)
+
+    async def idle(self) -> None:
+        """Wait until everything queued so far is committed (tests, shutdown)."""
+        await self._idle.wait()
+
+    async def stop(self) -> None:
+        await self.idle()
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+
+    async def _gather(self) -> list[Event]:
+        batch = [await self._queue.get()]
+        deadline = time.monotonic() + self.window
+        while len(batch) < self.max_batch:
+            while not self._queue.empty() and len(batch) < self.max_batch:
+                batch.append(self._queue.get_nowait())
+            left = deadline - time.monotonic()
+            if left <= 0 or len(batch) >= self.max_batch:
+                break
+            try:
+                batch.append(await asyncio.wait_for(self._queue.get(), left))
+            except TimeoutError:
+                break
+        return batch
+
+    async def _run(self) -> None:
+        while True:
+            batch = await self._gather()
+            try:
+                by_guild: dict[str, list[Event]] = {}
+                for event in batch:  # order is kept within each guild
+                    by_guild.setdefault(event.space_id, []).append(event)
+                for space_id, events in by_guild.items():
+                    self.batches += 1
+                    try:
+                        await self.flush(space_id, events)
+                    except Exception:
+                        log.exception(
+                            "could not handle %d events of guild %s", len(events), space_id
+                        )
+            finally:
+                self._pending -= len(batch)
+                if self._pending == 0:
+                    self._idle.set()

@@ -1,0 +1,195 @@
+"""Gateway objects built by discord.py -> Cercle's platform-neutral events.
+
+Pure translation: ids become strings, a member becomes a `MemberRef` (roles by name, the
+Manage Server permission or a configured moderator role id as `is_moderator`), times
+come from Discord (a message's snowflake, a member's join time) so that cooldowns are
+judged on when things happened. Reactions and deletions carry no time: the clock's now.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+import discord
+
+from bot.config import Settings
+from bot.events import (
+    ChannelRef,
+    MemberJoined,
+    MemberLeft,
+    MemberRef,
+    MessageDeleted,
+    MessageEdited,
+    MessagePosted,
+    ReactionAdded,
+    ReactionRemoved,
+)
+
+PLATFORM = "discord"
+
+
+class Translator:
+    def __init__(
+        self, settings: Settings, now: Callable[[], datetime], content_intent: bool = True
+    ) -> None:
+        self.settings = settings
+        self.now = now
+        # Without the Message Content intent Discord sends empty text: say "unknown" so the
+        # core does not judge the length of a text it never saw.
+        self.content_intent = content_intent
+        self._moderator_role_ids: dict[str, frozenset[str]] = {}
+
+    def moderator_role_ids(self, guild_id: str) -> frozenset[str]:
+        """Role ids (not names) listed in the guild's community `moderator_roles`."""
+        known = self._moderator_role_ids.get(guild_id)
+        if known is None:
+            roles = self.settings.defaults.moderator_roles
+            for entry in self.settings.communities:
+                if entry.discord_guild_id == guild_id and entry.moderator_roles is not None:
+                    roles = entry.moderator_roles
+            known = frozenset(r for r in roles if r.isdigit())
+            self._moderator_role_ids[guild_id] = known
+        return known
+
+    def member(self, user: discord.abc.User, guild_id: str | None = None) -> MemberRef:
+        if not isinstance(user, discord.Member):
+            return MemberRef(PLATFORM, str(user.id), user.display_name, user.bot)
+        roles = [r for r in user.roles if not r.is_default()]
+        ids = self.moderator_role_ids(guild_id or str(user.guild.id))
+        permissions = user.guild_permissions
+        return MemberRef(
+            PLATFORM,
+            str(user.id),
+            user.display_name,
+            user.bot,
+            tuple(sorted(r.name for r in roles)),
+            is_moderator=permissions.manage_guild
+            or permissions.administrator
+            or any(str(r.id) in ids for r in roles),
+        )
+
+    @staticmethod
+    def channel(channel: object) -> tuple[ChannelRef, str | None]:
+        """The channel a message counts in, and its thread when it is in one (a thread
+        counts as its parent channel, so channel exclusions cover their threads)."""
+        if isinstance(channel, discord.Thread):
+            parent = channel.parent
+            name = parent.name if parent is not None else ""
+            return ChannelRef(str(channel.parent_id), name), str(channel.id)
+        return ChannelRef(str(getattr(channel, "id", "")), getattr(channel, "name", "") or ""), None
+
+    def text(self, message: discord.Message) -> str | None:
+        return message.content if self.content_intent else None
+
+    def message_posted(self, message: discord.Message) -> MessagePosted | None:
+        if message.guild is None or message.type not in (
+            discord.MessageType.default,
+            discord.MessageType.reply,
+            discord.MessageType.thread_starter_message,
+        ):
+            return None
+        channel, thread = self.channel(message.channel)
+        reference = message.reference
+        return MessagePosted(
+            platform=PLATFORM,
+            space_id=str(message.guild.id),
+            at=message.created_at,
+            message_id=str(message.id),
+            channel=channel,
+            author=self.member(message.author),
+            text=self.text(message),
+            reply_to=str(reference.message_id)
+            if reference is not None and reference.message_id
+            else None,
+            thread_id=thread,
+        )
+
+    def message_edited(self, raw: discord.RawMessageUpdateEvent) -> MessageEdited | None:
+        message = raw.message
+        if raw.guild_id is None or "content" not in raw.data:
+            return None  # an embed unfurling, not an edit by the author
+        channel, _thread = self.channel(message.channel)
+        return MessageEdited(
+            platform=PLATFORM,
+            space_id=str(raw.guild_id),
+            at=message.edited_at or self.now(),
+            message_id=str(message.id),
+            channel=channel,
+            author=self.member(message.author),
+            text=self.text(message),
+        )
+
+    def message_deleted(self, raw: discord.RawMessageDeleteEvent) -> MessageDeleted | None:
+        if raw.guild_id is None:
+            return None
+        return MessageDeleted(
+            platform=PLATFORM,
+            space_id=str(raw.guild_id),
+            at=self.now(),
+            message_id=str(raw.message_id),
+            channel=ChannelRef(str(raw.channel_id)),
+        )
+
+    def reaction(
+        self, raw: discord.RawReactionActionEvent, guild: discord.Guild | None
+    ) -> ReactionAdded | ReactionRemoved | None:
+        if raw.guild_id is None:
+            return None
+        if raw.member is not None:
+            reactor = self.member(raw.member, str(raw.guild_id))
+        else:  # REACTION_REMOVE carries no member: the cache or the bare id
+            cached = guild.get_member(raw.user_id) if guild is not None else None
+            reactor = (
+                self.member(cached)
+                if cached is not None
+                else MemberRef(PLATFORM, str(raw.user_id), str(raw.user_id))
+            )
+        author = None
+        if raw.message_author_id is not None:
+            cached = guild.get_member(raw.message_author_id) if guild is not None else None
+            author = (
+                self.member(cached)
+                if cached is not None
+                else MemberRef(PLATFORM, str(raw.message_author_id), str(raw.message_author_id))
+            )
+        channel = guild.get_channel_or_thread(raw.channel_id) if guild is not None else None
+        channel_ref = (
+            self.channel(channel)[0] if channel is not None else ChannelRef(str(raw.channel_id))
+        )
+        kind = ReactionAdded if raw.event_type == "REACTION_ADD" else ReactionRemoved
+        return kind(
+            platform=PLATFORM,
+            space_id=str(raw.guild_id),
+            at=self.now(),
+            message_id=str(raw.message_id),
+            channel=channel_ref,
+            reactor=reactor,
+            emoji=emoji_name(raw.emoji, self.settings.discord.thanks_emoji),
+            message_author=author,
+        )
+
+    def member_joined(self, member: discord.Member) -> MemberJoined:
+        return MemberJoined(
+            platform=PLATFORM,
+            space_id=str(member.guild.id),
+            at=member.joined_at or self.now(),
+            member=self.member(member),
+        )
+
+    def member_left(self, raw: discord.RawMemberRemoveEvent) -> MemberLeft:
+        return MemberLeft(
+            platform=PLATFORM,
+            space_id=str(raw.guild_id),
+            at=self.now(),
+            member=self.member(raw.user, str(raw.guild_id)),
+        )
+
+
+def emoji_name(emoji: discord.PartialEmoji, thanks_emoji: str) -> str:
+    """The emoji as the core knows it: a unicode emoji itself; a custom one by name, or as
+    the configured thanks emoji when the config names it (`:name:`, `<:name:id>`, id)."""
+    if emoji.is_unicode_emoji():
+        return emoji.name
+    names = {f":{emoji.name}:", emoji.name, str(emoji.id), str(emoji)}
+    return thanks_emoji if thanks_emoji in names else f":{emoji.name}:"

@@ -1,0 +1,95 @@
+"""A started Discord adapter against a local fake Discord, on a real core."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import discord_payloads as p
+import pytest
+from pydantic import SecretStr
+
+from adapters.discord.adapter import DiscordAdapter
+from benchmarks.discord_fake import FakeDiscord, FakeGuild, Recorded
+from bot.config import Secrets, Settings
+from bot.config_sections import DiscordSettings
+from bot.core import Cercle
+
+
+def fake_guild() -> FakeGuild:
+    return FakeGuild(
+        id=p.GUILD,
+        name="Acme",
+        channels={"general": p.GENERAL, "help": p.HELP, "moderators": p.MODS, "ideas": p.IDEAS},
+        roles={"Moderators": (p.MOD_ROLE, 0), "Regular": (p.REGULAR_ROLE, 0)},
+    )
+
+
+def discord_settings(settings: Settings, fake: FakeDiscord, **discord: Any) -> Settings:
+    section = DiscordSettings(api_base_url=fake.base_url, **discord)
+    return settings.model_copy(update={"discord": section})
+
+
+SECRETS = Secrets(discord_token=SecretStr("fake-token"))
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    server = await FakeDiscord([fake_guild()]).start()
+    yield server
+    await server.stop()
+
+
+class Harness:
+    """The fake, the adapter and its core, plus waiting helpers."""
+
+    def __init__(self, fake: FakeDiscord, adapter: DiscordAdapter, core: Cercle) -> None:
+        self.fake, self.adapter, self.core = fake, adapter, core
+
+    async def send(self, name: str, data: dict[str, Any]) -> None:
+        await self.fake.dispatch(name, data, data.get("guild_id"))
+
+    async def settle(self) -> None:
+        """Let the client read what was sent, then wait for the batch and its effects."""
+        await asyncio.sleep(0.05)
+        await self.adapter.idle()
+        await asyncio.sleep(0.02)
+        await self.adapter.idle()
+
+    async def interact(self, payload: dict[str, Any], within: float = 10.0) -> Recorded:
+        """Send an INTERACTION_CREATE and return Discord's callback request for it."""
+        await self.send("INTERACTION_CREATE", payload)
+        calls = await self.fake.wait_for("POST", f"/interactions/{payload['id']}/", within=within)
+        await self.settle()
+        return calls[0]
+
+    def followups(self, payload: dict[str, Any]) -> list[Recorded]:
+        return self.fake.calls("POST", f"/webhooks/\\d+/{payload['token']}$") + self.fake.calls(
+            "PATCH", f"/webhooks/\\d+/{payload['token']}/messages/@original"
+        )
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], within: float = 10.0) -> None:
+    deadline = time.monotonic() + within
+    while not await check():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.02)
+
+
+async def started(fake: FakeDiscord, settings: Settings, core: Cercle) -> DiscordAdapter:
+    adapter = DiscordAdapter(settings, SECRETS)
+    await adapter.start(core)
+    await adapter.wait_ready(within=15)
+    return adapter
+
+
+@pytest.fixture
+async def harness(fake: FakeDiscord, settings: Settings, db, clock) -> AsyncIterator[Harness]:  # type: ignore[no-untyped-def]
+    configured = discord_settings(settings, fake)
+    core = Cercle(db, configured, clock)
+    adapter = await started(fake, configured, core)
+    yield Harness(fake, adapter, core)
+    await adapter.stop()
