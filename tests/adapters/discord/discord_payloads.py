@@ -125,6 +125,7 @@ def _interaction(
         "entitlements": [],
         "authorizing_integration_owners": {"0": GUILD},
         "context": 0,
+        "attachment_size_limit": 10485760,
     }
 
 
