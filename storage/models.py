@@ -280,5 +280,10 @@ class PostedCard(SQLModel, table=True):
 
 # Feature tables live in modules of their own; importing them here registers them with
 # the metadata that migrations and the schema check compare against.
-from storage import idea_models, poll_models, runtime_models  # noqa: E402, F401
-from storage import digest_models  # noqa: E402, F401
+from storage import (  # noqa: E402, F401
+    digest_models,
+    idea_models,
+    poll_models,
+    runtime_models,
+    slack_models,
+)
