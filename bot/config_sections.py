@@ -224,6 +224,16 @@ class DigestSettings(_Section):
     quote_messages: bool = True
     schedule: str = "mon 09:00"
     top_contributors: Annotated[Int, Field(ge=1, le=25)] = 5
+    # Where the digest is posted (None: the community's default channel); a per-platform
+    # channel wins over `channel`, and `/admin digest schedule channel=...` over both.
+    channel: str | None = None
+    discord_channel: str | None = None
+    slack_channel: str | None = None
+    console_channel: str | None = None
+    # Moderators are told privately about regulars who went quiet (see README).
+    quiet_regulars: bool = True
+    # Render the daily activity chart (a PNG) on platforms that show images.
+    chart: bool = True
 
     @field_validator("schedule")
     @classmethod

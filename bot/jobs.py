@@ -34,6 +34,10 @@ JobHandler = Callable[
     ["Cercle", AsyncSession, CommunityView, ScheduledJob, datetime], Awaitable[list[Action]]
 ]
 JOB_KINDS: dict[str, JobHandler] = {}
+# Called at the start of every `run_due`, each in a transaction of its own, to put in the
+# table what should be there (e.g. the first digest of a community seen for the first time).
+Planner = Callable[["Cercle", AsyncSession, datetime], Awaitable[None]]
+PLANNERS: list[Planner] = []
 
 
 def job_kind(kind: str) -> Callable[[JobHandler], JobHandler]:
@@ -42,6 +46,11 @@ def job_kind(kind: str) -> Callable[[JobHandler], JobHandler]:
         return handler
 
     return register
+
+
+def planner(plan: Planner) -> Planner:
+    PLANNERS.append(plan)
+    return plan
 
 
 def payload(job: ScheduledJob) -> dict[str, Any]:
@@ -54,6 +63,12 @@ class JobRunner:
         self.owner = f"{socket.gethostname()}:{os.getpid()}"
 
     async def run_due(self, now: datetime) -> list[tuple[int, Action]]:
+        for plan in PLANNERS:
+            try:
+                async with self.core.db.transaction() as session:
+                    await plan(self.core, session, now)
+            except Exception:
+                log.exception("planning with %s failed", getattr(plan, "__name__", plan))
         async with self.core.db.transaction() as session:
             ids = await job_store.due_ids(session, now)
         results: list[tuple[int, Action]] = []

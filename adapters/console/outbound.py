@@ -1,10 +1,18 @@
 """The core's actions, shown the way the console shows a chat: numbered posts, replies
-visible only to their caller, direct messages, and role changes applied to its members."""
+visible only to their caller, direct messages, and role changes applied to its members.
+
+Like a real platform, the console keeps what was said (`console_message.text`), so it can
+read a message back for the core (`ConsoleReader`, registered in `Cercle.readers`), and
+honours a post's idempotency marker: a post whose marker is already in its history (a
+digest re-sent after a crash) is not shown again.
+"""
 
 from __future__ import annotations
 
 import json
 from typing import TYPE_CHECKING
+
+from sqlalchemy import select
 
 from adapters.console.render import render_card, render_dm, render_ephemeral, render_post
 from bot.actions import (
@@ -17,6 +25,8 @@ from bot.actions import (
     RevokeRole,
     UpdateCard,
 )
+from storage import communities as community_store
+from storage.db import Database
 from storage.models import ConsoleMessage
 
 PLATFORM = "console"
@@ -30,10 +40,48 @@ def card_text(text: str, card: Card | None) -> str:
     return f"{text}\n{shown}".strip() if text and shown else (text or shown)
 
 
+class ConsoleReader:
+    """Reads a console message back (the digest's message of the week): its text, kept
+    by the console as a chat platform keeps it, and `[n]` as its link."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def message_text(self, space_id: str, channel_id: str, message_id: str) -> str | None:
+        if not message_id.isdigit():
+            return None
+        async with self.db.transaction() as session:
+            community_id = await community_store.community_for_space(session, PLATFORM, space_id)
+            if community_id is None:
+                return None
+            row = await session.get(ConsoleMessage, (community_id, int(message_id)))
+        if row is None or row.deleted or not row.text:
+            return None
+        return row.text
+
+    def message_link(self, space_id: str, channel_id: str, message_id: str) -> str | None:
+        return f"[{message_id}]"
+
+
+async def _numbered(session: ConsoleSession, marker: str) -> int | None:
+    """The number of the post carrying `marker`, if the console's history has one."""
+    for message in session._messages.values():
+        if message.marker == marker:
+            return message.number
+    async with session.core.db.transaction() as db_session:
+        return await db_session.scalar(
+            select(ConsoleMessage.number).where(
+                ConsoleMessage.community_id == session.state.community_id,
+                ConsoleMessage.marker == marker,
+            )
+        )
+
+
 class ConsoleOutput:
     def __init__(self, session: ConsoleSession) -> None:
         self.session = session
         self.caller: str | None = None  # who the replies being shown answer
+        session.core.readers.setdefault(PLATFORM, ConsoleReader(session.core.db))
 
     def post_line(self, number: int, channel: str, author: str, text: str) -> str:
         return render_post(number, channel, author, text)
@@ -58,10 +106,22 @@ class ConsoleOutput:
             case Reply(text=text, card=card):
                 self._post(session.state.channel, card_text(text, card), card)
             case PostToChannel(
-                channel_id=channel, text=text, card=card, card_ref=card_ref, thread_name=thread
+                channel_id=channel,
+                text=text,
+                card=card,
+                card_ref=card_ref,
+                thread_name=thread,
+                marker=marker,
             ):
-                channel = channel or session.default_channel
-                number = self._post(channel, card_text(text, card), card)
+                channel = (channel or session.default_channel).lstrip("#")
+                posted = await _numbered(session, marker) if marker else None
+                if posted is not None:  # already in the history: never post it twice
+                    if card_ref is not None:
+                        await session.core.card_posted(
+                            PLATFORM, session.slug, card_ref, channel, str(posted)
+                        )
+                    return
+                number = self._post(channel, card_text(text, card), card, marker)
                 if thread is not None:  # on the console, a thread is the replies to [n]
                     session.emit(session.say("console.thread", number=number, name=thread))
                 if card_ref is not None:
@@ -81,7 +141,7 @@ class ConsoleOutput:
             case _:
                 session.emit(f"  ({type(action).__name__})")
 
-    def _post(self, channel: str, text: str, card: Card | None) -> int:
+    def _post(self, channel: str, text: str, card: Card | None, marker: str | None = None) -> int:
         session = self.session
         number = session.next_number()
         buttons = [[b.label, b.custom_id] for b in card.buttons] if card else []
@@ -92,6 +152,7 @@ class ConsoleOutput:
                 channel=channel,
                 author="Cercle",
                 buttons=json.dumps(buttons) if buttons else "",
+                marker=marker,
             )
         )
         session.emit(render_post(number, channel, "Cercle", text))

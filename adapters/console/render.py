@@ -32,7 +32,7 @@ def render_card(card: Card) -> str:
     """A card as text: its title first, then body, fields, buttons and footer.
 
     Empty parts are left out. Fields read `name: value` (a multi-line value hangs under its
-    first line); buttons read `[ For ] [ Against ]`.
+    first line); buttons read `[ For ] [ Against ]`; an image is its alt text.
     """
     lines = [_one_line(card.title) or card.kind]
     if card.body.strip():
@@ -41,6 +41,8 @@ def render_card(card: Card) -> str:
         lines.append(_hang(f"{_one_line(item.name)}: ", item.value.strip("\n")))
     if card.buttons:
         lines.append(" ".join(f"[ {_one_line(button.label)} ]" for button in card.buttons))
+    if card.image is not None:  # the console shows no pictures: their text stands in
+        lines.append(_hang("[image] ", card.image.alt.strip("\n")))
     if card.footer.strip():
         lines.extend(line.rstrip() for line in card.footer.strip("\n").splitlines())
     return "\n".join(lines)

@@ -145,6 +145,8 @@ class ConsoleSession:
                 )
             case script.Edit(who, number, text):
                 message = self._own(who, number)
+                message.text = text
+                self._dirty_messages.append(message)
                 edited = self.say("console.edited", number=number)
                 self.emit(f"  ({edited}) #{message.channel} {who}: {text}")
                 await self._send(
@@ -294,6 +296,7 @@ class ConsoleSession:
                 author=who,
                 reply_to=parent.number if parent else None,
                 thread_root=root,
+                text=text,
             )
         )
         self.emit(self._out.post_line(number, channel, who, text))

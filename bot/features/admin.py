@@ -16,6 +16,7 @@ from bot.commands import (
 from bot.community import RUNTIME_KEYS, load_view
 from bot.context import CommandContext
 from bot.errors import UserError
+from bot.features import digests
 from bot.text import member_text
 from storage import communities as community_store
 from storage import ledger, stats
@@ -175,6 +176,7 @@ async def config(ctx: CommandContext) -> list[Action]:
     fields.append(
         CardField("ranks", " → ".join(f"{r.name} ({r.min_points})" for r in ctx.settings.ranks))
     )
+    fields += await digests.config_fields(ctx)
     card = Card(
         kind="config",
         title=ctx.t("admin.config.title", community=community.slug),

@@ -1,3 +1,3 @@
 """Imports every feature module, so that each declares its commands and job kinds once."""
 
-from bot.features import admin, help, ideas, kudos, leaderboards, polls, profiles  # noqa: F401
+from bot.features import admin, digests, help, ideas, kudos, leaderboards, polls, profiles, stats  # noqa: F401  # noqa: F401

@@ -1,0 +1,377 @@
+"""The digest as a card: localised text for every section, within every platform's limits.
+
+The card's title names the period (its first line on the console). Member-written text
+(names, idea titles, reasons, the quoted message) is neutralised and cut. The card keeps
+to the strictest limits Cercle posts to: Discord embeds (title 256, 25 fields of at most
+1024 characters, 6000 in all), which also fit Slack's sections.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from bot import i18n
+from bot.actions import Card, CardField, Image
+from bot.community import CommunityView
+from bot.config import Settings
+from bot.features.digest_data import HEALTH, DigestData
+from bot.features.digest_schedule import Period
+from bot.text import member_text, shorten
+
+TITLE_MAX = 256
+FIELD_MAX = 1024
+BODY_MAX = 4096
+TOTAL_MAX = 6000
+NAME = 40  # a member's name in a list
+QUOTE = 300
+
+
+def day_label(view: CommunityView, day: date, *, year: bool = True) -> str:
+    month = view.t(f"digest.month.m{day.month}")
+    key = "digest.date.full" if year else "digest.date.short"
+    return view.t(key, day=day.day, month=month, year=day.year)
+
+
+def period_label(view: CommunityView, period: Period) -> str:
+    """`5–11 January 2026`, `29 December 2025 – 4 January 2026`."""
+    first, last = period.start, period.end - timedelta(days=1)
+    if first == last:
+        return day_label(view, first)
+    if (first.year, first.month) == (last.year, last.month):
+        return view.t(
+            "digest.date.range_month",
+            first=first.day,
+            last=last.day,
+            month=view.t(f"digest.month.m{last.month}"),
+            year=last.year,
+        )
+    return view.t(
+        "digest.date.range",
+        first=day_label(view, first, year=first.year != last.year),
+        last=day_label(view, last),
+    )
+
+
+def title(view: CommunityView, period: Period, *, preview: bool = False) -> str:
+    key = "digest.title_preview" if preview else "digest.title"
+    if not preview and period.days > 7:
+        key = "digest.title_catch_up"
+    return shorten(view.t(key, period=period_label(view, period)), TITLE_MAX)
+
+
+def change(view: CommunityView, now: int, before: int) -> str:
+    if now == before:
+        return view.t("digest.change.same")
+    sign = "+" if now > before else "−"
+    delta = i18n.number(view.locale, abs(now - before))
+    if before == 0:
+        return view.t("digest.change.from_zero", delta=f"{sign}{delta}")
+    percent = round(abs(now - before) * 100 / before)
+    return view.t("digest.change.delta", delta=f"{sign}{delta}", percent=f"{sign}{percent}")
+
+
+def badge_name(settings: Settings, locale: str, key: str) -> str:
+    for badge in settings.badges:
+        if badge.key == key:
+            return (badge.name_fr if locale == "fr" and badge.name_fr else badge.name) or key
+    return key
+
+
+def _points(view: CommunityView, points: int) -> str:
+    return i18n.points(view.locale, points)
+
+
+def _contributors(view: CommunityView, settings: Settings, data: DigestData) -> str:
+    lines = []
+    for place, who in enumerate(data.top, start=1):
+        line = view.t(
+            "digest.top.line",
+            place=place,
+            member=member_text(who.name, NAME),
+            points=_points(view, who.points),
+        )
+        if who.rank_up:
+            line += view.t("digest.top.rank_up", rank=who.rank_up)
+        if who.badges:
+            names = ", ".join(badge_name(settings, view.locale, b) for b in who.badges)
+            line += view.t("digest.top.badges", badges=names)
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _list(view: CommunityView, lines: list[str], total: int) -> str:
+    if total > len(lines):
+        lines = [*lines, view.t("digest.more", count=i18n.number(view.locale, total - len(lines)))]
+    return "\n".join(lines)
+
+
+def _highlight(view: CommunityView, data: DigestData) -> str:
+    found = data.highlight
+    assert found is not None
+    reactors = i18n.plural(view.locale, "digest.unit.members", found.reactors)
+    where = f"#{found.channel.lstrip('#')}" if found.channel else ""
+    lines = []
+    if found.text and found.text.strip():
+        lines.append(view.t("digest.highlight.quote", text=member_text(found.text, QUOTE)))
+    lines.append(
+        view.t(
+            "digest.highlight.by",
+            member=member_text(found.author, NAME),
+            channel=where,
+            reactors=reactors,
+        )
+    )
+    if found.link:
+        lines.append(found.link)
+    return "\n".join(lines)
+
+
+def _ideas(view: CommunityView, data: DigestData) -> str:
+    lines = []
+    if data.ideas_new_total:
+        lines.append(
+            view.t(
+                "digest.ideas.new",
+                count=i18n.plural(view.locale, "digest.unit.ideas", data.ideas_new_total),
+                list=", ".join(
+                    view.t("digest.ideas.item", number=i.number, title=member_text(i.title, 60))
+                    for i in data.ideas_new
+                ),
+            )
+        )
+    for idea, votes in data.ideas_supported:
+        lines.append(
+            view.t(
+                "digest.ideas.supported",
+                number=idea.number,
+                title=member_text(idea.title, 60),
+                votes=i18n.plural(view.locale, "digest.unit.votes", votes),
+            )
+        )
+    for idea, event in data.status_changes:
+        lines.append(
+            view.t(
+                "digest.ideas.status",
+                number=idea.number,
+                title=member_text(idea.title, 60),
+                status=view.t(f"idea.status.{event.to_value}"),
+                reason=member_text(event.reason or "", 150),
+            )
+        )
+    return "\n".join(lines)
+
+
+def _polls(view: CommunityView, data: DigestData) -> str:
+    lines = []
+    for poll in data.polls:
+        if not poll.winners:
+            outcome = view.t("digest.polls.no_votes")
+        elif len(poll.winners) > 1:
+            outcome = view.t(
+                "digest.polls.tie", options=", ".join(member_text(w, 60) for w in poll.winners)
+            )
+        else:
+            outcome = view.t("digest.polls.winner", option=member_text(poll.winners[0], 60))
+        lines.append(
+            view.t(
+                "digest.polls.line",
+                number=poll.number,
+                question=member_text(poll.question, 100),
+                outcome=outcome,
+                ballots=i18n.plural(view.locale, "digest.unit.ballots", poll.ballots),
+            )
+        )
+    return "\n".join(lines)
+
+
+def health_lines(view: CommunityView, data: DigestData) -> str:
+    lines = []
+    for key in HEALTH:
+        now, before = data.health.get(key, (0, 0))
+        lines.append(
+            view.t(
+                "digest.health.line",
+                label=view.t(f"digest.health.{key}"),
+                value=i18n.number(view.locale, now),
+                change=change(view, now, before),
+            )
+        )
+    if data.customers is not None:
+        active_customers, accounts = data.customers
+        lines.append(
+            view.t(
+                "digest.health.customers",
+                value=i18n.number(view.locale, active_customers),
+                accounts=i18n.plural(view.locale, "digest.unit.accounts", accounts),
+            )
+        )
+    return "\n".join(lines)
+
+
+def shape_line(view: CommunityView, data: DigestData) -> str:
+    total = data.members or 1
+
+    def share(n: int) -> str:
+        return f"{round(n * 100 / total)}"
+
+    return view.t(
+        "digest.shape.line",
+        core=share(data.core),
+        occasional=share(data.occasional),
+        lurkers=share(data.lurkers),
+        members=i18n.plural(view.locale, "digest.unit.members", data.members),
+    )
+
+
+def chart_alt(view: CommunityView, data: DigestData) -> str:
+    days = "; ".join(
+        view.t(
+            "digest.chart.day",
+            day=day_label(view, day, year=False),
+            messages=i18n.number(view.locale, messages),
+            members=i18n.number(view.locale, members),
+        )
+        for day, members, messages in data.days
+    )
+    return view.t("digest.chart.alt", days=days)
+
+
+def digest_card(
+    view: CommunityView,
+    settings: Settings,
+    data: DigestData,
+    *,
+    preview: bool = False,
+    image: Image | None = None,
+) -> Card:
+    heading = title(view, data.period, preview=preview)
+    compared = view.t("digest.footer", previous=period_label(view, data.previous))
+    if data.quiet_period:
+        return Card(
+            kind="digest",
+            title=heading,
+            body=view.t("digest.quiet", members=i18n.number(view.locale, data.members)),
+            footer=view.t("digest.quiet_footer"),
+        )
+    fields: list[CardField] = []
+    if data.top:
+        fields.append(CardField(view.t("digest.top.name"), _contributors(view, settings, data)))
+    if data.newcomer is not None:
+        fields.append(
+            CardField(
+                view.t("digest.newcomer.name"),
+                view.t(
+                    "digest.newcomer.line",
+                    member=member_text(data.newcomer.name, NAME),
+                    points=_points(view, data.newcomer.points),
+                ),
+            )
+        )
+    if data.rank_ups:
+        lines = [
+            view.t("digest.rank_ups.line", member=member_text(name, NAME), rank=rank)
+            for name, rank in data.rank_ups[:10]
+        ]
+        fields.append(
+            CardField(view.t("digest.rank_ups.name"), _list(view, lines, len(data.rank_ups)))
+        )
+    if data.badges:
+        lines = [
+            view.t(
+                "digest.badges.line",
+                member=member_text(name, NAME),
+                badge=badge_name(settings, view.locale, key),
+            )
+            for _, name, key in data.badges[:10]
+        ]
+        fields.append(
+            CardField(view.t("digest.badges.name"), _list(view, lines, data.badges_total))
+        )
+    if data.highlight is not None:
+        fields.append(CardField(view.t("digest.highlight.name"), _highlight(view, data)))
+    ideas = _ideas(view, data)
+    if ideas:
+        fields.append(CardField(view.t("digest.ideas.name"), ideas))
+    polls = _polls(view, data)
+    if polls:
+        fields.append(CardField(view.t("digest.polls.name"), polls))
+    fields.append(CardField(view.t("digest.health.name"), health_lines(view, data)))
+    fields.append(CardField(view.t("digest.shape.name"), shape_line(view, data)))
+    if image is None:
+        fields.append(CardField(view.t("digest.chart.name"), chart_alt(view, data)))
+    active = i18n.plural(view.locale, "digest.unit.members", data.health["active"][0])
+    body = view.t("digest.intro", active=active)
+    return fit(
+        Card(
+            kind="digest",
+            title=heading,
+            body=body,
+            fields=tuple(fields),
+            footer=compared,
+            image=image,
+        )
+    )
+
+
+def quiet_card(view: CommunityView, data: DigestData) -> Card:
+    """For moderators only: regulars who went quiet, so someone can reach out."""
+    lines = [
+        view.t(
+            "digest.quiet_regulars.line",
+            member=member_text(name, NAME),
+            days=i18n.plural(view.locale, "digest.unit.days", days),
+        )
+        for name, days in data.quiet
+    ]
+    return fit(
+        Card(
+            kind="digest_quiet",
+            title=view.t("digest.quiet_regulars.title", period=period_label(view, data.period)),
+            body="\n".join(lines) or view.t("digest.quiet_regulars.none"),
+            footer=view.t("digest.quiet_regulars.footer"),
+        )
+    )
+
+
+def _size(card: Card) -> int:
+    return (
+        len(card.title)
+        + len(card.body)
+        + len(card.footer)
+        + sum(len(f.name) + len(f.value) for f in card.fields)
+    )
+
+
+def fit(card: Card) -> Card:
+    """The card within Discord's embed limits (the strictest Cercle posts to)."""
+    fields = tuple(
+        CardField(shorten(f.name, TITLE_MAX), shorten(f.value, FIELD_MAX), f.inline)
+        for f in card.fields[:25]
+    )
+    fitted = Card(
+        kind=card.kind,
+        title=shorten(card.title, TITLE_MAX),
+        body=shorten(card.body, BODY_MAX),
+        fields=fields,
+        buttons=card.buttons,
+        footer=shorten(card.footer, 2048),
+        image=card.image,
+    )
+    # Too long in all: the longest field gives way until the whole fits.
+    while _size(fitted) > TOTAL_MAX and fitted.fields:
+        longest = max(range(len(fitted.fields)), key=lambda i: len(fitted.fields[i].value))
+        item = fitted.fields[longest]
+        cut = max(40, len(item.value) - (_size(fitted) - TOTAL_MAX) - 1)
+        shrunk = CardField(item.name, shorten(item.value, cut), item.inline)
+        if shrunk == item:
+            break
+        fitted = Card(
+            kind=fitted.kind,
+            title=fitted.title,
+            body=fitted.body,
+            fields=(*fitted.fields[:longest], shrunk, *fitted.fields[longest + 1 :]),
+            buttons=fitted.buttons,
+            footer=fitted.footer,
+            image=fitted.image,
+        )
+    return fitted

@@ -1,0 +1,349 @@
+"""What a digest says, as numbers and names: computed for one period and compared with the
+period before it, from the aggregate queries of `storage.metrics`.
+
+The message of the period is read back from its platform here (`Cercle.readers`), when
+the digest is built; Cercle never stores message text. Nothing here renders text: see
+`digest_cards` for that.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.community import CommunityView
+from bot.config import Settings
+from bot.features import ranks
+from bot.features.digest_schedule import Period
+from bot.features.poll_state import outcome_of
+from storage import metrics
+from storage import polls as poll_store
+from storage.idea_models import Idea, IdeaEvent
+from storage.models import Member, PlatformSpace
+from storage.poll_models import Poll
+
+if TYPE_CHECKING:
+    from bot.core import Cercle
+
+HEALTH = (
+    "active",
+    "new_members",
+    "messages",
+    "kudos",
+    "solutions",
+    "ideas_submitted",
+    "ideas_shipped",
+    "poll_turnout",
+)
+# Regulars who went quiet: active on this many days in the four weeks before the last two.
+REGULAR_DAYS = 4
+
+
+@dataclass(frozen=True)
+class Contributor:
+    member_id: int
+    name: str
+    points: int
+    rank_up: str | None = None
+    badges: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Highlight:
+    author: str
+    channel: str | None
+    reactors: int
+    text: str | None  # quoted only when allowed and readable
+    link: str | None
+
+
+@dataclass(frozen=True)
+class ClosedPoll:
+    number: int
+    question: str
+    winners: tuple[str, ...]
+    ballots: int
+
+
+@dataclass
+class DigestData:
+    period: Period
+    previous: Period
+    top: list[Contributor] = field(default_factory=list)
+    newcomer: Contributor | None = None
+    rank_ups: list[tuple[str, str]] = field(default_factory=list)
+    badges: list[tuple[str, str]] = field(default_factory=list)  # (member, badge key)
+    badges_total: int = 0
+    highlight: Highlight | None = None
+    ideas_new: list[Idea] = field(default_factory=list)
+    ideas_new_total: int = 0
+    ideas_supported: list[tuple[Idea, int]] = field(default_factory=list)
+    status_changes: list[tuple[Idea, IdeaEvent]] = field(default_factory=list)
+    polls: list[ClosedPoll] = field(default_factory=list)
+    health: dict[str, tuple[int, int]] = field(default_factory=dict)  # key -> (now, before)
+    members: int = 0  # present at the period's end
+    core: int = 0
+    occasional: int = 0
+    days: list[tuple[date, int, int]] = field(default_factory=list)  # day, members, messages
+    customers: tuple[int, int] | None = None  # active customers, their accounts
+    quiet: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def lurkers(self) -> int:
+        return max(0, self.members - self.core - self.occasional)
+
+    @property
+    def quiet_period(self) -> bool:
+        """Nothing happened: the digest says so in a few friendly words."""
+        return not any(now for now, _ in self.health.values())
+
+
+def core_days(period: Period) -> int:
+    """Days of activity that make a core contributor: three in a week, scaled."""
+    return max(2, math.ceil(period.days * 3 / 7))
+
+
+async def build(
+    core: Cercle,
+    session: AsyncSession,
+    view: CommunityView,
+    period: Period,
+    *,
+    quote: bool = True,
+    quiet: bool = False,
+) -> DigestData:
+    """Every number of the digest of `period`, with `quiet` regulars for moderators."""
+    settings = core.settings
+    previous = period.previous()
+    window = metrics.Window(previous.start_at, period.start_at, period.end_at)
+    data = DigestData(period, previous)
+    await _members(session, view, settings, period, data)
+    await _health(session, view, period, previous, window, data)
+    data.badges, data.badges_total = await metrics.badges_between(
+        session, view.id, period.start_at, period.end_at
+    )
+    await _ideas_and_polls(session, view, period, data)
+    data.highlight = await _highlight(core, session, view, period, quote)
+    data.customers = await metrics.active_customers(session, view.id, period.start, period.end)
+    if quiet:
+        rows = await metrics.quiet_regulars(
+            session,
+            view.id,
+            period.end - timedelta(days=42),
+            period.end - timedelta(days=14),
+            REGULAR_DAYS,
+        )
+        data.quiet = [(name, days) for _, name, days in rows]
+    return data
+
+
+async def _members(
+    session: AsyncSession,
+    view: CommunityView,
+    settings: Settings,
+    period: Period,
+    data: DigestData,
+) -> None:
+    ladder = settings.ranks
+    thresholds = metrics.Thresholds(
+        points=tuple(sorted({r.min_points for r in ladder[1:] if r.min_points})),
+        solutions=tuple(sorted({r.min_solutions for r in ladder[1:] if r.min_solutions})),
+        kudos=tuple(sorted({r.min_kudos for r in ladder[1:] if r.min_kudos})),
+    )
+    found = await metrics.period_members(
+        session,
+        view.id,
+        period.start_at,
+        period.end_at,
+        settings.digest.top_contributors,
+        thresholds,
+    )
+    rank_ups = await _rank_ups(session, settings, period, found.crossed)
+    data.rank_ups = [(name, rank) for _, name, rank in rank_ups]
+    ups = {member_id: rank for member_id, _, rank in rank_ups}
+    shown = [row.member_id for row in found.top]
+    if found.newcomer is not None:
+        shown.append(found.newcomer.member_id)
+    earned = await _badges_of(session, shown, period)
+
+    def contributor(row: metrics.MemberPeriod) -> Contributor:
+        return Contributor(
+            row.member_id,
+            row.name,
+            row.points,
+            ups.get(row.member_id),
+            tuple(earned.get(row.member_id, ())),
+        )
+
+    data.top = [contributor(row) for row in found.top]
+    data.newcomer = contributor(found.newcomer) if found.newcomer is not None else None
+
+
+async def _rank_ups(
+    session: AsyncSession,
+    settings: Settings,
+    period: Period,
+    crossed: list[tuple[metrics.MemberPeriod, Member]],
+) -> list[tuple[int, str, str]]:
+    """(member id, name, new rank) of members whose rank went up during the period: their
+    counters as they stood at its start and at its end, against the ladder."""
+    if not crossed:
+        return []
+    ids = [row.member_id for row, _ in crossed]
+    since_start = await metrics.active_days_between(session, ids, period.start)
+    since_end = await metrics.active_days_between(session, ids, period.end)
+    ladder = list(settings.ranks)
+    names = [rank.name for rank in ladder]
+    result = []
+    for row, member in crossed:
+        at_end = _counters(
+            member.points - row.points_after,
+            member.active_days - since_end.get(row.member_id, 0),
+            member.solutions - row.solutions_after,
+            member.kudos_received - row.kudos_after,
+        )
+        at_start = _counters(
+            at_end.points - row.points,
+            at_end.active_days
+            - (since_start.get(row.member_id, 0) - since_end.get(row.member_id, 0)),
+            at_end.solutions - row.solutions,
+            at_end.kudos_received - row.kudos,
+        )
+        before = names.index(ranks.rank_of(at_start, ladder).name)
+        after = names.index(ranks.rank_of(at_end, ladder).name)
+        if after > before:
+            result.append((row.member_id, row.name, names[after]))
+    result.sort(key=lambda r: (-names.index(r[2]), r[1].lower()))
+    return result
+
+
+def _counters(points: int, active_days: int, solutions: int, kudos: int) -> Any:
+    return SimpleNamespace(
+        points=points, active_days=active_days, solutions=solutions, kudos_received=kudos
+    )
+
+
+async def _badges_of(
+    session: AsyncSession, member_ids: list[int], period: Period
+) -> dict[int, list[str]]:
+    from storage.models import MemberBadge
+
+    if not member_ids:
+        return {}
+    rows = await session.execute(
+        select(MemberBadge.member_id, MemberBadge.badge)
+        .where(
+            MemberBadge.member_id.in_(member_ids),
+            MemberBadge.awarded_at >= period.start_at,
+            MemberBadge.awarded_at < period.end_at,
+        )
+        .order_by(MemberBadge.awarded_at)
+    )
+    earned: dict[int, list[str]] = {}
+    for member_id, badge in rows:
+        earned.setdefault(member_id, []).append(badge)
+    return earned
+
+
+async def _health(
+    session: AsyncSession,
+    view: CommunityView,
+    period: Period,
+    previous: Period,
+    window: metrics.Window,
+    data: DigestData,
+) -> None:
+    counts = await metrics.ledger_counts(session, view.id, window)
+
+    def net(kind: str, current: bool) -> int:
+        return counts.get((kind, current), 0) - counts.get((f"{kind}_reversed", current), 0)
+
+    shape = await metrics.day_shape(
+        session, view.id, previous.start, period.start, period.end, core_days(period)
+    )
+    new_now, new_before, present = await metrics.member_counts(session, view.id, window)
+    submitted, submitted_before, shipped, shipped_before = await metrics.idea_counts(
+        session, view.id, window
+    )
+    turnout, turnout_before = await metrics.poll_turnout(session, view.id, window)
+    data.health = {
+        "active": (shape.active, shape.active_before),
+        "new_members": (new_now, new_before),
+        "messages": (net("message", True), net("message", False)),
+        "kudos": (counts.get(("kudos", True), 0), counts.get(("kudos", False), 0)),
+        "solutions": (net("solution", True), net("solution", False)),
+        "ideas_submitted": (submitted, submitted_before),
+        "ideas_shipped": (shipped, shipped_before),
+        "poll_turnout": (turnout, turnout_before),
+    }
+    data.members, data.core, data.occasional = present, shape.core, shape.occasional
+    daily = await metrics.daily_activity(session, view.id, period.start, period.end)
+    data.days = [
+        (day, *daily.get(day, (0, 0)))
+        for day in (period.start + timedelta(days=n) for n in range(period.days))
+    ]
+
+
+async def _ideas_and_polls(
+    session: AsyncSession, view: CommunityView, period: Period, data: DigestData
+) -> None:
+    start, end = period.start_at, period.end_at
+    data.ideas_new, data.ideas_new_total = await metrics.ideas_created(session, view.id, start, end)
+    data.ideas_supported = await metrics.ideas_supported(session, view.id, start, end)
+    data.status_changes = await metrics.status_changes(session, view.id, start, end)
+    for poll in await metrics.polls_closed(session, view.id, start, end):
+        data.polls.append(await _closed_poll(session, poll))
+
+
+async def _closed_poll(session: AsyncSession, poll: Poll) -> ClosedPoll:
+    assert poll.id is not None
+    labels = await poll_store.labels(session, poll.id)
+    outcome = await outcome_of(session, poll, len(labels))
+    winners = tuple(labels[i] for i in outcome.winners if 0 <= i < len(labels))
+    ballots = await poll_store.voter_count(session, poll.id)
+    return ClosedPoll(poll.number, poll.question, winners, ballots)
+
+
+async def _highlight(
+    core: Cercle, session: AsyncSession, view: CommunityView, period: Period, quote: bool
+) -> Highlight | None:
+    top = await metrics.top_message(
+        session, view.id, period.start_at, period.end_at, view.excluded_channels
+    )
+    if top is None or top.reactors < 2:
+        return None  # one reaction is not a highlight
+    platform, _, message_id = top.message_ref.partition(":")
+    author = await session.scalar(select(Member.display_name).where(Member.id == top.author_id))
+    space = await session.scalar(
+        select(PlatformSpace.space_id).where(
+            PlatformSpace.community_id == view.id, PlatformSpace.platform == platform
+        )
+    )
+    reader = core.readers.get(platform)
+    text = link = None
+    if reader is not None and space is not None and top.channel_id is not None:
+        link = reader.message_link(space, top.channel_id, message_id)
+        if quote:
+            try:
+                text = await reader.message_text(space, top.channel_id, message_id)
+            except Exception:  # a platform error must not lose the digest: link instead
+                text = None
+    return Highlight(author or "?", top.channel_id, top.reactors, text, link)
+
+
+async def health_of(
+    core: Cercle, session: AsyncSession, view: CommunityView, period: Period
+) -> DigestData:
+    """The health numbers, participation shape and customers of a period (`/admin stats`)."""
+    previous = period.previous()
+    window = metrics.Window(previous.start_at, period.start_at, period.end_at)
+    data = DigestData(period, previous)
+    await _health(session, view, period, previous, window, data)
+    data.customers = await metrics.active_customers(session, view.id, period.start, period.end)
+    return data

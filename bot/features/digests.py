@@ -1,0 +1,350 @@
+"""The weekly digest, exactly once per period and destination.
+
+What is due lives in the tables: each community has a chain (`digest_state`, the start of
+the next period) and one pending `digest` job at the period's fire time; a planner starts
+the chain of every community the first time `run_due` sees it. When the job runs it works
+out the period that has ended by the community's schedule (late, it also covers the
+periods missed meanwhile, once the next one is due), moves the chain on with a
+conditional update, claims one `digest_run` per destination (platform) — the unique
+(community, period start, destination) row — and only then returns the posts. Each post
+carries the run's marker (adapters look for it before posting) and a card ref (adapters
+report the post); a `digest_check` job later re-sends a claimed run whose post was never
+reported, so a crash between claiming and posting gives a late post, never none, never two.
+
+Commands: `/admin digest preview` (the current period so far, only to the caller),
+`/admin digest now` (posts now; it is the period's run on this platform only if the period
+has ended), `/admin digest schedule [day] [time] [channel]` (persisted per community,
+wins over the config file; without options it shows the schedule).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import charts
+from bot.actions import Action, Card, CardField, Image, PostToChannel, Reply
+from bot.commands import ChannelMention, OptionKind, OptionSpec, Permission, command
+from bot.community import CommunityView, load_view
+from bot.context import CommandContext
+from bot.errors import UserError
+from bot.features import digest_cards as cards
+from bot.features.digest_data import DigestData, build
+from bot.features.digest_schedule import (
+    DAYS,
+    SCHEDULE_KEY,
+    Period,
+    Schedule,
+    channel_key,
+    effective_channel,
+    effective_schedule,
+    first_start,
+)
+from bot.jobs import job_kind, payload, planner
+from storage import communities as community_store
+from storage import digests as store
+from storage import jobs as job_store
+from storage.digest_models import DigestRun
+from storage.models import ScheduledJob
+
+if TYPE_CHECKING:
+    from bot.core import Cercle
+
+log = logging.getLogger("cercle.digest")
+
+MOD = Permission.MODERATOR
+CHECK_AFTER = timedelta(minutes=10)
+CHECK_ATTEMPTS = 6
+
+
+# -- the chain ---------------------------------------------------------------------------------
+
+
+@planner
+async def plan_digests(core: Cercle, session: AsyncSession, now: datetime) -> None:
+    """Give every community that has none its first digest (the week before its first
+    fire after it was created, or after now when its clock is behind)."""
+    for community_id, created_at in await store.unplanned(session):
+        view = await _view(core, session, community_id)
+        runtime = await community_store.runtime_settings(session, community_id)
+        schedule, _ = effective_schedule(core.settings, runtime)
+        start = first_start(schedule, min(created_at, now), view.timezone)
+        await store.start_chain(
+            session, community_id, start, schedule.due_for(start, view.timezone), now
+        )
+
+
+async def _view(core: Cercle, session: AsyncSession, community_id: int) -> CommunityView:
+    slug = await community_store.community_slug(session, community_id) or ""
+    return await load_view(session, community_id, slug, core.settings)
+
+
+async def _schedule_of(core: Cercle, session: AsyncSession, community_id: int) -> Schedule:
+    runtime = await community_store.runtime_settings(session, community_id)
+    return effective_schedule(core.settings, runtime)[0]
+
+
+async def current_start(
+    core: Cercle, session: AsyncSession, view: CommunityView, now: datetime
+) -> date:
+    """Where the period not yet posted starts."""
+    state = await store.state(session, view.id)
+    if state is not None:
+        return state.next_start
+    schedule = await _schedule_of(core, session, view.id)
+    return first_start(schedule, now, view.timezone)
+
+
+@job_kind(store.DIGEST_JOB)
+async def run_digest(
+    core: Cercle, session: AsyncSession, view: CommunityView, job: ScheduledJob, now: datetime
+) -> list[Action]:
+    start = date.fromisoformat(payload(job)["start"])
+    state = await store.state(session, view.id)
+    if state is None or state.next_start != start:
+        return []  # the chain moved on (another process, a replaced job): nothing to do
+    schedule = await _schedule_of(core, session, view.id)
+    end = schedule.ended_by(start, now, view.timezone, fired=True)
+    if end is None:  # the schedule changed since this job was set: wait for its new time
+        due = schedule.due_for(start, view.timezone)
+        key = f"{store.job_key(view.id, start)}:{int(due.timestamp())}"
+        await job_store.schedule(session, view.id, store.DIGEST_JOB, key, due, job.payload)
+        return []
+    period = Period(start, end, view.timezone)
+    # Read first, write last: the heavy reads hold no write lock on SQLite.
+    destinations = await store.platforms(session, view.id)
+    data = await _data(core, session, view, period)
+    if not await store.advance(session, view.id, start, end, now):
+        return []
+    await store.schedule(session, view.id, end, schedule.due_for(end, view.timezone))
+    actions: list[Action] = []
+    for platform in destinations:
+        run = await store.claim(session, view.id, start, end, platform, core.jobs.owner, now)
+        if run is None:
+            continue  # a moderator's `/admin digest now` already posted it there
+        actions += await _posts(core, session, view, run, data)
+        await _check_later(session, view.id, run, now, 1)
+    return actions
+
+
+async def _data(
+    core: Cercle, session: AsyncSession, view: CommunityView, period: Period
+) -> DigestData:
+    digest = core.settings.digest
+    return await build(
+        core, session, view, period, quote=digest.quote_messages, quiet=digest.quiet_regulars
+    )
+
+
+async def _chart(view: CommunityView, data: DigestData) -> Image:
+    png = await asyncio.to_thread(charts.activity_png, data.days)
+    alt = cards.chart_alt(view, data)
+    return Image(png, f"activity-{data.period.start.isoformat()}.png", alt)
+
+
+async def _channel(
+    core: Cercle, session: AsyncSession, view: CommunityView, platform: str
+) -> str | None:
+    runtime = await community_store.runtime_settings(session, view.id)
+    return effective_channel(core.settings, runtime, platform)[0]
+
+
+async def _posts(
+    core: Cercle, session: AsyncSession, view: CommunityView, run: DigestRun, data: DigestData
+) -> list[Action]:
+    """The digest post of a claimed run (and the moderators' private note), with its marker."""
+    image = None
+    if core.settings.digest.chart and not data.quiet_period:
+        image = await _chart(view, data)
+    card = cards.digest_card(view, core.settings, data, image=image)
+    channel = await _channel(core, session, view, run.destination)
+    posts: list[Action] = [
+        PostToChannel(
+            run.destination,
+            channel,
+            card=card,
+            marker=run.marker,
+            card_ref=store.card_ref(run.period_start),
+        )
+    ]
+    if data.quiet and view.moderator_channel:
+        posts.append(
+            PostToChannel(
+                run.destination,
+                view.moderator_channel,
+                card=cards.quiet_card(view, data),
+                marker=f"{run.marker}:quiet",
+            )
+        )
+    return posts
+
+
+async def _check_later(
+    session: AsyncSession, community_id: int, run: DigestRun, now: datetime, attempt: int
+) -> None:
+    assert run.id is not None
+    await job_store.schedule(
+        session,
+        community_id,
+        store.CHECK_JOB,
+        f"digest-check:{run.id}:{attempt}",
+        now + CHECK_AFTER,
+        json.dumps({"run": run.id, "attempt": attempt}),
+    )
+
+
+@job_kind(store.CHECK_JOB)
+async def check_digest(
+    core: Cercle, session: AsyncSession, view: CommunityView, job: ScheduledJob, now: datetime
+) -> list[Action]:
+    """A claimed run whose post was never reported is sent again, with the same marker: the
+    adapter finds it if it was posted after all, and posts it otherwise."""
+    details = payload(job)
+    run = await store.run(session, int(details["run"]))
+    if run is None:
+        return []
+    if await store.confirmed(session, run):
+        await store.mark_posted(session, run, run.posted_at or now)
+        return []
+    attempt = int(details.get("attempt", 1))
+    log.warning("digest run %s not reported as posted; sending it again", run.id)
+    period = Period(run.period_start, run.period_end, view.timezone)
+    data = await _data(core, session, view, period)
+    if attempt < CHECK_ATTEMPTS:
+        await _check_later(session, view.id, run, now, attempt + 1)
+    return await _posts(core, session, view, run, data)
+
+
+# -- commands ------------------------------------------------------------------------------------
+
+
+def _today_end(view: CommunityView, at: datetime) -> date:
+    return view.local_day(at) + timedelta(days=1)
+
+
+@command("admin", "digest", "preview", permission=MOD)
+async def preview(ctx: CommandContext) -> list[Action]:
+    view = ctx.community
+    start = await current_start(ctx.core, ctx.session, view, ctx.at)
+    period = Period(start, max(_today_end(view, ctx.at), start + timedelta(days=1)), view.timezone)
+    data = await build(
+        ctx.core, ctx.session, view, period, quote=ctx.settings.digest.quote_messages, quiet=True
+    )
+    replies: list[Action] = [Reply(card=cards.digest_card(view, ctx.settings, data, preview=True))]
+    replies.append(Reply(card=cards.quiet_card(view, data)))
+    return replies
+
+
+@command("admin", "digest", "now", permission=MOD)
+async def post_now(ctx: CommandContext) -> list[Action]:
+    view, core = ctx.community, ctx.core
+    start = await current_start(core, ctx.session, view, ctx.at)
+    schedule = await _schedule_of(core, ctx.session, view.id)
+    end = schedule.ended_by(start, ctx.at, view.timezone, fired=False)
+    if end is None:
+        # The period is still running: post what it has so far, as an extra.
+        period = Period(start, _today_end(view, ctx.at), view.timezone)
+        data = await _data(core, ctx.session, view, period)
+        image = await _chart(view, data) if ctx.settings.digest.chart else None
+        card = cards.digest_card(view, ctx.settings, data, preview=True, image=image)
+        channel = await _channel(core, ctx.session, view, ctx.platform)
+        return [
+            PostToChannel(ctx.platform, channel, card=card),
+            Reply(ctx.t("digest.now.partial", period=cards.period_label(view, period))),
+        ]
+    period = Period(start, end, view.timezone)
+    data = await _data(core, ctx.session, view, period)
+    run = await store.claim(ctx.session, view.id, start, end, ctx.platform, core.jobs.owner, ctx.at)
+    if run is None:
+        raise UserError("digest.error.already_posted", period=cards.period_label(view, period))
+    await _check_later(ctx.session, view.id, run, ctx.at, 1)
+    posts = await _posts(core, ctx.session, view, run, data)
+    return [*posts, Reply(ctx.t("digest.now.posted", period=cards.period_label(view, period)))]
+
+
+@command(
+    "admin",
+    "digest",
+    "schedule",
+    permission=MOD,
+    options=(
+        OptionSpec("day", OptionKind.CHOICE, required=False, choices=DAYS),
+        OptionSpec("time", OptionKind.TEXT, required=False, min_length=4, max_length=5),
+        OptionSpec("channel", OptionKind.CHANNEL, required=False),
+    ),
+)
+async def set_schedule(
+    ctx: CommandContext, day: str | None, time: str | None, channel: ChannelMention | None
+) -> list[Action]:
+    view, session = ctx.community, ctx.session
+    if day is None and time is None and channel is None:
+        return [Reply(card=await schedule_card(ctx))]
+    current = await _schedule_of(ctx.core, session, view.id)
+    if day is not None or time is not None:
+        text = f"{day or str(current).split()[0]} {time or current.at.strftime('%H:%M')}"
+        new = Schedule.parse(text)
+        await community_store.set_runtime_setting(
+            session, view.id, SCHEDULE_KEY, json.dumps(str(new)), ctx.caller.id, ctx.at
+        )
+        start = await current_start(ctx.core, session, view, ctx.at)
+        await store.reschedule(session, view.id, new.due_for(start, view.timezone))
+    if channel is not None:
+        await community_store.set_runtime_setting(
+            session,
+            view.id,
+            channel_key(ctx.platform),
+            json.dumps(channel.id.lstrip("#")),
+            ctx.caller.id,
+            ctx.at,
+        )
+    ctx.core.settings_changed(view.id)
+    return [Reply(card=await schedule_card(ctx, changed=True))]
+
+
+async def schedule_card(ctx: CommandContext, *, changed: bool = False) -> Card:
+    return Card(
+        kind="digest_schedule",
+        title=ctx.t("digest.schedule.changed" if changed else "digest.schedule.title"),
+        fields=tuple(await config_fields(ctx)),
+    )
+
+
+async def config_fields(ctx: CommandContext) -> list[CardField]:
+    """The digest settings of the community with where each comes from (`/admin config`)."""
+    view, session = ctx.community, ctx.session
+    runtime = await community_store.runtime_settings(session, view.id)
+    schedule, source = effective_schedule(ctx.settings, runtime)
+    channel, channel_source = effective_channel(ctx.settings, runtime, ctx.platform)
+    due = await store.pending_due(session, view.id)
+    fields = [
+        CardField(
+            "digest schedule",
+            ctx.t(
+                "admin.config.value",
+                value=f"{schedule} ({view.timezone})",
+                source=ctx.t(f"admin.config.source.{source}"),
+            ),
+        ),
+        CardField(
+            f"digest channel ({ctx.platform})",
+            ctx.t(
+                "admin.config.value",
+                value="#" + (channel or view.default_channel),
+                source=ctx.t(f"admin.config.source.{channel_source}"),
+            ),
+        ),
+    ]
+    if due is not None:
+        local = due.astimezone(view.timezone)
+        fields.append(
+            CardField(
+                ctx.t("digest.schedule.next"),
+                f"{cards.day_label(view, local.date())} {local.strftime('%H:%M')}",
+            )
+        )
+    return fields

@@ -1,0 +1,56 @@
+"""`/admin stats [period]`: the community's health numbers on demand, for moderators.
+
+The same numbers as the digest's health section (active and new members, messages, kudos,
+accepted solutions, ideas submitted and shipped, poll turnout, customers among the active
+members), each with its change against the period before, and the participation shape.
+`week` is the last seven days up to today, `month` the last thirty, `all` everything since
+the community began (compared with nothing).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.actions import Action, Card, CardField, Reply
+from bot.commands import PERIODS, OptionKind, OptionSpec, Permission, command
+from bot.context import CommandContext
+from bot.features import digest_cards as cards
+from bot.features.digest_data import health_of
+from bot.features.digest_schedule import Period
+from storage import communities as community_store
+
+SPAN = {"week": 7, "month": 30}
+
+
+@command(
+    "admin",
+    "stats",
+    permission=Permission.MODERATOR,
+    options=(OptionSpec("period", OptionKind.PERIOD, required=False, default="week"),),
+)
+async def stats(ctx: CommandContext, period: str | None) -> list[Action]:
+    view = ctx.community
+    name = period if period in PERIODS else "week"
+    end = view.local_day(ctx.at) + timedelta(days=1)
+    if name == "all":
+        created = await community_store.community_by_slug(ctx.session, view.slug)
+        first = view.local_day(created.created_at) if created is not None else end
+        start = min(first, end - timedelta(days=1))
+    else:
+        start = end - timedelta(days=SPAN[name])
+    shown = Period(start, end, view.timezone)
+    data = await health_of(ctx.core, ctx.session, view, shown)
+    card = Card(
+        kind="stats",
+        title=ctx.t(
+            "stats.title",
+            period=ctx.t(f"stats.period.{name}"),
+            dates=cards.period_label(view, shown),
+        ),
+        fields=(
+            CardField(ctx.t("digest.health.name"), cards.health_lines(view, data)),
+            CardField(ctx.t("digest.shape.name"), cards.shape_line(view, data)),
+        ),
+        footer=ctx.t("digest.footer", previous=cards.period_label(view, data.previous)),
+    )
+    return [Reply(card=cards.fit(card))]
