@@ -50,6 +50,7 @@ class FakeSlackApi:
     groups: list[dict[str, Any]] = field(default_factory=list)
     failures: dict[str, str] = field(default_factory=dict)  # method -> Slack error code
     history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    tokens: list[str] = field(default_factory=list)  # the token of each call, in order
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
     url: str = ""
     server: TestServer | None = None
@@ -91,6 +92,7 @@ class FakeSlackApi:
         method = request.match_info["method"]
         args = await self._args(request)
         self.calls.append(Call(method, args))
+        self.tokens.append(request.headers.get("Authorization", "").removeprefix("Bearer "))
         if method in self.failures:
             return web.json_response({"ok": False, "error": self.failures[method]})
         return web.json_response({"ok": True, **self._answer(method, args)})
