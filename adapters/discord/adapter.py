@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import Sequence
 
@@ -26,7 +27,8 @@ from bot.actions import Action, Reply
 from bot.commands import Mention
 from bot.config import Secrets, Settings
 from bot.core import Cercle
-from bot.events import CommandInvoked, Event, ReactionAdded
+from bot.events import CommandInvoked, Event, MemberRef, ReactionAdded
+from storage.members import find_member
 
 log = logging.getLogger("cercle.discord")
 
@@ -231,9 +233,13 @@ class DiscordAdapter:
         async def reaction(raw: discord.RawReactionActionEvent) -> None:
             guild = client.get_guild(raw.guild_id) if raw.guild_id else None
             event = translator.reaction(raw, guild)
+            if event is not None and not event.reactor.name:
+                event = dataclasses.replace(
+                    event, reactor=await self._stored(event.space_id, event.reactor)
+                )
             put(event)
-            if isinstance(event, ReactionAdded):
-                self._thanks(event)
+            if isinstance(event, ReactionAdded) and raw.message_author_id is not None:
+                self._thanks(event, str(raw.message_author_id))
 
         @client.event
         async def on_raw_reaction_add(raw: discord.RawReactionActionEvent) -> None:
@@ -312,12 +318,24 @@ class DiscordAdapter:
                 continue
             await self.outbound.carry_out(space_id, action)
 
-    def _thanks(self, event: ReactionAdded) -> None:
+    async def _stored(self, space_id: str, ref: MemberRef) -> MemberRef:
+        """A member Discord named by id only, as Cercle last stored them (so that a bare id
+        never renames anyone or clears their roles)."""
+        assert self.core is not None
+        core = self.core
+        async with core.db.transaction() as session:
+            view = await core.community(session, PLATFORM, space_id, core.clock.now())
+            row = await find_member(session, view.id, PLATFORM, ref.user_id)
+            if row is None or row.id is None:
+                return dataclasses.replace(ref, name=ref.user_id)
+            roles = await core.roles_of(session, row.id)
+        return MemberRef(PLATFORM, ref.user_id, row.display_name, row.is_bot, roles)
+
+    def _thanks(self, event: ReactionAdded, author_id: str) -> None:
         """The configured thanks emoji on someone's message is a `/thanks` to its author."""
-        author = event.message_author
-        if event.emoji != self.settings.discord.thanks_emoji or author is None:
+        if event.emoji != self.settings.discord.thanks_emoji:
             return
-        if author.user_id == event.reactor.user_id:
+        if author_id == event.reactor.user_id:
             return
         assert self.core is not None
         command = CommandInvoked(
@@ -330,10 +348,11 @@ class DiscordAdapter:
             invoker=event.reactor,
             path=("thanks",),
             options={
-                "member": Mention(author.user_id, author.name),
+                "member": Mention(author_id, author_id),
                 "reason": self._thanks_reason(event),
             },
-            mentions=(author,),
+            # The author as last seen, else the core finds them by id (never renamed).
+            mentions=(event.message_author,) if event.message_author is not None else (),
         )
 
         async def run() -> None:

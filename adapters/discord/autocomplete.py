@@ -4,6 +4,8 @@ and durations. Read-only look-ups of what the community already has, newest firs
 from __future__ import annotations
 
 import discord
+import re
+
 from sqlalchemy import select
 
 from bot.core import Cercle
@@ -12,6 +14,7 @@ from storage.idea_models import Idea
 from storage.poll_models import Poll
 
 PLATFORM = "discord"
+_DURATION = re.compile(r"(\d+[mhdw])+")
 CHOICES_MAX = 25
 NAME_MAX = 100
 DURATIONS = ("30m", "1h", "2h", "6h", "12h", "1d", "2d", "3d", "1w", "2w")
@@ -44,6 +47,6 @@ async def numbers(
 def durations(typed: str) -> list[discord.app_commands.Choice[str]]:
     typed = typed.strip().lower()
     found = [d for d in DURATIONS if d.startswith(typed)] if typed else list(DURATIONS)
-    if typed and typed not in found:
-        found.insert(0, typed)  # the core's parser says whether it is valid
+    if typed and typed not in found and _DURATION.fullmatch(typed):
+        found.insert(0, typed)  # any other well-formed duration the member typed
     return [discord.app_commands.Choice(name=d, value=d) for d in found[:CHOICES_MAX]]

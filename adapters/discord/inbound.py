@@ -8,6 +8,7 @@ judged on when things happened. Reactions and deletions carry no time: the clock
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
 
@@ -27,6 +28,7 @@ from bot.events import (
 )
 
 PLATFORM = "discord"
+KNOWN_MAX = 50_000  # members remembered for events that name them by id only
 
 
 class Translator:
@@ -39,6 +41,20 @@ class Translator:
         # core does not judge the length of a text it never saw.
         self.content_intent = content_intent
         self._moderator_role_ids: dict[str, frozenset[str]] = {}
+        # The last way each member was seen (name, roles): REACTION_REMOVE and a reaction's
+        # message author come as bare ids, and a bare id must not rename anyone.
+        self.known: OrderedDict[tuple[str, str], MemberRef] = OrderedDict()
+
+    def remember(self, guild_id: str, ref: MemberRef) -> MemberRef:
+        key = (guild_id, ref.user_id)
+        self.known[key] = ref
+        self.known.move_to_end(key)
+        if len(self.known) > KNOWN_MAX:
+            self.known.popitem(last=False)
+        return ref
+
+    def recall(self, guild_id: str, user_id: int | str | None) -> MemberRef | None:
+        return None if user_id is None else self.known.get((guild_id, str(user_id)))
 
     def moderator_role_ids(self, guild_id: str) -> frozenset[str]:
         """Role ids (not names) listed in the guild's community `moderator_roles`."""
@@ -56,17 +72,21 @@ class Translator:
         if not isinstance(user, discord.Member):
             return MemberRef(PLATFORM, str(user.id), user.display_name, user.bot)
         roles = [r for r in user.roles if not r.is_default()]
-        ids = self.moderator_role_ids(guild_id or str(user.guild.id))
+        guild = guild_id or str(user.guild.id)
+        ids = self.moderator_role_ids(guild)
         permissions = user.guild_permissions
-        return MemberRef(
-            PLATFORM,
-            str(user.id),
-            user.display_name,
-            user.bot,
-            tuple(sorted(r.name for r in roles)),
-            is_moderator=permissions.manage_guild
-            or permissions.administrator
-            or any(str(r.id) in ids for r in roles),
+        return self.remember(
+            guild,
+            MemberRef(
+                PLATFORM,
+                str(user.id),
+                user.display_name,
+                user.bot,
+                tuple(sorted(r.name for r in roles)),
+                is_moderator=permissions.manage_guild
+                or permissions.administrator
+                or any(str(r.id) in ids for r in roles),
+            ),
         )
 
     @staticmethod
@@ -136,23 +156,15 @@ class Translator:
     ) -> ReactionAdded | ReactionRemoved | None:
         if raw.guild_id is None:
             return None
+        guild_id = str(raw.guild_id)
         if raw.member is not None:
-            reactor = self.member(raw.member, str(raw.guild_id))
-        else:  # REACTION_REMOVE carries no member: the cache or the bare id
-            cached = guild.get_member(raw.user_id) if guild is not None else None
-            reactor = (
-                self.member(cached)
-                if cached is not None
-                else MemberRef(PLATFORM, str(raw.user_id), str(raw.user_id))
-            )
-        author = None
-        if raw.message_author_id is not None:
-            cached = guild.get_member(raw.message_author_id) if guild is not None else None
-            author = (
-                self.member(cached)
-                if cached is not None
-                else MemberRef(PLATFORM, str(raw.message_author_id), str(raw.message_author_id))
-            )
+            reactor: MemberRef | None = self.member(raw.member, guild_id)
+        else:  # REACTION_REMOVE carries no member: as last seen, else the adapter looks
+            reactor = self.recall(guild_id, raw.user_id)
+        if reactor is None:
+            reactor = MemberRef(PLATFORM, str(raw.user_id), "")  # name filled in by the adapter
+        # Unknown author: None, and the core finds who wrote the message in its ledger.
+        author = self.recall(guild_id, raw.message_author_id)
         channel = guild.get_channel_or_thread(raw.channel_id) if guild is not None else None
         channel_ref = (
             self.channel(channel)[0] if channel is not None else ChannelRef(str(raw.channel_id))
@@ -182,7 +194,8 @@ class Translator:
             platform=PLATFORM,
             space_id=str(raw.guild_id),
             at=self.now(),
-            member=self.member(raw.user, str(raw.guild_id)),
+            member=self.recall(str(raw.guild_id), raw.user.id)
+            or self.member(raw.user, str(raw.guild_id)),
         )
 
 

@@ -86,10 +86,27 @@ async def started(fake: FakeDiscord, settings: Settings, core: Cercle) -> Discor
     return adapter
 
 
+Starter = Callable[..., Awaitable[Harness]]
+
+
 @pytest.fixture
-async def harness(fake: FakeDiscord, settings: Settings, db, clock) -> AsyncIterator[Harness]:  # type: ignore[no-untyped-def]
-    configured = discord_settings(settings, fake)
-    core = Cercle(db, configured, clock)
-    adapter = await started(fake, configured, core)
-    yield Harness(fake, adapter, core)
-    await adapter.stop()
+async def start(fake: FakeDiscord, settings: Settings, db, clock) -> AsyncIterator[Starter]:  # type: ignore[no-untyped-def]
+    """`await start(**settings_updates)`: an adapter and a new core on the test's database
+    (call it again for a restart: same database, new process state)."""
+    running: list[DiscordAdapter] = []
+
+    async def make(discord: dict[str, Any] | None = None, **updates: Any) -> Harness:
+        configured = discord_settings(settings.model_copy(update=updates), fake, **(discord or {}))
+        core = Cercle(db, configured, clock)
+        adapter = await started(fake, configured, core)
+        running.append(adapter)
+        return Harness(fake, adapter, core)
+
+    yield make
+    for adapter in running:
+        await adapter.stop()
+
+
+@pytest.fixture
+async def harness(start: Starter) -> Harness:
+    return await start()
