@@ -209,6 +209,8 @@ class SlackBridge:
             user_id = user.get("id") if isinstance(user, dict) else user
             if not user_id:
                 return
+            if isinstance(user, dict):
+                self.directory(team).remember(user)
             member = await self.directory(team).member(client, user_id)
             self.inbox.put(
                 team,

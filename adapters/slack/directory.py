@@ -91,6 +91,11 @@ class Directory:
     def forget_groups(self) -> None:
         self._groups = None
 
+    def remember(self, user: dict) -> None:
+        """A user object an event already carried (team_join): no users.info needed."""
+        if user.get("id"):
+            self._users[user["id"]] = _Cached(time.monotonic(), user)
+
     async def member(self, client: AsyncWebClient, user_id: str) -> MemberRef:
         cached = self._users.get(user_id)
         if cached is None or not self._fresh(cached):

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from slack_fakes import Seen, SlackApp
+from slack_fakes import FakeSlackApi, Seen, SlackApp
+
+from bot.clock import ManualClock
+from bot.config import CommunityDefaults, Settings, SlackSettings
+from bot.core import Cercle
+from storage.db import Database
 
 pytestmark = pytest.mark.backends("sqlite")
 
@@ -143,11 +148,16 @@ async def test_admin_commands(slack: SlackApp) -> None:
     )
 
 
-async def test_a_user_group_listed_in_moderator_roles_moderates(slack: SlackApp, core) -> None:
-    slack.api.groups.append(
-        {"id": "SMODS01", "handle": "community-team", "name": "Community team", "users": ["UCAROL"]}
+async def test_a_user_group_listed_in_moderator_roles_moderates(
+    db: Database, clock: ManualClock, slack_api: FakeSlackApi
+) -> None:
+    slack_api.groups.append(
+        {"id": "SMODS01", "handle": "community-team", "name": "Team", "users": ["UCAROL"]}
     )
-    await refused(slack, "/cercle", "admin config", "Only moderators", user="UCAROL")
-    object.__setattr__(core.settings.defaults, "moderator_roles", ["community-team"])
-    core._views.clear()
-    assert "moderator" in (await say(slack, "/cercle", "admin config", user="UCAROL")).lower()
+    settings = Settings(
+        slack=SlackSettings(api_base_url=slack_api.url),
+        defaults=CommunityDefaults(moderator_roles=["community-team"]),
+    )
+    async with SlackApp(Cercle(db, settings, clock), settings, slack_api) as slack:
+        assert "Only moderators" not in await say(slack, "/cercle", "admin config", user="UCAROL")
+        await refused(slack, "/cercle", "admin config", "Only moderators", user="UBOB")

@@ -10,7 +10,7 @@ from slack_fakes import SIGNING_SECRET, TEAM, SlackApp, ts
 from sqlalchemy import func, select
 
 from bot.core import Cercle
-from storage.models import Contribution
+from storage.models import Contribution, Member
 
 pytestmark = pytest.mark.backends("sqlite")
 
@@ -158,3 +158,39 @@ async def test_reactions_score_and_the_thanks_reaction_thanks(
     assert posted[-1]["thread_ts"] == message
     await slack.event({**reaction, "type": "reaction_removed", "event_ts": ts(40)})
     assert await total_points(core) == 6  # the reaction is taken back; the thanks stays
+
+
+async def test_joining_the_workspace_makes_a_member_and_messages_read_back(
+    slack: SlackApp, core: Cercle
+) -> None:
+    await slack.event(
+        {"type": "team_join", "user": {"id": "UNEW", "name": "nora"}, "event_ts": ts(1)}
+    )
+    await slack.event(
+        {
+            "type": "member_joined_channel",
+            "user": "UDAN",
+            "channel": "CGENERAL1",
+            "channel_type": "C",
+            "team": TEAM,
+            "event_ts": ts(2),
+        }
+    )
+    await slack.event(
+        {
+            "type": "member_joined_channel",
+            "user": "UEVE",
+            "channel": "CHELP0001",
+            "channel_type": "C",
+            "team": TEAM,
+            "event_ts": ts(3),
+        }
+    )
+    async with core.db.transaction() as session:
+        joined = set(
+            await session.scalars(select(Member.display_name).where(Member.joined_at.is_not(None)))
+        )
+    assert joined == {"nora", "udan"}  # joining #general is joining; #help is just a channel
+    slack.api.history["CGENERAL1"] = [{"ts": ts(5), "user": "UALICE", "text": "the answer is 42"}]
+    reader = core.readers["slack"]
+    assert await reader.message_text(TEAM, "CGENERAL1", f"CGENERAL1:{ts(5)}") == "the answer is 42"
