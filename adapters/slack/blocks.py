@@ -106,7 +106,8 @@ def card_blocks(card: Card, text: str = "", max_blocks: int = MAX_BLOCKS) -> lis
             }
         )
     if card.image is not None:
-        # Uploading needs files:write and a public channel; the alt text stands in for it.
+        # The picture itself is uploaded in the post's thread (outbound); its alt text stays
+        # here for readers, screen readers, and workspaces that refuse the upload.
         blocks.append({"type": "context", "elements": [mrkdwn(card.image.alt, CONTEXT_TEXT)]})
     footer_blocks = []
     if card.footer:

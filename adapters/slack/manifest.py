@@ -29,6 +29,7 @@ BOT_SCOPES = (
     "chat:write",
     "chat:write.public",
     "commands",
+    "files:write",  # the digest's activity chart, in the digest's thread
     "groups:history",
     "groups:read",
     "im:write",  # direct messages (promotions, idea news)

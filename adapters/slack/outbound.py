@@ -29,6 +29,7 @@ from bot.actions import (
     Action,
     DirectMessage,
     GrantRole,
+    Image,
     OpenForm,
     PostToChannel,
     Reply,
@@ -199,6 +200,23 @@ class Outbound:
             await client.chat_postMessage(
                 channel=channel, thread_ts=ts, text=blocks.escape(action.thread_name)
             )
+        if action.card is not None and action.card.image is not None:
+            await self._upload(client, channel, ts, action.card.image)
+
+    async def _upload(self, client: AsyncWebClient, channel: str, ts: str, image: Image) -> None:
+        """Attach a card's picture (the digest's chart) in the post's thread; the card
+        already carries its alt text, so a refused upload (no files:write) loses nothing."""
+        try:
+            await client.files_upload_v2(
+                channel=channel,
+                thread_ts=ts,
+                file=image.png,
+                filename=image.filename,
+                title=image.alt[:250],
+                alt_txt=image.alt[:1000],
+            )
+        except SlackApiError as error:
+            log.info("could not upload %s: %s", image.filename, error.response.get("error"))
 
     async def _channel(self, client: AsyncWebClient, team_id: str, name: str | None) -> str | None:
         if name is None:

@@ -51,6 +51,7 @@ class FakeSlackApi:
     failures: dict[str, str] = field(default_factory=dict)  # method -> Slack error code
     history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     tokens: list[str] = field(default_factory=list)  # the token of each call, in order
+    uploads: dict[str, bytes] = field(default_factory=dict)  # file id -> bytes received
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
     url: str = ""
     server: TestServer | None = None
@@ -59,6 +60,7 @@ class FakeSlackApi:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{id}", self._response)
+        app.router.add_post("/upload/{id}", self._upload)
         self.server = TestServer(app, host="127.0.0.1")
         await self.server.start_server()
         self.url = str(self.server.make_url("/api/"))
@@ -87,6 +89,10 @@ class FakeSlackApi:
     async def _response(self, request: web.Request) -> web.Response:
         self.responses.append(Call(request.match_info["id"], await request.json()))
         return web.Response(text="ok")
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        self.uploads[request.match_info["id"]] = await request.read()
+        return web.Response(text="OK")
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -144,6 +150,15 @@ class FakeSlackApi:
                 return {"message_ts": f"{START_TS}.000001"}
             case "chat.getPermalink":
                 return {"permalink": "https://cercle-test.slack.com/archives/x"}
+            case "files.getUploadURLExternal":
+                file_id = f"F{len(self.uploads) + 1}"
+                assert self.server is not None
+                return {
+                    "upload_url": str(self.server.make_url(f"/upload/{file_id}")),
+                    "file_id": file_id,
+                }
+            case "files.completeUploadExternal":
+                return {"files": [{"id": f["id"]} for f in args.get("files", [])]}
             case "views.open" | "views.publish" | "views.update":
                 return {"view": {"id": "V1", **args.get("view", {})}}
         return {}

@@ -8,7 +8,7 @@ import pytest
 from slack_fakes import Seen, SlackApp, texts_of, ts
 
 from adapters.slack.manifest import manifest, manifest_yaml
-from bot.actions import PostToChannel
+from bot.actions import Card, Image, PostToChannel
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.core import Cercle
@@ -217,6 +217,27 @@ async def test_a_marked_post_is_not_posted_twice(slack: SlackApp) -> None:
     assert len(posted) == 1
     assert posted[0]["channel"] == "CGENERAL1"
     assert posted[0]["metadata"]["event_payload"]["marker"] == "digest:1:2026-01-05:general"
+
+
+async def test_a_card_picture_is_uploaded_in_the_posts_thread(slack: SlackApp) -> None:
+    png = b"\x89PNG\r\n\x1a\n" + b"chart" * 10
+    card = Card("digest", "Week of 5 January", image=Image(png, "activity.png", "Daily activity"))
+    await slack.adapter.deliver("T0CERCLE", PostToChannel("slack", "#general", card=card))
+    posted = slack.api.named("chat.postMessage")[-1]
+    assert "Daily activity" in texts_of(posted)  # the alt text stays on the card
+    completed = slack.api.named("files.completeUploadExternal")
+    assert len(completed) == 1
+    assert completed[0]["channel_id"] == "CGENERAL1"
+    assert completed[0]["thread_ts"] == slack.api.history["CGENERAL1"][-1]["ts"]
+    assert list(slack.api.uploads.values()) == [png]
+
+
+async def test_a_refused_upload_still_leaves_the_card(slack: SlackApp) -> None:
+    slack.api.failures["files.getUploadURLExternal"] = "missing_scope"
+    card = Card("digest", "Week", image=Image(b"png", "activity.png", "Daily activity"))
+    await slack.adapter.deliver("T0CERCLE", PostToChannel("slack", "#general", card=card))
+    assert len(slack.api.named("chat.postMessage")) == 1
+    assert slack.api.uploads == {}
 
 
 async def test_a_user_group_failure_reaches_the_moderators_once(
