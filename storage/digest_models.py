@@ -7,16 +7,34 @@ inserted before anything is posted, so a restart, a takeover or a second process
 and never posts that period there again. `customer` and `customer_email` come from
 `cercle import-customers`: which platform accounts belong to a customer of the company
 (an email row waits until a member is seen with that email, then becomes an account row).
+The partial ledger index `ix_contribution_events` serves the period counts.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+from storage.models import Contribution
 from storage.types import utc_column
+
+# Every ledger row that is not a message (reactions, kudos, solutions, reversals...): a
+# small partial index, so a period's counts and its message of the week are read without
+# scanning the messages, which are most of the ledger. Queries name the same condition
+# literally (`EVENTS_ONLY`), which is how SQLite knows the index applies.
+EVENTS_ONLY = "kind != 'message'"
+Index(
+    "ix_contribution_events",
+    Contribution.community_id,
+    Contribution.kind,
+    Contribution.occurred_at,
+    Contribution.message_ref,
+    Contribution.actor_id,
+    sqlite_where=text(EVENTS_ONLY),
+    postgresql_where=text(EVENTS_ONLY),
+)
 
 
 class DigestState(SQLModel, table=True):

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, case, distinct, func, literal, or_, select
+from sqlalchemy import and_, case, distinct, func, literal, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.digest_models import Customer
@@ -31,15 +31,12 @@ from storage.models import (
 )
 from storage.poll_models import Poll, PollBallot
 
-# Ledger kinds counted by the health numbers; a reversal written for a deletion is dated
-# like what it reverses, so it cancels it in the same period.
-COUNTED_KINDS = (
-    "message",
-    "message_reversed",
-    "kudos",
-    "solution",
-    "solution_reversed",
-)
+# Ledger kinds counted by the health numbers (messages are counted from `member_day`); a
+# reversal written for a deletion is dated like what it reverses, so it cancels it in the
+# same period.
+COUNTED_KINDS = ("message_reversed", "kudos", "solution", "solution_reversed")
+# The partial index's condition, written literally so SQLite sees that the index applies.
+EVENTS = literal_column("contribution.kind") != literal_column("'message'")
 
 
 @dataclass(frozen=True)
@@ -57,15 +54,16 @@ class Window:
 async def ledger_counts(
     session: AsyncSession, community_id: int, window: Window
 ) -> dict[tuple[str, bool], int]:
-    """Rows per (kind, in the current period) over both periods, in one grouped scan."""
+    """Rows per (kind, in the current period) over both periods, from the partial index."""
     current = case((Contribution.occurred_at >= window.start, 1), else_=0)
     rows = await session.execute(
         select(Contribution.kind, current.label("cur"), func.count())
         .where(
             Contribution.community_id == community_id,
+            EVENTS,
+            Contribution.kind.in_(COUNTED_KINDS),
             Contribution.occurred_at >= window.previous,
             Contribution.occurred_at < window.end,
-            Contribution.kind.in_(COUNTED_KINDS),
         )
         .group_by(Contribution.kind, current)
     )
@@ -82,34 +80,32 @@ class MemberPeriod:
     member_id: int
     name: str
     points: int  # in the period
-    points_after: int  # after the period's end (the digest may be built later)
     solutions: int
-    solutions_after: int
     kudos: int
-    kudos_after: int
     joined_at: datetime | None
+    points_after: int = 0  # after the period's end (the digest may be built later)
+    solutions_after: int = 0
+    kudos_after: int = 0
 
 
-def _gains(community_id: int, start: datetime, end: datetime):  # type: ignore[no-untyped-def]
-    """Per member: points, solutions and kudos received in [start, end) and after end."""
+def _gains(community_id: int, start: datetime, end: datetime | None, name: str):  # type: ignore[no-untyped-def]
+    """Per member: points, accepted solutions and kudos received in [start, end)."""
     c = Contribution
-    during = c.occurred_at < end
-    after = c.occurred_at >= end
     solution = case((c.kind == "solution", 1), (c.kind == "solution_reversed", -1), else_=0)
     kudos = case((c.kind == "kudos", 1), else_=0)
+    where = [c.community_id == community_id, c.occurred_at >= start]
+    if end is not None:
+        where.append(c.occurred_at < end)
     return (
         select(
             c.member_id.label("member_id"),
-            func.sum(case((during, c.points), else_=0)).label("points"),
-            func.sum(case((after, c.points), else_=0)).label("points_after"),
-            func.sum(case((during, solution), else_=0)).label("solutions"),
-            func.sum(case((after, solution), else_=0)).label("solutions_after"),
-            func.sum(case((during, kudos), else_=0)).label("kudos"),
-            func.sum(case((after, kudos), else_=0)).label("kudos_after"),
+            func.sum(c.points).label("points"),
+            func.sum(solution).label("solutions"),
+            func.sum(kudos).label("kudos"),
         )
-        .where(c.community_id == community_id, c.occurred_at >= start)
+        .where(*where)
         .group_by(c.member_id)
-        .cte("gains")
+        .cte(name)
         .prefix_with("MATERIALIZED")
     )
 
@@ -131,6 +127,9 @@ class PeriodMembers:
     crossed: list[tuple[MemberPeriod, Member]]
 
 
+MAX_CROSSED = 2000
+
+
 async def period_members(
     session: AsyncSession,
     community_id: int,
@@ -141,31 +140,56 @@ async def period_members(
 ) -> PeriodMembers:
     """The top contributors, the best newcomer and the rank candidates of [start, end).
 
-    One grouped scan of the ledger from `start` (kept as a materialised CTE), read by three
-    small selects joined in one statement.
+    One grouped scan of the period's ledger (a materialised CTE) and one of what came after
+    it (usually a few hours), read by three small selects in one statement: the top few
+    (bots and excluded members never score, so a few spare rows are enough to skip them),
+    the best newcomer, and whoever crossed a rank requirement between the period's start
+    and end.
     """
-    gains = _gains(community_id, start, end)
+    gains = _gains(community_id, start, end, "gains")
+    later = _gains(community_id, end, None, "later")
     m = Member.__table__
     shown = and_(m.c.is_bot.is_(False), m.c.excluded.is_(False))
+    after = {
+        "points": func.coalesce(later.c.points, 0),
+        "solutions": func.coalesce(later.c.solutions, 0),
+        "kudos": func.coalesce(later.c.kudos, 0),
+    }
     columns = (
         gains.c.member_id,
         m.c.display_name,
         gains.c.points,
-        gains.c.points_after,
         gains.c.solutions,
-        gains.c.solutions_after,
         gains.c.kudos,
-        gains.c.kudos_after,
         m.c.joined_at,
+        after["points"],
+        after["solutions"],
+        after["kudos"],
     )
-    joined = gains.join(m, m.c.id == gains.c.member_id)
+    leaders = (
+        select(gains).order_by(gains.c.points.desc(), gains.c.member_id).limit(top + 25).subquery()
+    )
     best = (
-        select(literal("top").label("part"), *columns)
-        .select_from(joined)
-        .where(shown, gains.c.points > 0)
-        .order_by(gains.c.points.desc(), gains.c.member_id)
+        select(
+            literal("top").label("part"),
+            leaders.c.member_id,
+            m.c.display_name,
+            leaders.c.points,
+            leaders.c.solutions,
+            leaders.c.kudos,
+            m.c.joined_at,
+            literal(0),
+            literal(0),
+            literal(0),
+        )
+        .select_from(leaders.join(m, m.c.id == leaders.c.member_id))
+        .where(shown, leaders.c.points > 0)
+        .order_by(leaders.c.points.desc(), leaders.c.member_id)
         .limit(top)
         .subquery()
+    )
+    joined = gains.join(m, m.c.id == gains.c.member_id).outerjoin(
+        later, later.c.member_id == gains.c.member_id
     )
     newcomer = (
         select(literal("new").label("part"), *columns)
@@ -176,12 +200,12 @@ async def period_members(
         .subquery()
     )
     crossing = []
-    for counter, during, after, needs in (
-        (m.c.points, gains.c.points, gains.c.points_after, thresholds.points),
-        (m.c.solutions, gains.c.solutions, gains.c.solutions_after, thresholds.solutions),
-        (m.c.kudos_received, gains.c.kudos, gains.c.kudos_after, thresholds.kudos),
+    for counter, during, later_gain, needs in (
+        (m.c.points, gains.c.points, after["points"], thresholds.points),
+        (m.c.solutions, gains.c.solutions, after["solutions"], thresholds.solutions),
+        (m.c.kudos_received, gains.c.kudos, after["kudos"], thresholds.kudos),
     ):
-        at_end = counter - after
+        at_end = counter - later_gain
         at_start = at_end - during
         crossing += [and_(at_start < need, at_end >= need) for need in needs]
     crossed = (
@@ -189,27 +213,35 @@ async def period_members(
         .select_from(joined)
         .where(shown, or_(*crossing) if crossing else literal(False))
         .order_by(gains.c.points.desc(), gains.c.member_id)
-        .limit(500)
+        .limit(MAX_CROSSED)
         .subquery()
     )
     statement = select(best).union_all(select(newcomer), select(crossed))
     rows = (await session.execute(statement)).all()
     result = PeriodMembers([], None, [])
-    rank_ids: list[MemberPeriod] = []
-    for part, *values in rows:
-        row = MemberPeriod(*(int(v) if isinstance(v, int | float) else v for v in values))
+    candidates: list[MemberPeriod] = []
+    for part, member_id, name, points, solutions, kudos, joined_at, *later_values in rows:
+        row = MemberPeriod(
+            int(member_id),
+            name,
+            int(points or 0),
+            int(solutions or 0),
+            int(kudos or 0),
+            joined_at,
+            *(int(v or 0) for v in later_values),
+        )
         if part == "top":
             result.top.append(row)
         elif part == "new":
             result.newcomer = row
         else:
-            rank_ids.append(row)
-    if rank_ids:
+            candidates.append(row)
+    if candidates:
         members = await session.scalars(
-            select(Member).where(Member.id.in_([r.member_id for r in rank_ids]))
+            select(Member).where(Member.id.in_([r.member_id for r in candidates]))
         )
         by_id = {member.id: member for member in members}
-        result.crossed = [(r, by_id[r.member_id]) for r in rank_ids if r.member_id in by_id]
+        result.crossed = [(r, by_id[r.member_id]) for r in candidates if r.member_id in by_id]
     return result
 
 
@@ -237,6 +269,8 @@ class DayShape:
     active_before: int
     core: int  # active on at least `core_days` days of the period
     occasional: int
+    messages: int
+    messages_before: int
 
 
 async def day_shape(
@@ -247,7 +281,8 @@ async def day_shape(
     end: date,
     core_days: int,
 ) -> DayShape:
-    """Members active in the period and the one before, and how often, from `member_day`."""
+    """Members active in the period and the one before, how often, and their messages (as
+    posted: the caller takes deletions off), from `member_day`."""
     d = MemberDay
     inside = case((d.day >= start, 1), else_=0)
     before = case((d.day < start, 1), else_=0)
@@ -256,6 +291,8 @@ async def day_shape(
             d.member_id,
             func.sum(inside).label("days"),
             func.sum(before).label("days_before"),
+            func.sum(case((d.day >= start, d.messages), else_=0)).label("messages"),
+            func.sum(case((d.day < start, d.messages), else_=0)).label("messages_before"),
         )
         .where(d.community_id == community_id, d.day >= previous, d.day < end)
         .group_by(d.member_id)
@@ -272,6 +309,8 @@ async def day_shape(
                 func.sum(
                     case((and_(per_member.c.days > 0, per_member.c.days < core_days), 1), else_=0)
                 ),
+                func.sum(per_member.c.messages),
+                func.sum(per_member.c.messages_before),
             ).select_from(per_member.join(m, counted))
         )
     ).one()
@@ -428,9 +467,10 @@ async def top_message(
         select(c.message_ref, c.actor_id)
         .where(
             c.community_id == community_id,
+            EVENTS,
+            c.kind.in_(("reaction", "reaction_reversed")),
             c.occurred_at >= start,
             c.occurred_at < end,
-            c.kind.in_(("reaction", "reaction_reversed")),
         )
         .group_by(c.message_ref, c.actor_id)
         .having(net > 0)

@@ -267,6 +267,10 @@ async def _health(
     shape = await metrics.day_shape(
         session, view.id, previous.start, period.start, period.end, core_days(period)
     )
+    deleted = (
+        counts.get(("message_reversed", True), 0),
+        counts.get(("message_reversed", False), 0),
+    )
     new_now, new_before, present = await metrics.member_counts(session, view.id, window)
     submitted, submitted_before, shipped, shipped_before = await metrics.idea_counts(
         session, view.id, window
@@ -275,7 +279,7 @@ async def _health(
     data.health = {
         "active": (shape.active, shape.active_before),
         "new_members": (new_now, new_before),
-        "messages": (net("message", True), net("message", False)),
+        "messages": (shape.messages - deleted[0], shape.messages_before - deleted[1]),
         "kudos": (counts.get(("kudos", True), 0), counts.get(("kudos", False), 0)),
         "solutions": (net("solution", True), net("solution", False)),
         "ideas_submitted": (submitted, submitted_before),
