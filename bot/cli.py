@@ -177,6 +177,32 @@ async def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+async def cmd_discord(args: argparse.Namespace) -> int:
+    from adapters.discord import invite
+
+    settings = _settings(args)
+    secrets = load_secrets()
+    if args.action == "invite-url":
+        token = secrets.discord_token.get_secret_value() if secrets.discord_token else ""
+        application_id = args.client_id or invite.application_id_from_token(token)
+        if application_id is None:
+            print(
+                "cercle: give --client-id (the application id) or set DISCORD_TOKEN",
+                file=sys.stderr,
+            )
+            return 2
+        print(invite.invite_url(application_id))
+        return 0
+    if secrets.discord_token is None:
+        print("cercle: set DISCORD_TOKEN to register the commands", file=sys.stderr)
+        return 2
+    import bot.core  # noqa: F401  (declares every command)
+    from bot.commands import REGISTRY
+
+    print(await invite.sync_commands(settings, secrets, REGISTRY, args.globally))
+    return 0
+
+
 async def cmd_check_config(args: argparse.Namespace) -> int:
     settings = _settings(args)
     communities = ", ".join(c.name for c in settings.communities) or "none (auto on contact)"
@@ -244,6 +270,14 @@ def parser() -> argparse.ArgumentParser:
         "--url", help="public base URL for HTTP mode (without it: a Socket Mode manifest)"
     )
     slack.set_defaults(func=cmd_slack)
+
+    discord = command("discord", "Discord: register the slash commands, print the invite URL")
+    discord.add_argument("action", choices=("sync", "invite-url"))
+    discord.add_argument("--global", dest="globally", action="store_true", help="sync: everywhere")
+    discord.add_argument(
+        "--client-id", help="invite-url: the application id (default: from the token)"
+    )
+    discord.set_defaults(func=cmd_discord)
 
     check = command("check-config", "validate the configuration and exit")
     check.set_defaults(func=cmd_check_config)

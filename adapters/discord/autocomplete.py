@@ -3,9 +3,9 @@ and durations. Read-only look-ups of what the community already has, newest firs
 
 from __future__ import annotations
 
-import discord
 import re
 
+import discord
 from sqlalchemy import select
 
 from bot.core import Cercle

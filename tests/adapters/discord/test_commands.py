@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 import discord_payloads as p
+import pytest
 
 pytestmark = pytest.mark.backends("sqlite")
 

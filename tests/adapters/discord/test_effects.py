@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
-
 import discord_payloads as p
-from bot.config_sections import CommunityDefaults, Rank
+import pytest
 from test_commands import EPHEMERAL, MOD, ok, said
+
+from bot.config_sections import CommunityDefaults, Rank
 
 pytestmark = pytest.mark.backends("sqlite")
 
