@@ -321,6 +321,8 @@ async def config_fields(ctx: CommandContext) -> list[CardField]:
     schedule, source = effective_schedule(ctx.settings, runtime)
     channel, channel_source = effective_channel(ctx.settings, runtime, ctx.platform)
     due = await store.pending_due(session, view.id)
+    if due is None:  # no chain yet (nothing ran since the community began)
+        due = schedule.due_for(await current_start(ctx.core, session, view, ctx.at), view.timezone)
     fields = [
         CardField(
             "digest schedule",
@@ -339,12 +341,11 @@ async def config_fields(ctx: CommandContext) -> list[CardField]:
             ),
         ),
     ]
-    if due is not None:
-        local = due.astimezone(view.timezone)
-        fields.append(
-            CardField(
-                ctx.t("digest.schedule.next"),
-                f"{cards.day_label(view, local.date())} {local.strftime('%H:%M')}",
-            )
+    local = due.astimezone(view.timezone)
+    fields.append(
+        CardField(
+            ctx.t("digest.schedule.next"),
+            f"{cards.day_label(view, local.date())} {local.strftime('%H:%M')}",
         )
+    )
     return fields
