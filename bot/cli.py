@@ -224,6 +224,45 @@ async def cmd_slack(args: argparse.Namespace) -> int:
     return 0
 
 
+async def cmd_export(args: argparse.Namespace) -> int:
+    from bot.exports import ExportError, export
+
+    core = await _core(_settings(args))
+    handle = (
+        await asyncio.to_thread(open, args.output, "w", encoding="utf-8", newline="")
+        if args.output
+        else sys.stdout
+    )
+    try:
+        count = await export(core.db, args.community, args.what, args.format, handle.write)
+    except ExportError as error:
+        print(f"cercle export: {error}", file=sys.stderr)
+        return 1
+    finally:
+        if args.output:
+            handle.close()
+        await core.db.dispose()
+    if args.output:
+        print(f"{count} {args.what} written to {args.output}", file=sys.stderr)
+    return 0
+
+
+async def cmd_import_customers(args: argparse.Namespace) -> int:
+    from bot.customers import ImportError_, import_customers
+
+    core = await _core(_settings(args))
+    try:
+        text = await asyncio.to_thread(Path(args.file).read_text, encoding="utf-8-sig")
+        done = await import_customers(core.db, text, core.clock.now())
+    except (OSError, ImportError_) as error:
+        print(f"cercle import-customers: {args.file}: {error}", file=sys.stderr)
+        return 1
+    finally:
+        await core.db.dispose()
+    print(f"{done.accounts} platform accounts and {done.emails} emails of customers imported.")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     config_help = "config file (default: $CERCLE_CONFIG or ./config.toml)"
     root = argparse.ArgumentParser(prog="cercle", description=__doc__.split("\n")[0])
@@ -281,6 +320,21 @@ def parser() -> argparse.ArgumentParser:
 
     check = command("check-config", "validate the configuration and exit")
     check.set_defaults(func=cmd_check_config)
+    exporting = command("export", "a community's members, contributions, ideas or polls")
+    exporting.add_argument("--community", required=True, help="the community's name (slug)")
+    exporting.add_argument(
+        "--what", required=True, choices=("members", "contributions", "ideas", "polls")
+    )
+    exporting.add_argument("--format", default="csv", choices=("csv", "json"))
+    exporting.add_argument("--output", help="file to write (default: standard output)")
+    exporting.add_argument("--db", help="database file or URL (default: database.url)")
+    exporting.set_defaults(func=cmd_export)
+    customers = command(
+        "import-customers", "platform accounts (or emails) of customers, from a CSV file"
+    )
+    customers.add_argument("file", help="CSV: customer_id, account, platform + user_id or email")
+    customers.add_argument("--db", help="database file or URL (default: database.url)")
+    customers.set_defaults(func=cmd_import_customers)
     return root
 
 
