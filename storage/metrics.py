@@ -406,7 +406,8 @@ async def active_customers(
     if await session.scalar(select(Customer.user_id).limit(1)) is None:
         return None
     active = (
-        select(distinct(MemberDay.member_id).label("member_id"))
+        select(MemberDay.member_id.label("member_id"))
+        .distinct()
         .where(
             MemberDay.community_id == community_id,
             MemberDay.day >= start,
@@ -674,3 +675,34 @@ async def poll_turnout(session: AsyncSession, community_id: int, window: Window)
         )
     ).one()
     return int(row[0] or 0), int(row[1] or 0)
+
+
+# Actions that make a member active without a message or a reaction (which `member_day`
+# already counts): who gave kudos, voted, submitted an idea, had a solution accepted.
+OTHER_ACTIONS = ("kudos", "idea_vote", "poll_vote", "idea_submitted")
+
+
+async def other_actors(
+    session: AsyncSession, community_id: int, start: date, end: date, at: Window | None = None
+) -> int:
+    """Members who acted in [start, end) (local days; `at` gives the instants) without any
+    active day in it: read from the partial index, checked against `member_day` by key."""
+    assert at is not None
+    c = Contribution
+    actor = func.coalesce(c.actor_id, c.member_id)
+    quiet_days = ~(
+        select(MemberDay.member_id)
+        .where(MemberDay.member_id == actor, MemberDay.day >= start, MemberDay.day < end)
+        .exists()
+    )
+    count = await session.scalar(
+        select(func.count(distinct(actor))).where(
+            c.community_id == community_id,
+            EVENTS,
+            c.kind.in_(OTHER_ACTIONS),
+            c.occurred_at >= at.start,
+            c.occurred_at < at.end,
+            quiet_days,
+        )
+    )
+    return int(count or 0)

@@ -276,8 +276,14 @@ async def _health(
         session, view.id, window
     )
     turnout, turnout_before = await metrics.poll_turnout(session, view.id, window)
+    # Members who only voted, thanked or proposed an idea are active too.
+    extra = await metrics.other_actors(session, view.id, period.start, period.end, window)
+    before = metrics.Window(window.previous, window.previous, window.start)
+    extra_before = await metrics.other_actors(
+        session, view.id, previous.start, previous.end, before
+    )
     data.health = {
-        "active": (shape.active, shape.active_before),
+        "active": (shape.active + extra, shape.active_before + extra_before),
         "new_members": (new_now, new_before),
         "messages": (shape.messages - deleted[0], shape.messages_before - deleted[1]),
         "kudos": (counts.get(("kudos", True), 0), counts.get(("kudos", False), 0)),

@@ -1,0 +1,147 @@
+"""What the digest says, checked number by number against a known week played through the
+console, in English and French; and the export / customer import round trip."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from transcript import Transcript
+
+from adapters.console.session import ConsoleSession
+from bot.config import Settings
+from bot.config_sections import CommunityDefaults, DigestSettings
+from bot.core import Cercle
+from bot.customers import import_customers
+from bot.exports import export
+from tests.e2e.test_digest_schedule import START
+
+WEEK = """
+nora is moderator
+alice: hello everyone, glad to be here
+bob replies to 1: welcome alice, nice to meet you
+carol reacts 1 :+1:
+bob reacts 1 :tada:
+dave reacts 1 :heart:
+bob: /thanks @alice for the warm hello
+alice: /idea submit "Dark mode" "Please add a dark theme to the app" feature
+nora: /admin idea status 1 planned Scheduled for spring
+bob: /poll create "What first?" options="Dark mode|Export|SSO" duration=2d
+carol presses Dark mode
+dave presses Export
+erin presses Dark mode
+"""
+
+
+def digest_text(lines: list[str]) -> str:
+    start = next(i for i, line in enumerate(lines) if "📰" in line)
+    return "\n".join(lines[start:])
+
+
+async def test_every_section_adds_up_for_a_known_week(console: Transcript) -> None:
+    await console.play(WEEK)
+    text = digest_text(await console.play("after 7d"))
+    assert "📰 Community digest, 5–11 January 2026" in text.splitlines()[0]
+    assert (
+        "5 members took part" in text
+    )  # alice, bob (posts), carol, dave (reactions), erin (a vote)
+    # alice: message 1 + 3 reactions + kudos 5 + idea 3 + planned 5 = 17
+    assert "1. alice — 17 points · 🏅 First idea" in text
+    assert "Newcomer spotlight: Welcome alice, who earned 17 points" in text
+    assert "Badges earned: alice: First idea" in text
+    assert "> hello everyone, glad to be here" in text
+    assert "by alice in #general, with reactions from 3 members" in text
+    assert "New: 1 idea — #1 Dark mode" in text
+    assert "#1 Dark mode → Planned: Scheduled for spring" in text
+    assert "#1 What first? — 🏆 Dark mode (3 ballots)" in text
+    for line in (
+        "New members: 6 (+6, up from none)",
+        "Messages: 2 (+2, up from none)",
+        "Kudos: 1 (+1, up from none)",
+        "Accepted solutions: 0 (no change)",
+        "Ideas submitted: 1 (+1, up from none)",
+        "Ideas shipped: 0 (no change)",
+        "Poll ballots: 3 (+3, up from none)",
+    ):
+        assert line in text, line
+    assert "[image] Daily activity (messages, active members): 5 January: 2, 4;" in text
+    # The next week compares with this one.
+    await console.play("alice: back again with another long message")
+    text = digest_text(await console.play("after 7d"))
+    assert "Messages: 1 (−1, −50%)" in text
+    assert "Kudos: 0 (−1, −100%)" in text
+
+
+async def test_quoting_can_be_turned_off(core: Cercle) -> None:
+    core.settings = Settings(digest=DigestSettings(quote_messages=False))
+    session = ConsoleSession(core, "test")
+    await session.start(START)
+    console = Transcript(session)
+    await console.play(WEEK)
+    text = digest_text(await console.play("after 7d"))
+    assert "hello everyone" not in text
+    assert "by alice in #general, with reactions from 3 members\n" in text + "\n"
+    assert "[1]" in text  # linked instead
+
+
+async def test_the_digest_in_french(core: Cercle) -> None:
+    core.settings = Settings(defaults=CommunityDefaults(locale="fr"))
+    session = ConsoleSession(core, "test")
+    await session.start(START)
+    console = Transcript(session)
+    await console.play(WEEK)
+    text = digest_text(await console.play("after 7d"))
+    assert "📰 Le récap de la communauté, 5–11 janvier 2026" in text
+    assert "🏆 Meilleurs contributeurs : " not in text  # field names are followed by ": "
+    assert "1. alice — 17 points" in text
+    assert "Membres actifs : 5 (+5, contre aucun)" in text
+    assert "Évolutions par rapport à la période du 29 décembre 2025 – 4 janvier 2026." in text
+
+
+async def test_a_quiet_week_in_french(core: Cercle) -> None:
+    core.settings = Settings(defaults=CommunityDefaults(locale="fr"))
+    session = ConsoleSession(core, "test")
+    await session.start(START)
+    text = "\n".join(await Transcript(session).play("after 7d"))
+    assert "Une semaine calme" in text
+
+
+async def test_stats_on_demand(console: Transcript) -> None:
+    await console.play(WEEK)
+    text = "\n".join(await console.play("nora: /admin stats week"))
+    assert "Community health, last 7 days (30 December 2025 – 5 January 2026)" in text
+    assert "Active members: 5 (+5, up from none)" in text
+    assert "alice: /admin stats" not in text
+    refused = "\n".join(await console.play("alice: /admin stats"))
+    assert "moderators" in refused
+
+
+async def test_export_and_customer_import_round_trip(console: Transcript, core: Cercle) -> None:
+    await console.play(WEEK)
+    done = await import_customers(
+        core.db,
+        "platform,user_id,email,customer_id,account\n"
+        "console,alice,,C-1,Acme\n"
+        "console,bob,,C-2,Acme\n"
+        ",,someone@example.com,C-3,Globex\n",
+        START,
+    )
+    assert (done.accounts, done.emails) == (2, 1)
+    chunks: list[str] = []
+    assert await export(core.db, "test", "members", "csv", chunks.append) == 6
+    rows = {r["name"]: r for r in csv.DictReader(io.StringIO("".join(chunks)))}
+    assert rows["alice"]["customer_id"] == "C-1" and rows["alice"]["account"] == "Acme"
+    assert rows["alice"]["points"] == "17"
+    assert rows["carol"]["customer_id"] == ""
+    chunks = []
+    assert await export(core.db, "test", "contributions", "json", chunks.append) > 0
+    ledger = json.loads("".join(chunks))
+    assert (
+        sum(r["points"] for r in ledger if r["member_id"] == int(rows["alice"]["member_id"])) == 17
+    )
+    chunks = []
+    await export(core.db, "test", "polls", "json", chunks.append)
+    assert json.loads("".join(chunks))[0]["ballots"] == 3
+    text = digest_text(await console.play("after 7d"))
+    assert "Customers among the active members: 2, from 1 account" in text
