@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import bot.features.registry  # noqa: F401  (declares every command)
-from bot import command_text, i18n, interactions
+from bot import command_text, customers, i18n, interactions
 from bot.actions import Action, Reply
 from bot.clock import Clock
 from bot.commands import REGISTRY, CommandRegistry, CommandSpec, Permission
@@ -167,6 +167,9 @@ class Cercle:
         now: datetime,
     ) -> dict[tuple[str, str], MemberInfo]:
         seen = [SeenMember(r.platform, r.user_id, r.name, r.is_bot, r.roles) for r in refs]
+        emails = [(r.platform, r.user_id, r.email) for r in refs if r.email]
+        if emails:  # a customer imported by email is matched to their account (Slack)
+            await customers.match_emails(session, emails, now)
         return await resolve_members(
             session,
             community.id,

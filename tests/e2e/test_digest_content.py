@@ -145,3 +145,32 @@ async def test_export_and_customer_import_round_trip(console: Transcript, core: 
     assert json.loads("".join(chunks))[0]["ballots"] == 3
     text = digest_text(await console.play("after 7d"))
     assert "Customers among the active members: 2, from 1 account" in text
+
+
+async def test_a_customer_imported_by_email_is_matched_when_the_platform_gives_it(
+    core: Cercle,
+) -> None:
+    from bot.events import ChannelRef, MemberRef, MessagePosted
+
+    await import_customers(
+        core.db, "email,customer_id,account\nAda@Example.com,C-9,Initech\n", START
+    )
+    ada = MemberRef("console", "ada", "ada", email="ada@example.com")
+    stranger = MemberRef("console", "zed", "zed", email="zed@example.com")
+    for number, who in enumerate((ada, stranger), start=1):
+        await core.handle(
+            MessagePosted(
+                platform="console",
+                space_id="test",
+                at=START,
+                message_id=str(number),
+                channel=ChannelRef("general", "general"),
+                author=who,
+                text="hello everyone, a long enough message",
+            )
+        )
+    chunks: list[str] = []
+    await export(core.db, "test", "members", "csv", chunks.append)
+    rows = {r["name"]: r for r in csv.DictReader(io.StringIO("".join(chunks)))}
+    assert (rows["ada"]["customer_id"], rows["ada"]["account"]) == ("C-9", "Initech")
+    assert rows["zed"]["customer_id"] == ""

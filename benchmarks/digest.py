@@ -1,0 +1,132 @@
+"""The digest at scale: a community of `scale_members` members with `scale_rows` ledger
+rows in the digest's week (and as many in the week before, which it compares with),
+bulk-loaded by `benchmarks.fixture` in a child process, then the whole digest computed
+(`bot.features.digest_data.build`: every section's aggregate SQL, the message of the week,
+rank-ups, quiet regulars) and `/admin stats week` through the real core, several times
+each. Target (issue #7): under two seconds on SQLite.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from benchmarks import fixture
+from benchmarks.backends import Backend
+from bot.clock import ManualClock
+from bot.community import load_view
+from bot.config import Settings
+from bot.core import Cercle
+from bot.events import ChannelRef, CommandInvoked, MemberRef
+from bot.features.digest_data import build
+from bot.features.digest_schedule import Period
+from storage.db import Database
+
+PERIOD_END = datetime(2026, 3, 16, 0, 0, tzinfo=UTC)  # a Monday, midnight UTC
+TARGET_SECONDS = 2.0
+ROUNDS = 5
+
+
+@dataclass
+class DigestRun:
+    members: int
+    rows_in_period: int
+    digest_p50: float
+    digest_max: float
+    stats_p50: float
+    fixture_seconds: float
+    problems: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.digest_max < TARGET_SECONDS and not self.problems
+
+    def cell(self) -> str:
+        verdict = "" if self.ok else " MISSED" if not self.problems else " INVALID"
+        times = f"max {self.digest_max:.2f}, stats {self.stats_p50:.2f}"
+        return f"{self.digest_p50:.2f} s ({times}){verdict}"
+
+
+async def digest_time(backend: Backend, settings: Settings, members: int, rows: int) -> DigestRun:
+    url = await backend.create("digest")
+    now = PERIOD_END + timedelta(hours=9)
+    loop = asyncio.get_running_loop()
+    with ProcessPoolExecutor(max_workers=1) as pool:
+        built = await loop.run_in_executor(
+            pool,
+            _build,
+            url,
+            settings,
+            members,
+            rows * 2,
+            now,
+        )
+    db = Database(url)
+    core = Cercle(db, settings, ManualClock(now))
+    period = Period(
+        (PERIOD_END - timedelta(days=7)).date(), PERIOD_END.date(), settings_tz(settings)
+    )
+    problems: list[str] = []
+    digest_times: list[float] = []
+    stats_times: list[float] = []
+    try:
+        for _ in range(ROUNDS):
+            async with db.transaction() as session:
+                view = await load_view(session, built.community_id, "bench-digest", settings)
+                mark = time.perf_counter()
+                data = await build(core, session, view, period, quiet=True)
+                digest_times.append(time.perf_counter() - mark)
+            if not data.top or data.health["messages"][0] <= 0 or data.health["active"][1] <= 0:
+                problems.append("the digest found no activity")
+            mark = time.perf_counter()
+            actions = await core.handle(
+                CommandInvoked(
+                    platform="bench",
+                    space_id=built.space_id,
+                    at=now,
+                    interaction_id=f"stats-{len(stats_times)}",
+                    channel=ChannelRef("c0", "c0"),
+                    invoker=MemberRef("bench", "u000000", "member000000", is_moderator=True),
+                    text="/admin stats week",
+                )
+            )
+            stats_times.append(time.perf_counter() - mark)
+            if not actions or getattr(actions[0], "card", None) is None:
+                problems.append("/admin stats gave no card")
+    finally:
+        await db.dispose()
+    return DigestRun(
+        members=members,
+        rows_in_period=rows,
+        digest_p50=statistics.median(digest_times),
+        digest_max=max(digest_times),
+        stats_p50=statistics.median(stats_times),
+        fixture_seconds=built.seconds,
+        problems=tuple(sorted(set(problems))),
+    )
+
+
+def settings_tz(settings: Settings):  # type: ignore[no-untyped-def]
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(settings.defaults.timezone)
+
+
+def _build(
+    url: str, settings: Settings, members: int, rows: int, now: datetime
+) -> fixture.ScaleFixture:
+    # Two weeks of history up to the build time: the digest's week and the one before it.
+    return fixture.build_scale(
+        url,
+        settings,
+        space_id="digest",
+        members=members,
+        ledger_rows=rows,
+        now=now,
+        days=14,
+        seed=7,
+    )
