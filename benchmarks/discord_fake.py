@@ -235,6 +235,20 @@ class FakeDiscord:
                 )
         self.sent_events += len(items)
 
+    def frames(self, name: str, items: list[dict[str, Any]], first_seq: int = 1000) -> list[str]:
+        """Dispatch frames serialised ahead of time (a benchmark times the client, not this)."""
+        return [
+            json.dumps({"op": 0, "t": name, "s": first_seq + i, "d": data})
+            for i, data in enumerate(items)
+        ]
+
+    async def push(self, frames: list[str], guild_id: str) -> None:
+        for session in self.sessions:
+            if session.shard[0] == self.shard_of(guild_id):
+                for frame in frames:
+                    await session.ws.send_str(frame)
+        self.sent_events += len(frames)
+
     async def wait_for(
         self, method: str, path: str, count: int = 1, within: float = 10.0
     ) -> list[Recorded]:

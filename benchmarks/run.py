@@ -904,6 +904,9 @@ def run_all(keys: Sequence[str], quick: bool) -> int:
         print_details(report)
     if reports:
         print_summary(reports)
+    from benchmarks import discord_bench  # the Discord live path (issue #4), SQLite
+
+    discord_bench.report(quick)
     print(f"total run time {time.perf_counter() - began:.1f} s")
     print(f"load average at the end (this run included): {load_average()}")
     for failure in failures:

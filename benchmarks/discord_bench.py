@@ -1,0 +1,237 @@
+"""The Discord live path: a local fake gateway pushes MESSAGE_CREATE events from many
+members into the Discord adapter running in a `cercle run` runtime (`adapters.runtime.
+Runtime`: adapter + core + scheduler on one loop, SQLite file), timed until every
+contribution is visible (the members' points add up to one per message, checked through
+`/rank` for a sample); beside it, in the same process and run, a bare discord.py client
+that only counts the same messages from the same fake. Target (issue #4): Cercle at
+least 80 % of the bare client's rate. Frames are serialised before the clock starts; the
+fake shares the loop, which slows both alike. Peak memory is the child process's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import resource
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import discord
+from pydantic import SecretStr
+from sqlalchemy import func, select
+
+from adapters.discord import routes
+from adapters.discord.adapter import DiscordAdapter
+from adapters.runtime import Runtime
+from benchmarks.discord_fake import FakeDiscord, FakeGuild, snowflake, user
+from bot.clock import SystemClock
+from bot.config import Secrets, Settings
+from bot.config_sections import DiscordSettings, ScoringSettings
+from bot.core import Cercle
+from bot.events import ChannelRef, CommandInvoked, MemberRef
+from storage.db import Database
+from storage.models import Member
+
+GUILD = "1300000000000000001"
+CHANNEL = "1400000000000000001"
+FULL = (20_000, 2_000)
+QUICK = (2_000, 200)
+
+
+@dataclass
+class DiscordRun:
+    events: int
+    members: int
+    bare_rate: float
+    cercle_rate: float
+    batches: int
+    peak_mib: float
+    rank_ok: bool
+
+    @property
+    def ratio(self) -> float:
+        return self.cercle_rate / self.bare_rate if self.bare_rate else 0.0
+
+
+def messages(count: int, members: int) -> list[dict[str, Any]]:
+    start_ms = time.time() * 1000 - count * 10
+    out = []
+    for i in range(count):
+        author = str(5_000_000 + i % members)
+        out.append(
+            {
+                "id": snowflake(start_ms + i * 10),
+                "channel_id": CHANNEL,
+                "guild_id": GUILD,
+                "author": user(author, f"member{author}"),
+                "member": {
+                    "roles": [],
+                    "joined_at": "2025-06-01T00:00:00+00:00",
+                    "deaf": False,
+                    "mute": False,
+                    "flags": 0,
+                },
+                "content": f"message {i}: a useful answer about the product",
+                "timestamp": "2026-01-05T09:00:00+00:00",
+                "edited_timestamp": None,
+                "tts": False,
+                "mention_everyone": False,
+                "mentions": [],
+                "mention_roles": [],
+                "attachments": [],
+                "embeds": [],
+                "pinned": False,
+                "type": 0,
+                "flags": 0,
+            }
+        )
+    return out
+
+
+async def bare_client(fake: FakeDiscord, frames: list[str], count: int) -> float:
+    intents = discord.Intents.none()
+    intents.guilds = intents.guild_messages = intents.message_content = True
+    client = discord.Client(intents=intents)
+    seen = 0
+    done = asyncio.Event()
+
+    @client.event
+    async def on_message(message: discord.Message) -> None:
+        nonlocal seen
+        seen += 1
+        if seen == count:
+            done.set()
+
+    routes.use_api_base(fake.base_url)
+    await client.login("fake-token")
+    await routes.discover_gateway(client.http, fake.base_url)
+    task = asyncio.ensure_future(client.connect())
+    await fake.wait_sessions(1)
+    await asyncio.sleep(0.3)
+    began = time.perf_counter()
+    await fake.push(frames, GUILD)
+    await asyncio.wait_for(done.wait(), 600)
+    elapsed = time.perf_counter() - began
+    await client.close()
+    await asyncio.gather(task, return_exceptions=True)
+    while fake.sessions:
+        await asyncio.sleep(0.01)
+    return count / elapsed
+
+
+async def cercle(
+    fake: FakeDiscord, frames: list[str], count: int, members: int, folder: Path
+) -> tuple[float, int, bool]:
+    settings = Settings(
+        discord=DiscordSettings(api_base_url=fake.base_url, sync_commands="off"),
+        scoring=ScoringSettings(message_cooldown_seconds=0, message_min_length=0),
+    )
+    db = Database(f"sqlite+aiosqlite:///{folder / 'discord-bench.db'}")
+    await db.upgrade()
+    core = Cercle(db, settings, SystemClock())
+    adapter = DiscordAdapter(settings, Secrets(discord_token=SecretStr("fake-token")))
+    runtime = Runtime(core, [adapter])
+    running = asyncio.ensure_future(runtime.run())
+    while adapter.ready is None:  # the runtime starts the adapter
+        await asyncio.sleep(0.01)
+    await adapter.wait_ready()
+    await asyncio.sleep(0.3)
+
+    async def counted() -> int:
+        async with db.transaction() as session:
+            return int(await session.scalar(select(func.coalesce(func.sum(Member.points), 0))) or 0)
+
+    began = time.perf_counter()
+    await fake.push(frames, GUILD)
+    while await counted() < count:
+        await asyncio.sleep(0.02)
+    elapsed = time.perf_counter() - began
+    # visible in /rank: a sample of members asks, through the core, as a member would
+    rank_ok = True
+    for k in range(0, members, max(1, members // 20)):
+        author = str(5_000_000 + k)
+        reply = await core.handle(
+            CommandInvoked(
+                platform="discord",
+                space_id=GUILD,
+                at=datetime.now(UTC),
+                interaction_id=f"bench-{k}",
+                channel=ChannelRef(CHANNEL, "general"),
+                invoker=MemberRef("discord", author, f"member{author}"),
+                path=("rank",),
+            )
+        )
+        expected = count // members + (1 if k < count % members else 0)
+        shown = " ".join(
+            str(getattr(a, "text", "")) + str(getattr(getattr(a, "card", None), "fields", ""))
+            for a in reply
+        )
+        rank_ok = rank_ok and str(expected) in shown
+    batches = adapter.batcher.batches if adapter.batcher else 0
+    runtime.stopped.set()
+    await asyncio.gather(running, return_exceptions=True)
+    await db.dispose()
+    return count / elapsed, batches, rank_ok
+
+
+async def measure(quick: bool) -> DiscordRun:
+    count, members = QUICK if quick else FULL
+    fake = await FakeDiscord([FakeGuild(GUILD, "Bench", channels={"general": CHANNEL})]).start()
+    try:
+        frames = fake.frames("MESSAGE_CREATE", messages(count, members))
+        bare = await bare_client(fake, frames, count)
+        with tempfile.TemporaryDirectory(prefix="cercle-discord-bench-") as folder:
+            rate, batches, rank_ok = await cercle(fake, frames, count, members, Path(folder))
+    finally:
+        await fake.stop()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return DiscordRun(count, members, bare, rate, batches, peak, rank_ok)
+
+
+def _child(quick: bool, sender: Any) -> None:
+    logging.basicConfig(level=logging.ERROR)
+    try:
+        sender.send(asyncio.run(measure(quick)))
+    except Exception as error:  # reported, not raised: the table says INVALID
+        sender.send(f"{type(error).__name__}: {error}")
+
+
+def run(quick: bool) -> DiscordRun | str:
+    """Measure in a child process of its own, so that its peak memory is its own."""
+    context = multiprocessing.get_context("spawn")
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(target=_child, args=(quick, sender))
+    process.start()
+    result = receiver.recv()
+    process.join()
+    return result
+
+
+def report(quick: bool) -> None:
+    result = run(quick)
+    print()
+    print(
+        "Discord live path (fake gateway -> adapter -> core -> ledger, SQLite, cercle run runtime)"
+    )
+    if isinstance(result, str):
+        print(f"INVALID: {result}")
+        return
+    verdict = "ok" if result.ratio >= 0.8 else "MISSED"
+    checked = "checked in /rank" if result.rank_ok else "INVALID: /rank disagrees"
+    print(
+        f"  {result.events:,} MESSAGE_CREATE from {result.members:,} members: "
+        f"Cercle {result.cercle_rate:,.0f} events/s until all visible ({result.batches} transactions, {checked}); "
+        f"bare discord.py client {result.bare_rate:,.0f} events/s; "
+        f"ratio {result.ratio:.0%} (target >= 80 %: {verdict}); peak memory {result.peak_mib:,.0f} MiB"
+    )
+
+
+if __name__ == "__main__":
+    import sys
+
+    report("--quick" in sys.argv)
