@@ -119,7 +119,7 @@ async def bare_client(fake: FakeDiscord, frames: list[str], count: int) -> float
     elapsed = time.perf_counter() - began
     await client.close()
     await asyncio.gather(task, return_exceptions=True)
-    while fake.sessions:
+    while fake.sessions:  # noqa: ASYNC110  (the fake's sessions are plain state)
         await asyncio.sleep(0.01)
     return count / elapsed
 
@@ -137,7 +137,7 @@ async def cercle(
     adapter = DiscordAdapter(settings, Secrets(discord_token=SecretStr("fake-token")))
     runtime = Runtime(core, [adapter])
     running = asyncio.ensure_future(runtime.run())
-    while adapter.ready is None:  # the runtime starts the adapter
+    while adapter.ready is None:  # noqa: ASYNC110  (the runtime starts the adapter)
         await asyncio.sleep(0.01)
     await adapter.wait_ready()
     await asyncio.sleep(0.3)
@@ -148,7 +148,7 @@ async def cercle(
 
     began = time.perf_counter()
     await fake.push(frames, GUILD)
-    while await counted() < count:
+    while await counted() < count:  # noqa: ASYNC110  (polling the database is the point)
         await asyncio.sleep(0.02)
     elapsed = time.perf_counter() - began
     # visible in /rank: a sample of members asks, through the core, as a member would
@@ -225,9 +225,11 @@ def report(quick: bool) -> None:
     checked = "checked in /rank" if result.rank_ok else "INVALID: /rank disagrees"
     print(
         f"  {result.events:,} MESSAGE_CREATE from {result.members:,} members: "
-        f"Cercle {result.cercle_rate:,.0f} events/s until all visible ({result.batches} transactions, {checked}); "
+        f"Cercle {result.cercle_rate:,.0f} events/s until all visible "
+        f"({result.batches} transactions, {checked}); "
         f"bare discord.py client {result.bare_rate:,.0f} events/s; "
-        f"ratio {result.ratio:.0%} (target >= 80 %: {verdict}); peak memory {result.peak_mib:,.0f} MiB"
+        f"ratio {result.ratio:.0%} (target >= 80 %: {verdict}); "
+        f"peak memory {result.peak_mib:,.0f} MiB"
     )
 
 
