@@ -62,6 +62,9 @@ class Outbound:
         self.client = client
         self.core = core
         self.notices = Notices(self)
+        # Servers on another process's shards are not in this client's cache (a scheduled
+        # post delivered by the scheduler's leader): their channels are read over REST.
+        self._remote_channels: dict[str, dict[str, int]] = {}
 
     # -- lookups ---------------------------------------------------------------------
 
@@ -79,15 +82,23 @@ class Outbound:
         if ref.startswith("<#") and ref.endswith(">") and ref[2:-1].isdigit():
             return int(ref[2:-1])
         guild = self.client.get_guild(int(guild_id))
-        if guild is None:
-            return None
         lowered = ref.lower()
+        if guild is None:
+            return self._remote_channels.get(guild_id, {}).get(lowered)
         found = next((c for c in guild.text_channels if c.name.lower() == lowered), None)
         return found.id if found is not None else None
 
     async def _resolve(self, guild_id: str, ref: str | None) -> int | None:
         view = await self.view(guild_id)
         wanted = ref or view.default_channel
+        if self.client.get_guild(int(guild_id)) is None and guild_id not in self._remote_channels:
+            try:
+                channels = await self.client.http.get_all_guild_channels(int(guild_id))
+            except discord.HTTPException:
+                channels = []
+            self._remote_channels[guild_id] = {
+                str(c.get("name", "")).lower(): int(c["id"]) for c in channels
+            }
         channel_id = self.channel_id(guild_id, wanted)
         if channel_id is None:
             await self.notices.tell(
