@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import discord
 
-from adapters.discord import app_commands, intents, routes
+from adapters.discord import app_commands, fast_messages, intents, routes
 from adapters.discord.batching import Batcher
 from adapters.discord.inbound import Translator
 from adapters.discord.interactions import Interactions
@@ -189,6 +189,9 @@ class DiscordAdapter:
         def put(event: Event | None) -> None:
             if event is not None:
                 batcher.put(event)
+
+        # Ordinary messages skip discord.py's Message objects; the rest come to on_message.
+        fast_messages.install(client, translator, batcher.put)
 
         @client.event
         async def on_ready() -> None:

@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 import discord
+from discord import utils
 
 from bot.config import Settings
 from bot.events import (
@@ -29,6 +31,8 @@ from bot.events import (
 
 PLATFORM = "discord"
 KNOWN_MAX = 50_000  # members remembered for events that name them by id only
+_ADMINISTRATOR = discord.Permissions(administrator=True).value
+_MANAGE_GUILD = discord.Permissions(manage_guild=True).value
 
 
 class Translator:
@@ -86,6 +90,49 @@ class Translator:
                 is_moderator=permissions.manage_guild
                 or permissions.administrator
                 or any(str(r.id) in ids for r in roles),
+            ),
+        )
+
+    def member_payload(
+        self,
+        guild: discord.Guild,
+        user_id: int,
+        user: dict[str, Any],
+        member: dict[str, Any],
+    ) -> MemberRef:
+        """`member()` of the Member discord.py would build from a message's `author` and
+        `member` payloads (used by `fast_messages`; a test holds the two equal)."""
+        roles = [
+            role
+            for role in map(guild.get_role, map(int, member.get("roles") or ()))
+            if role is not None and not role.is_default()
+        ]
+        guild_id = str(guild.id)
+        if guild.owner_id == user_id:
+            moderator = True
+        else:
+            default = guild.default_role
+            value = default.permissions.value if default is not None else 0
+            for role in roles:
+                value |= role.permissions.value
+            if value & _ADMINISTRATOR:
+                moderator = True
+            else:
+                until = utils.parse_time(member.get("communication_disabled_until"))
+                timed_out = until is not None and utils.utcnow() < until
+                ids = self.moderator_role_ids(guild_id)
+                moderator = bool(value & _MANAGE_GUILD and not timed_out) or any(
+                    str(r.id) in ids for r in roles
+                )
+        return self.remember(
+            guild_id,
+            MemberRef(
+                PLATFORM,
+                str(user_id),
+                member.get("nick") or user.get("global_name") or user["username"],
+                bool(user.get("bot", False)),
+                tuple(sorted(r.name for r in roles)),
+                is_moderator=moderator,
             ),
         )
 

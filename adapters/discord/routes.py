@@ -1,8 +1,9 @@
 """Where discord.py sends its REST calls and finds the gateway: `discord.api_base_url`.
 
-discord.py has no public setting for its REST root, so this module is the ONE place that
-touches its internals: `discord.http.Route.BASE` (a class attribute every REST call,
-interaction callbacks and webhooks included, is built from) and
+discord.py has no public setting for its REST root, so this module (with `fast_messages`,
+which replaces the MESSAGE_CREATE parser) is where Cercle touches its internals:
+`discord.http.Route.BASE` (a class attribute every REST call, interaction callbacks and
+webhooks included, is built from) and
 `discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY` (the gateway address used when the
 shard count is fixed by config, instead of the one `/gateway/bot` returns).
 `tests/adapters/discord/test_routes.py` fails if a discord.py upgrade moves either.
