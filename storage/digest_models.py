@@ -8,6 +8,12 @@ and never posts that period there again. `customer` and `customer_email` come fr
 `cercle import-customers`: which platform accounts belong to a customer of the company
 (an email row waits until a member is seen with that email, then becomes an account row).
 The partial ledger index `ix_contribution_events` serves the period counts.
+
+`member_day_gain` is the daily rollup of the ledger the digest reads instead of scanning a
+period's contributions: per member and UTC day, the points, accepted solutions and kudos
+received. `storage.ledger.record` keeps it up to date in the same transaction as the rows
+it writes (UTC days need no time zone, so a migration can fill it from the ledger); a
+period that starts or ends off UTC midnight reads its few edge hours from the ledger.
 """
 
 from __future__ import annotations
@@ -35,6 +41,21 @@ Index(
     sqlite_where=text(EVENTS_ONLY),
     postgresql_where=text(EVENTS_ONLY),
 )
+
+
+class MemberDayGain(SQLModel, table=True):
+    """What a member received on one UTC day: points, net accepted solutions, kudos."""
+
+    __tablename__ = "member_day_gain"
+    # Clustered by day on SQLite (no rowid): a period is one range of the primary key, read
+    # in place, and today's rows are appended at its end.
+    __table_args__ = {"sqlite_with_rowid": False}
+    community_id: int = Field(foreign_key="community.id", primary_key=True)
+    day: date = Field(primary_key=True)
+    member_id: int = Field(foreign_key="member.id", primary_key=True)
+    points: int = 0
+    solutions: int = 0
+    kudos: int = 0
 
 
 class DigestState(SQLModel, table=True):

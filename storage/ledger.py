@@ -3,8 +3,9 @@
 `record()` writes a batch of entries in a few statements: rows whose source key is
 already in the ledger are skipped by the database itself (so a redelivered event never
 counts twice, even with two processes), and only the rows really written move the
-aggregates: all-time counters on `member`, week and month totals in `member_total`. Every
-aggregate update is an atomic `x = x + delta` in SQL, never a read-modify-write in Python.
+aggregates: all-time counters on `member`, week and month totals in `member_total`, and
+the daily rollup `member_day_gain` the digest reads. Every aggregate update is an atomic
+`x = x + delta` in SQL, never a read-modify-write in Python.
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import and_, bindparam, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import insert_ignore, insert_or_add
+from storage.digest_models import MemberDayGain
 from storage.models import Contribution, Member, MemberDay, MemberTotal
 
 MEMBER_COUNTERS = frozenset(
@@ -133,6 +135,7 @@ async def record(session: AsyncSession, community_id: int, entries: Sequence[Ent
 async def _apply(session: AsyncSession, community_id: int, written: Sequence[Entry]) -> None:
     counters: dict[tuple[int, str], int] = defaultdict(int)
     totals: dict[tuple[str, date, int], int] = defaultdict(int)
+    gains: dict[tuple[date, int], list[int]] = {}
     # A scored message moves its author's last scored time forward (never back: events
     # may arrive late), in the same statement as the counters.
     latest: dict[int, datetime] = {}
@@ -147,6 +150,13 @@ async def _apply(session: AsyncSession, community_id: int, written: Sequence[Ent
             totals[("month", entry.month, entry.member_id)] += entry.points
         for member_id, counter, delta in entry.effects:
             counters[(member_id, counter)] += delta
+        solutions = ROLLUP_SOLUTIONS.get(entry.kind, 0)
+        kudos = ROLLUP_KUDOS.get(entry.kind, 0)
+        if entry.points or solutions or kudos:
+            gain = gains.setdefault((utc_day(entry.occurred_at), entry.member_id), [0, 0, 0])
+            gain[0] += entry.points
+            gain[1] += solutions
+            gain[2] += kudos
     await add_to_counters(session, counters, latest)
     if totals:
         await session.execute(
@@ -167,6 +177,38 @@ async def _apply(session: AsyncSession, community_id: int, written: Sequence[Ent
                 for (period, start, member_id), points in sorted(totals.items())
             ],
         )
+    if gains:
+        await session.execute(
+            insert_or_add(
+                session,
+                MemberDayGain.__table__,
+                ["community_id", "day", "member_id"],
+                ["points", "solutions", "kudos"],
+            ),
+            [
+                {
+                    "community_id": community_id,
+                    "day": day,
+                    "member_id": member_id,
+                    "points": points,
+                    "solutions": solutions,
+                    "kudos": kudos,
+                }
+                # Key order, as above: concurrent batches lock rows in the same order.
+                for (day, member_id), (points, solutions, kudos) in sorted(gains.items())
+            ],
+        )
+
+
+# What a ledger row adds to the rollup's solution and kudos counts, by kind (points are
+# added whatever the kind).
+ROLLUP_SOLUTIONS = {"solution": 1, "solution_reversed": -1}
+ROLLUP_KUDOS = {"kudos": 1}
+
+
+def utc_day(at: datetime) -> date:
+    """The UTC day of an instant (naive datetimes are UTC, as the ledger stores them)."""
+    return (at if at.tzinfo is None else at.astimezone(UTC)).date()
 
 
 async def add_to_counters(

@@ -134,7 +134,9 @@ class MemberDay(SQLModel, table=True):
     """A day (community time) on which a member was active, with that day's message count."""
 
     __tablename__ = "member_day"
-    __table_args__ = (Index("ix_member_day_community", "community_id", "day"),)
+    # Covering: a period's active members, their days and messages are read from the index
+    # alone (the digest and `/admin stats`), never from the table's rows.
+    __table_args__ = (Index("ix_member_day_span", "community_id", "day", "member_id", "messages"),)
     member_id: int = Field(foreign_key="member.id", primary_key=True)
     day: date = Field(primary_key=True)
     community_id: int = Field(foreign_key="community.id")

@@ -1,5 +1,5 @@
 """What a digest says, as numbers and names: computed for one period and compared with the
-period before it, from the aggregate queries of `storage.metrics`.
+period before it, from the aggregate queries of the `storage.metrics*` modules.
 
 The message of the period is read back from its platform here (`Cercle.readers`), when
 the digest is built; Cercle never stores message text. Nothing here renders text: see
@@ -22,7 +22,14 @@ from bot.config import Settings
 from bot.features import ranks
 from bot.features.digest_schedule import Period
 from bot.features.poll_state import outcome_of
-from storage import metrics
+from storage import (
+    metrics,
+    metrics_health,
+    metrics_highlights,
+    metrics_ideas,
+    metrics_members,
+    metrics_shape,
+)
 from storage import polls as poll_store
 from storage.idea_models import Idea, IdeaEvent
 from storage.models import Member, PlatformSpace
@@ -125,14 +132,16 @@ async def build(
     data = DigestData(period, previous)
     await _members(session, view, settings, period, data)
     await _health(session, view, period, previous, window, data)
-    data.badges, data.badges_total = await metrics.badges_between(
+    data.badges, data.badges_total = await metrics_members.badges_between(
         session, view.id, period.start_at, period.end_at
     )
     await _ideas_and_polls(session, view, period, data)
     data.highlight = await _highlight(core, session, view, period, quote)
-    data.customers = await metrics.active_customers(session, view.id, period.start, period.end)
+    data.customers = await metrics_health.active_customers(
+        session, view.id, period.start, period.end
+    )
     if quiet:
-        rows = await metrics.quiet_regulars(
+        rows = await metrics_members.quiet_regulars(
             session,
             view.id,
             period.end - timedelta(days=42),
@@ -151,12 +160,12 @@ async def _members(
     data: DigestData,
 ) -> None:
     ladder = settings.ranks
-    thresholds = metrics.Thresholds(
+    thresholds = metrics_members.Thresholds(
         points=tuple(sorted({r.min_points for r in ladder[1:] if r.min_points})),
         solutions=tuple(sorted({r.min_solutions for r in ladder[1:] if r.min_solutions})),
         kudos=tuple(sorted({r.min_kudos for r in ladder[1:] if r.min_kudos})),
     )
-    found = await metrics.period_members(
+    found = await metrics_members.period_members(
         session,
         view.id,
         period.start_at,
@@ -172,7 +181,7 @@ async def _members(
         shown.append(found.newcomer.member_id)
     earned = await _badges_of(session, shown, period)
 
-    def contributor(row: metrics.MemberPeriod) -> Contributor:
+    def contributor(row: metrics_members.MemberPeriod) -> Contributor:
         return Contributor(
             row.member_id,
             row.name,
@@ -189,15 +198,15 @@ async def _rank_ups(
     session: AsyncSession,
     settings: Settings,
     period: Period,
-    crossed: list[tuple[metrics.MemberPeriod, Member]],
+    crossed: list[tuple[metrics_members.MemberPeriod, Member]],
 ) -> list[tuple[int, str, str]]:
     """(member id, name, new rank) of members whose rank went up during the period: their
     counters as they stood at its start and at its end, against the ladder."""
     if not crossed:
         return []
     ids = [row.member_id for row, _ in crossed]
-    since_start = await metrics.active_days_between(session, ids, period.start)
-    since_end = await metrics.active_days_between(session, ids, period.end)
+    since_start = await metrics_members.active_days_between(session, ids, period.start)
+    since_end = await metrics_members.active_days_between(session, ids, period.end)
     ladder = list(settings.ranks)
     names = [rank.name for rank in ladder]
     result = []
@@ -259,28 +268,29 @@ async def _health(
     window: metrics.Window,
     data: DigestData,
 ) -> None:
-    counts = await metrics.ledger_counts(session, view.id, window)
+    counts = await metrics_health.ledger_counts(session, view.id, window)
 
     def net(kind: str, current: bool) -> int:
         return counts.get((kind, current), 0) - counts.get((f"{kind}_reversed", current), 0)
 
-    shape = await metrics.day_shape(
+    shape = await metrics_shape.day_shape(
         session, view.id, previous.start, period.start, period.end, core_days(period)
     )
     deleted = (
         counts.get(("message_reversed", True), 0),
         counts.get(("message_reversed", False), 0),
     )
-    new_now, new_before, present = await metrics.member_counts(session, view.id, window)
-    submitted, submitted_before, shipped, shipped_before = await metrics.idea_counts(
+    new_now, new_before, present = await metrics_health.member_counts(session, view.id, window)
+    submitted, submitted_before, shipped, shipped_before = await metrics_health.idea_counts(
         session, view.id, window
     )
-    turnout, turnout_before = await metrics.poll_turnout(session, view.id, window)
+    turnout, turnout_before = await metrics_health.poll_turnout(session, view.id, window)
     # Members who only voted, thanked or proposed an idea are active too.
-    extra = await metrics.other_actors(session, view.id, period.start, period.end, window)
-    before = metrics.Window(window.previous, window.previous, window.start)
-    extra_before = await metrics.other_actors(
-        session, view.id, previous.start, previous.end, before
+    extra = await metrics_health.other_actors(
+        session, view.id, (period.start, period.end), (window.start, window.end)
+    )
+    extra_before = await metrics_health.other_actors(
+        session, view.id, (previous.start, previous.end), (window.previous, window.start)
     )
     data.health = {
         "active": (shape.active + extra, shape.active_before + extra_before),
@@ -293,9 +303,8 @@ async def _health(
         "poll_turnout": (turnout, turnout_before),
     }
     data.members, data.core, data.occasional = present, shape.core, shape.occasional
-    daily = await metrics.daily_activity(session, view.id, period.start, period.end)
     data.days = [
-        (day, *daily.get(day, (0, 0)))
+        (day, *shape.daily.get(day, (0, 0)))
         for day in (period.start + timedelta(days=n) for n in range(period.days))
     ]
 
@@ -304,10 +313,12 @@ async def _ideas_and_polls(
     session: AsyncSession, view: CommunityView, period: Period, data: DigestData
 ) -> None:
     start, end = period.start_at, period.end_at
-    data.ideas_new, data.ideas_new_total = await metrics.ideas_created(session, view.id, start, end)
-    data.ideas_supported = await metrics.ideas_supported(session, view.id, start, end)
-    data.status_changes = await metrics.status_changes(session, view.id, start, end)
-    for poll in await metrics.polls_closed(session, view.id, start, end):
+    data.ideas_new, data.ideas_new_total = await metrics_ideas.ideas_created(
+        session, view.id, start, end
+    )
+    data.ideas_supported = await metrics_ideas.ideas_supported(session, view.id, start, end)
+    data.status_changes = await metrics_ideas.status_changes(session, view.id, start, end)
+    for poll in await metrics_ideas.polls_closed(session, view.id, start, end):
         data.polls.append(await _closed_poll(session, poll))
 
 
@@ -323,7 +334,7 @@ async def _closed_poll(session: AsyncSession, poll: Poll) -> ClosedPoll:
 async def _highlight(
     core: Cercle, session: AsyncSession, view: CommunityView, period: Period, quote: bool
 ) -> Highlight | None:
-    top = await metrics.top_message(
+    top = await metrics_highlights.top_message(
         session, view.id, period.start_at, period.end_at, view.excluded_channels
     )
     if top is None or top.reactors < 2:
@@ -355,5 +366,7 @@ async def health_of(
     window = metrics.Window(previous.start_at, period.start_at, period.end_at)
     data = DigestData(period, previous)
     await _health(session, view, period, previous, window, data)
-    data.customers = await metrics.active_customers(session, view.id, period.start, period.end)
+    data.customers = await metrics_health.active_customers(
+        session, view.id, period.start, period.end
+    )
     return data

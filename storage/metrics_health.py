@@ -1,0 +1,207 @@
+"""The health numbers of a period and of the one before it, as aggregate SQL.
+
+Ledger counts (kudos, accepted solutions, deleted messages) from the partial index of the
+ledger's non-message rows; members who joined and who are present; the active members who
+are customers; ideas submitted and shipped; poll turnout; and the members who acted
+without any active day (only thanked, voted or proposed an idea). Messages and active
+members by day come from `metrics_shape`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import and_, case, distinct, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.digest_models import Customer
+from storage.idea_models import Idea, IdeaEvent
+from storage.metrics import EVENTS, Window
+from storage.models import Contribution, Identity, Member, MemberDay
+from storage.poll_models import Poll, PollBallot
+
+# Ledger kinds counted by the health numbers (messages are counted from `member_day`); a
+# reversal written for a deletion is dated like what it reverses, so it cancels it in the
+# same period.
+COUNTED_KINDS = ("message_reversed", "kudos", "solution", "solution_reversed")
+# Actions that make a member active without a message or a reaction (which `member_day`
+# already counts): who gave kudos, voted, submitted an idea, had a solution accepted.
+OTHER_ACTIONS = ("kudos", "idea_vote", "poll_vote", "idea_submitted")
+
+
+async def ledger_counts(
+    session: AsyncSession, community_id: int, window: Window
+) -> dict[tuple[str, bool], int]:
+    """Rows per (kind, in the current period) over both periods, from the partial index."""
+    current = case((Contribution.occurred_at >= window.start, 1), else_=0)
+    rows = await session.execute(
+        select(Contribution.kind, current.label("cur"), func.count())
+        .where(
+            Contribution.community_id == community_id,
+            EVENTS,
+            Contribution.kind.in_(COUNTED_KINDS),
+            Contribution.occurred_at >= window.previous,
+            Contribution.occurred_at < window.end,
+        )
+        .group_by(Contribution.kind, current)
+    )
+    return {(kind, bool(cur)): int(n) for kind, cur, n in rows}
+
+
+async def member_counts(
+    session: AsyncSession, community_id: int, window: Window
+) -> tuple[int, int, int]:
+    """(new in the period, new in the one before, present at the period's end)."""
+    m = Member.__table__
+    joined = m.c.joined_at
+    row = (
+        await session.execute(
+            select(
+                func.sum(case((and_(joined >= window.start, joined < window.end), 1), else_=0)),
+                func.sum(
+                    case((and_(joined >= window.previous, joined < window.start), 1), else_=0)
+                ),
+                func.sum(
+                    case(
+                        (
+                            and_(
+                                or_(joined.is_(None), joined < window.end),
+                                or_(m.c.left_at.is_(None), m.c.left_at >= window.end),
+                            ),
+                            1,
+                        ),
+                        else_=0,
+                    )
+                ),
+            ).where(m.c.community_id == community_id, m.c.is_bot.is_(False))
+        )
+    ).one()
+    return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
+
+
+async def active_customers(
+    session: AsyncSession, community_id: int, start: date, end: date
+) -> tuple[int, int] | None:
+    """(active members who are customers, distinct customer accounts among them), or None
+    when no customer was ever imported."""
+    if await session.scalar(select(Customer.user_id).limit(1)) is None:
+        return None
+    active = (
+        select(MemberDay.member_id.label("member_id"))
+        .distinct()
+        .where(
+            MemberDay.community_id == community_id,
+            MemberDay.day >= start,
+            MemberDay.day < end,
+        )
+        .subquery()
+    )
+    row = (
+        await session.execute(
+            select(
+                func.count(distinct(active.c.member_id)),
+                func.count(distinct(case((Customer.account != "", Customer.account)))),
+            )
+            .select_from(active)
+            .join(
+                Identity,
+                and_(
+                    Identity.member_id == active.c.member_id,
+                    Identity.community_id == community_id,
+                ),
+            )
+            .join(
+                Customer,
+                and_(Customer.platform == Identity.platform, Customer.user_id == Identity.user_id),
+            )
+        )
+    ).one()
+    return int(row[0] or 0), int(row[1] or 0)
+
+
+async def idea_counts(
+    session: AsyncSession, community_id: int, window: Window
+) -> tuple[int, int, int, int]:
+    """(submitted now, before, shipped now, before)."""
+
+    def split(column):  # type: ignore[no-untyped-def]
+        return (
+            func.sum(case((and_(column >= window.start, column < window.end), 1), else_=0)),
+            func.sum(case((and_(column >= window.previous, column < window.start), 1), else_=0)),
+        )
+
+    submitted = (
+        await session.execute(
+            select(*split(Idea.created_at)).where(
+                Idea.community_id == community_id, Idea.created_at >= window.previous
+            )
+        )
+    ).one()
+    shipped = (
+        await session.execute(
+            select(*split(IdeaEvent.at)).where(
+                IdeaEvent.community_id == community_id,
+                IdeaEvent.kind == "status",
+                IdeaEvent.to_value == "shipped",
+                IdeaEvent.at >= window.previous,
+            )
+        )
+    ).one()
+    return tuple(int(v or 0) for v in (*submitted, *shipped))  # type: ignore[return-value]
+
+
+async def poll_turnout(session: AsyncSession, community_id: int, window: Window) -> tuple[int, int]:
+    """Ballots in polls closed in the period, and in the one before."""
+    closed = Poll.closed_at
+    row = (
+        await session.execute(
+            select(
+                func.sum(case((closed >= window.start, 1), else_=0)),
+                func.sum(case((closed < window.start, 1), else_=0)),
+            )
+            .select_from(PollBallot)
+            .join(Poll, Poll.id == PollBallot.poll_id)
+            .where(
+                Poll.community_id == community_id,
+                closed >= window.previous,
+                closed < window.end,
+            )
+        )
+    ).one()
+    return int(row[0] or 0), int(row[1] or 0)
+
+
+async def other_actors(
+    session: AsyncSession,
+    community_id: int,
+    days: tuple[date, date],
+    at: tuple[datetime, datetime],
+) -> int:
+    """Members who acted in the local days [days) (whose instants are `at`) without any
+    active day in them: the distinct actors read from the partial index, then each checked
+    against `member_day` by key."""
+    c = Contribution
+    actor = func.coalesce(c.actor_id, c.member_id)
+    actors = (
+        select(actor.label("member_id"))
+        .distinct()
+        .where(
+            c.community_id == community_id,
+            EVENTS,
+            c.kind.in_(OTHER_ACTIONS),
+            c.occurred_at >= at[0],
+            c.occurred_at < at[1],
+        )
+        .subquery()
+    )
+    active = (
+        select(MemberDay.member_id)
+        .where(
+            MemberDay.member_id == actors.c.member_id,
+            MemberDay.day >= days[0],
+            MemberDay.day < days[1],
+        )
+        .exists()
+    )
+    count = await session.scalar(select(func.count()).select_from(actors).where(~active))
+    return int(count or 0)

@@ -1,0 +1,348 @@
+"""Who made the period: top contributors, the best newcomer, rank-up candidates, badges
+earned, and the regulars who went quiet.
+
+What each member received in the period (points, accepted solutions, kudos), and since its
+end, is summed from the daily rollup `member_day_gain` (a few rows per member and day, one
+range of its primary key) instead of the period's ledger rows. The rollup's days are UTC
+days: when a period's bounds are not UTC midnights (a community in another time zone), the
+rollup is read from the nearest UTC midnights and the ledger rows between those and the
+real bounds (hours, not days) correct the sums.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import and_, case, func, literal, or_, select, union_all
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.digest_models import MemberDayGain
+from storage.ledger import ROLLUP_KUDOS, ROLLUP_SOLUTIONS
+from storage.models import Contribution, Member, MemberBadge, MemberDay
+
+
+@dataclass(frozen=True)
+class MemberPeriod:
+    """A member's gains in the period, and since its end (to see them as they were then)."""
+
+    member_id: int
+    name: str
+    points: int  # in the period
+    solutions: int
+    kudos: int
+    joined_at: datetime | None
+    points_after: int = 0  # after the period's end (the digest may be built later)
+    solutions_after: int = 0
+    kudos_after: int = 0
+
+
+def nearest_midnight(at: datetime) -> datetime:
+    """The UTC midnight nearest to `at` (at most twelve hours away)."""
+    at = at.astimezone(UTC)
+    floor = datetime.combine(at.date(), time(), UTC)
+    return floor + timedelta(days=1) if at - floor >= timedelta(hours=12) else floor
+
+
+def _gains(community_id: int, start: datetime, end: datetime):  # type: ignore[no-untyped-def]
+    """Per member: points, accepted solutions and kudos received in [start, end) and from
+    `end` on (`*_after`), as a materialised CTE.
+
+    The rollup counts a row in the period when its UTC day is in [first, last) (the UTC
+    midnights nearest to the bounds), after it from `last` on. A ledger row at `t` between
+    a bound and its midnight is counted by the rollup on the wrong side: it is added again
+    with the weight (truly in the period) - (counted in it by the rollup), and likewise
+    after the end, which puts it right.
+
+    Points are summed over every row; solutions and kudos, on the few rows that have some,
+    apart (each summed column costs, on every row).
+    """
+    first, last = nearest_midnight(start), nearest_midnight(end)
+    g = MemberDayGain
+    in_rollup = (g.community_id == community_id, g.day >= first.date())
+    during_day = and_(*in_rollup, g.day < last.date())
+    after_day = and_(g.community_id == community_id, g.day >= last.date())
+    point_rows = [
+        select(g.member_id.label("member_id"), g.points.label("p"), literal(0).label("pa")).where(
+            during_day
+        ),
+        select(g.member_id, literal(0), g.points).where(after_day),
+    ]
+    late = g.day >= last.date()
+    other_rows = [
+        select(
+            g.member_id.label("member_id"),
+            case((late, 0), else_=g.solutions).label("s"),
+            case((late, 0), else_=g.kudos).label("k"),
+            case((late, g.solutions), else_=0).label("sa"),
+            case((late, g.kudos), else_=0).label("ka"),
+        ).where(*in_rollup, or_(g.solutions != 0, g.kudos != 0))
+    ]
+    c = Contribution
+    at = c.occurred_at
+
+    def inside(low: datetime, high: datetime | None):  # type: ignore[no-untyped-def]
+        return case((and_(at >= low, at < high) if high else at >= low, 1), else_=0)
+
+    during = inside(start, end) - inside(first, last)
+    after = inside(end, None) - inside(last, None)
+    solution = case(*((c.kind == k, v) for k, v in ROLLUP_SOLUTIONS.items()), else_=0)
+    kudos = case(*((c.kind == k, v) for k, v in ROLLUP_KUDOS.items()), else_=0)
+    for low, high in sorted({(min(a, b), max(a, b)) for a, b in ((start, first), (end, last))}):
+        if low == high:
+            continue
+        edge = (c.community_id == community_id, at >= low, at < high)
+        point_rows.append(select(c.member_id, during * c.points, after * c.points).where(*edge))
+        other_rows.append(
+            select(
+                c.member_id, during * solution, during * kudos, after * solution, after * kudos
+            ).where(*edge, c.kind.in_([*ROLLUP_SOLUTIONS, *ROLLUP_KUDOS]))
+        )
+    points_rows = union_all(*point_rows).subquery()
+    points = (
+        select(
+            points_rows.c.member_id,
+            func.sum(points_rows.c.p).label("points"),
+            func.sum(points_rows.c.pa).label("points_after"),
+        )
+        .group_by(points_rows.c.member_id)
+        .cte("points")
+        .prefix_with("MATERIALIZED")
+    )
+    others_rows = union_all(*other_rows).subquery()
+    others = (
+        select(
+            others_rows.c.member_id,
+            *(func.sum(others_rows.c[n]).label(n) for n in ("s", "k", "sa", "ka")),
+        )
+        .group_by(others_rows.c.member_id)
+        .cte("others")
+        .prefix_with("MATERIALIZED")
+    )
+    return (
+        select(
+            points.c.member_id,
+            points.c.points,
+            func.coalesce(others.c.s, 0).label("solutions"),
+            func.coalesce(others.c.k, 0).label("kudos"),
+            points.c.points_after,
+            func.coalesce(others.c.sa, 0).label("solutions_after"),
+            func.coalesce(others.c.ka, 0).label("kudos_after"),
+        )
+        .select_from(points.outerjoin(others, others.c.member_id == points.c.member_id))
+        .cte("gains")
+        .prefix_with("MATERIALIZED")
+    )
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Rank requirements; a member crossing one of them in the period may have ranked up."""
+
+    points: tuple[int, ...]
+    solutions: tuple[int, ...]
+    kudos: tuple[int, ...]
+
+
+@dataclass
+class PeriodMembers:
+    top: list[MemberPeriod]
+    newcomer: MemberPeriod | None
+    # Members who crossed a rank requirement in the period, with their counters now.
+    crossed: list[tuple[MemberPeriod, Member]]
+
+
+MAX_CROSSED = 2000
+
+
+async def period_members(
+    session: AsyncSession,
+    community_id: int,
+    start: datetime,
+    end: datetime,
+    top: int,
+    thresholds: Thresholds,
+) -> PeriodMembers:
+    """The top contributors, the best newcomer and the rank candidates of [start, end).
+
+    One grouped scan of the rollup from the period's start (a materialised CTE), read in
+    the same statement for the top few (bots and excluded members never score, so a few
+    spare rows are enough to skip them), and joined once with the members' counters for
+    the best newcomer and whoever crossed a rank requirement between the period's start
+    and end.
+    """
+    gains = _gains(community_id, start, end)
+    m = Member.__table__
+    shown = and_(m.c.is_bot.is_(False), m.c.excluded.is_(False))
+    after = {
+        "points": gains.c.points_after,
+        "solutions": gains.c.solutions_after,
+        "kudos": gains.c.kudos_after,
+    }
+    columns = (
+        gains.c.member_id,
+        m.c.display_name,
+        gains.c.points,
+        gains.c.solutions,
+        gains.c.kudos,
+        m.c.joined_at,
+        after["points"],
+        after["solutions"],
+        after["kudos"],
+    )
+    leaders = (
+        select(gains).order_by(gains.c.points.desc(), gains.c.member_id).limit(top + 25).subquery()
+    )
+    best = (
+        select(
+            literal("top").label("part"),
+            leaders.c.member_id,
+            m.c.display_name,
+            leaders.c.points,
+            leaders.c.solutions,
+            leaders.c.kudos,
+            m.c.joined_at,
+            literal(0),
+            literal(0),
+            literal(0),
+        )
+        .select_from(leaders.join(m, m.c.id == leaders.c.member_id))
+        .where(shown, leaders.c.points > 0)
+        .order_by(leaders.c.points.desc(), leaders.c.member_id)
+        .limit(top)
+        .subquery()
+    )
+    crossing = []
+    for counter, during, later_gain, needs in (
+        (m.c.points, gains.c.points, after["points"], thresholds.points),
+        (m.c.solutions, gains.c.solutions, after["solutions"], thresholds.solutions),
+        (m.c.kudos_received, gains.c.kudos, after["kudos"], thresholds.kudos),
+    ):
+        at_end = counter - later_gain
+        at_start = at_end - during
+        crossing += [and_(at_start < need, at_end >= need) for need in needs]
+    crossed_any = or_(*crossing) if crossing else literal(False)
+    new_here = and_(gains.c.points > 0, m.c.joined_at >= start, m.c.joined_at < end)
+    # One pass over the period's members with their counters finds both the newcomers and
+    # the rank candidates (reading `member` once), each then ordered apart.
+    picked = (
+        select(
+            *columns,
+            case((crossed_any, 1), else_=0).label("crossed"),
+            case((new_here, 1), else_=0).label("new"),
+        )
+        .select_from(gains.join(m, m.c.id == gains.c.member_id))
+        .where(shown, or_(crossed_any, new_here))
+        .cte("picked")
+        .prefix_with("MATERIALIZED")
+    )
+    chosen = [picked.c[c.name] for c in columns]
+    order = (picked.c.points.desc(), picked.c.member_id)
+    newcomer = (
+        select(literal("new").label("part"), *chosen)
+        .where(picked.c.new == 1)
+        .order_by(*order)
+        .limit(1)
+        .subquery()
+    )
+    crossed = (
+        select(literal("rank").label("part"), *chosen)
+        .where(picked.c.crossed == 1)
+        .order_by(*order)
+        .limit(MAX_CROSSED)
+        .subquery()
+    )
+    statement = select(best).union_all(select(newcomer), select(crossed))
+    rows = (await session.execute(statement)).all()
+    result = PeriodMembers([], None, [])
+    candidates: list[MemberPeriod] = []
+    for part, member_id, name, points, solutions, kudos, joined_at, *later_values in rows:
+        row = MemberPeriod(
+            int(member_id),
+            name,
+            int(points or 0),
+            int(solutions or 0),
+            int(kudos or 0),
+            joined_at,
+            *(int(v or 0) for v in later_values),
+        )
+        if part == "top":
+            result.top.append(row)
+        elif part == "new":
+            result.newcomer = row
+        else:
+            candidates.append(row)
+    if candidates:
+        members = await session.scalars(
+            select(Member).where(Member.id.in_([r.member_id for r in candidates]))
+        )
+        by_id = {member.id: member for member in members}
+        result.crossed = [(r, by_id[r.member_id]) for r in candidates if r.member_id in by_id]
+    return result
+
+
+async def active_days_between(
+    session: AsyncSession, member_ids: Sequence[int], start: date, end: date | None = None
+) -> dict[int, int]:
+    """Active days per member from `start` (to `end`, exclusive, when given)."""
+    if not member_ids:
+        return {}
+    conditions = [MemberDay.member_id.in_(member_ids), MemberDay.day >= start]
+    if end is not None:
+        conditions.append(MemberDay.day < end)
+    rows = await session.execute(
+        select(MemberDay.member_id, func.count()).where(*conditions).group_by(MemberDay.member_id)
+    )
+    return {int(member): int(n) for member, n in rows}
+
+
+async def quiet_regulars(
+    session: AsyncSession,
+    community_id: int,
+    since: date,
+    quiet_from: date,
+    min_days: int,
+    limit: int = 20,
+) -> list[tuple[int, str, int]]:
+    """Members active on `min_days` days or more in [since, quiet_from) and never since:
+    (id, name, active days). Read from members whose last active day is in that window."""
+    m = Member.__table__
+    rows = await session.execute(
+        select(m.c.id, m.c.display_name, func.count(MemberDay.day).label("days"))
+        .join(MemberDay, MemberDay.member_id == m.c.id)
+        .where(
+            m.c.community_id == community_id,
+            m.c.is_bot.is_(False),
+            m.c.left_at.is_(None),
+            m.c.last_active_day >= since,
+            m.c.last_active_day < quiet_from,
+            MemberDay.day >= since,
+            MemberDay.day < quiet_from,
+        )
+        .group_by(m.c.id, m.c.display_name)
+        .having(func.count(MemberDay.day) >= min_days)
+        .order_by(func.count(MemberDay.day).desc(), m.c.id)
+        .limit(limit)
+    )
+    return [(int(i), name, int(n)) for i, name, n in rows]
+
+
+async def badges_between(
+    session: AsyncSession, community_id: int, start: datetime, end: datetime, limit: int = 20
+) -> tuple[list[tuple[int, str, str]], int]:
+    """(member id, name, badge key) earned in the period, the first `limit`, and the total."""
+    where = (
+        MemberBadge.community_id == community_id,
+        MemberBadge.awarded_at >= start,
+        MemberBadge.awarded_at < end,
+    )
+    total = await session.scalar(select(func.count()).select_from(MemberBadge).where(*where))
+    rows = await session.execute(
+        select(MemberBadge.member_id, Member.display_name, MemberBadge.badge)
+        .join(Member, Member.id == MemberBadge.member_id)
+        .where(*where, Member.is_bot.is_(False))
+        .order_by(MemberBadge.awarded_at, MemberBadge.member_id)
+        .limit(limit)
+    )
+    return [(int(m), name, badge) for m, name, badge in rows], int(total or 0)

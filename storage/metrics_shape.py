@@ -1,0 +1,114 @@
+"""Participation shape and daily activity of a period, from `member_day`.
+
+Who was active in a period, on how many days (core contributors, occasional ones; the rest
+of the members are lurkers), in the period and the one before, how many messages they
+posted, and the daily chart. Everything is read from the covering index
+`ix_member_day_span` (community, day, member, messages) over the two periods' days: the
+table's rows are never visited. Bots never post scored messages, but a member flagged as
+a bot may still have days: those few are read by member and taken off the totals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Member, MemberDay
+
+
+@dataclass(frozen=True)
+class DayShape:
+    active: int
+    active_before: int
+    core: int  # active on at least `core_days` days of the period
+    occasional: int
+    messages: int  # as posted: the caller takes deletions off
+    messages_before: int
+    # (active members, messages) per day of both periods, bots included (the chart).
+    daily: dict[date, tuple[int, int]] = field(default_factory=dict, compare=False)
+
+
+async def daily_activity(
+    session: AsyncSession, community_id: int, start: date, end: date
+) -> dict[date, tuple[int, int]]:
+    """(active members, messages) per day of [start, end), bots included."""
+    rows = await session.execute(
+        select(MemberDay.day, func.count(), func.sum(MemberDay.messages))
+        .where(
+            MemberDay.community_id == community_id,
+            MemberDay.day >= start,
+            MemberDay.day < end,
+        )
+        .group_by(MemberDay.day)
+    )
+    return {day: (int(n), int(messages or 0)) for day, n, messages in rows}
+
+
+async def day_shape(
+    session: AsyncSession,
+    community_id: int,
+    previous: date,
+    start: date,
+    end: date,
+    core_days: int,
+) -> DayShape:
+    """Members active in [start, end) and in [previous, start), how often, and their
+    messages; bots left out."""
+    d = MemberDay
+    in_range = (d.community_id == community_id, d.day >= start, d.day < end)
+    per_member = select(func.count().label("days")).where(*in_range).group_by(d.member_id)
+    days = per_member.subquery()
+    active, core = (
+        await session.execute(
+            select(func.count(), func.sum(case((days.c.days >= core_days, 1), else_=0)))
+        )
+    ).one()
+    active_before = await session.scalar(
+        select(func.count(d.member_id.distinct())).where(
+            d.community_id == community_id, d.day >= previous, d.day < start
+        )
+    )
+    daily = await daily_activity(session, community_id, previous, end)
+    messages = sum(n for day, (_, n) in daily.items() if day >= start)
+    messages_before = sum(n for day, (_, n) in daily.items() if day < start)
+    shape = [int(active or 0), int(active_before or 0), int(core or 0), 0]
+    shape[3] = shape[0] - shape[2]
+    bots = await _bot_days(session, community_id, previous, end)
+    for days_in, days_before, messages_in, messages_earlier in _per_bot(bots, start):
+        shape[0] -= days_in > 0
+        shape[1] -= days_before > 0
+        shape[2] -= days_in >= core_days
+        shape[3] -= 0 < days_in < core_days
+        messages -= messages_in
+        messages_before -= messages_earlier
+    return DayShape(*shape, messages, messages_before, daily)
+
+
+async def _bot_days(
+    session: AsyncSession, community_id: int, first: date, end: date
+) -> list[tuple[int, date, int]]:
+    """(member, day, messages) of the community's bots in [first, end): looked up by member
+    (a community has a handful of bots), so by the primary key, not the community's days."""
+    bots = select(Member.id).where(Member.community_id == community_id, Member.is_bot.is_(True))
+    rows = await session.execute(
+        select(MemberDay.member_id, MemberDay.day, MemberDay.messages).where(
+            MemberDay.member_id.in_(bots.scalar_subquery()),
+            MemberDay.day >= first,
+            MemberDay.day < end,
+        )
+    )
+    return [(int(m), day, int(n)) for m, day, n in rows]
+
+
+def _per_bot(rows: list[tuple[int, date, int]], start: date) -> list[tuple[int, int, int, int]]:
+    """Per bot: (days in the period, days before it, messages in it, messages before)."""
+    totals: dict[int, list[int]] = {}
+    for member_id, day, messages in rows:
+        total = totals.setdefault(member_id, [0, 0, 0, 0])
+        current = day >= start
+        total[0 if current else 1] += 1
+        total[2 if current else 3] += messages
+    return [(a, b, c, d) for a, b, c, d in totals.values()]
