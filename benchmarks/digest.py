@@ -1,9 +1,12 @@
 """The digest at scale: a community of `scale_members` members with `scale_rows` ledger
 rows in the digest's week (and as many in the week before, which it compares with),
-bulk-loaded by `benchmarks.fixture` in a child process, then the whole digest computed
+bulk-loaded by `benchmarks.fixture` in a child process (with the daily rollup
+`member_day_gain` summed from that ledger, as migration 0009 fills it, and checked against
+it), then the whole digest computed
 (`bot.features.digest_data.build`: every section's aggregate SQL, the message of the week,
 rank-ups, quiet regulars) and `/admin stats week` through the real core, several times
-each. Target (issue #7): under two seconds on SQLite.
+each: median and max of each. Target (issue #7): under two seconds on SQLite, the max
+of both.
 """
 
 from __future__ import annotations
@@ -15,8 +18,12 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import text
+
 from benchmarks import fixture
 from benchmarks.backends import Backend
+from benchmarks.checks import connected
+from benchmarks.loaders import open_loader
 from bot.clock import ManualClock
 from bot.community import load_view
 from bot.config import Settings
@@ -38,16 +45,21 @@ class DigestRun:
     digest_p50: float
     digest_max: float
     stats_p50: float
+    stats_max: float
     fixture_seconds: float
     problems: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
-        return self.digest_max < TARGET_SECONDS and not self.problems
+        return (
+            self.digest_max < TARGET_SECONDS
+            and self.stats_max < TARGET_SECONDS
+            and not self.problems
+        )
 
     def cell(self) -> str:
         verdict = "" if self.ok else " MISSED" if not self.problems else " INVALID"
-        times = f"max {self.digest_max:.2f}, stats {self.stats_p50:.2f}"
+        times = f"max {self.digest_max:.2f}, stats {self.stats_p50:.2f} / max {self.stats_max:.2f}"
         return f"{self.digest_p50:.2f} s ({times}){verdict}"
 
 
@@ -65,12 +77,16 @@ async def digest_time(backend: Backend, settings: Settings, members: int, rows: 
             rows * 2,
             now,
         )
+    problems: list[str] = []
+    async with connected(url) as conn:
+        sums = (await conn.execute(text(ROLLUP_CHECK), {"c": built.community_id})).one()
+    if sums[0] != sums[1]:
+        problems.append(f"rollup points {sums[1]} != ledger points {sums[0]}")
     db = Database(url)
     core = Cercle(db, settings, ManualClock(now))
     period = Period(
         (PERIOD_END - timedelta(days=7)).date(), PERIOD_END.date(), settings_tz(settings)
     )
-    problems: list[str] = []
     digest_times: list[float] = []
     stats_times: list[float] = []
     try:
@@ -105,6 +121,7 @@ async def digest_time(backend: Backend, settings: Settings, members: int, rows: 
         digest_p50=statistics.median(digest_times),
         digest_max=max(digest_times),
         stats_p50=statistics.median(stats_times),
+        stats_max=max(stats_times),
         fixture_seconds=built.seconds,
         problems=tuple(sorted(set(problems))),
     )
@@ -120,7 +137,7 @@ def _build(
     url: str, settings: Settings, members: int, rows: int, now: datetime
 ) -> fixture.ScaleFixture:
     # Two weeks of history up to the build time: the digest's week and the one before it.
-    return fixture.build_scale(
+    built = fixture.build_scale(
         url,
         settings,
         space_id="digest",
@@ -130,3 +147,32 @@ def _build(
         days=14,
         seed=7,
     )
+    with open_loader(url) as loader:
+        postgres = url.startswith("postgresql")
+        loader.execute(ROLLUP.format(day=UTC_DAY["postgresql" if postgres else "sqlite"]))
+        loader.commit()
+        if postgres:
+            loader.execute("ANALYZE member_day_gain")  # as autovacuum would have
+    return built
+
+
+# The rollup the ledger's write path keeps, summed from the loaded ledger as migration 0009
+# does for an existing database (the fixture writes the ledger directly); checked below.
+ROLLUP = """
+INSERT INTO member_day_gain (community_id, day, member_id, points, solutions, kudos)
+SELECT community_id, {day}, member_id,
+       sum(points),
+       sum(CASE kind WHEN 'solution' THEN 1 WHEN 'solution_reversed' THEN -1 ELSE 0 END),
+       sum(CASE kind WHEN 'kudos' THEN 1 ELSE 0 END)
+FROM contribution
+WHERE points != 0 OR kind IN ('solution', 'solution_reversed', 'kudos')
+GROUP BY community_id, {day}, member_id
+"""
+UTC_DAY = {
+    "sqlite": "date(occurred_at)",
+    "postgresql": "CAST((occurred_at AT TIME ZONE 'UTC') AS DATE)",
+}
+ROLLUP_CHECK = (
+    "SELECT (SELECT coalesce(sum(points), 0) FROM contribution WHERE community_id = :c),"
+    " (SELECT coalesce(sum(points), 0) FROM member_day_gain WHERE community_id = :c)"
+)
