@@ -45,7 +45,7 @@ def nearest_midnight(at: datetime) -> datetime:
     return floor + timedelta(days=1) if at - floor >= timedelta(hours=12) else floor
 
 
-def _gains(community_id: int, start: datetime, end: datetime):  # type: ignore[no-untyped-def]
+def gains_of(community_id: int, start: datetime, end: datetime):  # type: ignore[no-untyped-def]
     """Per member: points, accepted solutions and kudos received in [start, end) and from
     `end` on (`*_after`), as a materialised CTE.
 
@@ -145,12 +145,22 @@ class Thresholds:
     kudos: tuple[int, ...]
 
 
+@dataclass(frozen=True)
+class Counters:
+    """A member's all-time counters as they stand now (what ranks are judged on)."""
+
+    points: int
+    active_days: int
+    solutions: int
+    kudos_received: int
+
+
 @dataclass
 class PeriodMembers:
     top: list[MemberPeriod]
     newcomer: MemberPeriod | None
     # Members who crossed a rank requirement in the period, with their counters now.
-    crossed: list[tuple[MemberPeriod, Member]]
+    crossed: list[tuple[MemberPeriod, Counters]]
 
 
 MAX_CROSSED = 2000
@@ -172,7 +182,7 @@ async def period_members(
     the best newcomer and whoever crossed a rank requirement between the period's start
     and end.
     """
-    gains = _gains(community_id, start, end)
+    gains = gains_of(community_id, start, end)
     m = Member.__table__
     shown = and_(m.c.is_bot.is_(False), m.c.excluded.is_(False))
     after = {
@@ -180,6 +190,10 @@ async def period_members(
         "solutions": gains.c.solutions_after,
         "kudos": gains.c.kudos_after,
     }
+    counters = tuple(
+        m.c[name].label(f"now_{name}")
+        for name in ("points", "active_days", "solutions", "kudos_received")
+    )
     columns = (
         gains.c.member_id,
         m.c.display_name,
@@ -190,6 +204,7 @@ async def period_members(
         after["points"],
         after["solutions"],
         after["kudos"],
+        *counters,
     )
     leaders = (
         select(gains).order_by(gains.c.points.desc(), gains.c.member_id).limit(top + 25).subquery()
@@ -206,6 +221,7 @@ async def period_members(
             literal(0),
             literal(0),
             literal(0),
+            *counters,
         )
         .select_from(leaders.join(m, m.c.id == leaders.c.member_id))
         .where(shown, leaders.c.points > 0)
@@ -256,8 +272,7 @@ async def period_members(
     statement = select(best).union_all(select(newcomer), select(crossed))
     rows = (await session.execute(statement)).all()
     result = PeriodMembers([], None, [])
-    candidates: list[MemberPeriod] = []
-    for part, member_id, name, points, solutions, kudos, joined_at, *later_values in rows:
+    for part, member_id, name, points, solutions, kudos, joined_at, *values in rows:
         row = MemberPeriod(
             int(member_id),
             name,
@@ -265,36 +280,30 @@ async def period_members(
             int(solutions or 0),
             int(kudos or 0),
             joined_at,
-            *(int(v or 0) for v in later_values),
+            *(int(v or 0) for v in values[:3]),
         )
         if part == "top":
             result.top.append(row)
         elif part == "new":
             result.newcomer = row
         else:
-            candidates.append(row)
-    if candidates:
-        members = await session.scalars(
-            select(Member).where(Member.id.in_([r.member_id for r in candidates]))
-        )
-        by_id = {member.id: member for member in members}
-        result.crossed = [(r, by_id[r.member_id]) for r in candidates if r.member_id in by_id]
+            result.crossed.append((row, Counters(*(int(v or 0) for v in values[3:]))))
     return result
 
 
-async def active_days_between(
-    session: AsyncSession, member_ids: Sequence[int], start: date, end: date | None = None
-) -> dict[int, int]:
-    """Active days per member from `start` (to `end`, exclusive, when given)."""
+async def active_days_since(
+    session: AsyncSession, member_ids: Sequence[int], start: date, end: date
+) -> dict[int, tuple[int, int]]:
+    """Per member: (active days in [start, end), active days from `end` on)."""
     if not member_ids:
         return {}
-    conditions = [MemberDay.member_id.in_(member_ids), MemberDay.day >= start]
-    if end is not None:
-        conditions.append(MemberDay.day < end)
+    later = func.sum(case((MemberDay.day >= end, 1), else_=0))
     rows = await session.execute(
-        select(MemberDay.member_id, func.count()).where(*conditions).group_by(MemberDay.member_id)
+        select(MemberDay.member_id, func.count() - later, later)
+        .where(MemberDay.member_id.in_(member_ids), MemberDay.day >= start)
+        .group_by(MemberDay.member_id)
     )
-    return {int(member): int(n) for member, n in rows}
+    return {int(member): (int(during), int(after)) for member, during, after in rows}
 
 
 async def quiet_regulars(

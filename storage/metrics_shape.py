@@ -27,7 +27,7 @@ class DayShape:
     occasional: int
     messages: int  # as posted: the caller takes deletions off
     messages_before: int
-    # (active members, messages) per day of both periods, bots included (the chart).
+    # (active members, messages) per day of the period, bots included (the chart).
     daily: dict[date, tuple[int, int]] = field(default_factory=dict, compare=False)
 
 
@@ -66,14 +66,16 @@ async def day_shape(
             select(func.count(), func.sum(case((days.c.days >= core_days, 1), else_=0)))
         )
     ).one()
-    active_before = await session.scalar(
-        select(func.count(d.member_id.distinct())).where(
-            d.community_id == community_id, d.day >= previous, d.day < start
+    active_before, messages_before = (
+        await session.execute(
+            select(func.count(d.member_id.distinct()), func.sum(d.messages)).where(
+                d.community_id == community_id, d.day >= previous, d.day < start
+            )
         )
-    )
-    daily = await daily_activity(session, community_id, previous, end)
-    messages = sum(n for day, (_, n) in daily.items() if day >= start)
-    messages_before = sum(n for day, (_, n) in daily.items() if day < start)
+    ).one()
+    daily = await daily_activity(session, community_id, start, end)
+    messages = sum(n for _, n in daily.values())
+    messages_before = int(messages_before or 0)
     shape = [int(active or 0), int(active_before or 0), int(core or 0), 0]
     shape[3] = shape[0] - shape[2]
     bots = await _bot_days(session, community_id, previous, end)

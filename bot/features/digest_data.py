@@ -198,29 +198,28 @@ async def _rank_ups(
     session: AsyncSession,
     settings: Settings,
     period: Period,
-    crossed: list[tuple[metrics_members.MemberPeriod, Member]],
+    crossed: list[tuple[metrics_members.MemberPeriod, metrics_members.Counters]],
 ) -> list[tuple[int, str, str]]:
     """(member id, name, new rank) of members whose rank went up during the period: their
     counters as they stood at its start and at its end, against the ladder."""
     if not crossed:
         return []
     ids = [row.member_id for row, _ in crossed]
-    since_start = await metrics_members.active_days_between(session, ids, period.start)
-    since_end = await metrics_members.active_days_between(session, ids, period.end)
+    days = await metrics_members.active_days_since(session, ids, period.start, period.end)
     ladder = list(settings.ranks)
     names = [rank.name for rank in ladder]
     result = []
     for row, member in crossed:
+        during, after_end = days.get(row.member_id, (0, 0))
         at_end = _counters(
             member.points - row.points_after,
-            member.active_days - since_end.get(row.member_id, 0),
+            member.active_days - after_end,
             member.solutions - row.solutions_after,
             member.kudos_received - row.kudos_after,
         )
         at_start = _counters(
             at_end.points - row.points,
-            at_end.active_days
-            - (since_start.get(row.member_id, 0) - since_end.get(row.member_id, 0)),
+            at_end.active_days - during,
             at_end.solutions - row.solutions,
             at_end.kudos_received - row.kudos,
         )
