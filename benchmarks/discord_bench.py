@@ -24,6 +24,7 @@ from typing import Any
 import discord
 from pydantic import SecretStr
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from adapters.discord import routes
 from adapters.discord.adapter import DiscordAdapter
@@ -142,9 +143,14 @@ async def cercle(
     await adapter.wait_ready()
     await asyncio.sleep(0.3)
 
+    # The watcher reads on a connection of its own that never takes the write lock (WAL
+    # readers do not block the writer): measuring must not slow down what it measures.
+    reader = create_async_engine(db.url)
+
     async def counted() -> int:
-        async with db.transaction() as session:
-            return int(await session.scalar(select(func.coalesce(func.sum(Member.points), 0))) or 0)
+        async with reader.connect() as connection:
+            total = await connection.scalar(select(func.coalesce(func.sum(Member.points), 0)))
+            return int(total or 0)
 
     began = time.perf_counter()
     await fake.push(frames, GUILD)
@@ -175,6 +181,7 @@ async def cercle(
     batches = adapter.batcher.batches if adapter.batcher else 0
     runtime.stopped.set()
     await asyncio.gather(running, return_exceptions=True)
+    await reader.dispose()
     await db.dispose()
     return count / elapsed, batches, rank_ok
 

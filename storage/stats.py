@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import insert_ignore
@@ -22,6 +23,23 @@ async def members_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, 
         select(Member).where(Member.id.in_(ids)).execution_options(populate_existing=True)
     )
     return {m.id: m for m in rows.all() if m.id is not None}
+
+
+async def standings(
+    session: AsyncSession, ids: Iterable[int], counters: Iterable[str]
+) -> dict[int, Row[Any]]:
+    """Members' name, bot flag, rank and the named counters, as plain rows (attribute
+    access like a `Member`): what a rank and badge review reads, without loading whole
+    ORM objects."""
+    ids = set(ids)
+    if not ids:
+        return {}
+    table = Member.__table__
+    names = ["id", "display_name", "is_bot", "rank", "points", *sorted(set(counters) - {"points"})]
+    rows = await session.execute(
+        select(*(table.c[name] for name in names)).where(table.c.id.in_(ids))
+    )
+    return {row.id: row for row in rows}
 
 
 async def last_scored_at(session: AsyncSession, ids: Iterable[int]) -> dict[int, datetime | None]:
@@ -40,19 +58,39 @@ async def last_scored_at(session: AsyncSession, ids: Iterable[int]) -> dict[int,
 
 
 async def open_days(session: AsyncSession, opened: Sequence[DayMark]) -> None:
-    """Count newly active days and extend or restart streaks of consecutive days."""
+    """Count newly active days and extend or restart streaks of consecutive days (a
+    column select and one executemany, not an ORM load and flush of every member)."""
     if not opened:
         return
-    members = await members_by_id(session, {m.member_id for m in opened})
+    table = Member.__table__
+    rows = await session.execute(
+        select(table.c.id, table.c.active_days, table.c.streak_days, table.c.last_active_day)
+        .where(table.c.id.in_({m.member_id for m in opened}))
+        .order_by(table.c.id)
+    )
+    state = {member_id: [active, streak, last] for member_id, active, streak, last in rows}
     for mark in sorted(opened, key=lambda m: m.day):
-        member = members[mark.member_id]
-        member.active_days += 1
-        last: date | None = member.last_active_day
+        counters = state[mark.member_id]
+        counters[0] += 1
+        last: date | None = counters[2]
         if last is None or mark.day > last:
             gap = None if last is None else (mark.day - last).days
-            member.streak_days = member.streak_days + 1 if gap == 1 else 1
-            member.last_active_day = mark.day
-    await session.flush()
+            counters[1] = counters[1] + 1 if gap == 1 else 1
+            counters[2] = mark.day
+    connection = await session.connection()
+    await connection.execute(
+        update(table)
+        .where(table.c.id == bindparam("mid"))
+        .values(
+            active_days=bindparam("active"),
+            streak_days=bindparam("streak"),
+            last_active_day=bindparam("last"),
+        ),
+        [
+            {"mid": member_id, "active": active, "streak": streak, "last": last}
+            for member_id, (active, streak, last) in sorted(state.items())
+        ],
+    )
 
 
 async def set_ranks(session: AsyncSession, ranks: dict[int, str]) -> None:

@@ -8,20 +8,25 @@ from collections.abc import Sequence
 from bot.actions import Card, PostToChannel
 from bot.community import CommunityView
 from bot.config import Badge
-from storage.models import Member
+from bot.features.ranks import Standing
 
 
 def badge_name(badge: Badge, locale: str) -> str:
     return badge.name_fr if locale == "fr" and badge.name_fr else badge.name
 
 
-def earned(member: Member, badges: Sequence[Badge], held: set[str]) -> list[Badge]:
+def qualifying(member: object, badges: Sequence[Badge]) -> list[Badge]:
+    """Badges whose threshold the member's counters reach, held or not."""
+    return [b for b in badges if getattr(member, b.metric) >= b.threshold]
+
+
+def earned(member: object, badges: Sequence[Badge], held: set[str]) -> list[Badge]:
     """Badges the member now qualifies for and does not hold yet."""
-    return [b for b in badges if b.key not in held and getattr(member, b.metric) >= b.threshold]
+    return [b for b in qualifying(member, badges) if b.key not in held]
 
 
 def badge_card(
-    community: CommunityView, member: Member, badge: Badge, platform: str
+    community: CommunityView, member: Standing, badge: Badge, platform: str
 ) -> PostToChannel:
     name = badge_name(badge, community.locale)
     card = Card(

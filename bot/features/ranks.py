@@ -9,12 +9,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from bot import i18n
 from bot.actions import Action, Card, DirectMessage, GrantRole, PostToChannel, RevokeRole
 from bot.community import CommunityView
 from bot.config import Rank
-from storage.models import Member
+
+
+class Standing(Protocol):
+    """What rank decisions read of a member: a `storage.models.Member`, or the row of its
+    counters the review selects (`storage.stats.standings`)."""
+
+    @property
+    def display_name(self) -> str: ...
+
+    @property
+    def points(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -36,20 +47,35 @@ def requirements(rank: Rank) -> tuple[tuple[str, str, int], ...]:
     return tuple(p for p in pairs if p[2] > 0)
 
 
-def meets(member: Member, rank: Rank) -> bool:
+def meets(member: Standing, rank: Rank) -> bool:
     return all(getattr(member, counter) >= need for _, counter, need in requirements(rank))
 
 
-def rank_of(member: Member, ladder: Sequence[Rank]) -> Rank:
-    """The highest rank of the ladder whose requirements the member meets."""
-    held = ladder[0]
-    for rank in ladder[1:]:
-        if meets(member, rank):
-            held = rank
-    return held
+Steps = tuple[tuple[Rank, tuple[tuple[str, int], ...]], ...]
 
 
-def progress(member: Member, ladder: Sequence[Rank]) -> Progress:
+def steps(ladder: Sequence[Rank]) -> Steps:
+    """The ladder above its first step, highest first, each rank with its (counter,
+    minimum) pairs: worked out once for a batch rather than once per member."""
+    return tuple(
+        (rank, tuple((counter, need) for _, counter, need in requirements(rank)))
+        for rank in reversed(ladder[1:])
+    )
+
+
+def rank_of(member: Standing, ladder: Sequence[Rank], above: Steps | None = None) -> Rank:
+    """The highest rank of the ladder whose requirements the member meets (`above`:
+    `steps(ladder)`, when the caller checks many members)."""
+    for rank, needs in steps(ladder) if above is None else above:
+        for counter, need in needs:
+            if getattr(member, counter) < need:
+                break
+        else:
+            return rank
+    return ladder[0]
+
+
+def progress(member: Standing, ladder: Sequence[Rank]) -> Progress:
     rank = rank_of(member, ladder)
     index = list(ladder).index(rank)
     next_rank = ladder[index + 1] if index + 1 < len(ladder) else None
@@ -76,7 +102,7 @@ def role_for(rank: Rank, platform: str) -> str | None:
 def rank_change_actions(
     community: CommunityView,
     ladder: Sequence[Rank],
-    member: Member,
+    member: Standing,
     old: str | None,
     new: Rank,
     platform: str,

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import Action
 from bot.community import CommunityView
-from bot.config import Settings
+from bot.config import Badge, Settings
 from bot.events import MemberRef
 from bot.features import badges, ranks
 from storage import stats
@@ -26,28 +26,39 @@ async def review(
 ) -> list[Action]:
     if not touched:
         return []
-    members = await stats.members_by_id(session, touched)
-    held = await stats.badges_of(session, touched)
+    ladder = settings.ranks
+    above = ranks.steps(ladder)
+    counters = {c for _, needs in above for c, _ in needs} | {b.metric for b in settings.badges}
+    members = await stats.standings(session, touched, counters)
     actions: list[Action] = []
-    new_badges: list[tuple[int, str]] = []
+    candidates: dict[int, list[Badge]] = {}
     new_ranks: dict[int, str] = {}
     for member_id, ref in touched.items():
         member = members[member_id]
         if member.is_bot:
             continue
-        rank = ranks.rank_of(member, settings.ranks)
+        rank = ranks.rank_of(member, ladder, above)
         if member.rank != rank.name:
             new_ranks[member_id] = rank.name
             # A member's first rank is the ladder's first step: nothing to announce.
-            if member.rank is not None or rank is not settings.ranks[0]:
+            if member.rank is not None or rank is not ladder[0]:
                 user_id = ref.user_id if ref is not None and ref.platform == platform else None
                 if user_id is None:
                     user_id = await user_id_on(session, community.id, member_id, platform)
                 actions += ranks.rank_change_actions(
-                    community, settings.ranks, member, member.rank, rank, platform, user_id
+                    community, ladder, member, member.rank, rank, platform, user_id
                 )
-        for badge in badges.earned(member, settings.badges, held[member_id]):
-            new_badges.append((member_id, badge.key))
+        reached = badges.qualifying(member, settings.badges)
+        if reached:
+            candidates[member_id] = reached
+    # Only members whose counters reach some badge can have earned one.
+    held = await stats.badges_of(session, candidates)
+    new_badges = [
+        (member_id, badge.key)
+        for member_id, reached in candidates.items()
+        for badge in reached
+        if badge.key not in held[member_id]
+    ]
     await stats.set_ranks(session, new_ranks)
     given = await stats.award_badges(session, community.id, new_badges, now)
     by_key = {b.key: b for b in settings.badges}
