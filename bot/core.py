@@ -211,7 +211,7 @@ class Cercle:
 
     async def _activity_batch(self, events: Sequence[Event]) -> list[Action]:
         first = events[0]
-        async with self.db.transaction() as session:
+        async with self.db.transaction(serialized=True) as session:
             community = await self.community(session, first.platform, first.space_id, first.at)
             refs = [ref for event in events for ref in people_in(event)]
             members = await self.resolve(session, community, refs, first.at)

@@ -1,8 +1,10 @@
 """Engines and sessions: the async engine for everything Cercle does at runtime.
 
 SQLite (the embedded default) runs in WAL mode with a busy timeout so a reader never
-blocks the writer; PostgreSQL needs nothing special. `Database.upgrade()` brings the
-schema to the newest alembic revision and is called at start.
+blocks the writer, and a serialized transaction takes the write lock as it begins (see
+`Database.transaction`); PostgreSQL needs nothing special.
+`Database.upgrade()` brings the schema to the newest alembic revision and is called at
+start.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -60,9 +62,19 @@ class Database:
         return self.engine.dialect.name
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session whose work is committed on success and rolled back on error."""
+    async def transaction(self, serialized: bool = False) -> AsyncIterator[AsyncSession]:
+        """A session whose work is committed on success and rolled back on error.
+
+        `serialized`: what the transaction reads must not change before it writes, even
+        with another process on the same database (scoring judges a cooldown window or a
+        reaction cap on what it read). PostgreSQL gets that from the row locks the queries
+        take; SQLite's driver would only open the transaction at the first write, so the
+        transaction takes SQLite's write lock as it begins. Not for a transaction that may
+        open another one inside it (the inner one would wait for the outer one's lock).
+        """
         async with self.sessions() as session, session.begin():
+            if serialized and self.dialect == "sqlite":
+                await session.execute(text("BEGIN IMMEDIATE"))
             yield session
 
     async def upgrade(self) -> None:

@@ -7,13 +7,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.core import Cercle
 from bot.events import ChannelRef, Event, MemberRef, MessagePosted, ReactionAdded
+from storage import stats
 from storage.db import Database
 from storage.models import Contribution, Member, MemberTotal
 
@@ -116,4 +119,55 @@ async def test_two_processes_with_overlapping_deliveries_count_everything_once(
         assert expected["members"] == 12
     finally:
         for db in (alone, first, second):
+            await db.dispose()
+
+
+async def test_two_processes_sharing_a_members_messages_score_one_per_cooldown_window(
+    database_url: Callable[..., str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each message reaches one process only, but a member's messages of one cooldown window
+    # are split between the two: whichever commits first takes the window, the other must
+    # see it (SQLite included: what a transaction read must not change before it writes).
+    # Reading the last scored times is made slow, so that the other process has time to
+    # commit in between, as it may on a busy machine.
+    read_last_scored = stats.last_scored_at
+
+    async def slowly(*args: Any) -> Any:
+        found = await read_last_scored(*args)
+        await asyncio.sleep(0.03)
+        return found
+
+    monkeypatch.setattr(stats, "last_scored_at", slowly)
+    events: list[Event] = []
+    for window in range(30):
+        for second in (5, 20, 35, 50):
+            for n in range(6):
+                at = START + timedelta(minutes=window, seconds=second + n)
+                text = "a message long enough to score"
+                message_id = f"w{window}s{second}m{n}"
+                events.append(
+                    MessagePosted("discord", "g1", at, message_id, GENERAL, member(n), text)
+                )
+    first, second = Database(url := database_url()), Database(url)
+    try:
+        one = Cercle(first, Settings(), ManualClock(START))
+        two = Cercle(second, Settings(), ManualClock(START))
+        for core in (one, two):  # both connected and knowing the members before the race
+            await core.handle_many(
+                [
+                    MessagePosted(
+                        "discord", "g1", START - timedelta(days=1), f"hello{n}", GENERAL, member(n)
+                    )
+                    for n in range(6)
+                ]
+            )
+        # Slots 5 and 35 s of every window go to one process, 20 and 50 s to the other.
+        halves = ([e for i, e in enumerate(events) if i // 6 % 2 == k] for k in (0, 1))
+        await asyncio.gather(
+            *(ingest(core, half, 4) for core, half in zip((one, two), halves, strict=True))
+        )
+        points = (await totals(first))["points"]
+        assert points == {f"discord:u{n}": 31 for n in range(6)}  # 30 windows and hello
+    finally:
+        for db in (first, second):
             await db.dispose()
