@@ -28,8 +28,9 @@ from storage.types import utc_column
 
 # Every ledger row that is not a message (reactions, kudos, solutions, reversals...): a
 # small partial index, so a period's counts and its message of the week are read without
-# scanning the messages, which are most of the ledger. Queries name the same condition
-# literally (`EVENTS_ONLY`), which is how SQLite knows the index applies.
+# scanning the messages, which are most of the ledger, and from the index alone (who
+# acted and for whom included). Queries name the same condition literally (`EVENTS_ONLY`),
+# which is how SQLite knows the index applies.
 EVENTS_ONLY = "kind != 'message'"
 Index(
     "ix_contribution_events",
@@ -38,6 +39,7 @@ Index(
     Contribution.occurred_at,
     Contribution.message_ref,
     Contribution.actor_id,
+    Contribution.member_id,
     sqlite_where=text(EVENTS_ONLY),
     postgresql_where=text(EVENTS_ONLY),
 )

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import and_, case, func, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -45,40 +46,85 @@ def nearest_midnight(at: datetime) -> datetime:
     return floor + timedelta(days=1) if at - floor >= timedelta(hours=12) else floor
 
 
+GAINS = ("points", "solutions", "kudos", "points_after", "solutions_after", "kudos_after")
+
+
 def gains_of(community_id: int, start: datetime, end: datetime):  # type: ignore[no-untyped-def]
     """Per member: points, accepted solutions and kudos received in [start, end) and from
     `end` on (`*_after`), as a materialised CTE.
 
     The rollup counts a row in the period when its UTC day is in [first, last) (the UTC
     midnights nearest to the bounds), after it from `last` on. A ledger row at `t` between
-    a bound and its midnight is counted by the rollup on the wrong side: it is added again
-    with the weight (truly in the period) - (counted in it by the rollup), and likewise
-    after the end, which puts it right.
+    a bound and its midnight is counted by the rollup on the wrong side: it is counted
+    again with the weight (truly in the period) - (counted in it by the rollup), and
+    likewise after the end, which puts it right. The rollup is read from the UTC day of
+    `start` (the day before `first` when the period starts before it), so that every
+    member with a row in the period has rollup rows: the corrections only adjust them.
 
-    Points are summed over every row; solutions and kudos, on the few rows that have some,
-    apart (each summed column costs, on every row).
+    Points are summed over every row; solutions and kudos apart, over the few rows that
+    have some (each summed column costs, on every row).
     """
     first, last = nearest_midnight(start), nearest_midnight(end)
     g = MemberDayGain
-    in_rollup = (g.community_id == community_id, g.day >= first.date())
-    during_day = and_(*in_rollup, g.day < last.date())
-    after_day = and_(g.community_id == community_id, g.day >= last.date())
-    point_rows = [
-        select(g.member_id.label("member_id"), g.points.label("p"), literal(0).label("pa")).where(
-            during_day
-        ),
-        select(g.member_id, literal(0), g.points).where(after_day),
-    ]
-    late = g.day >= last.date()
-    other_rows = [
-        select(
-            g.member_id.label("member_id"),
-            case((late, 0), else_=g.solutions).label("s"),
-            case((late, 0), else_=g.kudos).label("k"),
-            case((late, g.solutions), else_=0).label("sa"),
-            case((late, g.kudos), else_=0).label("ka"),
-        ).where(*in_rollup, or_(g.solutions != 0, g.kudos != 0))
-    ]
+    read_from = min(start, first).date()
+    during = g.day < last.date()
+    if read_from < first.date():
+        during = and_(g.day >= first.date(), during)
+    later = g.day >= last.date()
+
+    def per_member(name: str, sums: dict[str, Any], *where: Any):  # type: ignore[no-untyped-def]
+        return (
+            select(
+                g.member_id.label("member_id"),
+                *(
+                    func.sum(case((when, column), else_=0)).label(n)
+                    for n, (when, column) in sums.items()
+                ),
+            )
+            .where(g.community_id == community_id, g.day >= read_from, *where)
+            .group_by(g.member_id)
+            .cte(name)
+            .prefix_with("MATERIALIZED")
+        )
+
+    points = per_member("points", {"points": (during, g.points), "points_after": (later, g.points)})
+    others = per_member(
+        "others",
+        {
+            "solutions": (during, g.solutions),
+            "kudos": (during, g.kudos),
+            "solutions_after": (later, g.solutions),
+            "kudos_after": (later, g.kudos),
+        },
+        or_(g.solutions != 0, g.kudos != 0),
+    )
+    fixes = _corrections(community_id, start, end, first, last)
+    joined = points.outerjoin(others, others.c.member_id == points.c.member_id)
+    if fixes is not None:
+        joined = joined.outerjoin(fixes, fixes.c.member_id == points.c.member_id)
+
+    def column(name: str):  # type: ignore[no-untyped-def]
+        value = points.c[name] if name in points.c else func.coalesce(others.c[name], 0)
+        if fixes is not None:
+            value = value + func.coalesce(fixes.c[name], 0)
+        return value.label(name)
+
+    return (
+        select(points.c.member_id, *(column(name) for name in GAINS))
+        .select_from(joined)
+        .cte("gains")
+        .prefix_with("MATERIALIZED")
+    )
+
+
+def _corrections(  # type: ignore[no-untyped-def]
+    community_id: int, start: datetime, end: datetime, first: datetime, last: datetime
+):
+    """Per member, what the ledger rows between each bound and its UTC midnight change in
+    the rollup's sums (a CTE), or None when the bounds are UTC midnights."""
+    windows = sorted({(min(a, b), max(a, b)) for a, b in ((start, first), (end, last)) if a != b})
+    if not windows:
+        return None
     c = Contribution
     at = c.occurred_at
 
@@ -89,49 +135,26 @@ def gains_of(community_id: int, start: datetime, end: datetime):  # type: ignore
     after = inside(end, None) - inside(last, None)
     solution = case(*((c.kind == k, v) for k, v in ROLLUP_SOLUTIONS.items()), else_=0)
     kudos = case(*((c.kind == k, v) for k, v in ROLLUP_KUDOS.items()), else_=0)
-    for low, high in sorted({(min(a, b), max(a, b)) for a, b in ((start, first), (end, last))}):
-        if low == high:
-            continue
-        edge = (c.community_id == community_id, at >= low, at < high)
-        point_rows.append(select(c.member_id, during * c.points, after * c.points).where(*edge))
-        other_rows.append(
-            select(
-                c.member_id, during * solution, during * kudos, after * solution, after * kudos
-            ).where(*edge, c.kind.in_([*ROLLUP_SOLUTIONS, *ROLLUP_KUDOS]))
-        )
-    points_rows = union_all(*point_rows).subquery()
-    points = (
-        select(
-            points_rows.c.member_id,
-            func.sum(points_rows.c.p).label("points"),
-            func.sum(points_rows.c.pa).label("points_after"),
-        )
-        .group_by(points_rows.c.member_id)
-        .cte("points")
-        .prefix_with("MATERIALIZED")
+    values = (
+        during * c.points,
+        during * solution,
+        during * kudos,
+        after * c.points,
+        after * solution,
+        after * kudos,
     )
-    others_rows = union_all(*other_rows).subquery()
-    others = (
+    selects = [
         select(
-            others_rows.c.member_id,
-            *(func.sum(others_rows.c[n]).label(n) for n in ("s", "k", "sa", "ka")),
-        )
-        .group_by(others_rows.c.member_id)
-        .cte("others")
-        .prefix_with("MATERIALIZED")
-    )
+            c.member_id.label("member_id"),
+            *(value.label(name) for name, value in zip(GAINS, values, strict=True)),
+        ).where(c.community_id == community_id, at >= low, at < high)
+        for low, high in windows
+    ]
+    rows = (union_all(*selects) if len(selects) > 1 else selects[0]).subquery()
     return (
-        select(
-            points.c.member_id,
-            points.c.points,
-            func.coalesce(others.c.s, 0).label("solutions"),
-            func.coalesce(others.c.k, 0).label("kudos"),
-            points.c.points_after,
-            func.coalesce(others.c.sa, 0).label("solutions_after"),
-            func.coalesce(others.c.ka, 0).label("kudos_after"),
-        )
-        .select_from(points.outerjoin(others, others.c.member_id == points.c.member_id))
-        .cte("gains")
+        select(rows.c.member_id, *(func.sum(rows.c[name]).label(name) for name in GAINS))
+        .group_by(rows.c.member_id)
+        .cte("corrections")
         .prefix_with("MATERIALIZED")
     )
 

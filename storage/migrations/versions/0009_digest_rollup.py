@@ -1,5 +1,6 @@
 """digest rollup: member_day_gain (points, solutions, kudos per member and UTC day, filled
-from the ledger) and a covering index on member_day for a period's activity
+from the ledger), a covering index on member_day for a period's activity, and the member
+in the ledger's partial index of non-message rows
 
 Revision ID: 0009
 Revises: 0008
@@ -54,9 +55,23 @@ def upgrade() -> None:
             "ix_member_day_span", ["community_id", "day", "member_id", "messages"], unique=False
         )
         batch_op.drop_index("ix_member_day_community")
+    _events_index(["community_id", "kind", "occurred_at", "message_ref", "actor_id", "member_id"])
+
+
+def _events_index(columns: list[str]) -> None:
+    op.drop_index("ix_contribution_events", table_name="contribution")
+    op.create_index(
+        "ix_contribution_events",
+        "contribution",
+        columns,
+        unique=False,
+        sqlite_where=sa.text("kind != 'message'"),
+        postgresql_where=sa.text("kind != 'message'"),
+    )
 
 
 def downgrade() -> None:
+    _events_index(["community_id", "kind", "occurred_at", "message_ref", "actor_id"])
     with op.batch_alter_table("member_day", schema=None) as batch_op:
         batch_op.create_index("ix_member_day_community", ["community_id", "day"], unique=False)
         batch_op.drop_index("ix_member_day_span")
