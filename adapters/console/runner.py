@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
@@ -62,6 +62,17 @@ def _as_speaker(line: str, speaker: str | None) -> str:
     return line
 
 
+def _minutes_to_digest(now: datetime) -> int:
+    """Minutes from `now` to a few minutes past the next Monday 09:00 UTC (the default
+    digest schedule of the demo community)."""
+    monday = (now + timedelta(days=(7 - now.weekday()) % 7 or 7)).replace(
+        hour=9, minute=5, second=0, microsecond=0
+    )
+    if monday - now > timedelta(days=7):
+        monday -= timedelta(days=7)
+    return max(1, int((monday - now).total_seconds() // 60))
+
+
 async def run_demo(
     core: Cercle,
     seed: int,
@@ -94,6 +105,8 @@ async def run_demo(
     busiest = week.people[0].name  # the most active core contributor
     for line in ("nora: /leaderboard week", f"nora: /rank @{busiest}"):
         await session.feed(line)
+    # On to Monday morning, when the weekly digest of the demo's week is posted.
+    await session.feed(f"after {_minutes_to_digest(session.clock.now())}m")
     await session.finish()
     emit("")
     emit(f"Promotions this week ({len(report.promotions)}):")

@@ -156,6 +156,9 @@ def test_demo_exits_0_and_prints_leaderboard_promotions_and_database(demo_runs):
     assert re.search(r"Promotions this week \(\d+\)", out)
     assert "is now Regular" in out
     assert "Badges earned this week" in out
+    # Monday morning after the week: the weekly digest of that week, once.
+    assert out.count("Community digest, 5–11 January 2026") == 1
+    assert "Top contributors" in out
     assert str(db.resolve()) in out
     assert db.exists()
     assert "Traceback" not in result.stderr
