@@ -186,14 +186,24 @@ async def cercle(
     return count / elapsed, batches, rank_ok
 
 
+ROUNDS = 3
+
+
 async def measure(quick: bool) -> DiscordRun:
+    """Both clients in turn, ROUNDS times, each on a new database; the best rate of each
+    (a machine shared with other work slows single runs unevenly)."""
     count, members = QUICK if quick else FULL
     fake = await FakeDiscord([FakeGuild(GUILD, "Bench", channels={"general": CHANNEL})]).start()
+    bare, rate, batches, rank_ok = 0.0, 0.0, 0, True
     try:
         frames = fake.frames("MESSAGE_CREATE", messages(count, members))
-        bare = await bare_client(fake, frames, count)
-        with tempfile.TemporaryDirectory(prefix="cercle-discord-bench-") as folder:
-            rate, batches, rank_ok = await cercle(fake, frames, count, members, Path(folder))
+        for _round in range(ROUNDS):
+            bare = max(bare, await bare_client(fake, frames, count))
+            with tempfile.TemporaryDirectory(prefix="cercle-discord-bench-") as folder:
+                measured, used, checked = await cercle(fake, frames, count, members, Path(folder))
+            rank_ok = rank_ok and checked
+            if measured > rate:
+                rate, batches = measured, used
     finally:
         await fake.stop()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -223,7 +233,8 @@ def report(quick: bool) -> None:
     result = run(quick)
     print()
     print(
-        "Discord live path (fake gateway -> adapter -> core -> ledger, SQLite, cercle run runtime)"
+        "Discord live path (fake gateway -> adapter -> core -> ledger, SQLite, cercle run runtime;"
+        f" best of {ROUNDS} rounds each)"
     )
     if isinstance(result, str):
         print(f"INVALID: {result}")
