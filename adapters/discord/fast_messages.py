@@ -59,6 +59,10 @@ def install(client: discord.Client, translator: Translator, sink: Sink) -> bool:
         except _Slow:
             slow(data)
             return
+        except Exception:  # a payload shape this path did not expect: discord.py's way
+            log.exception("fast MESSAGE_CREATE failed, using discord.py's parser")
+            slow(data)
+            return
         if event is not None:
             sink(event)
 
