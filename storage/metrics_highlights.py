@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, case, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,10 +30,12 @@ async def candidates(
     """The messages with the most members whose reactions in [start, end) add up to more
     than they took back (the most first, then by reference), with that number.
 
-    Per message, the distinct reactors among the period's reaction awards, less those of
-    them who took as many back in the period: only messages with a reaction taken back
-    have any, so that second count reads a handful of rows. (Grouping every reactor of
-    every message, then every message, costs twice as much.)
+    That number is a message's distinct reactors among the period's reaction awards, less
+    those of them who took as many back in the period. Only the few messages with a
+    reaction taken back can have any (`taken_back`): the others' numbers are their
+    distinct reactors, so the first `limit` + (those few) by distinct reactors, with the
+    few themselves, hold the answer (a plain DISTINCT and a top-N sort, no sums per
+    reactor of every message).
     """
     c = Contribution
     actor = func.coalesce(c.actor_id, 0)  # grouped like any reactor, as NULL would be
@@ -42,40 +45,55 @@ async def candidates(
         c.occurred_at >= start,
         c.occurred_at < end,
     )
-    reactors = (
-        select(c.message_ref, func.count(distinct(actor)).label("n"))
-        .where(*in_period, c.kind == "reaction")
-        .group_by(c.message_ref)
-        .subquery()
+    undone = await _taken_back(session, in_period)
+
+    def reactors(*where: Any):  # type: ignore[no-untyped-def]
+        pairs = (
+            select(c.message_ref, actor).distinct().where(*in_period, c.kind == "reaction", *where)
+        ).subquery()
+        n = func.count()
+        return select(pairs.c.message_ref, n).group_by(pairs.c.message_ref), n, pairs
+
+    best, n, pairs = reactors()
+    found = dict(
+        (
+            await session.execute(
+                best.order_by(n.desc(), pairs.c.message_ref).limit(limit + len(undone))
+            )
+        ).all()
     )
-    taken_back = select(c.message_ref).where(*in_period, c.kind == "reaction_reversed")
+    missing = [ref for ref in undone if ref not in found]
+    if missing:
+        query, _, pairs = reactors(c.message_ref.in_(missing))
+        found.update(dict((await session.execute(query)).all()))
+    counts = {ref: int(total) - undone.get(ref, 0) for ref, total in found.items()}
+    ranked = sorted(((ref, n) for ref, n in counts.items() if n > 0), key=lambda r: (-r[1], r[0]))
+    return ranked[:limit]
+
+
+async def _taken_back(session: AsyncSession, in_period: tuple[Any, ...]) -> dict[str, int]:
+    """Per message with a reaction taken back in the period: how many of its reactors in
+    the period took back at least as many as they gave."""
+    c = Contribution
+    actor = func.coalesce(c.actor_id, 0)
     net = func.sum(case((c.kind == "reaction", 1), else_=-1))
     awarded = func.sum(case((c.kind == "reaction", 1), else_=0))
-    undone_pairs = (
+    reverted = select(c.message_ref).where(*in_period, c.kind == "reaction_reversed")
+    pairs = (
         select(c.message_ref)
         .where(
             *in_period,
             c.kind.in_(("reaction", "reaction_reversed")),
-            c.message_ref.in_(taken_back),
+            c.message_ref.in_(reverted),
         )
         .group_by(c.message_ref, actor)
         .having(and_(awarded > 0, net <= 0))
         .subquery()
     )
-    undone = (
-        select(undone_pairs.c.message_ref, func.count().label("n"))
-        .group_by(undone_pairs.c.message_ref)
-        .subquery()
-    )
-    count = reactors.c.n - func.coalesce(undone.c.n, 0)
     rows = await session.execute(
-        select(reactors.c.message_ref, count)
-        .select_from(reactors.outerjoin(undone, undone.c.message_ref == reactors.c.message_ref))
-        .where(count > 0)
-        .order_by(count.desc(), reactors.c.message_ref)
-        .limit(limit)
+        select(pairs.c.message_ref, func.count()).group_by(pairs.c.message_ref)
     )
-    return [(ref, int(n)) for ref, n in rows]
+    return {ref: int(n) for ref, n in rows}
 
 
 async def top_message(
