@@ -13,8 +13,9 @@ Python. Each job has a module of its own:
 - `metrics_ideas`: the ideas and polls sections.
 
 Activity counts what members did (messages, reactions, kudos, votes...), never Cercle's
-own posts (bots are never scored) and never moderators' point adjustments. A community of
-100k members with 1M ledger rows in a week is read in well under two seconds on SQLite.
+own posts (bots are never scored) and never moderators' point adjustments. What a digest
+costs for a community of 100k members with 1M ledger rows in a week is measured by
+`benchmarks.digest` (`make bench`).
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 earned, and the regulars who went quiet.
 
 What each member received in the period (points, accepted solutions, kudos), and since its
-end, is summed from the daily rollup `member_day_gain` (a few rows per member and day, one
-range of its primary key) instead of the period's ledger rows. The rollup's days are UTC
+end, is summed from the daily rollup `member_day_gain` (one row per member and day, one range
+of its primary key) instead of the period's ledger rows. The rollup's days are UTC
 days: when a period's bounds are not UTC midnights (a community in another time zone), the
 rollup is read from the nearest UTC midnights and the ledger rows between those and the
 real bounds (hours, not days) correct the sums.
