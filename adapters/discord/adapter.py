@@ -49,6 +49,7 @@ class CercleClient(discord.AutoShardedClient):
             member_cache_flags=discord.MemberCacheFlags.none(),
             max_messages=None,
             allowed_mentions=discord.AllowedMentions.none(),
+            guild_ready_timeout=adapter.guild_ready_timeout,
         )
         self.adapter = adapter
 
@@ -59,12 +60,21 @@ class CercleClient(discord.AutoShardedClient):
 class DiscordAdapter:
     platform = PLATFORM
 
-    def __init__(self, settings: Settings, secrets: Secrets, flush_window: float = 0.02) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        secrets: Secrets,
+        flush_window: float = 0.02,
+        guild_ready_timeout: float = 2.0,
+    ) -> None:
         if secrets.discord_token is None:
             raise ValueError("DISCORD_TOKEN is not set")
         self.settings = settings
         self._token = secrets.discord_token
         self.flush_window = flush_window
+        # How long discord.py waits after the last server arrives before it says ready
+        # (its own default); a local fake sends them all at once.
+        self.guild_ready_timeout = guild_ready_timeout
         self.missing_intents: list[str] = []
         self.core: Cercle | None = None
         self.client: CercleClient | None = None

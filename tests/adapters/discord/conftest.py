@@ -33,6 +33,8 @@ def discord_settings(settings: Settings, fake: FakeDiscord, **discord: Any) -> S
 
 
 SECRETS = Secrets(discord_token=SecretStr("fake-token"))
+# The fake sends every server right after READY: no need for discord.py's 2 s wait.
+FAKE_READY = 0.2
 
 
 @pytest.fixture
@@ -80,7 +82,7 @@ async def eventually(check: Callable[[], Awaitable[bool]], within: float = 10.0)
 
 
 async def started(fake: FakeDiscord, settings: Settings, core: Cercle) -> DiscordAdapter:
-    adapter = DiscordAdapter(settings, SECRETS)
+    adapter = DiscordAdapter(settings, SECRETS, guild_ready_timeout=FAKE_READY)
     await adapter.start(core)
     await adapter.wait_ready(within=15)
     return adapter

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlparse
 import discord
 import discord_payloads as p
 import pytest
-from conftest import SECRETS, discord_settings
+from conftest import FAKE_READY, SECRETS, discord_settings
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
@@ -152,7 +152,7 @@ async def test_refused_privileged_intent_is_named_and_cercle_goes_on(
     fake.refuse_intents = 1 << 15  # MESSAGE_CONTENT
     configured = discord_settings(settings, fake)
     core = Cercle(db, configured, clock)
-    adapter = DiscordAdapter(configured, SECRETS)
+    adapter = DiscordAdapter(configured, SECRETS, guild_ready_timeout=FAKE_READY)
     await adapter.start(core)
     try:
         await adapter.wait_ready(within=15)
@@ -176,7 +176,7 @@ async def test_required_intent_refused_stops(fake, settings, db, clock) -> None:
     fake.app_flags = 0
     fake.refuse_intents = (1 << 1) | (1 << 15)
     configured = discord_settings(settings, fake, require_privileged_intents=True)
-    adapter = DiscordAdapter(configured, SECRETS)
+    adapter = DiscordAdapter(configured, SECRETS, guild_ready_timeout=FAKE_READY)
     await adapter.start(Cercle(db, configured, clock))
     with pytest.raises(RuntimeError, match="privileged"):
         await adapter.wait_ready(within=15)
