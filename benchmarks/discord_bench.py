@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from adapters.discord import routes
 from adapters.discord.adapter import DiscordAdapter
 from adapters.runtime import Runtime
-from benchmarks.discord_fake import FakeDiscord, FakeGuild, snowflake, user
+from benchmarks.discord_fake import FakeDiscord, FakeGuild, message, snowflake, user
 from bot.clock import SystemClock
 from bot.config import Secrets, Settings
 from bot.config_sections import DiscordSettings, ScoringSettings
@@ -65,31 +65,13 @@ def messages(count: int, members: int) -> list[dict[str, Any]]:
     for i in range(count):
         author = str(5_000_000 + i % members)
         out.append(
-            {
-                "id": snowflake(start_ms + i * 10),
-                "channel_id": CHANNEL,
-                "guild_id": GUILD,
-                "author": user(author, f"member{author}"),
-                "member": {
-                    "roles": [],
-                    "joined_at": "2025-06-01T00:00:00+00:00",
-                    "deaf": False,
-                    "mute": False,
-                    "flags": 0,
-                },
-                "content": f"message {i}: a useful answer about the product",
-                "timestamp": "2026-01-05T09:00:00+00:00",
-                "edited_timestamp": None,
-                "tts": False,
-                "mention_everyone": False,
-                "mentions": [],
-                "mention_roles": [],
-                "attachments": [],
-                "embeds": [],
-                "pinned": False,
-                "type": 0,
-                "flags": 0,
-            }
+            message(
+                snowflake(start_ms + i * 10),
+                CHANNEL,
+                user(author, f"member{author}"),
+                f"message {i}: a useful answer about the product",
+                GUILD,
+            )
         )
     return out
 

@@ -50,6 +50,47 @@ def user(user_id: str, name: str, bot: bool = False) -> dict[str, Any]:
     }
 
 
+def message(
+    message_id: str,
+    channel_id: str,
+    author: dict[str, Any],
+    content: str,
+    guild_id: str | None = None,
+    roles: tuple[str, ...] = (),
+    kind: int = 0,
+) -> dict[str, Any]:
+    """A message object in Discord's documented shape (MESSAGE_CREATE's payload, and the
+    message an interaction's button sits on); `guild_id` adds the author's member part."""
+    data: dict[str, Any] = {
+        "id": message_id,
+        "channel_id": channel_id,
+        "author": author,
+        "content": content,
+        "timestamp": "2026-01-05T09:00:00+00:00",
+        "edited_timestamp": None,
+        "tts": False,
+        "mention_everyone": False,
+        "mentions": [],
+        "mention_roles": [],
+        "attachments": [],
+        "embeds": [],
+        "pinned": False,
+        "type": kind,
+        "flags": 0,
+    }
+    if guild_id is not None:
+        data["guild_id"] = guild_id
+        data["member"] = {
+            "roles": list(roles),
+            "joined_at": "2025-06-01T00:00:00+00:00",
+            "deaf": False,
+            "mute": False,
+            "flags": 0,
+            "nick": None,
+        }
+    return data
+
+
 @dataclass
 class Recorded:
     method: str

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from benchmarks.discord_fake import snowflake, user
+from benchmarks.discord_fake import message, snowflake, user
 
 GUILD = "1300000000000000001"
 OTHER_GUILD = "1300000000004194305"  # lands on shard 1 of 2
@@ -46,26 +46,15 @@ def message_create(
     roles: tuple[str, ...] = (),
     reply_to: str | None = None,
 ) -> dict[str, Any]:
-    message_id = message_id or snowflake(at_ms)
-    payload: dict[str, Any] = {
-        "id": message_id,
-        "channel_id": channel_id,
-        "guild_id": guild_id,
-        "author": user(author_id, name),
-        "member": {k: v for k, v in member(author_id, name, roles).items() if k != "user"},
-        "content": content,
-        "timestamp": "2026-01-05T09:00:00+00:00",
-        "edited_timestamp": None,
-        "tts": False,
-        "mention_everyone": False,
-        "mentions": [],
-        "mention_roles": [],
-        "attachments": [],
-        "embeds": [],
-        "pinned": False,
-        "type": 19 if reply_to else 0,
-        "flags": 0,
-    }
+    payload = message(
+        message_id or snowflake(at_ms),
+        channel_id,
+        user(author_id, name),
+        content,
+        guild_id,
+        roles,
+        kind=19 if reply_to else 0,
+    )
     if reply_to:
         payload["message_reference"] = {
             "message_id": reply_to,
@@ -185,21 +174,7 @@ def button(
         3, {"custom_id": custom_id, "component_type": 2}, user_id, name, 0, (), channel_id
     )
     payload["message"] = {
-        "id": message_id,
-        "channel_id": channel_id,
-        "author": user("900000000000000001", "Cercle", bot=True),
-        "content": "",
-        "timestamp": "2026-01-05T09:00:00+00:00",
-        "edited_timestamp": None,
-        "tts": False,
-        "mention_everyone": False,
-        "mentions": [],
-        "mention_roles": [],
-        "attachments": [],
-        "embeds": [],
-        "pinned": False,
-        "type": 0,
-        "flags": 0,
+        **message(message_id, channel_id, user("900000000000000001", "Cercle", bot=True), ""),
         "components": [],
     }
     return payload
@@ -224,15 +199,15 @@ def solution_menu(
     permissions: int = 0,
     referenced: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    message = dict(target)
+    shown = dict(target)
     if referenced is not None:
-        message["referenced_message"] = referenced
+        shown["referenced_message"] = referenced
     data = {
         "id": snowflake(),
         "name": "Mark as solution",
         "type": 3,
         "target_id": target["id"],
-        "resolved": {"messages": {target["id"]: message}},
+        "resolved": {"messages": {target["id"]: shown}},
     }
     return _interaction(2, data, user_id, name, permissions, (), target["channel_id"])
 

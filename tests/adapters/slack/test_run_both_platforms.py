@@ -20,7 +20,7 @@ import pytest
 from slack_fakes import SIGNING_SECRET, TEAM, FakeSlackApi, signed, ts
 from sqlalchemy import select
 
-from benchmarks.discord_fake import FakeDiscord, FakeGuild, snowflake, user
+from benchmarks.discord_fake import FakeDiscord, FakeGuild, message, snowflake, user
 from storage.db import Database
 from storage.models import Community, Member
 
@@ -37,25 +37,7 @@ def free_port() -> int:
 
 
 def discord_message(author: str, name: str, text: str) -> dict[str, Any]:
-    return {
-        "id": snowflake(),
-        "channel_id": CHANNEL,
-        "guild_id": GUILD,
-        "author": user(author, name),
-        "member": {"roles": [], "joined_at": "2025-06-01T00:00:00+00:00", "flags": 0},
-        "content": text,
-        "timestamp": "2026-01-05T09:00:00+00:00",
-        "edited_timestamp": None,
-        "tts": False,
-        "mention_everyone": False,
-        "mentions": [],
-        "mention_roles": [],
-        "attachments": [],
-        "embeds": [],
-        "pinned": False,
-        "type": 0,
-        "flags": 0,
-    }
+    return message(snowflake(), CHANNEL, user(author, name), text, GUILD)
 
 
 def slack_message(user_id: str, text: str, at: float) -> str:
