@@ -9,12 +9,11 @@ from typing import Any
 
 import discord_payloads as p
 import pytest
-from pydantic import SecretStr
+from discord_setup import FAKE_READY, SECRETS, discord_settings
 
 from adapters.discord.adapter import DiscordAdapter
 from benchmarks.discord_fake import FakeDiscord, FakeGuild, Recorded
-from bot.config import Secrets, Settings
-from bot.config_sections import DiscordSettings
+from bot.config import Settings
 from bot.core import Cercle
 
 
@@ -25,16 +24,6 @@ def fake_guild() -> FakeGuild:
         channels={"general": p.GENERAL, "help": p.HELP, "moderators": p.MODS, "ideas": p.IDEAS},
         roles={"Moderators": (p.MOD_ROLE, 0), "Regular": (p.REGULAR_ROLE, 0)},
     )
-
-
-def discord_settings(settings: Settings, fake: FakeDiscord, **discord: Any) -> Settings:
-    section = DiscordSettings(api_base_url=fake.base_url, **discord)
-    return settings.model_copy(update={"discord": section})
-
-
-SECRETS = Secrets(discord_token=SecretStr("fake-token"))
-# The fake sends every server right after READY: no need for discord.py's 2 s wait.
-FAKE_READY = 0.2
 
 
 @pytest.fixture

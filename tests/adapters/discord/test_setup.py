@@ -8,9 +8,9 @@ from urllib.parse import parse_qs, urlparse
 import discord
 import discord_payloads as p
 import pytest
-from conftest import FAKE_READY, SECRETS, discord_settings
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
+from discord_setup import FAKE_READY, SECRETS, discord_settings
 
 from adapters.discord import app_commands, routes
 from adapters.discord.adapter import DiscordAdapter
