@@ -12,6 +12,7 @@ of both.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import statistics
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -149,29 +150,17 @@ def _build(
     )
     with open_loader(url) as loader:
         postgres = url.startswith("postgresql")
-        loader.execute(ROLLUP.format(day=UTC_DAY["postgresql" if postgres else "sqlite"]))
+        day = BACKFILL.UTC_DAY["postgresql" if postgres else "sqlite"]
+        loader.execute(BACKFILL.BACKFILL.format(day=day))
         loader.commit()
         if postgres:
             loader.execute("ANALYZE member_day_gain")  # as autovacuum would have
     return built
 
 
-# The rollup the ledger's write path keeps, summed from the loaded ledger as migration 0009
-# does for an existing database (the fixture writes the ledger directly); checked below.
-ROLLUP = """
-INSERT INTO member_day_gain (community_id, day, member_id, points, solutions, kudos)
-SELECT community_id, {day}, member_id,
-       sum(points),
-       sum(CASE kind WHEN 'solution' THEN 1 WHEN 'solution_reversed' THEN -1 ELSE 0 END),
-       sum(CASE kind WHEN 'kudos' THEN 1 ELSE 0 END)
-FROM contribution
-WHERE points != 0 OR kind IN ('solution', 'solution_reversed', 'kudos')
-GROUP BY community_id, {day}, member_id
-"""
-UTC_DAY = {
-    "sqlite": "date(occurred_at)",
-    "postgresql": "CAST((occurred_at AT TIME ZONE 'UTC') AS DATE)",
-}
+# The rollup the ledger's write path keeps, summed from the loaded ledger by migration 0009's
+# own backfill statement (the fixture writes the ledger directly); checked below.
+BACKFILL = importlib.import_module("storage.migrations.versions.0009_digest_rollup")
 ROLLUP_CHECK = (
     "SELECT (SELECT coalesce(sum(points), 0) FROM contribution WHERE community_id = :c),"
     " (SELECT coalesce(sum(points), 0) FROM member_day_gain WHERE community_id = :c)"
