@@ -17,7 +17,11 @@ from sqlalchemy.sql.dml import Insert
 
 def dialect_insert(session: AsyncSession, table: Table) -> Any:
     """`insert(table)` of the session's dialect, which knows `on_conflict_*`."""
-    name = session.get_bind().dialect.name
+    return dialect_insert_for(session.get_bind().dialect.name, table)
+
+
+def dialect_insert_for(name: str, table: Table) -> Any:
+    """`insert(table)` of the dialect named `name`."""
     if name == "postgresql":
         return postgresql.insert(table)
     if name == "sqlite":

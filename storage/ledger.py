@@ -14,12 +14,13 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import and_, bindparam, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.dialect import insert_ignore, insert_or_add
+from storage.bulk import BulkInsert, BulkUpdate, DriverValues, values_for
 from storage.digest_models import MemberDayGain
 from storage.models import Contribution, Member, MemberDay, MemberTotal
 
@@ -95,44 +96,78 @@ async def find_entry(session: AsyncSession, community_id: int, key: str) -> Cont
     )
 
 
+LEDGER_COLUMNS = (
+    "community_id",
+    "member_id",
+    "kind",
+    "points",
+    "source_key",
+    "occurred_at",
+    "channel_id",
+    "message_ref",
+    "actor_id",
+    "reason",
+    "reverses_id",
+)
+_LEDGER = BulkInsert(
+    Contribution.__table__,
+    LEDGER_COLUMNS,
+    conflict=("community_id", "source_key"),
+    returning=("id", "source_key"),
+)
+_TOTALS = BulkInsert(
+    MemberTotal.__table__,
+    ("community_id", "period", "period_start", "member_id", "points"),
+    conflict=("community_id", "period", "period_start", "member_id"),
+    add=("points",),
+)
+_GAINS = BulkInsert(
+    MemberDayGain.__table__,
+    ("community_id", "day", "member_id", "points", "solutions", "kudos"),
+    conflict=("community_id", "day", "member_id"),
+    add=("points", "solutions", "kudos"),
+)
+
+
 async def record(session: AsyncSession, community_id: int, entries: Sequence[Entry]) -> list[Entry]:
     """Write `entries`, skipping those already in the ledger; returns the ones written."""
     if not entries:
         return []
-    table = Contribution.__table__
-    stmt = insert_ignore(session, table, ["community_id", "source_key"]).returning(
-        table.c.id, table.c.source_key
-    )
+    values = values_for(session)
+    time = values.time
     rows = [
-        {
-            "community_id": community_id,
-            "member_id": e.member_id,
-            "kind": e.kind,
-            "points": e.points,
-            "source_key": e.source_key,
-            "occurred_at": e.occurred_at,
-            "channel_id": e.channel_id,
-            "message_ref": e.message_ref,
-            "actor_id": e.actor_id,
-            "reason": e.reason,
-            "reverses_id": e.reverses_id,
-        }
+        (
+            community_id,
+            e.member_id,
+            e.kind,
+            e.points,
+            e.source_key,
+            time(e.occurred_at),
+            e.channel_id,
+            e.message_ref,
+            e.actor_id,
+            e.reason,
+            e.reverses_id,
+        )
         # Rows go in key order so two processes writing overlapping batches take row
         # locks in the same order (no deadlock on PostgreSQL).
-        for e in sorted(entries, key=lambda e: e.source_key)
+        for e in sorted(entries, key=attrgetter("source_key"))
     ]
-    result = await session.execute(stmt, rows)
-    ids = {key: id_ for id_, key in result}
+    ids = {key: id_ for id_, key in await _LEDGER.run(session, rows)}
     written = []
     for entry in entries:
-        if entry.source_key in ids and entry.id is None:
-            entry.id = ids.pop(entry.source_key)
-            written.append(entry)
-    await _apply(session, community_id, written)
+        if entry.id is None:
+            id_ = ids.pop(entry.source_key, None)
+            if id_ is not None:
+                entry.id = id_
+                written.append(entry)
+    await _apply(session, community_id, written, values)
     return written
 
 
-async def _apply(session: AsyncSession, community_id: int, written: Sequence[Entry]) -> None:
+async def _apply(
+    session: AsyncSession, community_id: int, written: Sequence[Entry], values: DriverValues
+) -> None:
     counters: dict[tuple[int, str], int] = defaultdict(int)
     totals: dict[tuple[str, date, int], int] = defaultdict(int)
     gains: dict[tuple[date, int], list[int]] = {}
@@ -140,64 +175,43 @@ async def _apply(session: AsyncSession, community_id: int, written: Sequence[Ent
     # may arrive late), in the same statement as the counters.
     latest: dict[int, datetime] = {}
     for entry in written:
-        if entry.kind == "message" and entry.points > 0:
-            known = latest.get(entry.member_id)
+        member_id, points, kind = entry.member_id, entry.points, entry.kind
+        if kind == "message" and points > 0:
+            known = latest.get(member_id)
             if known is None or entry.occurred_at > known:
-                latest[entry.member_id] = entry.occurred_at
-        if entry.points:
-            counters[(entry.member_id, "points")] += entry.points
-            totals[("week", entry.week, entry.member_id)] += entry.points
-            totals[("month", entry.month, entry.member_id)] += entry.points
-        for member_id, counter, delta in entry.effects:
-            counters[(member_id, counter)] += delta
-        solutions = ROLLUP_SOLUTIONS.get(entry.kind, 0)
-        kudos = ROLLUP_KUDOS.get(entry.kind, 0)
-        if entry.points or solutions or kudos:
-            gain = gains.setdefault((utc_day(entry.occurred_at), entry.member_id), [0, 0, 0])
-            gain[0] += entry.points
+                latest[member_id] = entry.occurred_at
+        if points:
+            counters[(member_id, "points")] += points
+            totals[("week", entry.week, member_id)] += points
+            totals[("month", entry.month, member_id)] += points
+        for effect_member, counter, delta in entry.effects:
+            counters[(effect_member, counter)] += delta
+        solutions = ROLLUP_SOLUTIONS.get(kind, 0)
+        kudos = ROLLUP_KUDOS.get(kind, 0)
+        if points or solutions or kudos:
+            gain = gains.get(day := (utc_day(entry.occurred_at), member_id))
+            if gain is None:
+                gain = gains[day] = [0, 0, 0]
+            gain[0] += points
             gain[1] += solutions
             gain[2] += kudos
     await add_to_counters(session, counters, latest)
-    if totals:
-        await session.execute(
-            insert_or_add(
-                session,
-                MemberTotal.__table__,
-                ["community_id", "period", "period_start", "member_id"],
-                ["points"],
-            ),
-            [
-                {
-                    "community_id": community_id,
-                    "period": period,
-                    "period_start": start,
-                    "member_id": member_id,
-                    "points": points,
-                }
-                for (period, start, member_id), points in sorted(totals.items())
-            ],
-        )
-    if gains:
-        await session.execute(
-            insert_or_add(
-                session,
-                MemberDayGain.__table__,
-                ["community_id", "day", "member_id"],
-                ["points", "solutions", "kudos"],
-            ),
-            [
-                {
-                    "community_id": community_id,
-                    "day": day,
-                    "member_id": member_id,
-                    "points": points,
-                    "solutions": solutions,
-                    "kudos": kudos,
-                }
-                # Key order, as above: concurrent batches lock rows in the same order.
-                for (day, member_id), (points, solutions, kudos) in sorted(gains.items())
-            ],
-        )
+    day_value = values.day
+    await _TOTALS.run(
+        session,
+        [
+            (community_id, period, day_value(start), member_id, points)
+            for (period, start, member_id), points in sorted(totals.items())
+        ],
+    )
+    await _GAINS.run(
+        session,
+        [
+            (community_id, day_value(day), member_id, points, solutions, kudos)
+            # Key order, as above: concurrent batches lock rows in the same order.
+            for (day, member_id), (points, solutions, kudos) in sorted(gains.items())
+        ],
+    )
 
 
 # What a ledger row adds to the rollup's solution and kudos counts, by kind (points are
@@ -208,7 +222,9 @@ ROLLUP_KUDOS = {"kudos": 1}
 
 def utc_day(at: datetime) -> date:
     """The UTC day of an instant (naive datetimes are UTC, as the ledger stores them)."""
-    return (at if at.tzinfo is None else at.astimezone(UTC)).date()
+    if at.tzinfo is None or at.tzinfo is UTC:
+        return at.date()
+    return at.astimezone(UTC).date()
 
 
 async def add_to_counters(
@@ -230,28 +246,48 @@ async def add_to_counters(
         by_member.setdefault(member_id, {})
     if not by_member:
         return
-    moved = sorted({counter for changes in by_member.values() for counter in changes})
-    table = Member.__table__
-    values: dict[str, Any] = {c: table.c[c] + bindparam(f"d_{c}") for c in moved}
-    if latest_message:
-        column = table.c.last_scored_message_at
-        at = bindparam("at", type_=column.type)
-        values["last_scored_message_at"] = case(
-            (and_(at.is_not(None), or_(column.is_(None), column < at)), at), else_=column
-        )
+    moved = tuple(sorted({counter for changes in by_member.values() for counter in changes}))
+    statement = _counter_update(moved, bool(latest_message))
+    time = values_for(session).time
     # In member id order, so that concurrent batches lock rows in the same order.
-    params = [
-        {
-            "mid": member_id,
-            **{f"d_{c}": changes.get(c, 0) for c in moved},
-            **({"at": latest_message.get(member_id)} if latest_message else {}),
-        }
-        for member_id, changes in sorted(by_member.items())
-    ]
-    connection = await session.connection()
-    await connection.execute(
-        update(table).where(table.c.id == bindparam("mid")).values(values), params
-    )
+    if latest_message:
+        rows = [
+            (*(changes.get(c, 0) for c in moved), time(latest_message.get(member_id)), member_id)
+            for member_id, changes in sorted(by_member.items())
+        ]
+    else:
+        rows = [
+            (*(changes.get(c, 0) for c in moved), member_id)
+            for member_id, changes in sorted(by_member.items())
+        ]
+    await statement.run(session, rows)
+
+
+_COUNTER_UPDATES: dict[tuple[tuple[str, ...], bool], BulkUpdate] = {}
+
+
+def _counter_update(moved: tuple[str, ...], with_latest: bool) -> BulkUpdate:
+    """The counter UPDATE for this set of counters; its rows are the deltas in `moved`
+    order, then the latest scored time when `with_latest`, then the member id."""
+    key = (moved, with_latest)
+    found = _COUNTER_UPDATES.get(key)
+    if found is None:
+        table = Member.__table__
+
+        def build() -> Any:
+            values: dict[str, Any] = {c: table.c[c] + bindparam(f"d_{c}") for c in moved}
+            if with_latest:
+                column = table.c.last_scored_message_at
+                at = bindparam("at", type_=column.type)
+                values["last_scored_message_at"] = case(
+                    (and_(at.is_not(None), or_(column.is_(None), column < at)), at),
+                    else_=column,
+                )
+            return update(table).where(table.c.id == bindparam("mid")).values(values)
+
+        names = [f"d_{c}" for c in moved] + (["at"] if with_latest else []) + ["mid"]
+        found = _COUNTER_UPDATES[key] = BulkUpdate(build, names)
+    return found
 
 
 @dataclass(frozen=True)
@@ -259,6 +295,26 @@ class DayMark:
     member_id: int
     day: date
     messages: int
+
+
+_DAYS = BulkInsert(
+    MemberDay.__table__,
+    ("member_id", "day", "community_id", "messages"),
+    conflict=("member_id", "day"),
+    returning=("member_id", "day"),
+)
+
+
+def _day_messages_update() -> Any:
+    table = MemberDay.__table__
+    return (
+        update(table)
+        .where(table.c.member_id == bindparam("mid"), table.c.day == bindparam("d"))
+        .values(messages=table.c.messages + bindparam("n"))
+    )
+
+
+_DAY_MESSAGES = BulkUpdate(_day_messages_update, ("n", "mid", "d"))
 
 
 async def mark_active_days(
@@ -270,26 +326,16 @@ async def mark_active_days(
     merged: dict[tuple[int, date], int] = defaultdict(int)
     for mark in marks:
         merged[(mark.member_id, mark.day)] += mark.messages
-    table = MemberDay.__table__
-    new_rows = await session.execute(
-        insert_ignore(session, table, ["member_id", "day"]).returning(
-            table.c.member_id, table.c.day
-        ),
-        [
-            {"member_id": m, "day": d, "community_id": community_id, "messages": 0}
-            for (m, d) in merged
-        ],
+    values = values_for(session)
+    as_value = {d: values.day(d) for d in {d for _, d in merged}}
+    as_day = {v: d for d, v in as_value.items()}
+    new_rows = await _DAYS.run(
+        session, [(m, as_value[d], community_id, 0) for (m, d) in sorted(merged)]
     )
-    opened = {(m, d) for m, d in new_rows}
-    counted = [{"mid": m, "d": d, "n": n} for (m, d), n in merged.items() if n]
-    if counted:
-        connection = await session.connection()
-        await connection.execute(
-            update(table)
-            .where(table.c.member_id == bindparam("mid"), table.c.day == bindparam("d"))
-            .values(messages=table.c.messages + bindparam("n")),
-            counted,
-        )
+    opened = {(m, as_day.get(d) or values.read_day(d)) for m, d in new_rows}
+    await _DAY_MESSAGES.run(
+        session, [(n, m, as_value[d]) for (m, d), n in sorted(merged.items()) if n]
+    )
     return [DayMark(m, d, merged[(m, d)]) for (m, d) in sorted(opened)]
 
 
