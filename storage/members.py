@@ -7,10 +7,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, or_, select, tuple_, update
+from sqlalchemy import and_, bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
+from storage.bulk import BulkInsert, BulkSelect, BulkUpdate, values_for
 from storage.dialect import insert_ignore
 from storage.models import Identity, Member, MemberRole
 
@@ -76,7 +80,10 @@ async def resolve_members(
     excluded_roles: frozenset[str],
     cache: MemberCache,
 ) -> dict[tuple[str, str], MemberInfo]:
-    """Members for these platform identities, created if new and updated if changed."""
+    """Members for these platform identities, created if new and updated if changed.
+
+    A batch names thousands of members: what is read and written for those the cache
+    does not vouch for goes in a few statements, whatever their number (no ORM objects)."""
     latest: dict[tuple[str, str], SeenMember] = {(s.platform, s.user_id): s for s in seen}
     result: dict[tuple[str, str], MemberInfo] = {}
     pending: list[SeenMember] = []
@@ -91,45 +98,50 @@ async def resolve_members(
 
     ids = await _member_ids(session, community_id, pending)
     missing = [p for p in pending if (p.platform, p.user_id) not in ids]
-    if missing:
-        await _create(session, community_id, missing, now)
-        ids.update(await _member_ids(session, community_id, missing))
-
-    rows = {
-        m.id: m
-        for m in await session.scalars(select(Member).where(Member.id.in_(set(ids.values()))))
-    }
-    role_rows = await session.execute(
-        select(MemberRole.member_id, MemberRole.role).where(
-            MemberRole.member_id.in_(set(ids.values()))
-        )
-    )
+    made, new_ids = await _create(session, community_id, missing, now, excluded_roles)
+    ids.update(made)
+    # Members created here have exactly what was written; the others are read back.
+    stored = await _stored(session, [ids[k] for k in _keys(pending) if ids[k] not in new_ids])
     stored_roles: dict[int, set[str]] = {}
-    for member_id, role in role_rows:
+    for member_id, role in await _ROLES_OF.run(session, sorted({m for m in stored})):
         stored_roles.setdefault(member_id, set()).add(role)
 
+    changed: list[tuple[str, bool, bool, int]] = []
+    added: set[tuple[int, str]] = set()
+    removed: list[tuple[int, str]] = []
     for person in pending:
         key = (person.platform, person.user_id)
-        member = rows[ids[key]]
-        assert member.id is not None
+        member_id = ids[key]
         roles = frozenset(person.roles)
-        excluded = is_excluded(member.id, roles, excluded_members, excluded_roles)
-        if (member.display_name, member.is_bot, member.excluded) != (
-            person.name[:100],
-            person.is_bot,
-            excluded,
-        ):
-            member.display_name, member.is_bot, member.excluded = (
-                person.name[:100],
-                person.is_bot,
-                excluded,
-            )
-        await _sync_roles(session, member.id, stored_roles.get(member.id, set()), roles)
-        info = MemberInfo(member.id, member.display_name, person.is_bot, roles, excluded)
+        excluded = is_excluded(member_id, roles, excluded_members, excluded_roles)
+        name = person.name[:100]
+        if member_id in stored and stored[member_id] != (name, person.is_bot, excluded):
+            changed.append((name, person.is_bot, excluded, member_id))
+        have = stored_roles.get(member_id, set())
+        added.update((member_id, role[:100]) for role in roles - have)
+        removed.extend((member_id, role) for role in have - roles)
+        info = MemberInfo(member_id, name, person.is_bot, roles, excluded)
         cache.put((community_id, *key), info)
         result[key] = info
-    await session.flush()
+    await _MEMBER_NAMES.run(session, sorted(changed, key=lambda row: row[-1]))
+    await _ADD_ROLES.run(session, sorted(added))
+    await _REMOVE_ROLES.run(session, sorted(removed))
+    _refresh_loaded(session, changed)
     return result
+
+
+def _keys(people: Sequence[SeenMember]) -> list[tuple[str, str]]:
+    return [(p.platform, p.user_id) for p in people]
+
+
+def _refresh_loaded(session: AsyncSession, changed: Sequence[tuple[str, bool, bool, int]]) -> None:
+    """Members this session already holds as objects show what was just written."""
+    for name, is_bot, excluded, member_id in changed:
+        loaded = session.identity_map.get(identity_key(Member, member_id))
+        if isinstance(loaded, Member):
+            set_committed_value(loaded, "display_name", name)
+            set_committed_value(loaded, "is_bot", is_bot)
+            set_committed_value(loaded, "excluded", excluded)
 
 
 def _unchanged(
@@ -147,46 +159,112 @@ def _unchanged(
     )
 
 
+def _identities_in(users: list[Any]) -> Any:
+    table = Identity.__table__
+    return select(table.c.user_id, table.c.member_id).where(
+        table.c.community_id == bindparam("community_id"),
+        table.c.platform == bindparam("platform"),
+        table.c.user_id.in_(users),
+    )
+
+
+_IDENTITIES = BulkSelect(_identities_in, fixed=("community_id", "platform"))
+
+
+def _members_in(ids: list[Any]) -> Any:
+    table = Member.__table__
+    return select(table.c.id, table.c.display_name, table.c.is_bot, table.c.excluded).where(
+        table.c.id.in_(ids)
+    )
+
+
+_MEMBERS = BulkSelect(_members_in)
+_ROLES_OF = BulkSelect(
+    lambda ids: select(MemberRole.__table__.c.member_id, MemberRole.__table__.c.role).where(
+        MemberRole.__table__.c.member_id.in_(ids)
+    )
+)
+_MEMBER_NAMES = BulkUpdate(
+    lambda: (
+        update(Member.__table__)
+        .where(Member.__table__.c.id == bindparam("mid"))
+        .values(
+            display_name=bindparam("name"), is_bot=bindparam("bot"), excluded=bindparam("excluded")
+        )
+    ),
+    ("name", "bot", "excluded", "mid"),
+)
+_ADD_ROLES = BulkInsert(MemberRole.__table__, ("member_id", "role"), conflict=("member_id", "role"))
+_REMOVE_ROLES = BulkUpdate(
+    lambda: delete(MemberRole.__table__).where(
+        MemberRole.__table__.c.member_id == bindparam("mid"),
+        MemberRole.__table__.c.role == bindparam("role"),
+    ),
+    ("mid", "role"),
+)
+_NEW_MEMBERS = BulkInsert(
+    Member.__table__,
+    ("community_id", "display_name", "origin", "is_bot", "excluded", "joined_at"),
+    conflict=("community_id", "origin"),
+    returning=("id", "origin"),
+)
+_NEW_IDENTITIES = BulkInsert(
+    Identity.__table__,
+    ("community_id", "platform", "user_id", "member_id"),
+    conflict=("community_id", "platform", "user_id"),
+)
+
+
 async def _member_ids(
     session: AsyncSession, community_id: int, people: Sequence[SeenMember]
 ) -> dict[tuple[str, str], int]:
     found: dict[tuple[str, str], int] = {}
-    keys = [(p.platform, p.user_id) for p in people]
-    for start in range(0, len(keys), 400):
-        chunk = keys[start : start + 400]
-        rows = await session.execute(
-            select(Identity.platform, Identity.user_id, Identity.member_id).where(
-                Identity.community_id == community_id,
-                tuple_(Identity.platform, Identity.user_id).in_(chunk),
-            )
-        )
-        found.update({(p, u): m for p, u, m in rows})
+    by_platform: dict[str, list[str]] = {}
+    for person in people:
+        by_platform.setdefault(person.platform, []).append(person.user_id)
+    for platform, users in by_platform.items():
+        rows = await _IDENTITIES.run(session, users, (community_id, platform))
+        found.update({(platform, user_id): member_id for user_id, member_id in rows})
     return found
 
 
+async def _stored(session: AsyncSession, ids: Sequence[int]) -> dict[int, tuple[str, bool, bool]]:
+    """Name, bot flag and exclusion flag of existing members."""
+    rows = await _MEMBERS.run(session, sorted(set(ids)))
+    return {member_id: (name, bool(bot), bool(excluded)) for member_id, name, bot, excluded in rows}
+
+
 async def _create(
-    session: AsyncSession, community_id: int, people: Sequence[SeenMember], now: datetime
-) -> None:
+    session: AsyncSession,
+    community_id: int,
+    people: Sequence[SeenMember],
+    now: datetime,
+    excluded_roles: frozenset[str] = frozenset(),
+) -> tuple[dict[tuple[str, str], int], set[int]]:
     """Create members and their identities in a few statements, race-safe: a member is
-    keyed by the account it was first seen as, so two processes create it once."""
-    table = Member.__table__
+    keyed by the account it was first seen as, so two processes create it once. Returns
+    every one's member id, and the ids of those this call created."""
+    if not people:
+        return {}, set()
     origins = {origin_of(p): p for p in people}  # in the order first seen (ties on boards)
-    created = await session.execute(
-        insert_ignore(session, table, ["community_id", "origin"]).returning(
-            table.c.id, table.c.origin
-        ),
+    time = values_for(session).time
+    joined = time(now)
+    created = await _NEW_MEMBERS.run(
+        session,
         [
-            {
-                "community_id": community_id,
-                "origin": origin,
-                "display_name": p.name[:100],
-                "is_bot": p.is_bot,
-                "joined_at": now,
-            }
+            (
+                community_id,
+                p.name[:100],
+                origin,
+                p.is_bot,
+                is_excluded(0, p.roles, frozenset(), excluded_roles),
+                joined,
+            )
             for origin, p in origins.items()
         ],
     )
     ids = {origin: member_id for member_id, origin in created}
+    new_ids = set(ids.values())
     missing = sorted(set(origins) - set(ids))
     if missing:  # created meanwhile by another process
         rows = await session.execute(
@@ -195,18 +273,11 @@ async def _create(
             )
         )
         ids.update({origin: member_id for member_id, origin in rows})
-    await session.execute(
-        insert_ignore(session, Identity.__table__, ["community_id", "platform", "user_id"]),
-        [
-            {
-                "community_id": community_id,
-                "platform": p.platform,
-                "user_id": p.user_id,
-                "member_id": ids[origin],
-            }
-            for origin, p in origins.items()
-        ],
+    await _NEW_IDENTITIES.run(
+        session,
+        [(community_id, p.platform, p.user_id, ids[origin]) for origin, p in origins.items()],
     )
+    return {(p.platform, p.user_id): ids[origin] for origin, p in origins.items()}, new_ids
 
 
 def origin_of(person: SeenMember) -> str:
