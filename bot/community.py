@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -91,8 +91,41 @@ class CommunityView:
             **extra,
         )
 
+    def calendar(self) -> LocalCalendar:
+        return LocalCalendar(self.timezone)
+
     def is_moderator_role(self, roles: tuple[str, ...] | frozenset[str]) -> bool:
         return any(r.lower() in self.moderator_roles for r in roles)
+
+
+class LocalCalendar:
+    """The local day, week start and month start of many instants at once (a batch of
+    events): the time zone is consulted once per UTC minute the instants fall in."""
+
+    def __init__(self, timezone: ZoneInfo) -> None:
+        self.timezone = timezone
+        self._minutes: dict[tuple[int, int, int, int, int], tuple[date, date, date]] = {}
+
+    def of(self, at: datetime) -> tuple[date, date, date]:
+        if at.tzinfo is not UTC:
+            at = at.astimezone(UTC)
+        key = (at.year, at.month, at.day, at.hour, at.minute)
+        found = self._minutes.get(key)
+        if found is None:
+            found = self._days(at)
+            # Shared by the whole minute only if the whole minute is on one local day (an
+            # offset of whole minutes, the only kind in use today, always is).
+            minute = datetime(*key, tzinfo=UTC)
+            if self._days(minute) == found == self._days(minute + _LAST_OF_MINUTE):
+                self._minutes[key] = found
+        return found
+
+    def _days(self, at: datetime) -> tuple[date, date, date]:
+        day = at.astimezone(self.timezone).date()
+        return day, day - timedelta(days=day.weekday()), day.replace(day=1)
+
+
+_LAST_OF_MINUTE = timedelta(seconds=59, microseconds=999_999)
 
 
 def slug_for(platform: str, space_id: str, settings: Settings) -> str:

@@ -166,7 +166,11 @@ class Cercle:
         refs: Sequence[MemberRef],
         now: datetime,
     ) -> dict[tuple[str, str], MemberInfo]:
-        seen = [SeenMember(r.platform, r.user_id, r.name, r.is_bot, r.roles) for r in refs]
+        # A batch names each member many times: the last sight of each is what counts.
+        latest = {(r.platform, r.user_id): r for r in refs}
+        seen = [
+            SeenMember(r.platform, r.user_id, r.name, r.is_bot, r.roles) for r in latest.values()
+        ]
         emails = [(r.platform, r.user_id, r.email) for r in refs if r.email]
         if emails:  # a customer imported by email is matched to their account (Slack)
             await customers.match_emails(session, emails, now)

@@ -46,6 +46,8 @@ class DriverValues:
 
     def __init__(self, dialect_name: str) -> None:
         self.sqlite = dialect_name == "sqlite"
+        # A burst's instants share a few minutes: their text starts the same.
+        self._minutes: dict[tuple[int, int, int, int, int], str] = {}
 
     def time(self, value: datetime | None) -> Any:
         """An aware datetime (`UTCDateTime`): naive UTC text on SQLite."""
@@ -53,7 +55,16 @@ class DriverValues:
             return value
         if value.tzinfo is not UTC:
             value = value.astimezone(UTC)
-        return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+        key = (value.year, value.month, value.day, value.hour, value.minute)
+        start = self._minutes.get(key)
+        if start is None:
+            if len(self._minutes) > 10_000:
+                self._minutes.clear()
+            year, month, day, hour, minute = key
+            start = self._minutes[key] = (
+                f"{year:04d}-{month:02d}-{day:02d} {hour:02d}:{minute:02d}:"
+            )
+        return f"{start}{value.second:02d}.{value.microsecond:06d}"
 
     def day(self, value: date | None) -> Any:
         return value.isoformat() if value is not None and self.sqlite else value
@@ -73,8 +84,15 @@ class DriverValues:
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+_VALUES: dict[str, DriverValues] = {}
+
+
 def values_for(session: AsyncSession) -> DriverValues:
-    return DriverValues(session.get_bind().dialect.name)
+    name = session.get_bind().dialect.name
+    found = _VALUES.get(name)
+    if found is None:
+        found = _VALUES[name] = DriverValues(name)
+    return found
 
 
 class _Compiled:
@@ -275,6 +293,21 @@ class BulkInsert:
             if self.returning:
                 found.extend(result.all())
         return found
+
+    async def count(self, session: AsyncSession, rows: Sequence[Sequence[Any]]) -> int:
+        """Write `rows`; returns how many the database wrote (not for `returning`)."""
+        total = 0
+        connection = await session.connection()
+        start = 0
+        for size in _chunks(len(rows), self.per_statement):
+            compiled = self._statement(connection.dialect, size)
+            chunk = rows[start : start + size]
+            start += size
+            flat = tuple(itertools.chain.from_iterable(chunk))
+            if compiled.pick is not None:
+                flat = compiled.arrange(flat)
+            total += (await connection.exec_driver_sql(compiled.sql, flat)).rowcount
+        return total
 
 
 class BulkUpdate:

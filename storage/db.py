@@ -22,6 +22,9 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+# `session.info` key: the session's transaction holds the database's only write lock.
+WRITE_LOCKED = "cercle.write_locked"
+
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
@@ -75,6 +78,8 @@ class Database:
         async with self.sessions() as session, session.begin():
             if serialized and self.dialect == "sqlite":
                 await session.execute(text("BEGIN IMMEDIATE"))
+                # Nothing another process writes can land before this commits.
+                session.info[WRITE_LOCKED] = True
             yield session
 
     async def upgrade(self) -> None:

@@ -20,7 +20,8 @@ from typing import Any
 from sqlalchemy import and_, bindparam, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.bulk import BulkInsert, BulkUpdate, DriverValues, values_for
+from storage.bulk import BulkInsert, BulkSelect, BulkUpdate, DriverValues, values_for
+from storage.db import WRITE_LOCKED
 from storage.digest_models import MemberDayGain
 from storage.models import Contribution, Member, MemberDay, MemberTotal
 
@@ -38,7 +39,7 @@ MEMBER_COUNTERS = frozenset(
 )
 
 
-@dataclass
+@dataclass(slots=True)
 class Entry:
     """One ledger row to write, with the counter changes it brings when it is written."""
 
@@ -59,17 +60,18 @@ class Entry:
     id: int | None = field(default=None, compare=False)
 
 
+def _keys_in(keys: list[Any]) -> Any:
+    table = Contribution.__table__
+    return select(table.c.source_key).where(
+        table.c.community_id == bindparam("community_id"), table.c.source_key.in_(keys)
+    )
+
+
+_EXISTING_KEYS = BulkSelect(_keys_in, fixed=("community_id",))
+
+
 async def existing_keys(session: AsyncSession, community_id: int, keys: Sequence[str]) -> set[str]:
-    found: set[str] = set()
-    for start in range(0, len(keys), 500):
-        rows = await session.scalars(
-            select(Contribution.source_key).where(
-                Contribution.community_id == community_id,
-                Contribution.source_key.in_(keys[start : start + 500]),
-            )
-        )
-        found.update(rows.all())
-    return found
+    return {key for (key,) in await _EXISTING_KEYS.run(session, keys, (community_id,))}
 
 
 async def entries_by_keys(
@@ -129,8 +131,21 @@ _GAINS = BulkInsert(
 )
 
 
-async def record(session: AsyncSession, community_id: int, entries: Sequence[Entry]) -> list[Entry]:
-    """Write `entries`, skipping those already in the ledger; returns the ones written."""
+_NEW_LEDGER = BulkInsert(
+    Contribution.__table__, LEDGER_COLUMNS, conflict=("community_id", "source_key")
+)
+
+
+async def record(
+    session: AsyncSession, community_id: int, entries: Sequence[Entry], checked: bool = False
+) -> list[Entry]:
+    """Write `entries`, skipping those already in the ledger; returns the ones written.
+
+    `checked`: the caller found none of the keys in the ledger within this transaction
+    (`existing_keys`). When the transaction also holds the database's only write lock
+    (SQLite), nothing can have written them since, so every entry is written and the
+    statement need not return which (the entries then get no `id`); the count the
+    database reports is checked all the same."""
     if not entries:
         return []
     values = values_for(session)
@@ -153,6 +168,11 @@ async def record(session: AsyncSession, community_id: int, entries: Sequence[Ent
         # locks in the same order (no deadlock on PostgreSQL).
         for e in sorted(entries, key=attrgetter("source_key"))
     ]
+    if checked and session.info.get(WRITE_LOCKED):
+        if await _NEW_LEDGER.count(session, rows) != len(rows):
+            raise RuntimeError("ledger rows were written under this transaction's lock")
+        await _apply(session, community_id, entries, values)
+        return list(entries)
     ids = {key: id_ for id_, key in await _LEDGER.run(session, rows)}
     written = []
     for entry in entries:
@@ -168,30 +188,50 @@ async def record(session: AsyncSession, community_id: int, entries: Sequence[Ent
 async def _apply(
     session: AsyncSession, community_id: int, written: Sequence[Entry], values: DriverValues
 ) -> None:
+    # Entries alike (a member's messages of one day, most of a burst) are added up first:
+    # one pass over thousands of entries, then the aggregates from a few groups.
+    groups: dict[tuple[Any, ...], list[Any]] = {}
+    for entry in written:
+        at = entry.occurred_at
+        key = (
+            entry.member_id,
+            entry.kind,
+            entry.week,
+            entry.month,
+            at.date() if at.tzinfo is UTC else utc_day(at),
+            entry.effects,
+        )
+        group = groups.get(key)
+        if group is None:
+            groups[key] = [entry.points, 1, at if entry.points > 0 else None]
+        else:
+            group[0] += entry.points
+            group[1] += 1
+            if entry.points > 0 and (group[2] is None or at > group[2]):
+                group[2] = at
     counters: dict[tuple[int, str], int] = defaultdict(int)
     totals: dict[tuple[str, date, int], int] = defaultdict(int)
     gains: dict[tuple[date, int], list[int]] = {}
     # A scored message moves its author's last scored time forward (never back: events
     # may arrive late), in the same statement as the counters.
     latest: dict[int, datetime] = {}
-    for entry in written:
-        member_id, points, kind = entry.member_id, entry.points, entry.kind
-        if kind == "message" and points > 0:
+    for (member_id, kind, week, month, day, effects), (points, count, last) in groups.items():
+        if kind == "message" and last is not None:
             known = latest.get(member_id)
-            if known is None or entry.occurred_at > known:
-                latest[member_id] = entry.occurred_at
+            if known is None or last > known:
+                latest[member_id] = last
         if points:
             counters[(member_id, "points")] += points
-            totals[("week", entry.week, member_id)] += points
-            totals[("month", entry.month, member_id)] += points
-        for effect_member, counter, delta in entry.effects:
-            counters[(effect_member, counter)] += delta
-        solutions = ROLLUP_SOLUTIONS.get(kind, 0)
-        kudos = ROLLUP_KUDOS.get(kind, 0)
+            totals[("week", week, member_id)] += points
+            totals[("month", month, member_id)] += points
+        for effect_member, counter, delta in effects:
+            counters[(effect_member, counter)] += delta * count
+        solutions = ROLLUP_SOLUTIONS.get(kind, 0) * count
+        kudos = ROLLUP_KUDOS.get(kind, 0) * count
         if points or solutions or kudos:
-            gain = gains.get(day := (utc_day(entry.occurred_at), member_id))
+            gain = gains.get((day, member_id))
             if gain is None:
-                gain = gains[day] = [0, 0, 0]
+                gain = gains[(day, member_id)] = [0, 0, 0]
             gain[0] += points
             gain[1] += solutions
             gain[2] += kudos
@@ -250,16 +290,14 @@ async def add_to_counters(
     statement = _counter_update(moved, bool(latest_message))
     time = values_for(session).time
     # In member id order, so that concurrent batches lock rows in the same order.
-    if latest_message:
-        rows = [
-            (*(changes.get(c, 0) for c in moved), time(latest_message.get(member_id)), member_id)
-            for member_id, changes in sorted(by_member.items())
-        ]
-    else:
-        rows = [
-            (*(changes.get(c, 0) for c in moved), member_id)
-            for member_id, changes in sorted(by_member.items())
-        ]
+    rows: list[tuple[Any, ...]] = []
+    for member_id, changes in sorted(by_member.items()):
+        get = changes.get
+        row = [get(c, 0) for c in moved]
+        if latest_message:
+            row.append(time(latest_message.get(member_id)))
+        row.append(member_id)
+        rows.append(tuple(row))
     await statement.run(session, rows)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.bulk import BulkSelect, values_for
 from storage.dialect import insert_ignore
 from storage.ledger import DayMark
 from storage.models import Member, MemberBadge
@@ -46,15 +47,24 @@ async def last_scored_at(session: AsyncSession, ids: Iterable[int]) -> dict[int,
     ids = set(ids)
     if not ids:
         return {}
+    read = values_for(session).read_time
+    rows = await _LAST_SCORED.run(session, sorted(ids))
+    return {member_id: read(at) for member_id, at in rows}
+
+
+def _last_scored_in(ids: list[Any]) -> Any:
     # Locked (in id order, on PostgreSQL) until the batch commits: another process scoring
     # the same members waits, then sees their new last scored time, so a cooldown holds.
-    rows = await session.execute(
-        select(Member.id, Member.last_scored_message_at)
-        .where(Member.id.in_(ids))
-        .order_by(Member.id)
+    table = Member.__table__
+    return (
+        select(table.c.id, table.c.last_scored_message_at)
+        .where(table.c.id.in_(ids))
+        .order_by(table.c.id)
         .with_for_update()
     )
-    return dict(rows.all())
+
+
+_LAST_SCORED = BulkSelect(_last_scored_in)
 
 
 async def open_days(session: AsyncSession, opened: Sequence[DayMark]) -> None:

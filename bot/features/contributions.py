@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.community import CommunityView
+from bot.community import CommunityView, LocalCalendar
 from bot.config import ScoringSettings
 from bot.events import (
+    ChannelRef,
     Event,
     MemberJoined,
     MemberLeft,
@@ -44,6 +46,10 @@ class Ingest:
     # Members whose counters changed, with the platform account to act on (roles, DMs).
     # None when the event did not say who they are on its platform (looked up later).
     touched: dict[int, MemberRef | None] = field(default_factory=dict)
+    calendar: LocalCalendar = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.calendar = self.community.calendar()
 
     def member(self, ref: MemberRef) -> MemberInfo:
         return self.members[(ref.platform, ref.user_id)]
@@ -53,11 +59,11 @@ class Ingest:
             self.touched[member_id] = ref
 
     def entry(
-        self, member_id: int, kind: str, points: int, key: str, at: datetime, **extra: object
+        self, member_id: int, kind: str, points: int, key: str, at: datetime, **extra: Any
     ) -> Entry:
-        return self.community.entry(
-            member_id=member_id, kind=kind, points=points, source_key=key, at=at, **extra
-        )
+        """A ledger entry at `at`, counted in that moment's week and month (local time)."""
+        _day, week, month = self.calendar.of(at)
+        return Entry(member_id, kind, points, key, at, week, month, **extra)
 
 
 def message_ref(platform: str, message_id: str) -> str:
@@ -88,47 +94,65 @@ async def ingest(batch: Ingest, events: Sequence[Event]) -> None:
 
 
 async def _ingest_posts(batch: Ingest, posts: Sequence[MessagePosted]) -> None:
-    community = batch.community
+    community, rules = batch.community, batch.scoring
     keys = [message_key(p.platform, p.message_id) for p in posts]
     seen = await ledger.existing_keys(batch.session, community.id, keys)
-    authors = {batch.member(p.author).id for p in posts}
-    last = await stats.last_scored_at(batch.session, authors)
+    members, calendar, touched = batch.members, batch.calendar, batch.touched
+    # Without a cooldown no message waits on an earlier one: nothing to read first.
+    last = (
+        await stats.last_scored_at(
+            batch.session, {members[p.author.platform, p.author.user_id].id for p in posts}
+        )
+        if rules.message_cooldown_seconds
+        else {}
+    )
     taken: set[tuple[int, int]] = set()  # (member, window) scored in this batch
+    excluded_channels: dict[ChannelRef, bool] = {}
     entries: list[Entry] = []
     days: dict[str, DayMark] = {}
     for post, key in zip(posts, keys, strict=True):
         if key in seen:
             continue
         seen.add(key)
-        author = batch.member(post.author)
-        window = scoring.cooldown_window(batch.scoring, post.at)
+        ref = post.author
+        author = members[ref.platform, ref.user_id]
+        at = post.at
+        window = scoring.cooldown_window(rules, at)
+        in_excluded = excluded_channels.get(post.channel)
+        if in_excluded is None:
+            in_excluded = excluded_channels[post.channel] = scoring.channel_excluded(
+                community, post.channel
+            )
         points = scoring.message_points(
-            batch.scoring,
+            rules,
             text=post.text,
             window_taken=window is not None
             and await _window_taken(batch, author.id, window, last.get(author.id), taken),
             author_excluded=author.excluded,
-            in_excluded_channel=scoring.channel_excluded(community, post.channel),
+            in_excluded_channel=in_excluded,
         )
         if points and window is not None:
             taken.add((author.id, window))
-        if points and (last.get(author.id) is None or post.at > last[author.id]):
-            last[author.id] = post.at
+            if last.get(author.id) is None or at > last[author.id]:
+                last[author.id] = at
+        day, week, month = calendar.of(at)
         entries.append(
-            batch.entry(
+            Entry(
                 author.id,
                 "message",
                 points,
                 key,
-                post.at,
+                at,
+                week,
+                month,
                 channel_id=post.channel.id,
                 message_ref=message_ref(post.platform, post.message_id),
                 effects=((author.id, "messages", 1),),
             )
         )
-        days[key] = DayMark(author.id, community.local_day(post.at), 1)
-        batch.touch(author.id, post.author)
-    written = await ledger.record(batch.session, community.id, entries)
+        days[key] = DayMark(author.id, day, 1)
+        touched[author.id] = ref
+    written = await ledger.record(batch.session, community.id, entries, checked=True)
     await _open_days(batch, [days[e.source_key] for e in written])
 
 
