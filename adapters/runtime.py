@@ -8,9 +8,11 @@ of the platform the community is on. The core never knows which adapters are run
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import socket
+import sys
 from datetime import timedelta
 from typing import Protocol
 
@@ -54,6 +56,9 @@ def platform_adapters(settings: Settings, secrets: Secrets) -> list[Adapter]:
 
         adapters.append(SlackAdapter(settings, secrets))
     return adapters
+
+
+SWITCH_INTERVAL = 0.001  # seconds
 
 
 class Runtime:
@@ -104,6 +109,15 @@ class Runtime:
             coalesce=True,
             max_instances=1,
         )
+        # What is loaded by now (modules, SQLAlchemy's metadata and compiled statements, the
+        # platform clients) lives as long as the process: the garbage collector need not
+        # walk it again in every full collection, which a burst of events (thousands of
+        # objects per batch) otherwise sets off every few hundred milliseconds.
+        gc.freeze()
+        # SQLite runs on a thread of its own (aiosqlite) and needs the interpreter each time
+        # it takes a statement or hands back a result: while the loop works through a burst
+        # it would wait up to the default 5 ms each time.
+        sys.setswitchinterval(SWITCH_INTERVAL)
         try:
             await self.stopped.wait()
         finally:

@@ -20,11 +20,14 @@ turns days and times back.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import re
+import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from operator import itemgetter
+from queue import SimpleQueue
 from typing import Any
 
 from sqlalchemy import Table, bindparam, false, literal_column, true
@@ -177,6 +180,67 @@ def _per_statement(columns: int) -> int:
     return 1 << (rows.bit_length() - 1)
 
 
+class Pipeline:
+    """Statements handed to SQLite's connection thread at once, without waiting for each:
+    the thread runs them in order, in the session's transaction, while the caller goes on
+    preparing the next ones; `drain()` waits for all of them and raises the first error.
+
+    aiosqlite runs every call to a connection on a thread of its own, taken from a queue;
+    it has no public way to queue a call without waiting for it, so this (with
+    `tests/storage/test_bulk.py`, which fails if aiosqlite moves it) is the one place
+    that uses that queue, as SQLAlchemy's own aiosqlite adapter does."""
+
+    def __init__(self, driver: Any) -> None:
+        self._queue = driver._tx
+        self._connection = driver._conn
+        self._pending: list[asyncio.Future[int]] = []
+
+    @classmethod
+    async def open(cls, session: AsyncSession) -> Pipeline | None:
+        """A pipeline for the session's connection; None where statements must be waited
+        for one by one (not SQLite through aiosqlite)."""
+        connection = await session.connection()
+        if connection.dialect.name != "sqlite":
+            return None
+        raw = await connection.get_raw_connection()
+        driver = raw.driver_connection
+        if not isinstance(getattr(driver, "_tx", None), SimpleQueue):
+            return None
+        try:
+            if not isinstance(driver._conn, sqlite3.Connection):
+                return None
+        except ValueError:  # closed
+            return None
+        return cls(driver)
+
+    def submit(self, sql: str, parameters: Any, many: bool = False) -> asyncio.Future[int]:
+        """Queue one statement (`many`: an executemany); its future gives the row count."""
+        connection = self._connection
+
+        def run() -> int:
+            cursor = (
+                connection.executemany(sql, parameters)
+                if many
+                else connection.execute(sql, parameters)
+            )
+            try:
+                return cursor.rowcount
+            finally:
+                cursor.close()
+
+        future = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait((future, run))
+        self._pending.append(future)
+        return future
+
+    async def drain(self) -> None:
+        pending, self._pending = self._pending, []
+        results = await asyncio.gather(*pending, return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+
+
 class BulkInsert:
     """Rows into `table`'s `columns`; with `conflict` (the unique key's columns) existing
     rows are skipped, or, with `add`, those columns of the new row are added to them."""
@@ -294,6 +358,21 @@ class BulkInsert:
                 found.extend(result.all())
         return found
 
+    def submit(
+        self, pipeline: Pipeline, dialect: Dialect, rows: Sequence[Sequence[Any]]
+    ) -> list[asyncio.Future[int]]:
+        """Queue `rows` on the pipeline (not for `returning`); futures of the counts."""
+        futures = []
+        start = 0
+        for size in _chunks(len(rows), self.per_statement):
+            compiled = self._statement(dialect, size)
+            flat = tuple(itertools.chain.from_iterable(rows[start : start + size]))
+            start += size
+            if compiled.pick is not None:
+                flat = compiled.arrange(flat)
+            futures.append(pipeline.submit(compiled.sql, flat))
+        return futures
+
     async def count(self, session: AsyncSession, rows: Sequence[Sequence[Any]]) -> int:
         """Write `rows`; returns how many the database wrote (not for `returning`)."""
         total = 0
@@ -319,22 +398,31 @@ class BulkUpdate:
         self.names = tuple(names)
         self._compiled: dict[str, _Compiled] = {}
 
+    def _statement(self, dialect: Dialect) -> _Compiled:
+        compiled = self._compiled.get(dialect.name)
+        if compiled is None:
+            compiled = self._compiled[dialect.name] = _Compiled(self.build(), dialect, self.names)
+        return compiled
+
+    def _parameters(self, compiled: _Compiled, rows: Sequence[Sequence[Any]]) -> list[Any]:
+        if compiled.pick is None and isinstance(rows[0], tuple):
+            return list(rows)
+        return [compiled.arrange(row) for row in rows]
+
     async def run(self, session: AsyncSession, rows: Sequence[Sequence[Any]]) -> int:
         """Run for every row; returns the number of rows the database changed."""
         if not rows:
             return 0
         connection = await session.connection()
-        dialect = connection.dialect
-        compiled = self._compiled.get(dialect.name)
-        if compiled is None:
-            compiled = self._compiled[dialect.name] = _Compiled(self.build(), dialect, self.names)
-        params = (
-            list(rows)
-            if compiled.pick is None and rows and isinstance(rows[0], tuple)
-            else [compiled.arrange(row) for row in rows]
-        )
-        result = await connection.exec_driver_sql(compiled.sql, params)
+        compiled = self._statement(connection.dialect)
+        result = await connection.exec_driver_sql(compiled.sql, self._parameters(compiled, rows))
         return result.rowcount
+
+    def submit(self, pipeline: Pipeline, dialect: Dialect, rows: Sequence[Sequence[Any]]) -> None:
+        """Queue the executemany on the pipeline."""
+        if rows:
+            compiled = self._statement(dialect)
+            pipeline.submit(compiled.sql, self._parameters(compiled, rows), many=True)
 
 
 class BulkSelect:

@@ -10,6 +10,8 @@ the daily rollup `member_day_gain` the digest reads. Every aggregate update is a
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,7 +22,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.bulk import BulkInsert, BulkSelect, BulkUpdate, DriverValues, values_for
+from storage.bulk import BulkInsert, BulkSelect, BulkUpdate, DriverValues, Pipeline, values_for
 from storage.db import WRITE_LOCKED
 from storage.digest_models import MemberDayGain
 from storage.models import Contribution, Member, MemberDay, MemberTotal
@@ -136,6 +138,22 @@ _NEW_LEDGER = BulkInsert(
 )
 
 
+def _ledger_row(community_id: int, time: Any, e: Entry) -> tuple[Any, ...]:
+    return (
+        community_id,
+        e.member_id,
+        e.kind,
+        e.points,
+        e.source_key,
+        time(e.occurred_at),
+        e.channel_id,
+        e.message_ref,
+        e.actor_id,
+        e.reason,
+        e.reverses_id,
+    )
+
+
 async def record(
     session: AsyncSession, community_id: int, entries: Sequence[Entry], checked: bool = False
 ) -> list[Entry]:
@@ -150,28 +168,14 @@ async def record(
         return []
     values = values_for(session)
     time = values.time
-    rows = [
-        (
-            community_id,
-            e.member_id,
-            e.kind,
-            e.points,
-            e.source_key,
-            time(e.occurred_at),
-            e.channel_id,
-            e.message_ref,
-            e.actor_id,
-            e.reason,
-            e.reverses_id,
-        )
-        # Rows go in key order so two processes writing overlapping batches take row
-        # locks in the same order (no deadlock on PostgreSQL).
-        for e in sorted(entries, key=attrgetter("source_key"))
-    ]
+    # Rows go in key order so two processes writing overlapping batches take row locks in
+    # the same order (no deadlock on PostgreSQL).
+    ordered = sorted(entries, key=attrgetter("source_key"))
+    rows = [_ledger_row(community_id, time, e) for e in ordered]
     if checked and session.info.get(WRITE_LOCKED):
         if await _NEW_LEDGER.count(session, rows) != len(rows):
             raise RuntimeError("ledger rows were written under this transaction's lock")
-        await _apply(session, community_id, entries, values)
+        await _write(session, community_id, _plan(entries), values)
         return list(entries)
     ids = {key: id_ for id_, key in await _LEDGER.run(session, rows)}
     written = []
@@ -181,13 +185,81 @@ async def record(
             if id_ is not None:
                 entry.id = id_
                 written.append(entry)
-    await _apply(session, community_id, written, values)
+    await _write(session, community_id, _plan(written), values)
     return written
 
 
-async def _apply(
-    session: AsyncSession, community_id: int, written: Sequence[Entry], values: DriverValues
-) -> None:
+class LedgerWriter:
+    """A run of entries whose keys the caller checked absent (`record(checked=True)`),
+    written as they are made: on SQLite, under the write lock, each full chunk of rows is
+    handed to the database (`storage.bulk.Pipeline`) while the next entries are still
+    being made, and the aggregates are worked out while the last chunks are written.
+    Elsewhere the entries are kept and `record` writes them at the end."""
+
+    def __init__(self, session: AsyncSession, community_id: int, pipeline: Pipeline | None):
+        self.session = session
+        self.community_id = community_id
+        self.pipeline = pipeline
+        self.values = values_for(session)
+        self.dialect = session.get_bind().dialect
+        self.entries: list[Entry] = []
+        self._rows: list[tuple[Any, ...]] = []
+        self._counts: list[asyncio.Future[int]] = []
+
+    def add(self, entry: Entry) -> None:
+        self.entries.append(entry)
+        if self.pipeline is not None:
+            self._rows.append(_ledger_row(self.community_id, self.values.time, entry))
+            if len(self._rows) >= _NEW_LEDGER.per_statement:
+                self._send()
+
+    def _send(self) -> None:
+        assert self.pipeline is not None
+        self._counts += _NEW_LEDGER.submit(self.pipeline, self.dialect, self._rows)
+        self._rows = []
+
+    async def finish(self) -> list[Entry]:
+        """Everything written; returns the entries written."""
+        if self.pipeline is None:
+            return await record(self.session, self.community_id, self.entries, checked=True)
+        try:
+            if self._rows:
+                self._send()
+            await _write(
+                self.session, self.community_id, _plan(self.entries), self.values, self.pipeline
+            )
+            await self.pipeline.drain()
+        finally:
+            await self.discard()
+        if sum(count.result() for count in self._counts) != len(self.entries):
+            raise RuntimeError("ledger rows were written under this transaction's lock")
+        return list(self.entries)
+
+    async def discard(self) -> None:
+        """After an error: wait for what was handed over (the transaction then rolls
+        back), so that nothing is left running."""
+        if self.pipeline is not None:
+            with contextlib.suppress(Exception):
+                await self.pipeline.drain()
+
+
+async def writer(session: AsyncSession, community_id: int) -> LedgerWriter:
+    """A `LedgerWriter` for entries whose keys the caller checked absent."""
+    locked = session.info.get(WRITE_LOCKED)
+    return LedgerWriter(session, community_id, await Pipeline.open(session) if locked else None)
+
+
+@dataclass
+class _Plan:
+    """What a run of written entries adds to the aggregates."""
+
+    counters: dict[tuple[int, str], int]
+    latest: dict[int, datetime]
+    totals: dict[tuple[str, date, int], int]
+    gains: dict[tuple[date, int], list[int]]
+
+
+def _plan(written: Sequence[Entry]) -> _Plan:
     # Entries alike (a member's messages of one day, most of a burst) are added up first:
     # one pass over thousands of entries, then the aggregates from a few groups.
     groups: dict[tuple[Any, ...], list[Any]] = {}
@@ -209,13 +281,11 @@ async def _apply(
             group[1] += 1
             if entry.points > 0 and (group[2] is None or at > group[2]):
                 group[2] = at
-    counters: dict[tuple[int, str], int] = defaultdict(int)
-    totals: dict[tuple[str, date, int], int] = defaultdict(int)
-    gains: dict[tuple[date, int], list[int]] = {}
-    # A scored message moves its author's last scored time forward (never back: events
-    # may arrive late), in the same statement as the counters.
-    latest: dict[int, datetime] = {}
+    plan = _Plan(defaultdict(int), {}, defaultdict(int), {})
+    counters, latest, totals, gains = plan.counters, plan.latest, plan.totals, plan.gains
     for (member_id, kind, week, month, day, effects), (points, count, last) in groups.items():
+        # A scored message moves its author's last scored time forward (never back: events
+        # may arrive late), in the same statement as the counters.
         if kind == "message" and last is not None:
             known = latest.get(member_id)
             if known is None or last > known:
@@ -235,23 +305,39 @@ async def _apply(
             gain[0] += points
             gain[1] += solutions
             gain[2] += kudos
-    await add_to_counters(session, counters, latest)
+    return plan
+
+
+async def _write(
+    session: AsyncSession,
+    community_id: int,
+    plan: _Plan,
+    values: DriverValues,
+    pipeline: Pipeline | None = None,
+) -> None:
+    """The plan's counter, total and rollup changes: run, or queued on `pipeline`."""
     day_value = values.day
-    await _TOTALS.run(
-        session,
-        [
-            (community_id, period, day_value(start), member_id, points)
-            for (period, start, member_id), points in sorted(totals.items())
-        ],
-    )
-    await _GAINS.run(
-        session,
-        [
-            (community_id, day_value(day), member_id, points, solutions, kudos)
-            # Key order, as above: concurrent batches lock rows in the same order.
-            for (day, member_id), (points, solutions, kudos) in sorted(gains.items())
-        ],
-    )
+    totals = [
+        (community_id, period, day_value(start), member_id, points)
+        for (period, start, member_id), points in sorted(plan.totals.items())
+    ]
+    gains = [
+        (community_id, day_value(day), member_id, points, solutions, kudos)
+        # Key order, as above: concurrent batches lock rows in the same order.
+        for (day, member_id), (points, solutions, kudos) in sorted(plan.gains.items())
+    ]
+    counters = _counter_rows(plan.counters, plan.latest, values)
+    if pipeline is None:
+        if counters is not None:
+            await counters[0].run(session, counters[1])
+        await _TOTALS.run(session, totals)
+        await _GAINS.run(session, gains)
+        return
+    dialect = session.get_bind().dialect
+    if counters is not None:
+        counters[0].submit(pipeline, dialect, counters[1])
+    _TOTALS.submit(pipeline, dialect, totals)
+    _GAINS.submit(pipeline, dialect, gains)
 
 
 # What a ledger row adds to the rollup's solution and kudos counts, by kind (points are
@@ -275,7 +361,14 @@ async def add_to_counters(
     """Add deltas to members' all-time counters (and move `last_scored_message_at` forward
     to `latest_message`): one executemany, one row per member, whatever the batch moves
     (each row of a statement costs more than its columns)."""
-    latest_message = latest_message or {}
+    found = _counter_rows(deltas, latest_message or {}, values_for(session))
+    if found is not None:
+        await found[0].run(session, found[1])
+
+
+def _counter_rows(
+    deltas: dict[tuple[int, str], int], latest_message: dict[int, datetime], values: DriverValues
+) -> tuple[BulkUpdate, list[tuple[Any, ...]]] | None:
     by_member: dict[int, dict[str, int]] = defaultdict(dict)
     for (member_id, counter), delta in deltas.items():
         if counter not in MEMBER_COUNTERS:
@@ -285,10 +378,9 @@ async def add_to_counters(
     for member_id in latest_message:
         by_member.setdefault(member_id, {})
     if not by_member:
-        return
+        return None
     moved = tuple(sorted({counter for changes in by_member.values() for counter in changes}))
-    statement = _counter_update(moved, bool(latest_message))
-    time = values_for(session).time
+    time = values.time
     # In member id order, so that concurrent batches lock rows in the same order.
     rows: list[tuple[Any, ...]] = []
     for member_id, changes in sorted(by_member.items()):
@@ -298,7 +390,7 @@ async def add_to_counters(
             row.append(time(latest_message.get(member_id)))
         row.append(member_id)
         rows.append(tuple(row))
-    await statement.run(session, rows)
+    return _counter_update(moved, bool(latest_message)), rows
 
 
 _COUNTER_UPDATES: dict[tuple[tuple[str, ...], bool], BulkUpdate] = {}

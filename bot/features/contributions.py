@@ -97,7 +97,7 @@ async def _ingest_posts(batch: Ingest, posts: Sequence[MessagePosted]) -> None:
     community, rules = batch.community, batch.scoring
     keys = [message_key(p.platform, p.message_id) for p in posts]
     seen = await ledger.existing_keys(batch.session, community.id, keys)
-    members, calendar, touched = batch.members, batch.calendar, batch.touched
+    members = batch.members
     # Without a cooldown no message waits on an earlier one: nothing to read first.
     last = (
         await stats.last_scored_at(
@@ -106,9 +106,30 @@ async def _ingest_posts(batch: Ingest, posts: Sequence[MessagePosted]) -> None:
         if rules.message_cooldown_seconds
         else {}
     )
+    # Entries are handed to the ledger as they are made (written while the next are made).
+    writer = await ledger.writer(batch.session, community.id)
+    try:
+        days = await _score_posts(batch, posts, keys, seen, last, writer)
+        written = await writer.finish()
+    except BaseException:
+        await writer.discard()
+        raise
+    await _open_days(batch, [days[e.source_key] for e in written])
+
+
+async def _score_posts(
+    batch: Ingest,
+    posts: Sequence[MessagePosted],
+    keys: Sequence[str],
+    seen: set[str],
+    last: dict[int, datetime | None],
+    writer: ledger.LedgerWriter,
+) -> dict[str, DayMark]:
+    """Each new post's entry, handed to `writer`; returns each one's day mark by key."""
+    community, rules = batch.community, batch.scoring
+    members, calendar, touched = batch.members, batch.calendar, batch.touched
     taken: set[tuple[int, int]] = set()  # (member, window) scored in this batch
     excluded_channels: dict[ChannelRef, bool] = {}
-    entries: list[Entry] = []
     days: dict[str, DayMark] = {}
     for post, key in zip(posts, keys, strict=True):
         if key in seen:
@@ -136,7 +157,7 @@ async def _ingest_posts(batch: Ingest, posts: Sequence[MessagePosted]) -> None:
             if last.get(author.id) is None or at > last[author.id]:
                 last[author.id] = at
         day, week, month = calendar.of(at)
-        entries.append(
+        writer.add(
             Entry(
                 author.id,
                 "message",
@@ -152,8 +173,7 @@ async def _ingest_posts(batch: Ingest, posts: Sequence[MessagePosted]) -> None:
         )
         days[key] = DayMark(author.id, day, 1)
         touched[author.id] = ref
-    written = await ledger.record(batch.session, community.id, entries, checked=True)
-    await _open_days(batch, [days[e.source_key] for e in written])
+    return days
 
 
 async def _window_taken(
