@@ -98,6 +98,9 @@ class Runtime:
                 await adapter.deliver(space_id, action)
 
     async def run(self) -> None:
+        # Before the platforms connect: a first burst should not wait for SQLAlchemy to
+        # compile the statements it needs.
+        await asyncio.to_thread(self.core.db.prepare_statements)
         for adapter in self.adapters.values():
             await adapter.start(self.core)
         await self.report()

@@ -68,6 +68,8 @@ ACTIVITY = (
 
 def people_in(event: Event) -> list[MemberRef]:
     """Every member an activity event names, so a batch resolves them in one go."""
+    if type(event) is MessagePosted:  # most of a busy server's activity
+        return [event.author]
     found: list[MemberRef] = []
     for name in ("author", "reactor", "message_author", "member"):
         ref = getattr(event, name, None)

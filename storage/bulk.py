@@ -175,9 +175,26 @@ def _chunks(count: int, per_statement: int) -> list[int]:
     return sizes
 
 
+def _sizes(per_statement: int) -> list[int]:
+    """Every chunk size `_chunks` may ask for."""
+    return [1 << bit for bit in range(per_statement.bit_length())]
+
+
 def _per_statement(columns: int) -> int:
     rows = min(MAX_ROWS, MAX_PARAMETERS // max(columns, 1))
     return 1 << (rows.bit_length() - 1)
+
+
+_ALL: list[BulkInsert | BulkUpdate | BulkSelect] = []
+
+
+def prepare(dialect: Dialect) -> int:
+    """Compile every bulk statement for `dialect` now (a process does it at start, not
+    in the middle of its first burst); returns how many statements."""
+    count = 0
+    for bulk in _ALL:
+        count += bulk.prepare(dialect)
+    return count
 
 
 class Pipeline:
@@ -266,6 +283,13 @@ class BulkInsert:
         self.per_statement = _per_statement(len(self.columns))
         self._compiled: dict[tuple[str, int], _Compiled] = {}
         self._templates: dict[str, _ValuesTemplate | None] = {}
+        _ALL.append(self)
+
+    def prepare(self, dialect: Dialect) -> int:
+        sizes = _sizes(self.per_statement)
+        for size in sizes:
+            self._statement(dialect, size)
+        return len(sizes)
 
     def _statement(self, dialect: Dialect, size: int) -> _Compiled:
         key = (dialect.name, size)
@@ -397,6 +421,11 @@ class BulkUpdate:
         self.build = build
         self.names = tuple(names)
         self._compiled: dict[str, _Compiled] = {}
+        _ALL.append(self)
+
+    def prepare(self, dialect: Dialect) -> int:
+        self._statement(dialect)
+        return 1
 
     def _statement(self, dialect: Dialect) -> _Compiled:
         compiled = self._compiled.get(dialect.name)
@@ -440,6 +469,22 @@ class BulkSelect:
         self.fixed = tuple(fixed)
         self.per_statement = per_statement
         self._compiled: dict[tuple[str, int], _Compiled] = {}
+        _ALL.append(self)
+
+    def prepare(self, dialect: Dialect) -> int:
+        sizes = _sizes(self.per_statement)
+        for size in sizes:
+            self._statement(dialect, size)
+        return len(sizes)
+
+    def _statement(self, dialect: Dialect, size: int) -> _Compiled:
+        compiled = self._compiled.get((dialect.name, size))
+        if compiled is None:
+            names = [f"k{i}" for i in range(size)]
+            statement = self.build([bindparam(n) for n in names])
+            compiled = _Compiled(statement, dialect, [*self.fixed, *names])
+            self._compiled[(dialect.name, size)] = compiled
+        return compiled
 
     async def run(
         self, session: AsyncSession, keys: Sequence[Any], fixed: Sequence[Any] = ()
@@ -451,12 +496,7 @@ class BulkSelect:
         found: list[Any] = []
         start = 0
         for size in _chunks(len(keys), self.per_statement):
-            compiled = self._compiled.get((dialect.name, size))
-            if compiled is None:
-                names = [f"k{i}" for i in range(size)]
-                statement = self.build([bindparam(n) for n in names])
-                compiled = _Compiled(statement, dialect, [*self.fixed, *names])
-                self._compiled[(dialect.name, size)] = compiled
+            compiled = self._statement(dialect, size)
             chunk = (*fixed, *keys[start : start + size])
             start += size
             result = await connection.exec_driver_sql(compiled.sql, compiled.arrange(chunk))

@@ -82,6 +82,12 @@ class Database:
                 session.info[WRITE_LOCKED] = True
             yield session
 
+    def prepare_statements(self) -> int:
+        """Compile the statements of the scoring path for this database now."""
+        from storage import bulk, ledger, members, stats  # noqa: F401  (declare them)
+
+        return bulk.prepare(self.engine.dialect)
+
     async def upgrade(self) -> None:
         """Apply every alembic migration not yet applied."""
         from storage.migrate import upgrade

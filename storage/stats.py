@@ -35,12 +35,17 @@ async def standings(
     ids = set(ids)
     if not ids:
         return {}
-    table = Member.__table__
-    names = ["id", "display_name", "is_bot", "rank", "points", *sorted(set(counters) - {"points"})]
-    rows = await session.execute(
-        select(*(table.c[name] for name in names)).where(table.c.id.in_(ids))
-    )
-    return {row.id: row for row in rows}
+    names = ("id", "display_name", "is_bot", "rank", "points", *sorted(set(counters) - {"points"}))
+    query = _STANDINGS.get(names)
+    if query is None:
+        table = Member.__table__
+        query = _STANDINGS[names] = BulkSelect(
+            lambda keys: select(*(table.c[name] for name in names)).where(table.c.id.in_(keys))
+        )
+    return {row.id: row for row in await query.run(session, sorted(ids))}
+
+
+_STANDINGS: dict[tuple[str, ...], BulkSelect] = {}
 
 
 async def last_scored_at(session: AsyncSession, ids: Iterable[int]) -> dict[int, datetime | None]:

@@ -24,7 +24,7 @@ class Batcher:
     # A quiet server's batches are a few events (the window closes first); under a burst
     # the queue backs up and batches grow to `max_batch`, so a member who posted several
     # times costs one counter update, one rank review, one day mark per batch.
-    def __init__(self, flush: Flush, window: float = 0.02, max_batch: int = 10000) -> None:
+    def __init__(self, flush: Flush, window: float = 0.02, max_batch: int = 20000) -> None:
         self.flush = flush
         self.window = window
         self.max_batch = max_batch

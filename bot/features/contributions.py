@@ -8,9 +8,10 @@ themselves live in `scoring`; this module gathers what they need and records the
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -114,7 +115,10 @@ async def _ingest_posts(batch: Ingest, posts: Sequence[MessagePosted]) -> None:
     except BaseException:
         await writer.discard()
         raise
-    await _open_days(batch, [days[e.source_key] for e in written])
+    active: dict[tuple[int, date], int] = defaultdict(int)
+    for entry in written:
+        active[days[entry.source_key]] += 1
+    await _open_days(batch, [DayMark(member, day, n) for (member, day), n in active.items()])
 
 
 async def _score_posts(
@@ -124,13 +128,14 @@ async def _score_posts(
     seen: set[str],
     last: dict[int, datetime | None],
     writer: ledger.LedgerWriter,
-) -> dict[str, DayMark]:
-    """Each new post's entry, handed to `writer`; returns each one's day mark by key."""
+) -> dict[str, tuple[int, date]]:
+    """Each new post's entry, handed to `writer`; returns each one's author and local
+    day by key."""
     community, rules = batch.community, batch.scoring
     members, calendar, touched = batch.members, batch.calendar, batch.touched
     taken: set[tuple[int, int]] = set()  # (member, window) scored in this batch
     excluded_channels: dict[ChannelRef, bool] = {}
-    days: dict[str, DayMark] = {}
+    days: dict[str, tuple[int, date]] = {}
     for post, key in zip(posts, keys, strict=True):
         if key in seen:
             continue
@@ -171,7 +176,7 @@ async def _score_posts(
                 effects=((author.id, "messages", 1),),
             )
         )
-        days[key] = DayMark(author.id, day, 1)
+        days[key] = (author.id, day)
         touched[author.id] = ref
     return days
 
