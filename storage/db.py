@@ -1,8 +1,9 @@
 """Engines and sessions: the async engine for everything Cercle does at runtime.
 
 SQLite (the embedded default) runs in WAL mode with a busy timeout so a reader never
-blocks the writer, and a serialized transaction takes the write lock as it begins (see
-`Database.transaction`); PostgreSQL needs nothing special.
+blocks the writer, a page cache of 64 MiB and a checkpoint every 10,000 pages, and a
+serialized transaction takes the write lock as it begins (see `Database.transaction`);
+PostgreSQL needs nothing special.
 `Database.upgrade()` brings the schema to the newest alembic revision and is called at
 start.
 """
@@ -32,6 +33,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
+    # The ledger's indexes stay in Cercle's own cache (64 MiB, taken as used) rather than
+    # being read back from the file during a burst; the log is copied into the database
+    # (with its fsyncs) every 40 MB of changes rather than every 4 MB.
+    cursor.execute("PRAGMA cache_size=-65536")
+    cursor.execute("PRAGMA wal_autocheckpoint=10000")
     cursor.close()
 
 
