@@ -39,6 +39,7 @@ from benchmarks.workload import PLATFORM, author_weights, member_name, user_id
 from bot.community import slug_for
 from bot.config import Settings
 from bot.features import badges, ranks
+from storage.ledger import LEDGER_COLUMNS
 from storage.models import Member
 
 CHUNK = 50_000
@@ -183,20 +184,7 @@ MEMBER_COLUMNS = (
     "last_scored_message_at",
     "rank",
 )
-CONTRIBUTION_COLUMNS = (
-    "id",
-    "community_id",
-    "member_id",
-    "kind",
-    "points",
-    "source_key",
-    "occurred_at",
-    "channel_id",
-    "message_ref",
-    "actor_id",
-    "reason",
-    "reverses_id",
-)
+CONTRIBUTION_COLUMNS = ("id", *LEDGER_COLUMNS)
 
 
 def next_member_id(loader: Loader) -> int:

@@ -258,7 +258,22 @@ class Pipeline:
                 raise result
 
 
-class BulkInsert:
+class _Chunked:
+    """A statement run in chunks of power-of-two sizes, compiled per dialect and size."""
+
+    per_statement: int
+
+    def _statement(self, dialect: Dialect, size: int) -> _Compiled:
+        raise NotImplementedError
+
+    def prepare(self, dialect: Dialect) -> int:
+        sizes = _sizes(self.per_statement)
+        for size in sizes:
+            self._statement(dialect, size)
+        return len(sizes)
+
+
+class BulkInsert(_Chunked):
     """Rows into `table`'s `columns`; with `conflict` (the unique key's columns) existing
     rows are skipped, or, with `add`, those columns of the new row are added to them."""
 
@@ -284,12 +299,6 @@ class BulkInsert:
         self._compiled: dict[tuple[str, int], _Compiled] = {}
         self._templates: dict[str, _ValuesTemplate | None] = {}
         _ALL.append(self)
-
-    def prepare(self, dialect: Dialect) -> int:
-        sizes = _sizes(self.per_statement)
-        for size in sizes:
-            self._statement(dialect, size)
-        return len(sizes)
 
     def _statement(self, dialect: Dialect, size: int) -> _Compiled:
         key = (dialect.name, size)
@@ -454,7 +463,7 @@ class BulkUpdate:
             pipeline.submit(compiled.sql, self._parameters(compiled, rows), many=True)
 
 
-class BulkSelect:
+class BulkSelect(_Chunked):
     """`build(keys)` selects the rows whose key is one of the bound parameters `keys`
     (and may use bound parameters named in `fixed`, the same for every chunk); `run` asks
     for any number of keys in chunks and returns the driver's rows."""
@@ -470,12 +479,6 @@ class BulkSelect:
         self.per_statement = per_statement
         self._compiled: dict[tuple[str, int], _Compiled] = {}
         _ALL.append(self)
-
-    def prepare(self, dialect: Dialect) -> int:
-        sizes = _sizes(self.per_statement)
-        for size in sizes:
-            self._statement(dialect, size)
-        return len(sizes)
 
     def _statement(self, dialect: Dialect, size: int) -> _Compiled:
         compiled = self._compiled.get((dialect.name, size))
