@@ -11,7 +11,11 @@ values are already in the driver's form (`DriverValues`):
   to existing rows, and returning columns), in chunks whose sizes are powers of two, so a
   handful of compiled statements serve every batch size;
 - `BulkUpdate`: an `UPDATE` with bound parameters, as one executemany of tuples;
-- `BulkSelect`: a `SELECT ... WHERE key IN (...)` in chunks, the same way.
+- `BulkSelect`: a `SELECT ... WHERE key IN (...)` in chunks, the same way;
+- `Pipeline` (SQLite): statements queued on the driver's connection thread without
+  waiting for each, so the database works while Python prepares the next ones.
+
+`prepare()` compiles them all for a dialect (`cercle run` does it at start).
 
 Everything is built from SQLAlchemy constructs (`storage.dialect` for `ON CONFLICT`), so
 no SQL text is written by hand. Returned rows are the driver's values: `DriverValues`

@@ -72,6 +72,16 @@ def _keys_in(keys: list[Any]) -> Any:
 _EXISTING_KEYS = BulkSelect(_keys_in, fixed=("community_id",))
 
 
+async def latest_message_at(session: AsyncSession, community_id: int) -> datetime | None:
+    """The event time of the community's newest message row (one step down an index)."""
+    return await session.scalar(
+        select(Contribution.occurred_at)
+        .where(Contribution.community_id == community_id, Contribution.kind == "message")
+        .order_by(Contribution.occurred_at.desc())
+        .limit(1)
+    )
+
+
 async def existing_keys(session: AsyncSession, community_id: int, keys: Sequence[str]) -> set[str]:
     return {key for (key,) in await _EXISTING_KEYS.run(session, keys, (community_id,))}
 

@@ -97,7 +97,16 @@ async def ingest(batch: Ingest, events: Sequence[Event]) -> None:
 async def _ingest_posts(batch: Ingest, posts: Sequence[MessagePosted]) -> None:
     community, rules = batch.community, batch.scoring
     keys = [message_key(p.platform, p.message_id) for p in posts]
-    seen = await ledger.existing_keys(batch.session, community.id, keys)
+    # A message's event time comes with its id (a Discord snowflake, a Slack ts, the
+    # console's clock), so a message newer than every message in the ledger cannot be in
+    # it: only older ones, redeliveries among them, are looked up.
+    newest = await ledger.latest_message_at(batch.session, community.id)
+    maybe_seen = (
+        []
+        if newest is None
+        else [key for post, key in zip(posts, keys, strict=True) if post.at <= newest]
+    )
+    seen = await ledger.existing_keys(batch.session, community.id, maybe_seen)
     members = batch.members
     # Without a cooldown no message waits on an earlier one: nothing to read first.
     last = (
