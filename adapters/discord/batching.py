@@ -3,7 +3,8 @@
 The gateway reader only appends to a queue (never awaits the database), so the heartbeat
 is never held up by a slow commit. One task drains the queue: it takes what is waiting,
 waits at most `window` seconds for more (tens of milliseconds), and hands the batch to
-the core, one `handle_many` per guild. While a batch commits, the next one gathers.
+the core, one `handle_many` per guild. While a batch commits, the next one gathers; a
+batch that finds events already waiting (a backlog) goes at once.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 
 from bot.events import Event
@@ -22,13 +24,17 @@ Flush = Callable[[str, Sequence[Event]], Awaitable[None]]
 
 class Batcher:
     # A quiet server's batches are a few events (the window closes first); under a burst
-    # the queue backs up and batches grow to `max_batch`, so a member who posted several
-    # times costs one counter update, one rank review, one day mark per batch.
+    # the events wait while a batch commits, and the next batch takes all that is waiting
+    # (up to `max_batch`) at once, so a member who posted several times costs one counter
+    # update, one rank review, one day mark per batch.
     def __init__(self, flush: Flush, window: float = 0.02, max_batch: int = 20000) -> None:
         self.flush = flush
         self.window = window
         self.max_batch = max_batch
-        self._queue: asyncio.Queue[Event] = asyncio.Queue()
+        # A plain deque and a wake-up event: the gateway reader appends thousands of
+        # events a second, and an asyncio.Queue costs more per event than the append.
+        self._waiting: deque[Event] = deque()
+        self._arrived = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._pending = 0  # events queued or being handled
         self._idle = asyncio.Event()
@@ -42,7 +48,8 @@ class Batcher:
     def put(self, event: Event) -> None:
         self._pending += 1
         self._idle.clear()
-        self._queue.put_nowait(event)
+        self._waiting.append(event)
+        self._arrived.set()
 
     async def idle(self) -> None:
         """Wait until everything queued so far is committed (tests, shutdown)."""
@@ -55,19 +62,35 @@ class Batcher:
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
 
+    def _take(self, batch: list[Event]) -> None:
+        waiting = self._waiting
+        room = self.max_batch - len(batch)
+        if len(waiting) <= room:
+            batch.extend(waiting)
+            waiting.clear()
+        else:
+            batch.extend(waiting.popleft() for _ in range(room))
+        if not waiting:
+            self._arrived.clear()
+
     async def _gather(self) -> list[Event]:
-        batch = [await self._queue.get()]
+        while not self._waiting:
+            await self._arrived.wait()
+        batch: list[Event] = []
+        self._take(batch)
+        if len(batch) > 1:
+            return batch  # a backlog: what waited is what arrived together
+        # One event on a quiet server: the others of its moment arrive within the window.
         deadline = time.monotonic() + self.window
         while len(batch) < self.max_batch:
-            while not self._queue.empty() and len(batch) < self.max_batch:
-                batch.append(self._queue.get_nowait())
             left = deadline - time.monotonic()
-            if left <= 0 or len(batch) >= self.max_batch:
+            if left <= 0:
                 break
             try:
-                batch.append(await asyncio.wait_for(self._queue.get(), left))
+                await asyncio.wait_for(self._arrived.wait(), left)
             except TimeoutError:
                 break
+            self._take(batch)
         return batch
 
     async def _run(self) -> None:
