@@ -168,7 +168,7 @@ async def cercle(
     return count / elapsed, batches, rank_ok
 
 
-ROUNDS = 3
+ROUNDS = 5
 
 
 async def measure(quick: bool) -> DiscordRun:

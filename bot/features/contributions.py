@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.community import CommunityView, LocalCalendar
 from bot.config import ScoringSettings
 from bot.events import (
-    ChannelRef,
     Event,
     MemberJoined,
     MemberLeft,
@@ -143,7 +142,10 @@ async def _score_posts(
     community, rules = batch.community, batch.scoring
     members, calendar, touched = batch.members, batch.calendar, batch.touched
     taken: set[tuple[int, int]] = set()  # (member, window) scored in this batch
-    excluded_channels: dict[ChannelRef, bool] = {}
+    cooldown = bool(rules.message_cooldown_seconds)
+    # Whether each channel (by id and name) is excluded, worked out once per batch.
+    excluded_channels: dict[tuple[str, str], bool] = {}
+    any_excluded = bool(community.excluded_channels)
     days: dict[str, tuple[int, date]] = {}
     for post, key in zip(posts, keys, strict=True):
         if key in seen:
@@ -152,12 +154,16 @@ async def _score_posts(
         ref = post.author
         author = members[ref.platform, ref.user_id]
         at = post.at
-        window = scoring.cooldown_window(rules, at)
-        in_excluded = excluded_channels.get(post.channel)
-        if in_excluded is None:
-            in_excluded = excluded_channels[post.channel] = scoring.channel_excluded(
-                community, post.channel
-            )
+        window = scoring.cooldown_window(rules, at) if cooldown else None
+        in_excluded = False
+        if any_excluded:
+            channel = post.channel
+            found = excluded_channels.get((channel.id, channel.name))
+            if found is None:
+                found = excluded_channels[(channel.id, channel.name)] = scoring.channel_excluded(
+                    community, channel
+                )
+            in_excluded = found
         points = scoring.message_points(
             rules,
             text=post.text,
