@@ -28,7 +28,7 @@ import asyncio
 import itertools
 import re
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime
 from operator import itemgetter
 from queue import SimpleQueue
@@ -374,23 +374,26 @@ class BulkInsert(_Chunked):
             self._templates[dialect.name] = template if holds else None
         return self._templates[dialect.name]
 
+    def _chunks_of(
+        self, dialect: Dialect, rows: Sequence[Sequence[Any]]
+    ) -> Iterator[tuple[str, tuple[Any, ...]]]:
+        """Each chunk's statement and its parameters, the chunk's rows flattened."""
+        start = 0
+        for size in _chunks(len(rows), self.per_statement):
+            compiled = self._statement(dialect, size)
+            flat = tuple(itertools.chain.from_iterable(rows[start : start + size]))
+            start += size
+            yield compiled.sql, flat if compiled.pick is None else compiled.arrange(flat)
+
     async def run(self, session: AsyncSession, rows: Sequence[Sequence[Any]]) -> list[Any]:
         """Write `rows` (tuples in `columns` order, driver values); returns the returned
         rows (driver values) when `returning` names columns."""
         if not rows:
             return []
         connection = await session.connection()
-        dialect = connection.dialect
         found: list[Any] = []
-        start = 0
-        for size in _chunks(len(rows), self.per_statement):
-            compiled = self._statement(dialect, size)
-            chunk = rows[start : start + size]
-            start += size
-            flat = tuple(itertools.chain.from_iterable(chunk))
-            if compiled.pick is not None:
-                flat = compiled.arrange(flat)
-            result = await connection.exec_driver_sql(compiled.sql, flat)
+        for sql, parameters in self._chunks_of(connection.dialect, rows):
+            result = await connection.exec_driver_sql(sql, parameters)
             if self.returning:
                 found.extend(result.all())
         return found
@@ -399,30 +402,16 @@ class BulkInsert(_Chunked):
         self, pipeline: Pipeline, dialect: Dialect, rows: Sequence[Sequence[Any]]
     ) -> list[asyncio.Future[int]]:
         """Queue `rows` on the pipeline (not for `returning`); futures of the counts."""
-        futures = []
-        start = 0
-        for size in _chunks(len(rows), self.per_statement):
-            compiled = self._statement(dialect, size)
-            flat = tuple(itertools.chain.from_iterable(rows[start : start + size]))
-            start += size
-            if compiled.pick is not None:
-                flat = compiled.arrange(flat)
-            futures.append(pipeline.submit(compiled.sql, flat))
-        return futures
+        return [
+            pipeline.submit(sql, parameters) for sql, parameters in self._chunks_of(dialect, rows)
+        ]
 
     async def count(self, session: AsyncSession, rows: Sequence[Sequence[Any]]) -> int:
         """Write `rows`; returns how many the database wrote (not for `returning`)."""
-        total = 0
         connection = await session.connection()
-        start = 0
-        for size in _chunks(len(rows), self.per_statement):
-            compiled = self._statement(connection.dialect, size)
-            chunk = rows[start : start + size]
-            start += size
-            flat = tuple(itertools.chain.from_iterable(chunk))
-            if compiled.pick is not None:
-                flat = compiled.arrange(flat)
-            total += (await connection.exec_driver_sql(compiled.sql, flat)).rowcount
+        total = 0
+        for sql, parameters in self._chunks_of(connection.dialect, rows):
+            total += (await connection.exec_driver_sql(sql, parameters)).rowcount
         return total
 
 

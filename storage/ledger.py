@@ -183,8 +183,7 @@ async def record(
     ordered = sorted(entries, key=attrgetter("source_key"))
     rows = [_ledger_row(community_id, time, e) for e in ordered]
     if checked and session.info.get(WRITE_LOCKED):
-        if await _NEW_LEDGER.count(session, rows) != len(rows):
-            raise RuntimeError("ledger rows were written under this transaction's lock")
+        _check_written(await _NEW_LEDGER.count(session, rows), len(rows))
         await _write(session, community_id, _plan(entries), values)
         return list(entries)
     ids = {key: id_ for id_, key in await _LEDGER.run(session, rows)}
@@ -197,6 +196,12 @@ async def record(
                 written.append(entry)
     await _write(session, community_id, _plan(written), values)
     return written
+
+
+def _check_written(written: int, expected: int) -> None:
+    """Keys checked absent under the write lock are all written, or the batch fails."""
+    if written != expected:
+        raise RuntimeError("ledger rows were written under this transaction's lock")
 
 
 class LedgerWriter:
@@ -241,8 +246,7 @@ class LedgerWriter:
             await self.pipeline.drain()
         finally:
             await self.discard()
-        if sum(count.result() for count in self._counts) != len(self.entries):
-            raise RuntimeError("ledger rows were written under this transaction's lock")
+        _check_written(sum(count.result() for count in self._counts), len(self.entries))
         return list(self.entries)
 
     async def discard(self) -> None:
@@ -280,7 +284,7 @@ def _plan(written: Sequence[Entry]) -> _Plan:
             entry.kind,
             entry.week,
             entry.month,
-            at.date() if at.tzinfo is UTC else utc_day(at),
+            utc_day(at),
             entry.effects,
         )
         group = groups.get(key)

@@ -15,7 +15,6 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from storage.bulk import BulkInsert, BulkSelect, BulkUpdate, values_for
-from storage.dialect import insert_ignore
 from storage.models import Identity, Member, MemberRole
 
 
@@ -282,23 +281,6 @@ async def _create(
 
 def origin_of(person: SeenMember) -> str:
     return f"{person.platform}:{person.user_id}"[:100]
-
-
-async def _sync_roles(
-    session: AsyncSession, member_id: int, stored: set[str], current: frozenset[str]
-) -> None:
-    added, removed = current - stored, stored - current
-    if added:
-        await session.execute(
-            insert_ignore(session, MemberRole.__table__, ["member_id", "role"]),
-            [{"member_id": member_id, "role": role[:100]} for role in added],
-        )
-    if removed:
-        await session.execute(
-            delete(MemberRole).where(
-                MemberRole.member_id == member_id, MemberRole.role.in_(removed)
-            )
-        )
 
 
 async def find_member(
