@@ -67,7 +67,32 @@ def install(client: discord.Client, translator: Translator, sink: Sink) -> bool:
             sink(event)
 
     parsers["MESSAGE_CREATE"] = parse
+    # The translator reuses a member's ref while their payload says the same; what the
+    # guild's roles and owner were is part of it, so it forgets before discord.py applies
+    # the change (in the parser, not a listener: the next message may be in the same read).
+    for name in ROLE_EVENTS:
+        original = parsers.get(name)
+        if original is not None:
+            parsers[name] = _forgetting(translator, original)
     return True
+
+
+# Gateway events that change what a member's roles mean (permissions, names, the owner).
+ROLE_EVENTS = (
+    "GUILD_CREATE",
+    "GUILD_UPDATE",
+    "GUILD_ROLE_CREATE",
+    "GUILD_ROLE_UPDATE",
+    "GUILD_ROLE_DELETE",
+)
+
+
+def _forgetting(translator: Translator, original: Callable[[Any], None]) -> Callable[[Any], None]:
+    def parse(data: Any) -> None:
+        translator.roles_changed()
+        original(data)
+
+    return parse
 
 
 def posted(
@@ -99,7 +124,7 @@ def posted(
     author_id = int(author["id"])
     if own is not None and author_id == own.id:
         return None
-    channel_ref, thread = translator.channel(channel)
+    channel_ref, thread = translator.message_channel(channel)
     reference = data.get("message_reference")
     replied = reference.get("message_id") if reference is not None else None
     return MessagePosted(

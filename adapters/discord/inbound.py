@@ -48,6 +48,12 @@ class Translator:
         # The last way each member was seen (name, roles): REACTION_REMOVE and a reaction's
         # message author come as bare ids, and a bare id must not rename anyone.
         self.known: OrderedDict[tuple[str, str], MemberRef] = OrderedDict()
+        # What each member's last message payload said (roles, names, bot flag) and the
+        # `MemberRef` it made: on a busy server the same few hundred members post again and
+        # again, and their ref need not be worked out (roles, permissions) each time. The
+        # guild's roles and owner come into it too, so `roles_changed` clears it.
+        self._payload_refs: dict[tuple[int, int], tuple[tuple[Any, ...], MemberRef]] = {}
+        self._channel_refs: dict[object, ChannelRef] = {}
 
     def remember(self, guild_id: str, ref: MemberRef) -> MemberRef:
         key = (guild_id, ref.user_id)
@@ -102,9 +108,44 @@ class Translator:
     ) -> MemberRef:
         """`member()` of the Member discord.py would build from a message's `author` and
         `member` payloads (used by `fast_messages`; a test holds the two equal)."""
+        key = (guild.id, user_id)
+        role_ids = member.get("roles") or ()
+        # A timeout's end is judged against the clock: such a payload is never reused.
+        timeout = member.get("communication_disabled_until")
+        said = (
+            tuple(role_ids),
+            member.get("nick"),
+            user.get("global_name"),
+            user["username"],
+            user.get("bot", False),
+        )
+        if timeout is None:
+            cached = self._payload_refs.get(key)
+            if cached is not None and cached[0] == said:
+                return self.remember(str(guild.id), cached[1])
+        ref = self._member_from_payload(guild, user_id, user, member, role_ids, timeout)
+        if timeout is None:
+            if len(self._payload_refs) >= KNOWN_MAX:
+                del self._payload_refs[next(iter(self._payload_refs))]
+            self._payload_refs[key] = (said, ref)
+        return ref
+
+    def roles_changed(self) -> None:
+        """A guild's roles or owner changed: members' refs are worked out afresh."""
+        self._payload_refs.clear()
+
+    def _member_from_payload(
+        self,
+        guild: discord.Guild,
+        user_id: int,
+        user: dict[str, Any],
+        member: dict[str, Any],
+        role_ids: Any,
+        timeout: str | None,
+    ) -> MemberRef:
         roles = [
             role
-            for role in map(guild.get_role, map(int, member.get("roles") or ()))
+            for role in map(guild.get_role, map(int, role_ids))
             if role is not None and not role.is_default()
         ]
         guild_id = str(guild.id)
@@ -118,7 +159,7 @@ class Translator:
             if value & _ADMINISTRATOR:
                 moderator = True
             else:
-                until = utils.parse_time(member.get("communication_disabled_until"))
+                until = utils.parse_time(timeout)
                 timed_out = until is not None and utils.utcnow() < until
                 ids = self.moderator_role_ids(guild_id)
                 moderator = bool(value & _MANAGE_GUILD and not timed_out) or any(
@@ -135,6 +176,19 @@ class Translator:
                 is_moderator=moderator,
             ),
         )
+
+    def message_channel(self, channel: object) -> tuple[ChannelRef, str | None]:
+        """`channel()`, reusing the ref while a channel keeps its name."""
+        if isinstance(channel, discord.Thread):
+            return self.channel(channel)
+        name = getattr(channel, "name", "") or ""
+        channel_id = getattr(channel, "id", "")
+        found = self._channel_refs.get(channel_id)
+        if found is None or found.name != name:
+            if len(self._channel_refs) >= KNOWN_MAX:
+                self._channel_refs.clear()
+            found = self._channel_refs[channel_id] = ChannelRef(str(channel_id), name)
+        return found, None
 
     @staticmethod
     def channel(channel: object) -> tuple[ChannelRef, str | None]:

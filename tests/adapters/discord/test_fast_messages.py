@@ -144,6 +144,71 @@ async def test_fast_and_slow_paths_give_the_same_event(rich, name: str) -> None:
     assert fast_event(rich, payload) == slow
 
 
+async def test_a_member_posting_again_gets_the_same_event_as_discord_py_gives(rich) -> None:  # type: ignore[no-untyped-def]
+    # The fast path reuses what it worked out for a member's earlier payload: every case,
+    # twice over on one connection, still matches discord.py's own objects.
+    for _round in range(2):
+        for name, payload in variants():
+            assert fast_event(rich, payload) == slow_event(rich, payload), name
+
+
+def role(role_id: str, name: str, permissions: int, position: int = 1) -> dict[str, Any]:
+    return {
+        "id": role_id,
+        "name": name,
+        "color": 0,
+        "hoist": False,
+        "position": position,
+        "permissions": str(permissions),
+        "managed": False,
+        "mentionable": False,
+    }
+
+
+async def test_a_role_change_reaches_the_next_message_of_its_members(rich) -> None:  # type: ignore[no-untyped-def]
+    payload = p.message_create("2003", "carol", "hi", roles=(p.REGULAR_ROLE,))
+    before = fast_event(rich, payload)
+    assert before is not None and not before.author.is_moderator
+    assert before.author.roles == ("Regular",)
+
+    # The role is renamed and given Manage Server; the same payload now means a moderator.
+    changed = role(p.REGULAR_ROLE, "Champions", 1 << 5)
+    await rich.send("GUILD_ROLE_UPDATE", {"guild_id": p.GUILD, "role": changed})
+    await rich.settle()
+    after = fast_event(rich, payload)
+    assert after is not None and after.author.is_moderator
+    assert after.author.roles == ("Champions",)
+    assert after == slow_event(rich, payload)
+
+    # Deleted: the member keeps the id in their payload but no longer has the role.
+    await rich.send("GUILD_ROLE_DELETE", {"guild_id": p.GUILD, "role_id": p.REGULAR_ROLE})
+    await rich.settle()
+    gone = fast_event(rich, payload)
+    assert gone is not None and not gone.author.is_moderator and gone.author.roles == ()
+    assert gone == slow_event(rich, payload)
+
+
+async def test_a_new_owner_is_a_moderator_from_their_next_message(rich) -> None:  # type: ignore[no-untyped-def]
+    payload = p.message_create("2001", "alice", "hi")
+    first = fast_event(rich, payload)
+    assert first is not None and not first.author.is_moderator
+    guild = rich.adapter.client.get_guild(int(p.GUILD))
+    data = {
+        "id": p.GUILD,
+        "name": guild.name,
+        "owner_id": "2001",
+        "roles": [role(str(r.id), r.name, r.permissions.value, r.position) for r in guild.roles],
+        "emojis": [],
+        "features": [],
+    }
+    await rich.send("GUILD_UPDATE", data)
+    await rich.settle()
+    assert guild.owner_id == 2001
+    now = fast_event(rich, payload)
+    assert now is not None and now.author.is_moderator
+    assert now == slow_event(rich, payload)
+
+
 async def test_what_the_fast_path_does_not_cover_goes_to_discord_py(rich) -> None:  # type: ignore[no-untyped-def]
     webhook = p.message_create("2001", "alice", "from a webhook")
     webhook["webhook_id"] = "1700000000000000001"
