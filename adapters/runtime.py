@@ -59,6 +59,7 @@ def platform_adapters(settings: Settings, secrets: Secrets) -> list[Adapter]:
 
 
 SWITCH_INTERVAL = 0.001  # seconds
+GC_YOUNG_THRESHOLD = 20_000  # container objects allocated between young collections
 
 
 class Runtime:
@@ -117,6 +118,10 @@ class Runtime:
         # walk it again in every full collection, which a burst of events (thousands of
         # objects per batch) otherwise sets off every few hundred milliseconds.
         gc.freeze()
+        # A burst's events, entries and rows are many small objects that live for one batch:
+        # with the default threshold (700) the youngest generation is collected every few
+        # hundred of them and each survivor is walked again in the older generations.
+        gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
         # SQLite runs on a thread of its own (aiosqlite) and needs the interpreter each time
         # it takes a statement or hands back a result: while the loop works through a burst
         # it would wait up to the default 5 ms each time.
