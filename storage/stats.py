@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.bulk import BulkSelect, values_for
+from storage.bulk import BulkSelect, BulkUpdate, values_for
 from storage.dialect import insert_ignore
 from storage.ledger import DayMark
 from storage.models import Member, MemberBadge
@@ -73,17 +73,16 @@ _LAST_SCORED = BulkSelect(_last_scored_in)
 
 
 async def open_days(session: AsyncSession, opened: Sequence[DayMark]) -> None:
-    """Count newly active days and extend or restart streaks of consecutive days (a
-    column select and one executemany, not an ORM load and flush of every member)."""
+    """Count newly active days and extend or restart streaks of consecutive days (an
+    `IN` select and one executemany of tuples, not an ORM load and flush of every member)."""
     if not opened:
         return
-    table = Member.__table__
-    rows = await session.execute(
-        select(table.c.id, table.c.active_days, table.c.streak_days, table.c.last_active_day)
-        .where(table.c.id.in_({m.member_id for m in opened}))
-        .order_by(table.c.id)
-    )
-    state = {member_id: [active, streak, last] for member_id, active, streak, last in rows}
+    values = values_for(session)
+    read_day = values.read_day
+    rows = await _DAY_COUNTERS.run(session, sorted({m.member_id for m in opened}))
+    state = {
+        member_id: [active, streak, read_day(last)] for member_id, active, streak, last in rows
+    }
     for mark in sorted(opened, key=lambda m: m.day):
         counters = state[mark.member_id]
         counters[0] += 1
@@ -92,32 +91,51 @@ async def open_days(session: AsyncSession, opened: Sequence[DayMark]) -> None:
             gap = None if last is None else (mark.day - last).days
             counters[1] = counters[1] + 1 if gap == 1 else 1
             counters[2] = mark.day
-    connection = await session.connection()
-    await connection.execute(
-        update(table)
-        .where(table.c.id == bindparam("mid"))
-        .values(
-            active_days=bindparam("active"),
-            streak_days=bindparam("streak"),
-            last_active_day=bindparam("last"),
-        ),
+    day = values.day
+    await _SET_DAY_COUNTERS.run(
+        session,
         [
-            {"mid": member_id, "active": active, "streak": streak, "last": last}
+            (active, streak, day(last), member_id)
             for member_id, (active, streak, last) in sorted(state.items())
         ],
     )
 
 
+def _day_counters_in(ids: list[Any]) -> Any:
+    table = Member.__table__
+    return select(
+        table.c.id, table.c.active_days, table.c.streak_days, table.c.last_active_day
+    ).where(table.c.id.in_(ids))
+
+
+_DAY_COUNTERS = BulkSelect(_day_counters_in)
+_SET_DAY_COUNTERS = BulkUpdate(
+    lambda: (
+        update(Member.__table__)
+        .where(Member.__table__.c.id == bindparam("mid"))
+        .values(
+            active_days=bindparam("active"),
+            streak_days=bindparam("streak"),
+            last_active_day=bindparam("last"),
+        )
+    ),
+    ("active", "streak", "last", "mid"),
+)
+
+
 async def set_ranks(session: AsyncSession, ranks: dict[int, str]) -> None:
     """Record members' ranks in one executemany (not one ORM update per member)."""
-    if not ranks:
-        return
-    table = Member.__table__
-    connection = await session.connection()
-    await connection.execute(
-        update(table).where(table.c.id == bindparam("mid")).values(rank=bindparam("rank")),
-        [{"mid": member_id, "rank": rank} for member_id, rank in ranks.items()],
-    )
+    await _SET_RANKS.run(session, [(rank, member_id) for member_id, rank in sorted(ranks.items())])
+
+
+_SET_RANKS = BulkUpdate(
+    lambda: (
+        update(Member.__table__)
+        .where(Member.__table__.c.id == bindparam("mid"))
+        .values(rank=bindparam("rank"))
+    ),
+    ("rank", "mid"),
+)
 
 
 async def badges_of(session: AsyncSession, ids: Iterable[int]) -> dict[int, set[str]]:
