@@ -63,11 +63,10 @@ class CommunityView:
         return start, end
 
     def week_start(self, when: datetime) -> date:
-        day = self.local_day(when)
-        return day - timedelta(days=day.weekday())
+        return local_dates(self.timezone, when)[1]
 
     def month_start(self, when: datetime) -> date:
-        return self.local_day(when).replace(day=1)
+        return local_dates(self.timezone, when)[2]
 
     def entry(
         self,
@@ -112,20 +111,23 @@ class LocalCalendar:
         key = (at.year, at.month, at.day, at.hour, at.minute)
         found = self._minutes.get(key)
         if found is None:
-            found = self._days(at)
+            zone = self.timezone
+            found = local_dates(zone, at)
             # Shared by the whole minute only if the whole minute is on one local day (an
             # offset of whole minutes, the only kind in use today, always is).
             minute = datetime(*key, tzinfo=UTC)
-            if self._days(minute) == found == self._days(minute + _LAST_OF_MINUTE):
+            if local_dates(zone, minute) == found == local_dates(zone, minute + _LAST_OF_MINUTE):
                 self._minutes[key] = found
         return found
 
-    def _days(self, at: datetime) -> tuple[date, date, date]:
-        day = at.astimezone(self.timezone).date()
-        return day, day - timedelta(days=day.weekday()), day.replace(day=1)
-
 
 _LAST_OF_MINUTE = timedelta(seconds=59, microseconds=999_999)
+
+
+def local_dates(timezone: ZoneInfo, at: datetime) -> tuple[date, date, date]:
+    """The local day of `at`, the Monday its week starts on and its month's first day."""
+    day = at.astimezone(timezone).date()
+    return day, day - timedelta(days=day.weekday()), day.replace(day=1)
 
 
 def slug_for(platform: str, space_id: str, settings: Settings) -> str:

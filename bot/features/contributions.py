@@ -106,12 +106,9 @@ async def _ingest_posts(batch: Ingest, posts: Sequence[MessagePosted]) -> None:
         else [key for post, key in zip(posts, keys, strict=True) if post.at <= newest]
     )
     seen = await ledger.existing_keys(batch.session, community.id, maybe_seen)
-    members = batch.members
     # Without a cooldown no message waits on an earlier one: nothing to read first.
     last = (
-        await stats.last_scored_at(
-            batch.session, {members[p.author.platform, p.author.user_id].id for p in posts}
-        )
+        await stats.last_scored_at(batch.session, {batch.member(p.author).id for p in posts})
         if rules.message_cooldown_seconds
         else {}
     )
@@ -140,7 +137,7 @@ async def _score_posts(
     """Each new post's entry, handed to `writer`; returns each one's author and local
     day by key."""
     community, rules = batch.community, batch.scoring
-    members, calendar, touched = batch.members, batch.calendar, batch.touched
+    calendar = batch.calendar
     taken: set[tuple[int, int]] = set()  # (member, window) scored in this batch
     cooldown = bool(rules.message_cooldown_seconds)
     # Whether each channel (by id and name) is excluded, worked out once per batch.
@@ -151,8 +148,7 @@ async def _score_posts(
         if key in seen:
             continue
         seen.add(key)
-        ref = post.author
-        author = members[ref.platform, ref.user_id]
+        author = batch.member(post.author)
         at = post.at
         window = scoring.cooldown_window(rules, at) if cooldown else None
         in_excluded = False
@@ -192,7 +188,7 @@ async def _score_posts(
             )
         )
         days[key] = (author.id, day)
-        touched[author.id] = ref
+        batch.touch(author.id, post.author)
     return days
 
 
