@@ -108,10 +108,11 @@ class Translator:
     ) -> MemberRef:
         """`member()` of the Member discord.py would build from a message's `author` and
         `member` payloads (used by `fast_messages`; a test holds the two equal)."""
-        key = (guild.id, user_id)
         role_ids = member.get("roles") or ()
-        # A timeout's end is judged against the clock: such a payload is never reused.
         timeout = member.get("communication_disabled_until")
+        if timeout is not None:  # judged against the clock: such a payload is never reused
+            return self._member_from_payload(guild, user_id, user, member, role_ids, timeout)
+        key = (guild.id, user_id)
         said = (
             tuple(role_ids),
             member.get("nick"),
@@ -119,15 +120,13 @@ class Translator:
             user["username"],
             user.get("bot", False),
         )
-        if timeout is None:
-            cached = self._payload_refs.get(key)
-            if cached is not None and cached[0] == said:
-                return self.remember(str(guild.id), cached[1])
-        ref = self._member_from_payload(guild, user_id, user, member, role_ids, timeout)
-        if timeout is None:
-            if len(self._payload_refs) >= KNOWN_MAX:
-                del self._payload_refs[next(iter(self._payload_refs))]
-            self._payload_refs[key] = (said, ref)
+        cached = self._payload_refs.get(key)
+        if cached is not None and cached[0] == said:
+            return self.remember(str(guild.id), cached[1])
+        ref = self._member_from_payload(guild, user_id, user, member, role_ids, None)
+        if len(self._payload_refs) >= KNOWN_MAX:
+            del self._payload_refs[next(iter(self._payload_refs))]
+        self._payload_refs[key] = (said, ref)
         return ref
 
     def roles_changed(self) -> None:
@@ -181,13 +180,12 @@ class Translator:
         """`channel()`, reusing the ref while a channel keeps its name."""
         if isinstance(channel, discord.Thread):
             return self.channel(channel)
-        name = getattr(channel, "name", "") or ""
         channel_id = getattr(channel, "id", "")
         found = self._channel_refs.get(channel_id)
-        if found is None or found.name != name:
+        if found is None or found.name != (getattr(channel, "name", "") or ""):
             if len(self._channel_refs) >= KNOWN_MAX:
                 self._channel_refs.clear()
-            found = self._channel_refs[channel_id] = ChannelRef(str(channel_id), name)
+            found = self._channel_refs[channel_id] = self.channel(channel)[0]
         return found, None
 
     @staticmethod
