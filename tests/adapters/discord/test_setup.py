@@ -12,11 +12,11 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 from discord_setup import FAKE_READY, SECRETS, discord_settings
 
+from adapters import cli
 from adapters.discord import app_commands, routes
 from adapters.discord.adapter import DiscordAdapter
 from adapters.discord.embeds import embed_for
 from adapters.discord.invite import PERMISSIONS
-from bot import cli
 from bot.actions import Card, CardField, Image, PostToChannel
 from bot.commands import REGISTRY
 

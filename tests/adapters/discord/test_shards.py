@@ -49,7 +49,7 @@ async def test_two_processes_split_the_shards(database_url, tmp_path) -> None:  
                 await asyncio.create_subprocess_exec(
                     sys.executable,
                     "-m",
-                    "bot.cli",
+                    "adapters.cli",
                     "run",
                     env=env,
                     stdout=asyncio.subprocess.DEVNULL,

@@ -104,7 +104,7 @@ async def test_one_process_runs_discord_and_slack_for_one_community(
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bot.cli",
+        "adapters.cli",
         "run",
         env=env,
         stdout=asyncio.subprocess.DEVNULL,
@@ -143,7 +143,7 @@ async def test_one_process_runs_discord_and_slack_for_one_community(
         assert found == {"discord:3001": ("acme", 1), "slack:UALICE": ("acme", 1)}
 
         status = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "status", env=env, stdout=asyncio.subprocess.PIPE
+            sys.executable, "-m", "adapters.cli", "status", env=env, stdout=asyncio.subprocess.PIPE
         )
         shown = (await status.communicate())[0].decode()
         assert "adapters discord,slack" in shown

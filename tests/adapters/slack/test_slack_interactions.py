@@ -284,7 +284,7 @@ def test_the_manifest_reaches_every_command_the_registry_declares() -> None:
 
 
 def test_cercle_slack_manifest_prints_yaml(capsys: pytest.CaptureFixture[str]) -> None:
-    from bot.cli import main
+    from adapters.cli import main
 
     assert main(["slack", "manifest", "--url", "https://cercle.example.com"]) == 0
     out = capsys.readouterr().out

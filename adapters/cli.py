@@ -1,8 +1,9 @@
 """The `cercle` command: run the bot, try it in the console, play the demo, manage the
 database and check the configuration.
 
-This module wires the parts together (config, database, core, adapters, scheduler); the
-adapters are imported only by the subcommands that need them.
+This module and `adapters.runtime` are the composition root: they alone wire the parts
+together (config, database, core, adapters, scheduler); each platform's package is
+imported only by the subcommands that need it.
 """
 
 from __future__ import annotations
