@@ -17,14 +17,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+from adapters import platforms
 from bot.clock import SystemClock, as_utc
-from bot.config import ConfigError, Settings, load_secrets, load_settings
+from bot.config import ConfigError, Secrets, Settings, load_secrets
 
 log = logging.getLogger("cercle")
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    settings = load_settings(args.config)
+    settings = platforms.load(args.config)  # platform names checked against the registry
     if getattr(args, "db", None):
         url = args.db if "://" in args.db else f"sqlite+aiosqlite:///{args.db}"
         settings = settings.model_copy(
@@ -83,14 +84,10 @@ def _remove_database(path: Path) -> None:
 async def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings(args)  # a bad configuration stops here, with the key named
     secrets = load_secrets()
-    if (
-        secrets.discord_token is None
-        and secrets.slack_bot_token is None
-        and not (settings.slack.oauth_enabled)
-    ):
+    if not any(platforms.configured(settings, secrets)):
+        needed = ", or ".join(p.credentials for p in platforms.PLATFORMS if p.adapter is not None)
         print(
-            "No platform is configured: set DISCORD_TOKEN, or SLACK_BOT_TOKEN with "
-            "SLACK_APP_TOKEN or SLACK_SIGNING_SECRET, to connect Cercle to a community.\n"
+            f"No platform is configured: set {needed}, to connect Cercle to a community.\n"
             "Without a token you can try Cercle right now:\n"
             "  cercle console   chat with Cercle in this terminal\n"
             "  cercle demo      play a simulated community week"
@@ -144,6 +141,7 @@ async def cmd_status(args: argparse.Namespace) -> int:
     try:
         revision, head = await current_revision(db.engine), head_revision()
         print(f"database   {db.engine.url.render_as_string(hide_password=True)}")
+        print(f"platforms  {_platform_states(settings, load_secrets())}")
         state = (
             "up to date" if revision == head else f"behind (newest: {head}; run cercle db upgrade)"
         )
@@ -204,13 +202,25 @@ async def cmd_discord(args: argparse.Namespace) -> int:
     return 0
 
 
+def _platform_states(settings: Settings, secrets: Secrets) -> str:
+    """Each registered platform and whether `cercle run` would start it here."""
+    running = {p.name for p in platforms.configured(settings, secrets)}
+    return ", ".join(
+        f"{p.name} ({'credentials set' if p.name in running else 'not configured'})"
+        if p.adapter is not None
+        else f"{p.name} (cercle console)"
+        for p in platforms.PLATFORMS
+    )
+
+
 async def cmd_check_config(args: argparse.Namespace) -> int:
     settings = _settings(args)
     communities = ", ".join(c.name for c in settings.communities) or "none (auto on contact)"
     print(
         f"configuration is valid: database {settings.database.url}; "
         f"{len(settings.ranks)} ranks; {len(settings.badges)} badges; "
-        f"communities: {communities}"
+        f"communities: {communities}; "
+        f"platforms: {_platform_states(settings, load_secrets())}"
     )
     return 0
 
@@ -254,7 +264,7 @@ async def cmd_import_customers(args: argparse.Namespace) -> int:
     core = await _core(_settings(args))
     try:
         text = await asyncio.to_thread(Path(args.file).read_text, encoding="utf-8-sig")
-        done = await import_customers(core.db, text, core.clock.now())
+        done = await import_customers(core.db, text, core.clock.now(), platforms.names())
     except (OSError, ImportError_) as error:
         print(f"cercle import-customers: {args.file}: {error}", file=sys.stderr)
         return 1

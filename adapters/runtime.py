@@ -19,6 +19,7 @@ from typing import Protocol
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select
 
+from adapters.platforms import configured
 from bot.actions import Action
 from bot.config import Secrets, Settings
 from bot.core import Cercle
@@ -44,18 +45,9 @@ class Adapter(Protocol):
 
 
 def platform_adapters(settings: Settings, secrets: Secrets) -> list[Adapter]:
-    """The adapters whose credentials are set; each platform package is imported only
-    when it is used."""
-    adapters: list[Adapter] = []
-    if secrets.discord_token is not None:
-        from adapters.discord.adapter import DiscordAdapter
-
-        adapters.append(DiscordAdapter(settings, secrets))
-    if secrets.slack_bot_token is not None or settings.slack.oauth_enabled:
-        from adapters.slack.adapter import SlackAdapter
-
-        adapters.append(SlackAdapter(settings, secrets))
-    return adapters
+    """The adapters of the registered platforms whose credentials are set (see
+    `adapters.platforms`); each platform package is imported only when it is built."""
+    return [platform.build(settings, secrets) for platform in configured(settings, secrets)]
 
 
 SWITCH_INTERVAL = 0.001  # seconds

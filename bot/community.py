@@ -1,10 +1,11 @@
 """Which community an event belongs to, and that community's effective settings.
 
 A platform space (Discord guild, Slack workspace, console community) maps to a community
-through `[[communities]]` in the config, or becomes a community of its own on first
-contact. A community's effective settings are layered: built-in defaults, the config
-file's `[defaults]`, its `[[communities]]` entry, then what moderators changed at runtime
-(stored in the database), which wins. `/admin config` shows each value with its source.
+through the `spaces` of its `[[communities]]` entry in the config, or becomes a community
+of its own on first contact. A community's effective settings are layered: built-in
+defaults, the config file's `[defaults]`, its `[[communities]]` entry, then what
+moderators changed at runtime (stored in the database), which wins. `/admin config` shows
+each value with its source.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import i18n
 from bot.config import CommunityEntry, Settings
+from bot.platforms import traits
 from storage import communities as store
 from storage.ledger import Entry
 
@@ -131,15 +133,13 @@ def local_dates(timezone: ZoneInfo, at: datetime) -> tuple[date, date, date]:
 
 
 def slug_for(platform: str, space_id: str, settings: Settings) -> str:
-    """The community slug a platform space belongs to (its config entry, or a new one)."""
+    """The community slug a platform space belongs to (the entry whose `spaces` name it,
+    or a new one)."""
+    named = traits(platform).spaces_are_communities
     for entry in settings.communities:
-        if (
-            (platform == "discord" and entry.discord_guild_id == space_id)
-            or (platform == "slack" and entry.slack_team_id == space_id)
-            or (platform == "console" and entry.name == space_id)
-        ):
+        if entry.spaces.get(platform) == space_id or (named and entry.name == space_id):
             return entry.name
-    if platform == "console":
+    if named:
         return space_id
     return f"{platform}-{space_id}".lower()[:64]
 

@@ -29,7 +29,7 @@ import itertools
 import os
 import re
 import tomllib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,6 +56,7 @@ from bot.config_sections import (
     BADGE_METRICS,
     DEFAULT_BADGES,
     DEFAULT_RANKS,
+    LEGACY_SPACE_KEYS,
     Badge,
     BadgeMetric,
     CommunityDefaults,
@@ -102,6 +103,7 @@ __all__ = [
     "load_settings",
 ]
 
+    "unknown_platforms",
 ENV_PREFIX = "CERCLE_"
 ENV_NESTED_DELIMITER = "__"
 CONFIG_PATH_ENV_VAR = "CERCLE_CONFIG"
@@ -185,11 +187,19 @@ class Settings(BaseSettings):
     @classmethod
     def _unique_communities(cls, entries: list[CommunityEntry]) -> list[CommunityEntry]:
         _unique((entry.name for entry in entries), "name")
-        _unique(
-            (e.discord_guild_id for e in entries if e.discord_guild_id is not None),
-            "discord_guild_id",
-        )
-        _unique((e.slack_team_id for e in entries if e.slack_team_id is not None), "slack_team_id")
+        old_keys = {platform: key for key, platform in LEGACY_SPACE_KEYS.items()}
+        for platform in sorted({p for entry in entries for p in entry.spaces}):
+            what, also = f"spaces.{platform}", ""
+            if platform in old_keys:  # the name operators know it by, then the map's
+                what, also = old_keys[platform], f"spaces.{platform}; "
+            pairs = [(i, e.spaces[platform]) for i, e in enumerate(entries) if platform in e.spaces]
+            seen: dict[str, int] = {}
+            for index, space in pairs:
+                if space in seen:
+                    raise ValueError(
+                        f"duplicate {what} {space!r} ({also}entries {seen[space]} and {index})"
+                    )
+                seen[space] = index
         return entries
 
     @classmethod
@@ -325,16 +335,27 @@ def load_settings(
 ) -> Settings:
     """Load and validate the settings; raise `ConfigError` (one line) if they are wrong.
 
+    platforms: Collection[str] | None = None,
     `path` is the `--config` value; without it, `CERCLE_CONFIG` from `env`, else
     ``./config.toml`` if it exists, else no file (defaults). `env` defaults to `os.environ`.
-    An explicitly named file that does not exist is an error.
+    An explicitly named file that does not exist is an error. `platforms` are the platform
+    names the composition root knows: a per-platform map naming another is an error (the
+    core itself accepts any well-formed name, as it knows no platform).
     """
     environ: Mapping[str, str] = os.environ if env is None else env
     toml_file, label = _resolve_config_file(path, environ)
     context = _LoadContext(env=dict(environ), toml_file=toml_file, label=label)
     token = _LOAD_CONTEXT.set(context)
     try:
-        return Settings()
+        settings = Settings()
+        if platforms is not None:
+            problems = [
+                ": ".join([*filter(None, (_origin(loc, context), _format_loc(loc))), problem])
+                for loc, problem in unknown_platforms(settings, platforms)
+            ]
+            if problems:
+                raise ConfigError(*problems)
+        return settings
     except ValidationError as exc:
         raise ConfigError(*(_describe(error, context) for error in exc.errors())) from None
     except tomllib.TOMLDecodeError as exc:
@@ -350,6 +371,23 @@ def load_settings(
 def _describe_settings_error(exc: SettingsError, context: _LoadContext) -> str:
     """An environment value pydantic-settings could not parse (bad JSON for a table/list)."""
     where = "environment"
+def unknown_platforms(
+    settings: Settings, known: Collection[str]
+) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """(key path, problem) for each per-platform map entry naming a platform not in
+    `known`: a community's `spaces`, a rank's `roles`, the digest's `channels`."""
+    names = ", ".join(sorted(known))
+    maps: list[tuple[tuple[str | int, ...], Mapping[str, str]]] = [
+        *((("communities", i, "spaces"), c.spaces) for i, c in enumerate(settings.communities)),
+        *((("ranks", i, "roles"), r.roles) for i, r in enumerate(settings.ranks)),
+        (("digest", "channels"), settings.digest.channels),
+    ]
+    for loc, values in maps:
+        for platform in values:
+            if platform not in known:
+                yield (*loc, platform), f"unknown platform {platform!r} (known: {names})"
+
+
     match = re.search(r'field "([^"]+)"', str(exc))
     if match:
         section = (ENV_PREFIX + match.group(1)).lower()

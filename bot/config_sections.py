@@ -1,12 +1,21 @@
 """The sections of Cercle's settings: one pydantic model per `[section]` of config.toml,
 with the field types and limits they share, and the default rank ladder and badges.
 
+Whatever differs per platform is a map keyed by the platform's name: a community's
+`spaces`, a rank's `roles`, the digest's `channels`. The core reads these maps without
+knowing any platform; which names exist is the composition root's business (its platform
+registry checks them when the settings are loaded). The spellings from before the maps
+(`discord_guild_id`, `slack_team_id`, `discord_role`, `slack_usergroup`, `discord_channel`,
+`slack_channel`, `console_channel`) are still accepted and folded into the maps here,
+before validation; they are the only platform names this module holds.
+
 `bot.config` assembles them into `Settings` and loads them; import from there.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -19,6 +28,7 @@ from pydantic import (
     StringConstraints,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 # --------------------------------------------------------------------------- field types
@@ -41,6 +51,7 @@ BadgeMetric = Literal[
 BADGE_METRICS: tuple[str, ...] = get_args(BadgeMetric)
 
 _SLUG = re.compile(r"[a-z0-9][a-z0-9_-]*")
+_PLATFORM_NAME = re.compile(r"[a-z][a-z0-9_]*")
 _BADGE_KEY = re.compile(r"[a-z0-9_-]+")
 _SCHEDULE = re.compile(r"(mon|tue|wed|thu|fri|sat|sun)\s+([01]?\d|2[0-3]):([0-5]\d)")
 
@@ -60,6 +71,15 @@ def _check_slug(value: str) -> str:
         raise ValueError(
             f"{value!r} is not a valid name (lowercase letters, digits, '-' and '_', "
             "starting with a letter or digit)"
+        )
+    return value
+
+
+def _check_platform_name(value: str) -> str:
+    if not _PLATFORM_NAME.fullmatch(value):
+        raise ValueError(
+            f"{value!r} is not a platform name (lowercase letters, digits and '_', "
+            "starting with a letter)"
         )
     return value
 
@@ -91,6 +111,11 @@ def _upper(value: Any) -> Any:
 TimeZoneName = Annotated[str, AfterValidator(_check_timezone)]
 Slug = Annotated[str, AfterValidator(_check_slug)]
 BadgeKey = Annotated[str, AfterValidator(_check_badge_key)]
+PlatformName = Annotated[
+    str,
+    BeforeValidator(lambda v: v.strip().lower() if isinstance(v, str) else v),
+    AfterValidator(_check_platform_name),
+]
 PlatformId = Annotated[
     str, BeforeValidator(_id_to_str), StringConstraints(strip_whitespace=True, min_length=1)
 ]
@@ -101,6 +126,43 @@ NonNegative = Annotated[Int, Field(ge=0)]
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# Setting names from before the per-platform maps, still accepted: old key -> platform.
+LEGACY_SPACE_KEYS: Mapping[str, str] = {"discord_guild_id": "discord", "slack_team_id": "slack"}
+LEGACY_ROLE_KEYS: Mapping[str, str] = {"discord_role": "discord", "slack_usergroup": "slack"}
+LEGACY_CHANNEL_KEYS: Mapping[str, str] = {
+    "discord_channel": "discord",
+    "slack_channel": "slack",
+    "console_channel": "console",
+}
+
+
+def fold_legacy(data: Any, into: str, legacy: Mapping[str, str]) -> Any:
+    """Move old per-platform keys of a raw section (`discord_role = "x"`) into its map
+    (`roles.discord`); the same value given both ways is fine, two different ones are not.
+    An old key set to nothing (None) is left out, as it meant "none" before."""
+    if not isinstance(data, Mapping) or not any(key in data for key in legacy):
+        return data
+    data = dict(data)
+    merged = data.get(into) or {}
+    if not isinstance(merged, Mapping):
+        return data  # pydantic reports the map itself
+    merged = dict(merged)
+    for key, platform in legacy.items():
+        if key not in data:
+            continue
+        value = data.pop(key)
+        if value is None:
+            continue
+        known = merged.get(platform)
+        if known is not None and _id_to_str(known) != _id_to_str(value):
+            raise ValueError(
+                f"{key} ({value!r}) and {into}.{platform} ({known!r}) disagree: keep one of them"
+            )
+        merged[platform] = value
+    data[into] = merged
+    return data
 
 
 # --------------------------------------------------------------------------- sections
@@ -177,8 +239,15 @@ class Rank(_Section):
     min_active_days: NonNegative = 0
     min_solutions: NonNegative = 0
     min_kudos: NonNegative = 0
-    discord_role: str | None = None
-    slack_usergroup: str | None = None
+    # The role (Discord role, Slack user group, ...) that goes with the rank, per platform.
+    roles: dict[PlatformName, Annotated[str, StringConstraints(min_length=1)]] = Field(
+        default_factory=dict
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _old_role_keys(cls, data: Any) -> Any:
+        return fold_legacy(data, "roles", LEGACY_ROLE_KEYS)
 
 
 class Badge(_Section):
@@ -208,8 +277,8 @@ class CommunityEntry(_Section):
     """Maps platform spaces to one community; `None` means "use `[defaults]`"."""
 
     name: Slug
-    discord_guild_id: PlatformId | None = None
-    slack_team_id: PlatformId | None = None
+    # The community's space on each platform (Discord guild id, Slack team id, ...).
+    spaces: dict[PlatformName, PlatformId] = Field(default_factory=dict)
     locale: Locale | None = None
     timezone: TimeZoneName | None = None
     moderator_roles: list[str] | None = None
@@ -219,21 +288,32 @@ class CommunityEntry(_Section):
     announce_channel: str | None = None
     moderator_channel: str | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _old_space_keys(cls, data: Any) -> Any:
+        return fold_legacy(data, "spaces", LEGACY_SPACE_KEYS)
+
 
 class DigestSettings(_Section):
     quote_messages: bool = True
     schedule: str = "mon 09:00"
     top_contributors: Annotated[Int, Field(ge=1, le=25)] = 5
-    # Where the digest is posted (None: the community's default channel); a per-platform
-    # channel wins over `channel`, and `/admin digest schedule channel=...` over both.
+    # Where the digest is posted (None: the community's default channel); a platform's
+    # entry in `channels` wins over `channel`, and `/admin digest schedule channel=...`
+    # over both.
     channel: str | None = None
-    discord_channel: str | None = None
-    slack_channel: str | None = None
-    console_channel: str | None = None
+    channels: dict[PlatformName, Annotated[str, StringConstraints(min_length=1)]] = Field(
+        default_factory=dict
+    )
     # Moderators are told privately about regulars who went quiet (see README).
     quiet_regulars: bool = True
     # Render the daily activity chart (a PNG) on platforms that show images.
     chart: bool = True
+
+    @model_validator(mode="before")
+    @classmethod
+    def _old_channel_keys(cls, data: Any) -> Any:
+        return fold_legacy(data, "channels", LEGACY_CHANNEL_KEYS)
 
     @field_validator("schedule")
     @classmethod

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+import re
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,7 +24,7 @@ from storage.db import Database
 from storage.dialect import dialect_insert
 from storage.digest_models import Customer, CustomerEmail
 
-PLATFORMS = ("discord", "slack", "console")
+_PLATFORM_NAME = re.compile(r"[a-z][a-z0-9_]*")
 
 
 class ImportError_(Exception):
@@ -36,7 +37,13 @@ class Imported:
     emails: int
 
 
-def _rows(text: str) -> list[dict[str, str]]:
+def _known(platform: str, platforms: Collection[str] | None) -> bool:
+    if platforms is None:  # any well-formed name (the core knows no platform list)
+        return bool(_PLATFORM_NAME.fullmatch(platform))
+    return platform in platforms
+
+
+def _rows(text: str, platforms: Collection[str] | None) -> list[dict[str, str]]:
     reader = csv.DictReader(io.StringIO(text))
     fields = {f.strip().lower() for f in reader.fieldnames or ()}
     if "customer_id" not in fields or not ({"platform", "user_id"} <= fields or "email" in fields):
@@ -49,16 +56,24 @@ def _rows(text: str) -> list[dict[str, str]]:
         if not row.get("customer_id"):
             raise ImportError_(f"line {line}: customer_id is empty")
         platform = row.get("platform", "").lower()
-        if row.get("user_id") and platform not in PLATFORMS:
-            raise ImportError_(f"line {line}: platform must be one of {', '.join(PLATFORMS)}")
+        if row.get("user_id") and not _known(platform, platforms):
+            raise ImportError_(
+                f"line {line}: platform must be one of {', '.join(sorted(platforms))}"
+                if platforms is not None
+                else f"line {line}: {platform!r} is not a platform name"
+            )
         if not row.get("user_id") and not row.get("email"):
             raise ImportError_(f"line {line}: give a user_id (with its platform) or an email")
         rows.append(row)
     return rows
 
 
-async def import_customers(db: Database, text: str, now: datetime) -> Imported:
-    rows = _rows(text)
+async def import_customers(
+    db: Database, text: str, now: datetime, platforms: Collection[str] | None = None
+) -> Imported:
+    """Import the rows of `text`; `platforms` are the names a `platform` column may hold
+    (the composition root's registry), any well-formed name without it."""
+    rows = _rows(text, platforms)
     accounts = [r for r in rows if r.get("user_id")]
     emails = [r for r in rows if not r.get("user_id") and r.get("email")]
     async with db.transaction() as session:

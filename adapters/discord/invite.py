@@ -28,6 +28,7 @@ PERMISSIONS = discord.Permissions(
     manage_roles=True,
 )
 SCOPES = ("bot", "applications.commands")
+PLATFORM = "discord"
 
 
 def application_id_from_token(token: str) -> str | None:
@@ -61,7 +62,7 @@ async def sync_commands(
         if everywhere or settings.discord.sync_commands == "global":
             stored = await app_commands.sync(client.http, application_id, registry, None)
             return f"{len(stored)} commands registered globally (Discord may take up to an hour)"
-        guild_ids = [int(c.discord_guild_id) for c in settings.communities if c.discord_guild_id]
+        guild_ids = [int(c.spaces[PLATFORM]) for c in settings.communities if PLATFORM in c.spaces]
         if not guild_ids:
             guild_ids = [guild.id async for guild in client.fetch_guilds(limit=None)]
         stored = await app_commands.sync(client.http, application_id, registry, guild_ids)

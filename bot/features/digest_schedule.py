@@ -126,7 +126,7 @@ def effective_channel(
     if raw is not None:
         return json.loads(raw), "database"
     digest = settings.digest
-    per_platform = getattr(digest, f"{platform}_channel", None)
+    per_platform = digest.channels.get(platform)
     if per_platform:
         return per_platform.lstrip("#"), "file"
     if digest.channel:

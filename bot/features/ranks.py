@@ -15,6 +15,7 @@ from bot import i18n
 from bot.actions import Action, Card, DirectMessage, GrantRole, PostToChannel, RevokeRole
 from bot.community import CommunityView
 from bot.config import Rank
+from bot.platforms import traits
 
 
 class Standing(Protocol):
@@ -90,13 +91,11 @@ def progress(member: Standing, ladder: Sequence[Rank]) -> Progress:
 
 
 def role_for(rank: Rank, platform: str) -> str | None:
-    if platform == "discord":
-        return rank.discord_role
-    if platform == "slack":
-        return rank.slack_usergroup
-    if platform == "console":
+    """The rank's role on `platform` (its `roles` entry), if it has one."""
+    role = rank.roles.get(platform)
+    if role is None and traits(platform).ranks_are_roles:
         return rank.name
-    return None
+    return role
 
 
 def rank_change_actions(

@@ -246,7 +246,7 @@ def test_ranks_from_toml_replace_the_ladder(tmp_path: Path) -> None:
         '[[ranks]]\nname = "Tree"\nmin_points = 100\nmin_solutions = 2\ndiscord_role = "Tree"\n',
     )
     ranks = load_settings(env={}).ranks
-    assert [(r.name, r.min_points, r.min_solutions, r.discord_role) for r in ranks] == [
+    assert [(r.name, r.min_points, r.min_solutions, r.roles.get("discord")) for r in ranks] == [
         ("Seed", 0, 0, None),
         ("Tree", 100, 2, "Tree"),
     ]
@@ -295,8 +295,7 @@ def test_communities(tmp_path: Path) -> None:
     )
     (acme,) = load_settings(env={}).communities
     assert acme.name == "acme"
-    assert acme.discord_guild_id == "123456789012345678"
-    assert acme.slack_team_id == "T0123"
+    assert acme.spaces == {"discord": "123456789012345678", "slack": "T0123"}
     assert (acme.locale, acme.timezone, acme.moderator_roles) == ("fr", "Europe/Paris", ["Mods"])
     assert acme.excluded_channels is None
 
@@ -396,5 +395,5 @@ def test_example_community_loads_once_uncommented(tmp_path: Path) -> None:
     assert acme.name == "acme"
     assert acme.locale == "fr"
     assert acme.timezone == "Europe/Paris"
-    assert acme.discord_guild_id is not None and acme.slack_team_id is not None
+    assert set(acme.spaces) == {"discord", "slack"}
     assert acme.moderator_roles

@@ -245,4 +245,4 @@ async def test_preview_is_only_for_the_caller_and_members_cannot_run_it(
 
 def test_digest_settings_accept_per_platform_channels() -> None:
     digest = DigestSettings(channel="#news", discord_channel="digest")
-    assert digest.channel == "#news" and digest.discord_channel == "digest"
+    assert digest.channel == "#news" and digest.channels == {"discord": "digest"}
