@@ -107,7 +107,7 @@ async def digest_time(backend: Backend, settings: Settings, members: int, rows: 
                     at=now,
                     interaction_id=f"stats-{len(stats_times)}",
                     channel=ChannelRef("c0", "c0"),
-                    invoker=MemberRef("bench", "u000000", "member000000", is_moderator=True),
+                    invoker=MemberRef("bench", "u000000", "member000000", manages_space=True),
                     text="/admin stats week",
                 )
             )

@@ -1,10 +1,13 @@
-"""Group commit for gateway activity: events that arrive together share one transaction.
+"""Group commit for platform activity, used by every adapter: events that arrive together
+share one transaction.
 
-The gateway reader only appends to a queue (never awaits the database), so the heartbeat
-is never held up by a slow commit. One task drains the queue: it takes what is waiting,
-waits at most `window` seconds for more (tens of milliseconds), and hands the batch to
-the core, one `handle_many` per guild. While a batch commits, the next one gathers; a
-batch that finds events already waiting (a backlog) goes at once.
+The platform's reader (Discord's gateway, Slack's event listeners, the console's lines)
+only appends (never awaits the database), so a gateway heartbeat is never held up by a
+slow commit. One task drains what waits: it takes it all, waits at most `window` seconds
+for more (tens of milliseconds), and hands the batch to `flush`, one call per platform
+space in arrival order. While a batch commits, the next one gathers; a batch that finds
+events already waiting (a backlog) goes at once. `idle()` says when everything put so
+far has been handled, which is how shutdown and tests wait for the platform to settle.
 """
 
 from __future__ import annotations
@@ -17,18 +20,21 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from bot.events import Event
 
-log = logging.getLogger("cercle.discord")
+log = logging.getLogger("cercle.activity")
 
 Flush = Callable[[str, Sequence[Event]], Awaitable[None]]
 
 
-class Batcher:
+class ActivityBatcher:
     # A quiet server's batches are a few events (the window closes first); under a burst
     # the events wait while a batch commits, and the next batch takes all that is waiting
     # (up to `max_batch`) at once, so a member who posted several times costs one counter
     # update, one rank review, one day mark per batch.
-    def __init__(self, flush: Flush, window: float = 0.02, max_batch: int = 20000) -> None:
+    def __init__(
+        self, flush: Flush, window: float = 0.02, max_batch: int = 20000, name: str = "platform"
+    ) -> None:
         self.flush = flush
+        self.name = name
         self.window = window
         self.max_batch = max_batch
         # A plain deque and a wake-up event: the gateway reader appends thousands of
@@ -43,9 +49,12 @@ class Batcher:
 
     def start(self) -> None:
         if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._run(), name="discord-batch")
+            loop = asyncio.get_running_loop()
+            self._task = loop.create_task(self._run(), name=f"{self.name}-activity")
 
     def put(self, event: Event) -> None:
+        if self._task is None:
+            self.start()
         self._pending += 1
         self._idle.clear()
         self._waiting.append(event)
@@ -97,16 +106,19 @@ class Batcher:
         while True:
             batch = await self._gather()
             try:
-                by_guild: dict[str, list[Event]] = {}
-                for event in batch:  # order is kept within each guild
-                    by_guild.setdefault(event.space_id, []).append(event)
-                for space_id, events in by_guild.items():
+                by_space: dict[str, list[Event]] = {}
+                for event in batch:  # order is kept within each space
+                    by_space.setdefault(event.space_id, []).append(event)
+                for space_id, events in by_space.items():
                     self.batches += 1
                     try:
                         await self.flush(space_id, events)
                     except Exception:
                         log.exception(
-                            "could not handle %d events of guild %s", len(events), space_id
+                            "could not handle %d %s events of space %s",
+                            len(events),
+                            self.name,
+                            space_id,
                         )
             finally:
                 self._pending -= len(batch)

@@ -29,6 +29,7 @@ class CommandContext:
     community: CommunityView
     settings: Settings
     platform: str
+    space_id: str
     interaction_id: str
     channel: ChannelRef
     invoker: MemberRef

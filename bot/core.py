@@ -13,14 +13,16 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 import bot.features.registry  # noqa: F401  (declares every command)
 from bot import command_text, customers, i18n, interactions
-from bot.actions import Action, Reply
+from bot.actions import Action, Card, Reply
 from bot.clock import Clock
 from bot.commands import REGISTRY, CommandRegistry, CommandSpec, Permission
 from bot.community import CommunityView, load_view, slug_for
@@ -42,13 +44,15 @@ from bot.events import (
     ReactionRemoved,
     SolutionMarked,
 )
-from bot.features import contributions, recognition, solutions
+from bot.features import contributions, home, reaction_thanks, recognition, solutions, suggestions
 from bot.jobs import JobRunner
+from bot.moderators import is_moderator
+from bot.ports import Adapter, Notice, SpaceInfo, Suggestion
 from bot.readers import MessageReader
 from storage import cards
 from storage import communities as community_store
 from storage.db import Database
-from storage.members import MemberCache, MemberInfo, SeenMember, resolve_members
+from storage.members import MemberCache, MemberInfo, SeenMember, find_member, resolve_members
 from storage.models import MemberRole
 
 log = logging.getLogger("cercle.core")
@@ -94,8 +98,10 @@ class Cercle:
         # made by another process is seen soon; changes made here are seen at once.
         self._views: dict[int, tuple[float, CommunityView]] = {}
         self.jobs = JobRunner(self)
-        # Running adapters that can read a message's text back (see bot.readers).
+        # Running adapters (`attach`): they read messages back (see bot.readers) and
+        # tell what moderators should know about their connection.
         self.readers: dict[str, MessageReader] = {}
+        self.adapters: dict[str, Adapter] = {}
         # Called after a command scheduled something (the live scheduler plans its wake-up).
         self.on_schedule_change: Callable[[], Awaitable[object]] | None = None
 
@@ -137,6 +143,79 @@ class Cercle:
         async with self.db.transaction() as session:
             community = await self.community(session, platform, space_id, self.clock.now())
             await cards.remember(session, community.id, card_ref, platform, channel_id, message_id)
+
+    # -- the face an adapter sees (bot.ports.CoreFace) -------------------------------------
+
+    @property
+    def commands(self) -> CommandRegistry:
+        return self.registry
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    async def space(self, platform: str, space_id: str) -> SpaceInfo:
+        async with self.db.transaction() as session:
+            view = await self.community(session, platform, space_id, self.clock.now())
+        return SpaceInfo(
+            community_id=view.id,
+            slug=view.slug,
+            locale=view.locale,
+            default_channel=view.default_channel,
+            announce_channel=view.announce_channel or view.default_channel,
+            moderator_channel=view.moderator_channel,
+        )
+
+    async def stored_member(self, platform: str, space_id: str, user_id: str) -> MemberRef:
+        async with self.db.transaction() as session:
+            view = await self.community(session, platform, space_id, self.clock.now())
+            row = await find_member(session, view.id, platform, user_id)
+            if row is None or row.id is None:
+                return MemberRef(platform, user_id, user_id)
+            roles = await self.roles_of(session, row.id)
+        return MemberRef(platform, user_id, row.display_name, row.is_bot, roles)
+
+    async def suggestions(
+        self, platform: str, space_id: str, path: tuple[str, ...], option: str, typed: str
+    ) -> list[Suggestion]:
+        async with self.db.transaction() as session:
+            view = await self.community(session, platform, space_id, self.clock.now())
+            return await suggestions.suggest(
+                session, view.id, self.registry, path, option, typed
+            )
+
+    async def home(self, invoker: MemberRef, space_id: str) -> list[Card]:
+        return await home.page(self, invoker, space_id)
+
+    async def reaction_thanks(self, reaction: ReactionAdded) -> list[Action]:
+        emoji = reaction_thanks.thanks_emoji(self.settings, reaction.platform)
+        if not reaction_thanks.is_thanks(reaction, emoji):
+            return []
+        info = await self.space(reaction.platform, reaction.space_id)
+        return await self.handle(reaction_thanks.command(reaction, emoji, info.locale))
+
+    async def refusal(self, platform: str, space_id: str, key: str, **params: Any) -> str:
+        return (await self.space(platform, space_id)).t(key, **params)
+
+    def attach(self, adapter: Adapter) -> None:
+        self.adapters[adapter.platform] = adapter
+        self.readers[adapter.platform] = adapter
+
+    def detach(self, adapter: Adapter) -> None:
+        if self.adapters.get(adapter.platform) is adapter:
+            del self.adapters[adapter.platform]
+            self.readers.pop(adapter.platform, None)
+
+    def notices(self, platform: str, space_id: str) -> list[Notice]:
+        """What the running adapter of `platform` wants the moderators to know."""
+        adapter = self.adapters.get(platform)
+        return adapter.notices(space_id) if adapter is not None else []
+
+    def adapter_session(self) -> AbstractAsyncContextManager[AsyncSession]:
+        return self.db.transaction()
+
+    @property
+    def engine(self) -> AsyncEngine:
+        return self.db.engine
 
     # -- communities and members ----------------------------------------------------------
 
@@ -325,13 +404,14 @@ class Cercle:
             community=community,
             settings=self.settings,
             platform=event.platform,
+            space_id=event.space_id,
             interaction_id=getattr(event, "interaction_id", ""),
             channel=event.channel,
             invoker=invoker,
             caller=caller,
             at=event.at,
             mentions=mentions,
-            is_moderator=invoker.is_moderator or community.is_moderator_role(invoker.roles),
+            is_moderator=is_moderator(invoker, community.moderator_roles),
         )
 
     def _refuse_moderator_group(self, ctx: CommandContext, error: UsageError) -> None:

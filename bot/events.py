@@ -21,9 +21,16 @@ class MemberRef:
     name: str
     is_bot: bool = False
     roles: tuple[str, ...] = ()
-    # The platform's own word that this member moderates (Manage Server, workspace admin,
-    # console `X is moderator`); the core also checks the community's moderator roles.
-    is_moderator: bool = False
+    # What the platform says of the member's standing; the core decides from these who
+    # moderates (bot.moderators), never the adapter. The owner of the space (guild owner,
+    # Slack primary owner); an administrator (Discord Administrator, Slack admin or owner,
+    # console `X is moderator`); the Manage Server permission; a timeout in force.
+    is_owner: bool = False
+    is_admin: bool = False
+    manages_space: bool = False
+    timed_out: bool = False
+    # The platform's ids of the member's roles (`moderator_roles` may list ids).
+    role_ids: tuple[str, ...] = ()
     # Only where the platform gives it (Slack with the users:read.email scope; never
     # Discord): lets `cercle import-customers` match members to customers by email.
     email: str | None = None
@@ -105,7 +112,9 @@ class SolutionMarked(Event):
     marker: MemberRef
     solution_id: str
     solution_author: MemberRef
-    question_id: str
+    # None when the marked message answers nothing the platform shows (not a reply, not
+    # in a thread): the core refuses it with its own message.
+    question_id: str | None
     question_author: MemberRef | None = None
 
 

@@ -225,7 +225,7 @@ class ConsoleSession:
             return MemberRef(PLATFORM, BOT_NAME, BOT_NAME, is_bot=True)
         row = self.member(name)
         roles = tuple(r for r in row.roles.split("|") if r)
-        return MemberRef(PLATFORM, name, name, row.is_bot, roles, row.is_moderator)
+        return MemberRef(PLATFORM, name, name, row.is_bot, roles, is_admin=row.is_moderator)
 
     def _change(self, name: str, **flags: bool) -> None:
         row = self.member(name)

@@ -1,7 +1,7 @@
 """`DiscordAdapter`: Cercle on a Discord bot account, started by `cercle run`.
 
 It logs in and runs the gateway in the background on the running loop (sharded as the
-config says), feeds activity to the core in group commits (see batching), answers
+config says), feeds activity to the core in group commits (bot.batching), answers
 interactions, syncs the application commands, carries out scheduled actions (`deliver`)
 and reads messages back for the digest (`bot.readers.MessageReader`). When Discord
 refuses a privileged intent (close code 4014) it says which one and, unless
@@ -19,16 +19,15 @@ from collections.abc import Sequence
 import discord
 
 from adapters.discord import app_commands, fast_messages, intents, routes
-from adapters.discord.batching import Batcher
 from adapters.discord.inbound import Translator
 from adapters.discord.interactions import Interactions
-from adapters.discord.outbound import Outbound
+from adapters.discord.outbound import SUPPORTED, Outbound
 from bot.actions import Action, Reply
-from bot.commands import Mention
+from bot.batching import ActivityBatcher
+from bot.commands import CommandRegistry
 from bot.config import Secrets, Settings
-from bot.core import Cercle
-from bot.events import CommandInvoked, Event, MemberRef, ReactionAdded
-from storage.members import find_member
+from bot.events import Event, MemberRef, ReactionAdded
+from bot.ports import CoreFace, Notice, check_supported
 
 log = logging.getLogger("cercle.discord")
 
@@ -59,6 +58,7 @@ class CercleClient(discord.AutoShardedClient):
 
 class DiscordAdapter:
     platform = PLATFORM
+    supports = SUPPORTED
 
     def __init__(
         self,
@@ -76,12 +76,12 @@ class DiscordAdapter:
         # (its own default); a local fake sends them all at once.
         self.guild_ready_timeout = guild_ready_timeout
         self.missing_intents: list[str] = []
-        self.core: Cercle | None = None
+        self.core: CoreFace | None = None
         self.client: CercleClient | None = None
         self.outbound: Outbound | None = None
         self.interactions: Interactions | None = None
         self.translator: Translator | None = None
-        self.batcher: Batcher | None = None
+        self.batcher: ActivityBatcher | None = None
         self.ready: asyncio.Event | None = None
         self.failed: BaseException | None = None
         self._task: asyncio.Task[None] | None = None
@@ -90,16 +90,17 @@ class DiscordAdapter:
 
     # -- Adapter protocol ---------------------------------------------------------------
 
-    async def start(self, core: Cercle) -> None:
+    async def start(self, core: CoreFace) -> None:
         self.core = core
-        core.readers[PLATFORM] = self
+        core.attach(self)
         routes.use_api_base(self.settings.discord.api_base_url)
         self.ready = asyncio.Event()
-        self.batcher = Batcher(self._flush, window=self.flush_window)
+        self.batcher = ActivityBatcher(self._flush, window=self.flush_window, name=PLATFORM)
         self.batcher.start()
         self._task = asyncio.get_running_loop().create_task(self._run(), name="discord-gateway")
 
     async def deliver(self, space_id: str, action: Action) -> None:
+        check_supported(self, action)
         await self.wait_ready()
         assert self.outbound is not None
         await self.outbound.carry_out(space_id, action)
@@ -115,7 +116,13 @@ class DiscordAdapter:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
         if self.core is not None:
-            self.core.readers.pop(PLATFORM, None)
+            self.core.detach(self)
+
+    def notices(self, space_id: str) -> list[Notice]:
+        if not self.missing_intents:
+            return []
+        intents = tuple(f"discord.intent.{name}" for name in self.missing_intents)
+        return [Notice("discord.intents_missing", terms=(("intents", intents),))]
 
     async def wait_ready(self, within: float = READY_TIMEOUT) -> None:
         assert self.ready is not None, "start() first"
@@ -188,11 +195,11 @@ class DiscordAdapter:
         core = self.core
         client = CercleClient(self, choice)
         self.client = client
-        self.translator = Translator(self.settings, core.clock.now, choice.message_content)
+        self.translator = Translator(self.settings, core.now, choice.message_content)
         if self.outbound is None:
             self.outbound = Outbound(client, core)
         self.outbound.client = client
-        self.interactions = Interactions(core, self.translator, self.outbound, self.missing_intents)
+        self.interactions = Interactions(core, self.translator, self.outbound)
         translator, batcher = self.translator, self.batcher
         assert batcher is not None
 
@@ -247,9 +254,11 @@ class DiscordAdapter:
             guild = client.get_guild(raw.guild_id) if raw.guild_id else None
             event = translator.reaction(raw, guild)
             if event is not None and not event.reactor.name:
-                event = dataclasses.replace(
-                    event, reactor=await self._stored(event.space_id, event.reactor)
+                assert self.core is not None
+                stored = await self.core.stored_member(
+                    PLATFORM, event.space_id, event.reactor.user_id
                 )
+                event = dataclasses.replace(event, reactor=stored)
             put(event)
             if isinstance(event, ReactionAdded) and raw.message_author_id is not None:
                 self._thanks(event, str(raw.message_author_id))
@@ -301,9 +310,9 @@ class DiscordAdapter:
             self._synced.update(todo)
 
     @property
-    def _registry(self):  # type: ignore[no-untyped-def]
+    def _registry(self) -> CommandRegistry:
         assert self.core is not None
-        return self.core.registry
+        return self.core.commands
 
     # -- activity -----------------------------------------------------------------------------
 
@@ -331,51 +340,15 @@ class DiscordAdapter:
                 continue
             await self.outbound.carry_out(space_id, action)
 
-    async def _stored(self, space_id: str, ref: MemberRef) -> MemberRef:
-        """A member Discord named by id only, as Cercle last stored them (so that a bare id
-        never renames anyone or clears their roles)."""
-        assert self.core is not None
-        core = self.core
-        async with core.db.transaction() as session:
-            view = await core.community(session, PLATFORM, space_id, core.clock.now())
-            row = await find_member(session, view.id, PLATFORM, ref.user_id)
-            if row is None or row.id is None:
-                return dataclasses.replace(ref, name=ref.user_id)
-            roles = await core.roles_of(session, row.id)
-        return MemberRef(PLATFORM, ref.user_id, row.display_name, row.is_bot, roles)
-
     def _thanks(self, event: ReactionAdded, author_id: str) -> None:
-        """The configured thanks emoji on someone's message is a `/thanks` to its author."""
-        if event.emoji != self.settings.discord.thanks_emoji:
-            return
-        if author_id == event.reactor.user_id:
-            return
-        assert self.core is not None
-        command = CommandInvoked(
-            platform=PLATFORM,
-            space_id=event.space_id,
-            at=event.at,
-            # One thanks per reactor and message, however often the emoji is re-added.
-            interaction_id=f"react-{event.message_id}-{event.reactor.user_id}",
-            channel=event.channel,
-            invoker=event.reactor,
-            path=("thanks",),
-            options={
-                "member": Mention(author_id, author_id),
-                "reason": self._thanks_reason(event),
-            },
-            # The author as last seen, else the core finds them by id (never renamed).
-            mentions=(event.message_author,) if event.message_author is not None else (),
-        )
+        """Ask the core whether the reaction thanks the message's author (the rule and
+        its answer are the core's); an author Discord named by id only goes by that id."""
+        if event.message_author is None:
+            event = dataclasses.replace(event, message_author=MemberRef(PLATFORM, author_id, ""))
 
         async def run() -> None:
             assert self.core is not None
-            actions = await self.core.handle(command)
+            actions = await self.core.reaction_thanks(event)
             await self._carry_out(event.space_id, actions, event.channel.id)
 
         self._spawn(run())
-
-    def _thanks_reason(self, event: ReactionAdded) -> str:
-        from bot import i18n
-
-        return i18n.t(self.settings.defaults.locale, "discord.thanks_reason", emoji=event.emoji)

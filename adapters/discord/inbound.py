@@ -1,7 +1,8 @@
 """Gateway objects built by discord.py -> Cercle's platform-neutral events.
 
-Pure translation: ids become strings, a member becomes a `MemberRef` (roles by name, the
-Manage Server permission or a configured moderator role id as `is_moderator`), times
+Pure translation: ids become strings, a member becomes a `MemberRef` (roles by name and
+id, and what Discord says of their standing: owner, Administrator, Manage Server, a
+timeout in force; the core decides from these who moderates), times
 come from Discord (a message's snowflake, a member's join time) so that cooldowns are
 judged on when things happened. Reactions and deletions carry no time: the clock's now.
 """
@@ -44,7 +45,6 @@ class Translator:
         # Without the Message Content intent Discord sends empty text: say "unknown" so the
         # core does not judge the length of a text it never saw.
         self.content_intent = content_intent
-        self._moderator_role_ids: dict[str, frozenset[str]] = {}
         # The last way each member was seen (name, roles): REACTION_REMOVE and a reaction's
         # message author come as bare ids, and a bare id must not rename anyone.
         self.known: OrderedDict[tuple[str, str], MemberRef] = OrderedDict()
@@ -66,25 +66,12 @@ class Translator:
     def recall(self, guild_id: str, user_id: int | str | None) -> MemberRef | None:
         return None if user_id is None else self.known.get((guild_id, str(user_id)))
 
-    def moderator_role_ids(self, guild_id: str) -> frozenset[str]:
-        """Role ids (not names) listed in the guild's community `moderator_roles`."""
-        known = self._moderator_role_ids.get(guild_id)
-        if known is None:
-            roles = self.settings.defaults.moderator_roles
-            for entry in self.settings.communities:
-                if entry.discord_guild_id == guild_id and entry.moderator_roles is not None:
-                    roles = entry.moderator_roles
-            known = frozenset(r for r in roles if r.isdigit())
-            self._moderator_role_ids[guild_id] = known
-        return known
-
     def member(self, user: discord.abc.User, guild_id: str | None = None) -> MemberRef:
         if not isinstance(user, discord.Member):
             return MemberRef(PLATFORM, str(user.id), user.display_name, user.bot)
         roles = [r for r in user.roles if not r.is_default()]
         guild = guild_id or str(user.guild.id)
-        ids = self.moderator_role_ids(guild)
-        permissions = user.guild_permissions
+        permissions = guild_permissions(user.guild, roles)
         return self.remember(
             guild,
             MemberRef(
@@ -93,9 +80,11 @@ class Translator:
                 user.display_name,
                 user.bot,
                 tuple(sorted(r.name for r in roles)),
-                is_moderator=permissions.manage_guild
-                or permissions.administrator
-                or any(str(r.id) in ids for r in roles),
+                is_owner=user.guild.owner_id == user.id,
+                is_admin=bool(permissions & _ADMINISTRATOR),
+                manages_space=bool(permissions & _MANAGE_GUILD),
+                timed_out=user.is_timed_out(),
+                role_ids=tuple(sorted(str(r.id) for r in roles)),
             ),
         )
 
@@ -148,22 +137,8 @@ class Translator:
             if role is not None and not role.is_default()
         ]
         guild_id = str(guild.id)
-        if guild.owner_id == user_id:
-            moderator = True
-        else:
-            default = guild.default_role
-            value = default.permissions.value if default is not None else 0
-            for role in roles:
-                value |= role.permissions.value
-            if value & _ADMINISTRATOR:
-                moderator = True
-            else:
-                until = utils.parse_time(timeout)
-                timed_out = until is not None and utils.utcnow() < until
-                ids = self.moderator_role_ids(guild_id)
-                moderator = bool(value & _MANAGE_GUILD and not timed_out) or any(
-                    str(r.id) in ids for r in roles
-                )
+        value = guild_permissions(guild, roles)
+        until = utils.parse_time(timeout)
         return self.remember(
             guild_id,
             MemberRef(
@@ -172,7 +147,11 @@ class Translator:
                 member.get("nick") or user.get("global_name") or user["username"],
                 bool(user.get("bot", False)),
                 tuple(sorted(r.name for r in roles)),
-                is_moderator=moderator,
+                is_owner=guild.owner_id == user_id,
+                is_admin=bool(value & _ADMINISTRATOR),
+                manages_space=bool(value & _MANAGE_GUILD),
+                timed_out=until is not None and utils.utcnow() < until,
+                role_ids=tuple(sorted(str(r.id) for r in roles)),
             ),
         )
 
@@ -296,6 +275,16 @@ class Translator:
             member=self.recall(str(raw.guild_id), raw.user.id)
             or self.member(raw.user, str(raw.guild_id)),
         )
+
+
+def guild_permissions(guild: discord.Guild, roles: list[discord.Role]) -> int:
+    """The member's server-wide permission bits from their roles, as Discord sums them
+    (the same for a gateway payload and a discord.py Member, timeout or not)."""
+    default = guild.default_role
+    value = default.permissions.value if default is not None else 0
+    for role in roles:
+        value |= role.permissions.value
+    return value
 
 
 def emoji_name(emoji: discord.PartialEmoji, thanks_emoji: str) -> str:

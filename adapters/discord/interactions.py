@@ -19,14 +19,12 @@ from typing import Any
 
 import discord
 
-from adapters.discord import app_commands, autocomplete
+from adapters.discord import app_commands
 from adapters.discord.embeds import content, embed_for, file_for, view_for
 from adapters.discord.inbound import Translator
 from adapters.discord.options import command_options, focused, form_values
 from adapters.discord.outbound import NO_MENTIONS, Outbound
 from bot.actions import Action, DirectMessage, OpenForm, Reply
-from bot.commands import OptionKind
-from bot.core import Cercle
 from bot.events import (
     ButtonPressed,
     ChannelRef,
@@ -36,6 +34,7 @@ from bot.events import (
     MemberRef,
     SolutionMarked,
 )
+from bot.ports import CoreFace
 
 log = logging.getLogger("cercle.discord")
 
@@ -46,23 +45,22 @@ FORM_FIELD_MAX = 4000
 
 
 class Interactions:
-    def __init__(
-        self, core: Cercle, translator: Translator, outbound: Outbound, missing_intents: list[str]
-    ) -> None:
+    def __init__(self, core: CoreFace, translator: Translator, outbound: Outbound) -> None:
         self.core = core
         self.translator = translator
         self.outbound = outbound
-        # Privileged intents Discord refused (the adapter fills it in): `/admin config` says so.
-        self.missing_intents = missing_intents
 
     # -- interaction -> event -------------------------------------------------------------
 
     def _invoker(self, interaction: discord.Interaction) -> MemberRef:
+        """The member, with what Discord computed of their permissions where they act."""
         ref = self.translator.member(interaction.user, str(interaction.guild_id))
         permissions = interaction.permissions
-        if permissions.manage_guild or permissions.administrator:
-            ref = dataclasses.replace(ref, is_moderator=True)
-        return ref
+        return dataclasses.replace(
+            ref,
+            is_admin=ref.is_admin or permissions.administrator,
+            manages_space=ref.manages_space or permissions.manage_guild,
+        )
 
     def _base(self, interaction: discord.Interaction) -> dict[str, Any]:
         channel, _thread = self.translator.channel(interaction.channel)
@@ -76,8 +74,8 @@ class Interactions:
             "channel": channel,
         }
 
-    def event_for(self, interaction: discord.Interaction) -> Event | str | None:
-        """The core event for `interaction`, or a catalog key to answer with instead."""
+    def event_for(self, interaction: discord.Interaction) -> Event | None:
+        """The core event for `interaction` (None for a kind Cercle does not answer)."""
         data: dict[str, Any] = dict(interaction.data or {})
         kind = interaction.type
         if kind is discord.InteractionType.application_command:
@@ -107,7 +105,7 @@ class Interactions:
             )
         return None
 
-    def _solution(self, interaction: discord.Interaction, data: dict[str, Any]) -> Event | str:
+    def _solution(self, interaction: discord.Interaction, data: dict[str, Any]) -> Event:
         target_id = str(data.get("target_id"))
         message = data.get("resolved", {}).get("messages", {}).get(target_id, {})
         author = message.get("author", {})
@@ -119,6 +117,7 @@ class Interactions:
             bool(author.get("bot")),
         )
         question_author: MemberRef | None = None
+        question_id: str | None = None  # the core refuses a message that answers nothing
         reference = message.get("message_reference") or {}
         referenced = message.get("referenced_message")
         if reference.get("message_id"):
@@ -136,8 +135,6 @@ class Interactions:
         ):
             # In a thread started from a message, the thread's id is that message's id.
             question_id = str(interaction.channel_id)
-        else:
-            return "discord.no_question"
         return SolutionMarked(
             **self._base(interaction),
             marker=self._invoker(interaction),
@@ -159,20 +156,12 @@ class Interactions:
         if event is None:
             return
         guild_id = str(interaction.guild_id)
-        if isinstance(event, str):
-            view = await self.outbound.view(guild_id)
-            await interaction.response.send_message(
-                view.t(event), ephemeral=True, allowed_mentions=NO_MENTIONS
-            )
-            return
         work = asyncio.ensure_future(self.core.handle(event))
         deferred = False
         done, _ = await asyncio.wait({work}, timeout=DEFER_AFTER)
         if not done:
             deferred = await self._defer(interaction)
         actions = await work
-        if isinstance(event, CommandInvoked) and event.path == ("admin", "config"):
-            actions = await self._with_intents_note(guild_id, actions)
         await self.answer(interaction, guild_id, actions, deferred)
 
     async def _defer(self, interaction: discord.Interaction) -> bool:
@@ -183,14 +172,6 @@ class Interactions:
                 await interaction.response.defer(ephemeral=True, thinking=True)
             return True
         return False
-
-    async def _with_intents_note(self, guild_id: str, actions: list[Action]) -> list[Action]:
-        """`/admin config` also says which privileged intent Discord refused."""
-        if not self.missing_intents:
-            return actions
-        view = await self.outbound.view(guild_id)
-        names = " / ".join(view.t(f"discord.intent.{n}") for n in self.missing_intents)
-        return [*actions, Reply(view.t("discord.intents_missing", intents=names))]
 
     async def answer(
         self,
@@ -266,15 +247,13 @@ class Interactions:
 
     async def _autocomplete(self, interaction: discord.Interaction) -> None:
         path, option_name, typed = focused(dict(interaction.data or {}))
-        spec = self.core.registry.get(path)
-        option = spec.option(option_name) if spec is not None else None
-        choices: list[Any] = []
-        if option is not None and option.kind is OptionKind.NUMBER_REF:
-            choices = await autocomplete.numbers(
-                self.core, str(interaction.guild_id), option_name, typed
-            )
-        elif option is not None and option.kind is OptionKind.DURATION:
-            choices = autocomplete.durations(typed)
+        found = await self.core.suggestions(
+            PLATFORM, str(interaction.guild_id), path, option_name, typed
+        )
+        choices = [
+            discord.app_commands.Choice(name=s.label, value=s.value)  # type: ignore[misc]
+            for s in found
+        ]
         with contextlib.suppress(discord.HTTPException):
             await interaction.response.autocomplete(choices)
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.community import CommunityView
+from bot.ports import SpaceInfo
 
 if TYPE_CHECKING:
     from adapters.discord.outbound import Outbound
@@ -30,7 +30,7 @@ class Notices:
         if (guild_id, *problem) in self._told:
             return
         self._told.add((guild_id, *problem))
-        view: CommunityView = await self.outbound.view(guild_id)
+        view: SpaceInfo = await self.outbound.view(guild_id)
         text = view.t(key, **params)
         log.warning("guild %s: %s", guild_id, text)
         where = view.moderator_channel or view.default_channel

@@ -31,8 +31,12 @@ from bot.actions import (
     RevokeRole,
     UpdateCard,
 )
-from bot.community import CommunityView
-from bot.core import Cercle
+from bot.ports import CoreFace, SpaceInfo, UnsupportedAction
+
+# What Discord carries out; an OpenForm only opens in answer to an interaction.
+SUPPORTED: frozenset[type[Action]] = frozenset(
+    {PostToChannel, UpdateCard, GrantRole, RevokeRole, DirectMessage, Reply, OpenForm}
+)
 
 log = logging.getLogger("cercle.discord")
 
@@ -58,7 +62,7 @@ def marker_nonce(marker: str) -> str:
 
 
 class Outbound:
-    def __init__(self, client: discord.Client, core: Cercle) -> None:
+    def __init__(self, client: discord.Client, core: CoreFace) -> None:
         self.client = client
         self.core = core
         self.notices = Notices(self)
@@ -68,9 +72,8 @@ class Outbound:
 
     # -- lookups ---------------------------------------------------------------------
 
-    async def view(self, guild_id: str) -> CommunityView:
-        async with self.core.db.transaction() as session:
-            return await self.core.community(session, PLATFORM, guild_id, self.core.clock.now())
+    async def view(self, guild_id: str) -> SpaceInfo:
+        return await self.core.space(PLATFORM, guild_id)
 
     def channel_id(self, guild_id: str, ref: str | None) -> int | None:
         """A channel id from an id or a configured name (`general`, `#general`)."""
@@ -217,6 +220,8 @@ class Outbound:
                 case OpenForm():
                     log.info("a form can only open in answer to an interaction")
                 case _:
-                    log.warning("unknown action %s", type(action).__name__)
+                    raise UnsupportedAction(
+                        f"the discord adapter does not carry out {type(action).__name__}"
+                    )
         except discord.HTTPException:
             log.exception("guild %s: Discord refused %s", guild_id, type(action).__name__)

@@ -115,16 +115,17 @@ class Directory:
             or user_id
         )
         groups = await self.groups(client)
-        roles = tuple(sorted(g.handle or g.name for g in groups if user_id in g.users))
+        mine = [g for g in groups if user_id in g.users]
+        roles = tuple(sorted(g.handle or g.name for g in mine))
         return MemberRef(
             platform=PLATFORM,
             user_id=user_id,
             name=name[:100],
             is_bot=bool(user.get("is_bot")) or user_id == "USLACKBOT",
             roles=roles,
-            is_moderator=bool(
-                user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner")
-            ),
+            is_owner=bool(user.get("is_primary_owner")),
+            is_admin=bool(user.get("is_admin") or user.get("is_owner")),
+            role_ids=tuple(sorted(g.id for g in mine)),
             email=profile.get("email") or None,
         )
 

@@ -182,4 +182,6 @@ async def config(ctx: CommandContext) -> list[Action]:
         title=ctx.t("admin.config.title", community=community.slug),
         fields=tuple(fields),
     )
-    return [Reply(card=card)]
+    # What the platform's adapter wants moderators to know (a privileged intent refused).
+    notices = ctx.core.notices(ctx.platform, ctx.space_id)
+    return [Reply(card=card), *(Reply(n.render(community.locale)) for n in notices)]

@@ -15,6 +15,8 @@ from storage.models import Solution
 
 
 async def mark(ctx: CommandContext, event: SolutionMarked) -> list[Action]:
+    if event.question_id is None:
+        raise UserError("solution.error.not_a_reply")
     session, community = ctx.session, ctx.community
     question = event.question_author
     refs = [event.solution_author] + ([question] if question else [])

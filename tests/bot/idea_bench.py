@@ -21,7 +21,7 @@ BOB = MemberRef("discord", "u2", "bob")
 CAROL = MemberRef("discord", "u3", "carol")
 DAVE = MemberRef("discord", "u4", "dave")
 ERIN = MemberRef("discord", "u5", "erin")
-MOD = MemberRef("discord", "m1", "mod", is_moderator=True)
+MOD = MemberRef("discord", "m1", "mod", manages_space=True)
 EVERYONE = (ALICE, BOB, CAROL, DAVE, ERIN, MOD)
 HELLO = "hello everyone, glad to be here"
 

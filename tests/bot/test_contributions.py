@@ -365,7 +365,7 @@ async def test_excluded_member_never_appears_on_leaderboards(db, clock):
         assert names == ["bob"], period
 
 
-MOD = MemberRef("discord", "mod", "mo", is_moderator=True)
+MOD = MemberRef("discord", "mod", "mo", manages_space=True)
 
 
 def admin(text: str, when: datetime):

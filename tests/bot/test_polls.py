@@ -32,7 +32,7 @@ ALICE = MemberRef("discord", "alice", "alice")
 BOB = MemberRef("discord", "bob", "bob")
 CAROL = MemberRef("discord", "carol", "carol")
 DAVE = MemberRef("discord", "dave", "dave")
-MOD = MemberRef("discord", "mod", "mod", is_moderator=True)
+MOD = MemberRef("discord", "mod", "mod", manages_space=True)
 HELPER = MemberRef("discord", "helper", "helper", is_bot=True)
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)

@@ -37,7 +37,7 @@ GENERAL = ChannelRef("c1", "general")
 ALICE = MemberRef("discord", "u1", "alice")
 BOB = MemberRef("discord", "bob", "bob")
 CAROL = MemberRef("discord", "carol", "carol")
-MOD = MemberRef("discord", "mod", "mo", is_moderator=True)
+MOD = MemberRef("discord", "mod", "mo", manages_space=True)
 TEXT = "a message that is long enough to score"
 
 RANKS = [

@@ -37,7 +37,7 @@ ALICE = MemberRef("discord", "u1", "alice")
 # Members thanked by text are named by their user id (`@bob`), as the console does.
 BOB = MemberRef("discord", "bob", "bob")
 CAROL = MemberRef("discord", "carol", "carol")
-MOD = MemberRef("discord", "mod", "mo", is_moderator=True)
+MOD = MemberRef("discord", "mod", "mo", manages_space=True)
 HELPER = MemberRef("discord", "helper", "helper", is_bot=True)
 TEXT = "a message that is long enough to score"
 

@@ -1,0 +1,191 @@
+"""The one port between the core and every platform.
+
+`Adapter` is what a platform package must be: it starts (connects its platform and feeds
+events to the core), delivers actions decided outside any event (scheduled posts), reads
+a message back for the digest, says which action types it can carry out, and stops.
+`CoreFace` is the narrow face of the core that an adapter may call; nothing else of the
+core is an adapter's business. An adapter imports this module, `bot.events`,
+`bot.actions`, `bot.text` (and the catalog, command declarations and settings it
+renders), never `storage` and never `bot.features`: every rule lives behind this face,
+and the platform only reports facts (permissions, role ids, owner and admin flags) and
+carries out what the core decided.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from bot import i18n
+from bot.actions import Action, Card
+from bot.events import Event, MemberRef, ReactionAdded
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+    from bot.commands import CommandRegistry
+
+
+class UnsupportedAction(TypeError):
+    """An adapter was handed an action type it did not declare in `supports`: a bug in
+    the core's routing or a platform package that is not finished, never silently lost."""
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something a platform wants the community's moderators to know (a privileged intent
+    Discord refused...): a catalog key and its parameters, rendered in their language."""
+
+    key: str
+    params: tuple[tuple[str, str], ...] = ()
+    # Parameters that name catalog entries (the intents refused): each is rendered in the
+    # community's language and joined with " / ".
+    terms: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def render(self, locale: str) -> str:
+        params: dict[str, Any] = dict(self.params)
+        for name, keys in self.terms:
+            params[name] = " / ".join(i18n.t(locale, key) for key in keys)
+        return i18n.t(locale, self.key, **params)
+
+
+@dataclass(frozen=True)
+class SpaceInfo:
+    """What an adapter needs to know of the community behind a platform space."""
+
+    community_id: int
+    slug: str
+    locale: str
+    default_channel: str
+    announce_channel: str
+    moderator_channel: str | None
+
+    def t(self, key: str, **params: Any) -> str:
+        """A catalog string in the community's language."""
+        return i18n.t(self.locale, key, **params)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One autocomplete choice: the label a member sees and the value it stands for."""
+
+    label: str
+    value: str | int
+
+
+@runtime_checkable
+class MessageReader(Protocol):
+    """Reads a message back from its platform (the digest quotes the message of the week
+    without Cercle ever storing its text)."""
+
+    async def message_text(
+        self, space_id: str, channel_id: str, message_id: str
+    ) -> str | None: ...
+
+    def message_link(self, space_id: str, channel_id: str, message_id: str) -> str | None: ...
+
+
+class CoreFace(Protocol):
+    """The core as an adapter sees it."""
+
+    @property
+    def commands(self) -> CommandRegistry:
+        """Every command as declared once in the core (for native registration)."""
+        ...
+
+    def now(self) -> datetime:
+        """The core's clock (the console's is virtual; platforms' events bring their own)."""
+        ...
+
+    async def handle(self, event: Event) -> list[Action]: ...
+
+    async def handle_many(self, events: Sequence[Event]) -> list[Action]: ...
+
+    async def run_due(self, now: datetime) -> list[tuple[int, Action]]: ...
+
+    async def card_posted(
+        self, platform: str, space_id: str, card_ref: str, channel_id: str, message_id: str
+    ) -> None:
+        """Where a card with a `card_ref` was posted, so later changes update it in place."""
+        ...
+
+    async def space(self, platform: str, space_id: str) -> SpaceInfo:
+        """The community behind a platform space (created with the defaults on first
+        contact), as far as an adapter needs it: its language and channels."""
+        ...
+
+    async def stored_member(self, platform: str, space_id: str, user_id: str) -> MemberRef:
+        """A member a platform named by id only, as Cercle last stored them (so that a
+        bare id never renames anyone nor clears their roles); their id as name if unknown."""
+        ...
+
+    async def suggestions(
+        self, platform: str, space_id: str, path: tuple[str, ...], option: str, typed: str
+    ) -> list[Suggestion]:
+        """Autocomplete choices for an option of a command while a member types."""
+        ...
+
+    async def home(self, invoker: MemberRef, space_id: str) -> list[Card]:
+        """A member's own page (Slack's App Home): their profile, the week's leaderboard,
+        the open ideas with For/Against buttons."""
+        ...
+
+    async def reaction_thanks(self, reaction: ReactionAdded) -> list[Action]:
+        """A reaction with the platform's thanks emoji is `/thanks` to the message's
+        author; whatever else the reaction is, nothing. The answers go to the reactor."""
+        ...
+
+    async def refusal(self, platform: str, space_id: str, key: str, **params: Any) -> str:
+        """A refusal the core words for an adapter that cannot even build an event."""
+        ...
+
+    def attach(self, adapter: Adapter) -> None:
+        """A running adapter: the core may read its messages back and ask for notices."""
+        ...
+
+    def detach(self, adapter: Adapter) -> None: ...
+
+    def adapter_session(self) -> AbstractAsyncContextManager[AsyncSession]:
+        """A transaction for an adapter's own tables (the console's numbers, Slack's
+        installations), declared in its package and created by the one migration chain."""
+        ...
+
+    @property
+    def engine(self) -> AsyncEngine:
+        """The database engine, for a platform library that keeps its own tables."""
+        ...
+
+
+@runtime_checkable
+class Adapter(MessageReader, Protocol):
+    """What a platform package provides (see the README's "Adding a platform")."""
+
+    platform: str
+    # The action types `deliver` can carry out; anything else raises UnsupportedAction.
+    supports: frozenset[type[Action]]
+
+    async def start(self, core: CoreFace) -> None:
+        """Connect to the platform and start feeding events to the core."""
+        ...
+
+    async def deliver(self, space_id: str, action: Action) -> None:
+        """Carry out an action decided outside any event (a scheduled post)."""
+        ...
+
+    async def stop(self) -> None: ...
+
+    def notices(self, space_id: str) -> list[Notice]:
+        """What the moderators should know about this platform's connection."""
+        ...
+
+
+def check_supported(adapter: Adapter, action: Action) -> None:
+    """Fail loudly when an adapter is handed an action type it does not carry out."""
+    if type(action) not in adapter.supports:
+        raise UnsupportedAction(
+            f"the {adapter.platform} adapter does not carry out {type(action).__name__}"
+        )
+
