@@ -5,12 +5,12 @@ it: ids, the channel, the author's name, bot flag, role names and moderator stan
 text and what it replies to. Building a `discord.Message` and a `discord.Member` for each
 one costs as much as everything else Cercle does with it (the adapter keeps no message or
 member cache, so nothing else reads those objects). discord.py has no public hook for a
-parser, so this module, with `routes`, is where Cercle touches its internals: the
-`ConnectionState.parsers` table the gateway looks MESSAGE_CREATE up in (the same dict
-object the shards hold). Everything unusual (no guild or member in the payload, a guild
-or channel not cached, a system message, a webhook) goes to discord.py's own parser and
-then to `on_message` as before. `tests/adapters/discord/test_fast_messages.py` checks
-both paths give the same events on many payloads and fails if an upgrade moves the table.
+parser: `library_internals.parsers` gives the table the gateway looks MESSAGE_CREATE up
+in, and this module replaces that entry. Everything unusual (no guild or member in the
+payload, a guild or channel not cached, a system message, a webhook) goes to discord.py's
+own parser and then to `on_message` as before. `tests/adapters/discord/test_fast_messages.py` checks
+both paths give the same events on many payloads; `test_library_internals.py` fails if an
+upgrade moves the table.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from typing import Any
 import discord
 from discord import utils
 
+from adapters.discord import library_internals
 from adapters.discord.inbound import Translator
 from bot.events import MessagePosted
 
@@ -46,8 +47,7 @@ class _Slow(Exception):
 def install(client: discord.Client, translator: Translator, sink: Sink) -> bool:
     """Route MESSAGE_CREATE of `client` through `posted`; False (and discord.py's own
     parser kept) if this discord.py has no parser table where it used to be."""
-    state = getattr(client, "_connection", None)
-    parsers: dict[str, Callable[[Any], None]] | None = getattr(state, "parsers", None)
+    parsers = library_internals.parsers(client)
     slow = parsers.get("MESSAGE_CREATE") if parsers is not None else None
     if parsers is None or slow is None:
         log.warning("discord.py's parser table moved: messages take the slow path")

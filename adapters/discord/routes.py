@@ -1,23 +1,19 @@
 """Where discord.py sends its REST calls and finds the gateway: `discord.api_base_url`.
 
-discord.py has no public setting for its REST root, so this module (with `fast_messages`,
-which replaces the MESSAGE_CREATE parser) is where Cercle touches its internals:
-`discord.http.Route.BASE` (a class attribute every REST call, interaction callbacks and
-webhooks included, is built from) and
-`discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY` (the gateway address used when the
-shard count is fixed by config, instead of the one `/gateway/bot` returns).
-`tests/adapters/discord/test_routes.py` fails if a discord.py upgrade moves either.
-Both are process-wide: every client in this process talks to the same Discord.
+The default is Discord itself; a proxy or a local fake gives its own root, and then the
+gateway address `/gateway/bot` returns through that root is used for every shard too.
+discord.py has no public setting for either, so the switches themselves are in
+`library_internals`; this module decides what to set them to. Both are process-wide:
+every client in this process talks to the same Discord.
 """
 
 from __future__ import annotations
 
-import yarl
-from discord.gateway import DiscordWebSocket
-from discord.http import INTERNAL_API_VERSION, HTTPClient, Route
+from discord.http import HTTPClient
+
+from adapters.discord import library_internals
 
 DISCORD_ROOT = "https://discord.com"
-_DISCORD_GATEWAY = DiscordWebSocket.DEFAULT_GATEWAY
 
 
 def api_root(base_url: str) -> str:
@@ -25,14 +21,14 @@ def api_root(base_url: str) -> str:
     base = base_url.rstrip("/")
     if base.endswith("/api"):
         base = base[: -len("/api")]
-    return f"{base}/api/v{INTERNAL_API_VERSION}"
+    return f"{base}/api/v{library_internals.API_VERSION}"
 
 
 def use_api_base(base_url: str) -> None:
     """Send every REST call of discord.py to `base_url` (Discord's own by default)."""
-    Route.BASE = api_root(base_url)
-    if base_url.rstrip("/") == DISCORD_ROOT:
-        DiscordWebSocket.DEFAULT_GATEWAY = _DISCORD_GATEWAY
+    library_internals.set_rest_base(api_root(base_url))
+    if is_discord(base_url):
+        library_internals.restore_default_gateway()
 
 
 def is_discord(base_url: str) -> bool:
@@ -44,5 +40,5 @@ async def discover_gateway(http: HTTPClient, base_url: str) -> str:
     for every shard: a proxy or a local fake gives its own address this way."""
     _shards, url, _limits = await http.get_bot_gateway()
     if not is_discord(base_url):
-        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
+        library_internals.set_default_gateway(url)
     return url

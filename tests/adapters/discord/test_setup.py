@@ -8,12 +8,10 @@ from urllib.parse import parse_qs, urlparse
 import discord
 import discord_payloads as p
 import pytest
-from discord.gateway import DiscordWebSocket
-from discord.http import Route
 from discord_setup import FAKE_READY, SECRETS, discord_settings
 
 from adapters import cli
-from adapters.discord import app_commands, routes
+from adapters.discord import app_commands
 from adapters.discord.adapter import DiscordAdapter
 from adapters.discord.embeds import embed_for
 from adapters.discord.invite import PERMISSIONS
@@ -21,17 +19,6 @@ from bot.actions import Card, CardField, Image, PostToChannel
 from bot.commands import REGISTRY
 
 pytestmark = pytest.mark.backends("sqlite")
-
-
-def test_the_route_base_override_still_reaches_discord_py() -> None:
-    """If a discord.py upgrade renames Route.BASE or DEFAULT_GATEWAY, this fails first."""
-    routes.use_api_base("http://127.0.0.1:9/")
-    try:
-        assert Route("GET", "/gateway/bot").url == "http://127.0.0.1:9/api/v10/gateway/bot"
-        assert isinstance(DiscordWebSocket.DEFAULT_GATEWAY, type(routes._DISCORD_GATEWAY))
-    finally:
-        routes.use_api_base(routes.DISCORD_ROOT)
-    assert Route("GET", "/gateway/bot").url == "https://discord.com/api/v10/gateway/bot"
 
 
 async def test_rest_and_gateway_go_to_the_configured_root(harness) -> None:  # type: ignore[no-untyped-def]
