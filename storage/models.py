@@ -281,11 +281,12 @@ class PostedCard(SQLModel, table=True):
 
 
 # Feature tables live in modules of their own; importing them here registers them with
-# the metadata that migrations and the schema check compare against.
+# the metadata that migrations and the schema check compare against. A platform's own
+# tables (Slack's OAuth installations) live in its adapter package and are registered by
+# the platform registry (adapters.platforms.declare_tables); storage never imports them.
 from storage import (  # noqa: E402, F401
     digest_models,
     idea_models,
     poll_models,
     runtime_models,
-    slack_models,
 )

@@ -1,9 +1,14 @@
-"""Slack OAuth installations, kept in Cercle's own database.
+"""Slack's own tables: its OAuth installations, kept in Cercle's database.
 
 The tables are exactly the ones slack-sdk's (async) SQLAlchemy installation and OAuth
 state stores read and write (`slack_installations`, `slack_bots`, `slack_oauth_states`),
-built by slack-sdk itself on Cercle's metadata so that migrations and the schema check
-cover them. Only a multi-workspace install (`slack.oauth_enabled`) writes to them.
+built by slack-sdk itself on Cercle's metadata so that the schema check compares them with
+what the migrations create. Only a multi-workspace install (`slack.oauth_enabled`) writes
+to them. They belong to the Slack package, not to `storage/`: storage never imports
+slack-sdk. The migration that creates them (`storage/migrations/versions/0007_...`) keeps
+its own copy of their columns, as migrations do, so upgrading a database needs no adapter;
+the platform registry (`adapters.platforms.declare_tables`) imports this module wherever
+the whole schema must be known.
 """
 
 from __future__ import annotations

@@ -6,6 +6,10 @@ from sqlmodel import SQLModel
 import storage.models  # noqa: F401  (registers the tables)
 
 config = context.config
+# Cercle's tables. A platform's own tables (adapters/slack/tables.py) join it only once the
+# caller has imported them (adapters.platforms.declare_tables()), which storage never does:
+# upgrading needs none of it, as each revision carries its own table definitions; to
+# autogenerate a revision, declare them first or it will propose dropping them.
 target_metadata = SQLModel.metadata
 
 
