@@ -21,17 +21,18 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack import oauth
 from adapters.slack.app import SlackBridge, build_app
 from adapters.slack.manifest import EVENTS_PATH
-from adapters.slack.outbound import Target
+from adapters.slack.outbound import SUPPORTED, Target
 from adapters.slack.reader import SlackReader
 from bot.actions import Action
 from bot.config import Secrets, Settings
-from bot.core import Cercle
+from bot.ports import CoreFace, Notice, check_supported
 
 log = logging.getLogger("cercle.slack")
 
 
 class SlackAdapter:
     platform = "slack"
+    supports = SUPPORTED
 
     def __init__(self, settings: Settings, secrets: Secrets) -> None:
         self.settings = settings
@@ -41,6 +42,8 @@ class SlackAdapter:
         self.client = AsyncWebClient(token=token, base_url=self.base_url) if token else None
         self.store: AsyncSQLAlchemyInstallationStore | None = None
         self.bridge: SlackBridge | None = None
+        self.reader: SlackReader | None = None
+        self.core: CoreFace | None = None
         self.app: Any = None
         self.runner: web.AppRunner | None = None
         self.socket: Any = None
@@ -53,10 +56,11 @@ class SlackAdapter:
                 return found
         return self.client
 
-    def build(self, core: Cercle) -> None:
+    def build(self, core: CoreFace) -> None:
         """The bolt app and its listeners, without connecting anything (tests serve it)."""
         slack, secrets = self.settings.slack, self.secrets
-        self.bridge = SlackBridge(core, self.client_for, slack.thanks_reaction)
+        self.core = core
+        self.bridge = SlackBridge(core, self.client_for)
         signing = secrets.slack_signing_secret
         args: dict[str, Any] = {
             "name": "cercle",
@@ -69,7 +73,7 @@ class SlackAdapter:
                 raise RuntimeError(
                     "slack.oauth_enabled needs SLACK_CLIENT_ID and SLACK_CLIENT_SECRET"
                 )
-            engine = core.db.engine
+            engine = core.engine
             self.store = oauth.installation_store(client_id.get_secret_value(), engine)
             args["client"] = AsyncWebClient(base_url=self.base_url)
             args["oauth_settings"] = oauth.oauth_settings(
@@ -78,12 +82,13 @@ class SlackAdapter:
         else:
             args["client"] = self.client
         self.app = build_app(self.bridge, **args)
-        core.readers[self.platform] = SlackReader(self.client_for, self.bridge.team_urls)
+        self.reader = SlackReader(self.client_for, self.bridge.team_urls)
+        core.attach(self)
 
     def web_app(self) -> web.Application:
         return self.app.web_app(path=EVENTS_PATH)
 
-    async def start(self, core: Cercle) -> None:
+    async def start(self, core: CoreFace) -> None:
         slack, secrets = self.settings.slack, self.secrets
         if secrets.slack_app_token is None and secrets.slack_signing_secret is None:
             raise RuntimeError(
@@ -122,16 +127,34 @@ class SlackAdapter:
             self.bridge.team_urls[found["team_id"]] = found["url"]
 
     async def deliver(self, space_id: str, action: Action) -> None:
+        check_supported(self, action)
         if self.bridge is not None:
             await self.bridge.outbound.send([action], Target(space_id))
 
     async def stop(self) -> None:
         if self.bridge is not None:
             await self.bridge.settle(quiet_rounds=1)
-            await self.bridge.inbox.stop()
+            await self.bridge.inbox.stop()  # waits for what was received to be handled
         if self.socket is not None:
             await self.socket.close_async()
             self.socket = None
         if self.runner is not None:
             await self.runner.cleanup()
             self.runner = None
+        if self.core is not None:
+            self.core.detach(self)
+
+    # -- MessageReader -------------------------------------------------------------------
+
+    async def message_text(self, space_id: str, channel_id: str, message_id: str) -> str | None:
+        if self.reader is None:
+            return None
+        return await self.reader.message_text(space_id, channel_id, message_id)
+
+    def message_link(self, space_id: str, channel_id: str, message_id: str) -> str | None:
+        if self.reader is None:
+            return None
+        return self.reader.message_link(space_id, channel_id, message_id)
+
+    def notices(self, space_id: str) -> list[Notice]:
+        return []

@@ -2,10 +2,10 @@
 
 Every listener acknowledges first (events are acknowledged by bolt itself; commands,
 buttons, shortcuts and modals call `ack()` before any work), so Slack always gets its
-answer within 3 seconds and the work runs after. Activity events go through an inbox
-that hands the core everything that arrived together in one `handle_many` (one
-transaction for a burst). Requests are verified by bolt with the signing secret (bad
-signature or a timestamp older than five minutes: 401).
+answer within 3 seconds and the work runs after. Activity events go through the core's
+activity batcher (bot.batching), which hands the core everything that arrived together
+in one `handle_many` (one transaction for a burst). Requests are verified by bolt with
+the signing secret (bad signature or a timestamp older than five minutes: 401).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -24,10 +24,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack import commands, home, inbound, modals
 from adapters.slack.directory import Directory
 from adapters.slack.outbound import Outbound, Target
-from bot import i18n
 from bot.actions import OpenForm, Reply
+from bot.batching import ActivityBatcher
 from bot.commands import Mention
-from bot.core import Cercle
 from bot.events import (
     ButtonPressed,
     ChannelRef,
@@ -35,8 +34,10 @@ from bot.events import (
     Event,
     FormSubmitted,
     MemberRef,
+    ReactionAdded,
     SolutionMarked,
 )
+from bot.ports import CoreFace
 
 log = logging.getLogger("cercle.slack")
 
@@ -45,50 +46,15 @@ SOLUTION_SHORTCUT = "mark_solution"
 ClientFor = Callable[[str], Awaitable[AsyncWebClient | None]]
 
 
-class Inbox:
-    """Activity events queued as they arrive, handed to the core in bursts per workspace."""
-
-    def __init__(self, handle: Callable[[str, AsyncWebClient, list[Event]], Awaitable[None]]):
-        self.handle = handle
-        self.queue: asyncio.Queue[tuple[str, AsyncWebClient, Event]] = asyncio.Queue()
-        self.worker: asyncio.Task[None] | None = None
-
-    def put(self, team_id: str, client: AsyncWebClient, event: Event) -> None:
-        self.queue.put_nowait((team_id, client, event))
-        if self.worker is None or self.worker.done():
-            self.worker = asyncio.get_running_loop().create_task(self._work())
-
-    async def _work(self) -> None:
-        while True:
-            items = [await self.queue.get()]
-            while not self.queue.empty():
-                items.append(self.queue.get_nowait())
-            try:
-                teams = dict.fromkeys(team for team, _, _ in items)
-                for team in teams:
-                    client = next(c for t, c, _ in items if t == team)
-                    await self.handle(team, client, [e for t, _, e in items if t == team])
-            except Exception:
-                log.exception("could not handle %d Slack events", len(items))
-            finally:
-                for _ in items:
-                    self.queue.task_done()
-
-    async def stop(self) -> None:
-        if self.worker is not None:
-            self.worker.cancel()
-
-
 class SlackBridge:
     """What the listeners share: the core, the workspaces' directories, the outbound side."""
 
-    def __init__(self, core: Cercle, client_for: ClientFor, thanks_reaction: str) -> None:
+    def __init__(self, core: CoreFace, client_for: ClientFor, flush_window: float = 0.02) -> None:
         self.core = core
         self.client_for = client_for
-        self.thanks_reaction = thanks_reaction.strip(":")
         self.directories: dict[str, Directory] = {}
         self.outbound = Outbound(core, client_for, self.directory, self.open_form)
-        self.inbox = Inbox(self._activity)
+        self.inbox = ActivityBatcher(self._activity, window=flush_window, name=PLATFORM)
         self.busy = 0
         self.team_urls: dict[str, str] = {}
         self._general: dict[tuple[str, str], bool] = {}
@@ -109,9 +75,7 @@ class SlackBridge:
         return member
 
     async def locale(self, team_id: str) -> str:
-        async with self.core.db.transaction() as session:
-            view = await self.core.community(session, PLATFORM, team_id, self.core.clock.now())
-        return view.locale
+        return (await self.core.space(PLATFORM, team_id)).locale
 
     @asynccontextmanager
     async def working(self) -> AsyncIterator[None]:
@@ -128,12 +92,14 @@ class SlackBridge:
         quiet = 0
         while quiet < quiet_rounds:
             await asyncio.sleep(0.01)
-            idle = self.busy == 0 and self.inbox.queue._unfinished_tasks == 0  # type: ignore[attr-defined]
-            quiet = quiet + 1 if idle else 0
+            await self.inbox.idle()
+            quiet = quiet + 1 if self.busy == 0 else 0
 
-    async def _activity(self, team_id: str, client: AsyncWebClient, events: list[Event]) -> None:
+    async def _activity(self, team_id: str, events: Sequence[Event]) -> None:
         actions = await self.core.handle_many(events)
-        await self.outbound.send(actions, Target(team_id), client)
+        client = await self.client_for(team_id)
+        if client is not None:
+            await self.outbound.send(actions, Target(team_id), client)
 
     async def run(self, event: Event, target: Target, client: AsyncWebClient) -> list[Any]:
         actions = await self.core.handle(event)
@@ -164,7 +130,7 @@ class SlackBridge:
             team = body.get("team_id") or event.get("team", "")
             found = await inbound.message_event(team, event, self.lookup(client, team))
             if found is not None:
-                self.inbox.put(team, client, found)
+                self.inbox.put(found)
 
     async def on_reaction(self, body: dict, event: dict, client: AsyncWebClient) -> None:
         async with self.working():
@@ -172,35 +138,13 @@ class SlackBridge:
             found = await inbound.reaction_event(team, event, self.lookup(client, team))
             if found is None:
                 return
-            self.inbox.put(team, client, found)
-            if (
-                event.get("type") == "reaction_added"
-                and found.emoji.split("::")[0] == self.thanks_reaction
-                and found.message_author is not None
-                and found.message_author.user_id != found.reactor.user_id
-            ):
-                await self._thanks_by_reaction(team, client, found)
-
-    async def _thanks_by_reaction(self, team: str, client: AsyncWebClient, reaction: Any) -> None:
-        """The thanks reaction is `/thanks` without typing: one kudos per (message, member),
-        keyed by both, so a retried event or a re-added reaction never thanks twice."""
-        author: MemberRef = reaction.message_author
-        locale = await self.locale(team)
-        reason = i18n.t(locale, "slack.thanks_reason", emoji=f":{self.thanks_reaction}:")
-        event = CommandInvoked(
-            platform=PLATFORM,
-            space_id=team,
-            at=reaction.at,
-            interaction_id=f"reaction:{reaction.message_id}:{reaction.reactor.user_id}",
-            channel=reaction.channel,
-            invoker=reaction.reactor,
-            path=("thanks",),
-            options={"member": Mention(author.user_id, author.name), "reason": reason},
-            mentions=(author,),
-        )
-        _, ts = inbound.split_message_id(reaction.message_id)
-        target = Target(team, reaction.channel.id, reaction.reactor.user_id, thread_ts=ts)
-        await self.run(event, target, client)
+            self.inbox.put(found)
+            if isinstance(found, ReactionAdded):
+                # Whether it thanks the author is the core's to say (bot.ports).
+                actions = await self.core.reaction_thanks(found)
+                _, ts = inbound.split_message_id(found.message_id)
+                target = Target(team, found.channel.id, found.reactor.user_id, thread_ts=ts)
+                await self.outbound.send(actions, target, client)
 
     async def on_joined_team(self, body: dict, event: dict, client: AsyncWebClient) -> None:
         async with self.working():
@@ -212,11 +156,7 @@ class SlackBridge:
             if isinstance(user, dict):
                 self.directory(team).remember(user)
             member = await self.directory(team).member(client, user_id)
-            self.inbox.put(
-                team,
-                client,
-                inbound.joined_event(team, member, inbound.when(event.get("event_ts"))),
-            )
+            self.inbox.put(inbound.joined_event(team, member, inbound.when(event.get("event_ts"))))
 
     async def on_joined_channel(self, body: dict, event: dict, client: AsyncWebClient) -> None:
         """Joining the workspace's #general is joining the community (every full member is
@@ -226,7 +166,7 @@ class SlackBridge:
             member = await self.directory(team).member(client, event.get("user", ""))
             if await self.is_general(client, team, event.get("channel", "")):
                 at = inbound.when(event.get("event_ts"))
-                self.inbox.put(team, client, inbound.joined_event(team, member, at))
+                self.inbox.put(inbound.joined_event(team, member, at))
 
     async def on_home(self, body: dict, event: dict, client: AsyncWebClient) -> None:
         async with self.working():
@@ -247,7 +187,7 @@ class SlackBridge:
                 body.get("trigger_id"),
             )
             path = commands.wants_form(body.get("command", ""), body.get("text") or "")
-            spec = self.core.registry.get(path) if path else None
+            spec = self.core.commands.get(path) if path else None
             if spec is not None:
                 view = modals.command_view(
                     await self.locale(team), spec, {"channel": target.channel_id or ""}
@@ -255,7 +195,7 @@ class SlackBridge:
                 await client.views_open(trigger_id=target.trigger_id, view=view)
                 return
             event = await commands.invocation(
-                body, self.lookup(client, team), self.core.clock.now()
+                body, self.lookup(client, team), self.core.now()
             )
             if event is not None:
                 await self.run(event, target, client)
@@ -273,7 +213,7 @@ class SlackBridge:
             event = ButtonPressed(
                 platform=PLATFORM,
                 space_id=team,
-                at=self.core.clock.now(),
+                at=self.core.now(),
                 interaction_id=body.get("trigger_id") or pressed.get("action_ts", ""),
                 channel=ChannelRef(channel),
                 presser=await self.directory(team).member(client, user),
@@ -301,23 +241,25 @@ class SlackBridge:
             thread = message.get("thread_ts")
             target = Target(team, channel, user, body.get("response_url"))
             directory = self.directory(team)
-            if not thread or thread == ts or not message.get("user"):
-                locale = await self.locale(team)
-                await self.outbound.send(
-                    [Reply(i18n.t(locale, "slack.solution_not_reply"))], target, client
-                )
-                return
-            asker = await self._thread_author(client, team, channel, thread)
+            is_reply = bool(thread) and thread != ts
+            asker = await self._thread_author(client, team, channel, thread) if is_reply else None
+            author = message.get("user")
             event = SolutionMarked(
                 platform=PLATFORM,
                 space_id=team,
-                at=self.core.clock.now(),
+                at=self.core.now(),
                 interaction_id=f"{channel}:{ts}:{body.get('trigger_id', '')}",
                 channel=ChannelRef(channel),
                 marker=await directory.member(client, user),
                 solution_id=inbound.message_id(channel, ts),
-                solution_author=await directory.member(client, message["user"]),
-                question_id=inbound.message_id(channel, thread),
+                solution_author=(
+                    await directory.member(client, author)
+                    if author
+                    # A message with no user is an app's: the core refuses a bot's answer.
+                    else MemberRef(PLATFORM, message.get("bot_id") or "bot", "", is_bot=True)
+                ),
+                # Not a reply in a thread: the question is unknown and the core refuses.
+                question_id=inbound.message_id(channel, thread) if is_reply else None,
                 question_author=asker,
             )
             await self.run(event, target, client)
@@ -346,7 +288,7 @@ class SlackBridge:
                 event: Event = FormSubmitted(
                     platform=PLATFORM,
                     space_id=team,
-                    at=self.core.clock.now(),
+                    at=self.core.now(),
                     interaction_id=view.get("id", ""),
                     channel=ChannelRef(target.channel_id or ""),
                     submitter=await self.directory(team).member(client, user),
@@ -355,7 +297,7 @@ class SlackBridge:
                 )
                 await self.run(event, target, client)
             return
-        spec = self.core.registry.get(tuple(name.split()))
+        spec = self.core.commands.get(tuple(name.split()))
         if spec is None:
             await ack()
             return
@@ -371,7 +313,7 @@ class SlackBridge:
             event = CommandInvoked(
                 platform=PLATFORM,
                 space_id=team,
-                at=self.core.clock.now(),
+                at=self.core.now(),
                 interaction_id=view.get("id", ""),
                 channel=ChannelRef(target.channel_id or ""),
                 invoker=await directory.member(client, user),

@@ -1,9 +1,9 @@
-"""The App Home tab: the member's own page in Cercle.
+"""The App Home tab: the member's own page in Cercle, as Slack blocks.
 
-It shows what `/profile` shows (points, rank and progress to the next, badges), the top of
-this week's leaderboard and the open ideas with For/Against buttons, read through the
-core's own commands and idea queries, so the tab and the commands never disagree. A
-press on a Home button republishes the tab with the answer on top.
+What it shows is the core's (`CoreFace.home`: the member's profile, the week's
+leaderboard, the open ideas with For/Against buttons); this module only lays the cards
+out as blocks within Slack's limit. A press on a Home button republishes the tab with
+the answer on top.
 """
 
 from __future__ import annotations
@@ -13,88 +13,19 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import blocks
-from bot import i18n
-from bot.actions import Button, Reply
-from bot.events import ChannelRef, CommandInvoked
-from bot.features.idea_rules import OPEN_STATUSES
-from bot.text import member_text
-from storage import ideas as idea_store
+from bot.actions import Card
 
 if TYPE_CHECKING:
     from adapters.slack.app import SlackBridge
 
-PLATFORM = "slack"
-HOME_BLOCKS = 100
-IDEAS_SHOWN = 5
-SECTIONS = (("profile",), ("leaderboard",))
+HOME_BLOCKS = 100  # Slack's limit for a view
+CARD_BLOCKS = 30
 
 
-async def _card_blocks(
-    bridge: SlackBridge, client: AsyncWebClient, team: str, user: str, path: tuple[str, ...]
-) -> list[dict[str, Any]]:
-    core = bridge.core
-    invoker = await bridge.directory(team).member(client, user)
-    event = CommandInvoked(
-        platform=PLATFORM,
-        space_id=team,
-        at=core.clock.now(),
-        interaction_id=f"home:{user}:{'-'.join(path)}",
-        channel=ChannelRef(""),
-        invoker=invoker,
-        path=path,
-    )
-    found: list[dict[str, Any]] = []
-    for action in await core.handle(event):
-        if isinstance(action, Reply):
-            if action.card is not None:
-                found += blocks.card_blocks(action.card, action.text, max_blocks=30)
-            elif action.text:
-                found.append({"type": "section", "text": blocks.mrkdwn(action.text)})
-    return found
-
-
-async def _idea_blocks(bridge: SlackBridge, team: str) -> list[dict[str, Any]]:
-    core = bridge.core
-    async with core.db.transaction() as session:
-        community = await core.community(session, PLATFORM, team, core.clock.now())
-        shown, _ = await idea_store.ranked_ideas(
-            session, community.id, OPEN_STATUSES, "top", IDEAS_SHOWN
-        )
-    locale = community.locale
-    found: list[dict[str, Any]] = [
-        {"type": "header", "text": blocks.plain(i18n.t(locale, "slack.home.ideas"), 150)}
-    ]
-    if not shown:
-        found.append(
-            {"type": "section", "text": blocks.mrkdwn(i18n.t(locale, "slack.home.no_ideas"))}
-        )
-    for idea in shown:
-        line = i18n.t(
-            locale,
-            "slack.home.idea",
-            number=idea.number,
-            title=member_text(idea.title, 150),
-            votes_for=idea.votes_for,
-            votes_against=idea.votes_against,
-        )
-        found.append({"type": "section", "text": blocks.mrkdwn(line)})
-        ref = f"idea:{idea.number}"
-        found.append(
-            {
-                "type": "actions",
-                "elements": [
-                    blocks.button_element(
-                        Button(i18n.t(locale, "idea.button.for"), f"{ref}:vote:for", "success")
-                    ),
-                    blocks.button_element(
-                        Button(
-                            i18n.t(locale, "idea.button.against"), f"{ref}:vote:against", "danger"
-                        )
-                    ),
-                ],
-            }
-        )
-    return found
+def card_blocks(card: Card) -> list[dict[str, Any]]:
+    found = blocks.card_blocks(card, max_blocks=CARD_BLOCKS)
+    # Each idea line stays with its buttons; the other cards are sections of their own.
+    return found if card.kind.startswith("home.") else [*found, {"type": "divider"}]
 
 
 async def view(
@@ -104,10 +35,11 @@ async def view(
     if notice:
         found.append({"type": "section", "text": blocks.mrkdwn(notice)})
         found.append({"type": "divider"})
-    for path in SECTIONS:
-        found += await _card_blocks(bridge, client, team, user, path)
-        found.append({"type": "divider"})
-    found += await _idea_blocks(bridge, team)
+    invoker = await bridge.directory(team).member(client, user)
+    for card in await bridge.core.home(invoker, team):
+        found += card_blocks(card)
+    while found and found[-1]["type"] == "divider":
+        found.pop()
     return {"type": "home", "blocks": found[:HOME_BLOCKS]}
 
 

@@ -36,9 +36,15 @@ from bot.actions import (
     RevokeRole,
     UpdateCard,
 )
+from bot.ports import UnsupportedAction
+
+# What Slack carries out; an OpenForm needs the trigger of an interaction.
+SUPPORTED: frozenset[type[Action]] = frozenset(
+    {PostToChannel, UpdateCard, GrantRole, RevokeRole, DirectMessage, Reply, OpenForm}
+)
 
 if TYPE_CHECKING:
-    from bot.core import Cercle
+    from bot.ports import CoreFace
 
 log = logging.getLogger("cercle.slack")
 
@@ -66,7 +72,7 @@ FormOpener = Callable[[AsyncWebClient, Target, OpenForm], Awaitable[None]]
 class Outbound:
     def __init__(
         self,
-        core: Cercle,
+        core: CoreFace,
         client_for: ClientFor,
         directory: Callable[[str], Directory],
         open_form: FormOpener | None = None,
@@ -118,7 +124,9 @@ class Outbound:
                 if self.open_form is not None and target.trigger_id:
                     await self.open_form(client, target, action)
             case _:
-                log.info("no Slack rendering for %s", type(action).__name__)
+                raise UnsupportedAction(
+                    f"the slack adapter does not carry out {type(action).__name__}"
+                )
 
     # -- replies ---------------------------------------------------------------------------
 
@@ -220,9 +228,7 @@ class Outbound:
 
     async def _channel(self, client: AsyncWebClient, team_id: str, name: str | None) -> str | None:
         if name is None:
-            async with self.core.db.transaction() as session:
-                view = await self.core.community(session, PLATFORM, team_id, self.core.clock.now())
-            name = view.default_channel
+            name = (await self.core.space(PLATFORM, team_id)).default_channel
         return await self.directory(team_id).channel_id(client, name)
 
     async def _already_posted(self, client: AsyncWebClient, channel: str, marker: str) -> bool:
@@ -280,8 +286,7 @@ class Outbound:
         client = await self.client_for(team_id)
         if client is None:
             return
-        async with self.core.db.transaction() as session:
-            view = await self.core.community(session, PLATFORM, team_id, self.core.clock.now())
+        view = await self.core.space(PLATFORM, team_id)
         text = view.t(f"slack.problem.{kind}", **params)
         log.warning("reported to moderators of %s: %s", team_id, text)
         channel = await self.directory(team_id).channel_id(

@@ -204,7 +204,7 @@ async def test_mark_as_solution_shortcut(slack: SlackApp) -> None:
             "action_ts": "2",
         }
     )
-    assert "reply in a thread" in seen.text()
+    assert "works on a reply to a question" in seen.text()
 
 
 async def test_a_marked_post_is_not_posted_twice(slack: SlackApp) -> None:
