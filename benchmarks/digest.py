@@ -30,8 +30,8 @@ from bot.community import load_view
 from bot.config import Settings
 from bot.core import Cercle
 from bot.events import ChannelRef, CommandInvoked, MemberRef
-from bot.features.digest_data import build
-from bot.features.digest_schedule import Period
+from bot.features.digests.data import build
+from bot.features.digests.schedule import Period
 from storage.db import Database
 
 PERIOD_END = datetime(2026, 3, 16, 0, 0, tzinfo=UTC)  # a Monday, midnight UTC

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
 from storage.dialect import dialect_insert
-from storage.digest_models import Customer, CustomerEmail
+from storage.models.digests import Customer, CustomerEmail
 
 _PLATFORM_NAME = re.compile(r"[a-z][a-z0-9_]*")
 

@@ -17,10 +17,10 @@ from typing import Any
 from sqlalchemy import func, select
 
 from storage.db import Database
-from storage.digest_models import Customer
-from storage.idea_models import Idea
 from storage.models import Community, Contribution, Identity, Member
-from storage.poll_models import Poll, PollBallot
+from storage.models.digests import Customer
+from storage.models.ideas import Idea
+from storage.models.polls import Poll, PollBallot
 
 WHAT = ("members", "contributions", "ideas", "polls")
 PAGE = 5000

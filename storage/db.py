@@ -90,7 +90,8 @@ class Database:
 
     def prepare_statements(self) -> int:
         """Compile the statements of the scoring path for this database now."""
-        from storage import bulk, ledger, members, stats  # noqa: F401  (declare them)
+        from storage import bulk, ledger, members  # noqa: F401  (declare them)
+        from storage import member_counters as stats
 
         return bulk.prepare(self.engine.dialect)
 

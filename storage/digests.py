@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import jobs as job_store
 from storage.dialect import insert_ignore
-from storage.digest_models import DigestRun, DigestState
 from storage.models import Community, Contribution, PlatformSpace, PostedCard, ScheduledJob
+from storage.models.digests import DigestRun, DigestState
 
 DIGEST_JOB = "digest"
 CHECK_JOB = "digest_check"

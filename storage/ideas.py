@@ -18,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import sequences
 from storage.dialect import insert_ignore
-from storage.idea_models import (
+from storage.models import Identity, Member
+from storage.models.ideas import (
     Idea,
     IdeaDraft,
     IdeaEvent,
@@ -26,7 +27,6 @@ from storage.idea_models import (
     IdeaVolunteer,
     IdeaVote,
 )
-from storage.models import Identity, Member
 
 FOR, AGAINST = "for", "against"
 

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import Database
 from storage.dialect import insert_ignore
-from storage.runtime_models import ProcessStatus, SchedulerLeader
+from storage.models.runtime import ProcessStatus, SchedulerLeader
 
 # An arbitrary constant naming Cercle's scheduler lock among the database's advisory locks.
 ADVISORY_KEY = 0x43657263  # "Cerc"

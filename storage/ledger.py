@@ -24,8 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.bulk import BulkInsert, BulkSelect, BulkUpdate, DriverValues, Pipeline, values_for
 from storage.db import WRITE_LOCKED
-from storage.digest_models import MemberDayGain
 from storage.models import Contribution, Member, MemberDay, MemberTotal
+from storage.models.digests import MemberDayGain
 
 MEMBER_COUNTERS = frozenset(
     {

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage import sequences
 from storage.dialect import dialect_insert
 from storage.models import Member
-from storage.poll_models import Poll, PollBallot, PollMark, PollOption, PollSequence
+from storage.models.polls import Poll, PollBallot, PollMark, PollOption, PollSequence
 
 Marks = tuple[tuple[int, int], ...]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.idea_models import Idea
-from storage.poll_models import Poll
+from storage.models.ideas import Idea
+from storage.models.polls import Poll
 
 SCANNED = 200  # newest matches read; the caller keeps the first few
 

@@ -16,10 +16,11 @@ from bot.commands import (
 from bot.community import RUNTIME_KEYS, load_view
 from bot.context import CommandContext
 from bot.errors import UserError
-from bot.features import digests
+from bot.features.digests import posting as digests
 from bot.text import member_text
 from storage import communities as community_store
-from storage import ledger, stats
+from storage import ledger
+from storage import member_counters as stats
 from storage.members import refresh_exclusions
 
 MOD = Permission.MODERATOR

@@ -29,7 +29,8 @@ from bot.events import (
     ReactionRemoved,
 )
 from bot.features import scoring
-from storage import ledger, reactions, stats
+from storage import ledger, reactions
+from storage import member_counters as stats
 from storage import solutions as solution_store
 from storage.ledger import DayMark, Entry
 from storage.members import MemberInfo, set_joined

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from bot import i18n
 from bot.actions import Button, Card, Reply
 from bot.events import ChannelRef, CommandInvoked, MemberRef
-from bot.features.idea_rules import OPEN_STATUSES
+from bot.features.ideas.rules import OPEN_STATUSES
 from bot.text import member_text
 from storage import ideas as idea_store
 

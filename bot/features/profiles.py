@@ -8,7 +8,8 @@ from bot.commands import Mention, OptionKind, OptionSpec, command
 from bot.context import CommandContext
 from bot.features import badges, ranks
 from bot.i18n import number
-from storage import leaderboards, stats
+from storage import leaderboards
+from storage import member_counters as stats
 from storage.models import Member
 
 

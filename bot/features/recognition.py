@@ -12,7 +12,7 @@ from bot.community import CommunityView
 from bot.config import Badge, Settings
 from bot.events import MemberRef
 from bot.features import badges, ranks
-from storage import stats
+from storage import member_counters as stats
 from storage.members import user_id_on
 
 

@@ -14,11 +14,11 @@ from datetime import date, datetime
 from sqlalchemy import and_, case, distinct, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.digest_models import Customer
-from storage.idea_models import Idea, IdeaEvent
 from storage.metrics import EVENTS, Window
 from storage.models import Contribution, Identity, Member, MemberDay
-from storage.poll_models import Poll, PollBallot
+from storage.models.digests import Customer
+from storage.models.ideas import Idea, IdeaEvent
+from storage.models.polls import Poll, PollBallot
 
 # Ledger kinds counted by the health numbers (messages are counted from `member_day`); a
 # reversal written for a deletion is dated like what it reverses, so it cancels it in the

@@ -10,8 +10,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.idea_models import Idea, IdeaEvent, IdeaVote
-from storage.poll_models import Poll
+from storage.models.ideas import Idea, IdeaEvent, IdeaVote
+from storage.models.polls import Poll
 
 
 async def ideas_created(

@@ -19,9 +19,9 @@ from typing import Any
 from sqlalchemy import and_, case, func, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.digest_models import MemberDayGain
 from storage.ledger import ROLLUP_KUDOS, ROLLUP_SOLUTIONS
 from storage.models import Contribution, Member, MemberBadge, MemberDay
+from storage.models.digests import MemberDayGain
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,12 @@ from datetime import datetime
 from bot.actions import Action, Card, DirectMessage, PostToChannel, Reply, UpdateCard
 from bot.core import Cercle
 from bot.events import ButtonPressed, ChannelRef, CommandInvoked, MemberRef, MessagePosted
-from bot.features import idea_rules as rules
+from bot.features.ideas import rules
 from storage import ideas as store
 from storage.communities import community_for_space
-from storage.idea_models import Idea, IdeaVote
 from storage.members import find_member
 from storage.models import Member
+from storage.models.ideas import Idea, IdeaVote
 
 GENERAL = ChannelRef("c1", "general")
 ALICE = MemberRef("discord", "u1", "alice")

@@ -21,7 +21,8 @@ from bot.events import (
     ReactionAdded,
     ReactionRemoved,
 )
-from storage import leaderboards, ledger, stats
+from storage import leaderboards, ledger
+from storage import member_counters as stats
 from storage.communities import community_for_space
 from storage.db import Database
 from storage.members import find_member

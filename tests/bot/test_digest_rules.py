@@ -9,8 +9,8 @@ import pytest
 
 from bot.actions import Card, CardField
 from bot.errors import UserError
-from bot.features.digest_cards import TOTAL_MAX, _size, fit
-from bot.features.digest_schedule import Schedule
+from bot.features.digests.cards import TOTAL_MAX, _size, fit
+from bot.features.digests.schedule import Schedule
 
 PARIS = ZoneInfo("Europe/Paris")
 

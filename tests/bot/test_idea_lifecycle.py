@@ -28,9 +28,9 @@ from sqlalchemy import select
 from bot.config import IdeaSettings, Settings
 from bot.core import Cercle
 from bot.events import MemberRef
-from bot.features.idea_admin import MAX_VOTER_DMS
-from storage.idea_models import IdeaEvent
+from bot.features.ideas.moderation import MAX_VOTER_DMS
 from storage.models import Contribution
+from storage.models.ideas import IdeaEvent
 
 
 @pytest.fixture

@@ -26,10 +26,10 @@ from sqlalchemy import delete
 from bot import i18n
 from bot.config import IdeaSettings, Settings
 from bot.core import Cercle
-from bot.features import idea_rules as rules
+from bot.features.ideas import rules
 from storage import ideas as store
 from storage import ledger
-from storage.idea_models import Idea, IdeaDraft
+from storage.models.ideas import Idea, IdeaDraft
 
 
 @pytest.fixture

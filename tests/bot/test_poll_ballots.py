@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.errors import UserError
-from bot.features.poll_ballots import parse_ballot, press, ranking_of, resolve_option
+from bot.features.polls.ballots import parse_ballot, press, ranking_of, resolve_option
 
 LABELS = ("Dark mode", "Export", "SSO")
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.features.poll_counting import (
+from bot.features.polls.counting import (
     Runoff,
     _loser,
     count_choices,

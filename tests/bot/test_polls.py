@@ -17,15 +17,15 @@ from bot.clock import ManualClock
 from bot.config import PollSettings, ScoringSettings, Settings
 from bot.core import Cercle
 from bot.events import ButtonPressed, ChannelRef, CommandInvoked, MemberRef
-from bot.features import poll_ballots
-from bot.features.poll_counting import MODES, count_choices, count_points, instant_runoff
-from bot.features.poll_state import outcome_of
+from bot.features.polls import ballots as poll_ballots
+from bot.features.polls.counting import MODES, count_choices, count_points, instant_runoff
+from bot.features.polls.state import outcome_of
 from storage import polls as store
 from storage.communities import community_for_space
 from storage.db import Database
 from storage.members import find_member
 from storage.models import Contribution, Member, ScheduledJob
-from storage.poll_models import Poll, PollBallot, PollMark, PollOption
+from storage.models.polls import Poll, PollBallot, PollMark, PollOption
 
 GENERAL = ChannelRef("c1", "general")
 ALICE = MemberRef("discord", "alice", "alice")

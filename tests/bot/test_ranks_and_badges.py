@@ -26,7 +26,7 @@ from bot.events import (
     SolutionMarked,
 )
 from bot.features import badges, ranks
-from storage import stats
+from storage import member_counters as stats
 from storage.communities import community_for_space
 from storage.db import Database
 from storage.members import find_member

@@ -25,7 +25,8 @@ from bot.events import (
     SolutionMarked,
 )
 from bot.features import scoring
-from storage import ledger, stats
+from storage import ledger
+from storage import member_counters as stats
 from storage.communities import community_for_space
 from storage.db import Database
 from storage.members import find_member

@@ -16,7 +16,7 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.core import Cercle
 from bot.events import ChannelRef, Event, MemberRef, MessagePosted, ReactionAdded
-from storage import stats
+from storage import member_counters as stats
 from storage.db import Database
 from storage.models import Contribution, Member, MemberTotal
 

@@ -17,10 +17,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from storage import ledger, metrics_highlights, metrics_members
+from storage import ledger
 from storage.db import Database
-from storage.digest_models import MemberDayGain
+from storage.metrics import highlights as metrics_highlights
+from storage.metrics import members as metrics_members
 from storage.models import Community, Member
+from storage.models.digests import MemberDayGain
 
 FIRST, END = date(2026, 1, 5), date(2026, 1, 12)  # the local days of the period
 ZONES = ("America/Los_Angeles", "Asia/Kolkata", "Pacific/Chatham", "UTC")

@@ -14,8 +14,8 @@ from bot import i18n
 from bot.actions import Card, CardField, Image
 from bot.community import CommunityView
 from bot.config import Settings
-from bot.features.digest_data import HEALTH, DigestData
-from bot.features.digest_schedule import Period
+from bot.features.digests.data import HEALTH, DigestData
+from bot.features.digests.schedule import Period
 from bot.text import member_text, shorten
 
 TITLE_MAX = 256

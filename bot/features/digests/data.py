@@ -20,20 +20,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.community import CommunityView
 from bot.config import Settings
 from bot.features import ranks
-from bot.features.digest_schedule import Period
-from bot.features.poll_state import outcome_of
-from storage import (
-    metrics,
-    metrics_health,
-    metrics_highlights,
-    metrics_ideas,
-    metrics_members,
-    metrics_shape,
-)
+from bot.features.digests.schedule import Period
+from bot.features.polls.state import outcome_of
+from storage import metrics
 from storage import polls as poll_store
-from storage.idea_models import Idea, IdeaEvent
+from storage.metrics import health as metrics_health
+from storage.metrics import highlights as metrics_highlights
+from storage.metrics import ideas as metrics_ideas
+from storage.metrics import members as metrics_members
+from storage.metrics import shape as metrics_shape
 from storage.models import Member, PlatformSpace
-from storage.poll_models import Poll
+from storage.models.ideas import Idea, IdeaEvent
+from storage.models.polls import Poll
 
 if TYPE_CHECKING:
     from bot.core import Cercle

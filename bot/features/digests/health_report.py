@@ -14,9 +14,9 @@ from datetime import timedelta
 from bot.actions import Action, Card, CardField, Reply
 from bot.commands import PERIODS, OptionKind, OptionSpec, Permission, command
 from bot.context import CommandContext
-from bot.features import digest_cards as cards
-from bot.features.digest_data import health_of
-from bot.features.digest_schedule import Period
+from bot.features.digests import cards
+from bot.features.digests.data import health_of
+from bot.features.digests.schedule import Period
 from storage import communities as community_store
 
 SPAN = {"week": 7, "month": 30}

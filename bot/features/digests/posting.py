@@ -33,9 +33,9 @@ from bot.commands import ChannelMention, OptionKind, OptionSpec, Permission, com
 from bot.community import CommunityView, load_view
 from bot.context import CommandContext
 from bot.errors import UserError
-from bot.features import digest_cards as cards
-from bot.features.digest_data import DigestData, build
-from bot.features.digest_schedule import (
+from bot.features.digests import cards
+from bot.features.digests.data import DigestData, build
+from bot.features.digests.schedule import (
     DAYS,
     SCHEDULE_KEY,
     Period,
@@ -49,8 +49,8 @@ from bot.jobs import job_kind, payload, planner
 from storage import communities as community_store
 from storage import digests as store
 from storage import jobs as job_store
-from storage.digest_models import DigestRun
 from storage.models import ScheduledJob
+from storage.models.digests import DigestRun
 
 if TYPE_CHECKING:
     from bot.core import Cercle

@@ -12,10 +12,10 @@ from bot import i18n
 from bot.actions import Button, Card, CardField, UpdateCard
 from bot.cards import updates
 from bot.context import CommandContext
-from bot.features import idea_rules as rules
+from bot.features.ideas import rules
 from bot.text import member_text, neutralise, shorten
 from storage import ideas as store
-from storage.idea_models import Idea, IdeaEvent
+from storage.models.ideas import Idea, IdeaEvent
 
 TITLE_LIMIT = 100  # on a card title or a list line
 DESCRIPTION_LIMIT = 1500  # well inside Discord's 4096 and Slack's 3000 per block

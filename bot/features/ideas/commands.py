@@ -24,21 +24,21 @@ from bot.actions import Action, Button, Card, PostToChannel, Reply
 from bot.commands import OptionKind, OptionSpec, command
 from bot.context import CommandContext
 from bot.errors import NotAllowed, UserError
-from bot.features import idea_admin  # noqa: F401  (declares the moderator commands)
-from bot.features import idea_rules as rules
-from bot.features.idea_cards import (
+from bot.features.ideas import moderation as idea_admin  # noqa: F401  (declares the moderator commands)
+from bot.features.ideas import rules
+from bot.features.ideas.cards import (
     card_ref,
     detail_card,
     idea_card,
     list_line,
     title_text,
 )
-from bot.features.idea_votes import find, volunteer, vote
+from bot.features.ideas.votes import find, volunteer, vote
 from bot.interactions import button
 from bot.text import member_text, one_line
 from storage import ideas as store
 from storage import ledger
-from storage.idea_models import CATEGORY_MAX, DESCRIPTION_MAX, TITLE_MAX, Idea
+from storage.models.ideas import CATEGORY_MAX, DESCRIPTION_MAX, TITLE_MAX, Idea
 
 DRAFT_LIFETIME = timedelta(days=1)
 SIMILAR_SHOWN = 5

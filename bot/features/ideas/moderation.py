@@ -24,13 +24,14 @@ from bot.actions import Action, Card, PostToChannel, Reply
 from bot.commands import OptionKind, OptionSpec, Permission, command
 from bot.context import CommandContext
 from bot.errors import UserError
-from bot.features import idea_rules as rules
-from bot.features.idea_cards import card_updates, status_label, title_text
-from bot.features.idea_votes import direct_messages, find, refuse_if_merged
+from bot.features.ideas import rules
+from bot.features.ideas.cards import card_updates, status_label, title_text
+from bot.features.ideas.votes import direct_messages, find, refuse_if_merged
 from bot.text import member_text
 from storage import ideas as store
-from storage import ledger, stats
-from storage.idea_models import REASON_MAX, Idea
+from storage import ledger
+from storage import member_counters as stats
+from storage.models.ideas import REASON_MAX, Idea
 
 MOD = Permission.MODERATOR
 MAX_VOTER_DMS = 50

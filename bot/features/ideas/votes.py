@@ -17,11 +17,11 @@ from collections.abc import Sequence
 from bot.actions import Action, DirectMessage, Reply
 from bot.context import CommandContext
 from bot.errors import NotFound, UserError
-from bot.features import idea_rules as rules
-from bot.features.idea_cards import card_updates, status_label, title_text
+from bot.features.ideas import rules
+from bot.features.ideas.cards import card_updates, status_label, title_text
 from storage import ideas as store
 from storage import ledger
-from storage.idea_models import Idea
+from storage.models.ideas import Idea
 
 CHOICES = ("for", "against")
 

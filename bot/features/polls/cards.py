@@ -16,10 +16,10 @@ from datetime import datetime
 from bot import i18n
 from bot.actions import Button, Card, CardField
 from bot.community import CommunityView
-from bot.features.poll_ballots import Marks, points_of, ranking_of
-from bot.features.poll_counting import Counts, Runoff, percent, share
+from bot.features.polls.ballots import Marks, points_of, ranking_of
+from bot.features.polls.counting import Counts, Runoff, percent, share
 from bot.text import member_text, shorten
-from storage.poll_models import Poll
+from storage.models.polls import Poll
 
 BAR_WIDTH = 10
 TITLE_QUESTION = 200  # the rest of a 256-character embed title is ours

@@ -20,12 +20,12 @@ from bot.commands import OptionKind, OptionSpec, Permission, command
 from bot.community import CommunityView
 from bot.context import CommandContext
 from bot.errors import UserError
-from bot.features.poll_cards import poll_card, result_card
-from bot.features.poll_state import card_ref, find_poll, outcome_of, shown_poll
+from bot.features.polls.cards import poll_card, result_card
+from bot.features.polls.state import card_ref, find_poll, outcome_of, shown_poll
 from bot.jobs import job_kind, payload
 from storage import polls as store
 from storage.models import ScheduledJob
-from storage.poll_models import Poll
+from storage.models.polls import Poll
 
 if TYPE_CHECKING:
     from bot.core import Cercle

@@ -23,12 +23,10 @@ from bot.actions import Action, PostToChannel, Reply
 from bot.commands import OptionKind, OptionSpec, command
 from bot.context import CommandContext
 from bot.errors import UserError
-from bot.features import (
-    poll_ballots,
-    poll_closing,  # noqa: F401  (declares /admin poll close and the job)
-)
-from bot.features.poll_ballots import Marks
-from bot.features.poll_cards import (
+from bot.features.polls import ballots as poll_ballots
+from bot.features.polls import closing as poll_closing
+from bot.features.polls.ballots import Marks
+from bot.features.polls.cards import (
     PollShown,
     ballot_text,
     how_to_vote,
@@ -38,9 +36,9 @@ from bot.features.poll_cards import (
     vote_example,
     when,
 )
-from bot.features.poll_closing import CLOSE_JOB
-from bot.features.poll_counting import MODES
-from bot.features.poll_state import (
+from bot.features.polls.closing import CLOSE_JOB
+from bot.features.polls.counting import MODES
+from bot.features.polls.state import (
     card_ref,
     close_job_key,
     find_poll,
@@ -53,7 +51,7 @@ from bot.text import one_line
 from storage import jobs as job_store
 from storage import ledger
 from storage import polls as store
-from storage.poll_models import Poll
+from storage.models.polls import Poll
 
 QUESTION_MAX = 300
 LABEL_MAX = 80

@@ -9,11 +9,11 @@ from bot.actions import Action
 from bot.cards import updates
 from bot.community import CommunityView
 from bot.errors import NotFound
-from bot.features import poll_ballots
-from bot.features.poll_cards import Outcome, PollShown, poll_card
-from bot.features.poll_counting import counts_from_totals, instant_runoff
+from bot.features.polls import ballots as poll_ballots
+from bot.features.polls.cards import Outcome, PollShown, poll_card
+from bot.features.polls.counting import counts_from_totals, instant_runoff
 from storage import polls as store
-from storage.poll_models import Poll
+from storage.models.polls import Poll
 
 
 def card_ref(number: int) -> str:
