@@ -102,7 +102,9 @@ PLATFORMS: tuple[Platform, ...] = (
         "slack",
         "adapters.slack.tables",
     ),
-    Platform("console", None, _never, "nothing (`cercle console`)"),
+    Platform(
+        "console", None, _never, "nothing (`cercle console`)", tables="adapters.console.tables"
+    ),
 )
 
 
