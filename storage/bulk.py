@@ -27,11 +27,9 @@ from __future__ import annotations
 import asyncio
 import itertools
 import re
-import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime
 from operator import itemgetter
-from queue import SimpleQueue
 from typing import Any
 
 from sqlalchemy import Table, bindparam, false, literal_column, true
@@ -40,6 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Executable
 
 from storage.dialect import dialect_insert_for
+from storage.driver_internals import ConnectionThread
 
 # Well under both SQLite's (32,766) and PostgreSQL's (32,767) limit on bound parameters.
 MAX_PARAMETERS = 16_000
@@ -206,14 +205,11 @@ class Pipeline:
     the thread runs them in order, in the session's transaction, while the caller goes on
     preparing the next ones; `drain()` waits for all of them and raises the first error.
 
-    aiosqlite runs every call to a connection on a thread of its own, taken from a queue;
-    it has no public way to queue a call without waiting for it, so this (with
-    `tests/storage/test_bulk.py`, which fails if aiosqlite moves it) is the one place
-    that uses that queue, as SQLAlchemy's own aiosqlite adapter does."""
+    aiosqlite runs every call to a connection on a thread of its own and has no public
+    way to queue a call without waiting for it: `storage.driver_internals` does that."""
 
-    def __init__(self, driver: Any) -> None:
-        self._queue = driver._tx
-        self._connection = driver._conn
+    def __init__(self, thread: ConnectionThread) -> None:
+        self._thread = thread
         self._pending: list[asyncio.Future[int]] = []
 
     @classmethod
@@ -224,19 +220,12 @@ class Pipeline:
         if connection.dialect.name != "sqlite":
             return None
         raw = await connection.get_raw_connection()
-        driver = raw.driver_connection
-        if not isinstance(getattr(driver, "_tx", None), SimpleQueue):
-            return None
-        try:
-            if not isinstance(driver._conn, sqlite3.Connection):
-                return None
-        except ValueError:  # closed
-            return None
-        return cls(driver)
+        thread = ConnectionThread.of(raw.driver_connection)
+        return cls(thread) if thread is not None else None
 
     def submit(self, sql: str, parameters: Any, many: bool = False) -> asyncio.Future[int]:
         """Queue one statement (`many`: an executemany); its future gives the row count."""
-        connection = self._connection
+        connection = self._thread.connection
 
         def run() -> int:
             cursor = (
@@ -249,8 +238,7 @@ class Pipeline:
             finally:
                 cursor.close()
 
-        future = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait((future, run))
+        future = self._thread.call(run)
         self._pending.append(future)
         return future
 
