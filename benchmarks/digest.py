@@ -3,7 +3,7 @@ rows in the digest's week (and as many in the week before, which it compares wit
 bulk-loaded by `benchmarks.fixture` in a child process (with the daily rollup
 `member_day_gain` summed from that ledger, as migration 0009 fills it, and checked against
 it), then the whole digest computed
-(`bot.features.digest_data.build`: every section's aggregate SQL, the message of the week,
+(`bot.features.digests.data.build`: every section's aggregate SQL, the message of the week,
 rank-ups, quiet regulars) and `/admin stats week` through the real core, several times
 each: median and max of each. Target (issue #7): under two seconds on SQLite, the max
 of both.

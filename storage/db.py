@@ -90,8 +90,7 @@ class Database:
 
     def prepare_statements(self) -> int:
         """Compile the statements of the scoring path for this database now."""
-        from storage import bulk, ledger, members  # noqa: F401  (declare them)
-        from storage import member_counters as stats
+        from storage import bulk, ledger, member_counters, members  # noqa: F401  (declare them)
 
         return bulk.prepare(self.engine.dialect)
 

@@ -19,8 +19,7 @@ from bot.errors import UserError
 from bot.features.digests import posting as digests
 from bot.text import member_text
 from storage import communities as community_store
-from storage import ledger
-from storage import member_counters as stats
+from storage import ledger, member_counters
 from storage.members import refresh_exclusions
 
 MOD = Permission.MODERATOR
@@ -45,7 +44,7 @@ async def _adjust(
     if target.is_bot:
         raise UserError("admin.points.error.bot", member=target.name)
     if sign < 0:
-        held = (await stats.members_by_id(ctx.session, [target.id]))[target.id].points
+        held = (await member_counters.members_by_id(ctx.session, [target.id]))[target.id].points
         if amount > held:
             raise UserError(
                 "admin.points.error.below_zero",

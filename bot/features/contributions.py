@@ -29,8 +29,7 @@ from bot.events import (
     ReactionRemoved,
 )
 from bot.features import scoring
-from storage import ledger, reactions
-from storage import member_counters as stats
+from storage import ledger, member_counters, reactions
 from storage import solutions as solution_store
 from storage.ledger import DayMark, Entry
 from storage.members import MemberInfo, set_joined
@@ -109,7 +108,9 @@ async def _ingest_posts(batch: Ingest, posts: Sequence[MessagePosted]) -> None:
     seen = await ledger.existing_keys(batch.session, community.id, maybe_seen)
     # Without a cooldown no message waits on an earlier one: nothing to read first.
     last = (
-        await stats.last_scored_at(batch.session, {batch.member(p.author).id for p in posts})
+        await member_counters.last_scored_at(
+            batch.session, {batch.member(p.author).id for p in posts}
+        )
         if rules.message_cooldown_seconds
         else {}
     )
@@ -220,7 +221,7 @@ async def _window_taken(
 
 async def _open_days(batch: Ingest, marks: Sequence[DayMark]) -> None:
     opened = await ledger.mark_active_days(batch.session, batch.community.id, marks)
-    await stats.open_days(batch.session, opened)
+    await member_counters.open_days(batch.session, opened)
 
 
 @dataclass
@@ -261,7 +262,7 @@ async def _ingest_reactions_and_deletions(
         solutions=await solution_store.awards_for(session, community.id, refs),
     )
     authors = {row.member_id for row in play.posts.values()}
-    members = await stats.members_by_id(session, authors)
+    members = await member_counters.members_by_id(session, authors)
     play.excluded = {m: members[m].excluded for m in authors if m in members}
     for event in events:
         if isinstance(event, MessageDeleted):

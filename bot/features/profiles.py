@@ -8,8 +8,7 @@ from bot.commands import Mention, OptionKind, OptionSpec, command
 from bot.context import CommandContext
 from bot.features import badges, ranks
 from bot.i18n import number
-from storage import leaderboards
-from storage import member_counters as stats
+from storage import leaderboards, member_counters
 from storage.models import Member
 
 
@@ -29,7 +28,7 @@ def progress_text(ctx: CommandContext, member: Member) -> str:
 
 
 async def badge_names(ctx: CommandContext, member_id: int) -> str:
-    held = (await stats.badges_of(ctx.session, [member_id]))[member_id]
+    held = (await member_counters.badges_of(ctx.session, [member_id]))[member_id]
     names = [
         badges.badge_name(b, ctx.community.locale) for b in ctx.settings.badges if b.key in held
     ]
@@ -39,7 +38,7 @@ async def badge_names(ctx: CommandContext, member_id: int) -> str:
 @command("rank", options=(OptionSpec("member", OptionKind.MEMBER, required=False),))
 async def rank(ctx: CommandContext, member: Mention | None) -> list[Action]:
     target_id = ctx.caller.id if member is None else (await ctx.member(member))[0].id
-    row = (await stats.members_by_id(ctx.session, [target_id]))[target_id]
+    row = (await member_counters.members_by_id(ctx.session, [target_id]))[target_id]
     locale = ctx.community.locale
     held = ranks.rank_of(row, ctx.settings.ranks)
     place = await leaderboards.place_of(ctx.session, ctx.community.id, target_id, "all", None)
@@ -67,7 +66,7 @@ async def rank(ctx: CommandContext, member: Mention | None) -> list[Action]:
 
 @command("profile")
 async def profile(ctx: CommandContext) -> list[Action]:
-    row = (await stats.members_by_id(ctx.session, [ctx.caller.id]))[ctx.caller.id]
+    row = (await member_counters.members_by_id(ctx.session, [ctx.caller.id]))[ctx.caller.id]
     community = ctx.community
     locale = community.locale
     week = await leaderboards.points_of(

@@ -20,7 +20,7 @@ from bot.platforms import traits
 
 class Standing(Protocol):
     """What rank decisions read of a member: a `storage.models.Member`, or the row of its
-    counters the review selects (`storage.stats.standings`)."""
+    counters the review selects (`storage.member_counters.standings`)."""
 
     @property
     def display_name(self) -> str: ...

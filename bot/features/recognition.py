@@ -12,7 +12,7 @@ from bot.community import CommunityView
 from bot.config import Badge, Settings
 from bot.events import MemberRef
 from bot.features import badges, ranks
-from storage import member_counters as stats
+from storage import member_counters
 from storage.members import user_id_on
 
 
@@ -29,7 +29,7 @@ async def review(
     ladder = settings.ranks
     above = ranks.steps(ladder)
     counters = {c for _, needs in above for c, _ in needs} | {b.metric for b in settings.badges}
-    members = await stats.standings(session, touched, counters)
+    members = await member_counters.standings(session, touched, counters)
     actions: list[Action] = []
     candidates: dict[int, list[Badge]] = {}
     new_ranks: dict[int, str] = {}
@@ -52,15 +52,15 @@ async def review(
         if reached:
             candidates[member_id] = reached
     # Only members whose counters reach some badge can have earned one.
-    held = await stats.badges_of(session, candidates)
+    held = await member_counters.badges_of(session, candidates)
     new_badges = [
         (member_id, badge.key)
         for member_id, reached in candidates.items()
         for badge in reached
         if badge.key not in held[member_id]
     ]
-    await stats.set_ranks(session, new_ranks)
-    given = await stats.award_badges(session, community.id, new_badges, now)
+    await member_counters.set_ranks(session, new_ranks)
+    given = await member_counters.award_badges(session, community.id, new_badges, now)
     by_key = {b.key: b for b in settings.badges}
     for member_id, key in new_badges:
         if (member_id, key) in given:

@@ -4,13 +4,13 @@ The numbers are read with aggregate SQL, a few grouped statements over indexed r
 and come back small (counts, the top few rows), never one row per member to be summed in
 Python. Each job has a module of its own:
 
-- `metrics_health`: the health numbers (ledger counts, members joining and present,
+- `health`: the health numbers (ledger counts, members joining and present,
   customers, ideas and polls counted, members active without a message);
-- `metrics_shape`: the participation shape and the daily chart, from `member_day`;
-- `metrics_members`: top contributors, the best newcomer, rank-up candidates, badges and
+- `shape`: the participation shape and the daily chart, from `member_day`;
+- `members`: top contributors, the best newcomer, rank-up candidates, badges and
   the regulars who went quiet, from the daily rollup `member_day_gain`;
-- `metrics_highlights`: the message of the period;
-- `metrics_ideas`: the ideas and polls sections.
+- `highlights`: the message of the period;
+- `ideas`: the ideas and polls sections.
 
 Activity counts what members did (messages, reactions, kudos, votes...), never Cercle's
 own posts (bots are never scored) and never moderators' point adjustments. What a digest

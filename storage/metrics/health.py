@@ -4,7 +4,7 @@ Ledger counts (kudos, accepted solutions, deleted messages) from the partial ind
 ledger's non-message rows; members who joined and who are present; the active members who
 are customers; ideas submitted and shipped; poll turnout; and the members who acted
 without any active day (only thanked, voted or proposed an idea). Messages and active
-members by day come from `metrics_shape`.
+members by day come from `shape`.
 """
 
 from __future__ import annotations

@@ -284,7 +284,4 @@ class PostedCard(SQLModel, table=True):
 # the metadata that migrations and the schema check compare against. A platform's own
 # tables (Slack's OAuth installations) live in its adapter package and are registered by
 # the platform registry (adapters.platforms.declare_tables); storage never imports them.
-from storage.models import digests as digest_models
-from storage.models import ideas as idea_models
-from storage.models import polls as poll_models
-from storage.models import runtime as runtime_models
+from storage.models import digests, ideas, polls, runtime  # noqa: E402, F401

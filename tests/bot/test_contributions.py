@@ -21,8 +21,7 @@ from bot.events import (
     ReactionAdded,
     ReactionRemoved,
 )
-from storage import leaderboards, ledger
-from storage import member_counters as stats
+from storage import leaderboards, ledger, member_counters
 from storage.communities import community_for_space
 from storage.db import Database
 from storage.members import find_member
@@ -98,7 +97,7 @@ async def member(core: Cercle, ref: MemberRef) -> Member:
         assert cid is not None
         row = await find_member(s, cid, ref.platform, ref.user_id)
         assert row is not None and row.id is not None
-        return (await stats.members_by_id(s, [row.id]))[row.id]
+        return (await member_counters.members_by_id(s, [row.id]))[row.id]
 
 
 async def points(core: Cercle, ref: MemberRef) -> int:

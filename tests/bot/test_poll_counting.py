@@ -1,5 +1,5 @@
 """Counting polls: single and multiple choice, budget points, and instant-runoff with its
-majority, exhaustion and elimination tie rules (the pure functions of `poll_counting`)."""
+majority, exhaustion and elimination tie rules (the pure functions of `polls.counting`)."""
 
 from __future__ import annotations
 

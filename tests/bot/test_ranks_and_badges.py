@@ -26,7 +26,7 @@ from bot.events import (
     SolutionMarked,
 )
 from bot.features import badges, ranks
-from storage import member_counters as stats
+from storage import member_counters
 from storage.communities import community_for_space
 from storage.db import Database
 from storage.members import find_member
@@ -128,7 +128,7 @@ async def member(core: Cercle, ref: MemberRef) -> Member:
         assert cid is not None
         row = await find_member(s, cid, ref.platform, ref.user_id)
         assert row is not None and row.id is not None
-        return (await stats.members_by_id(s, [row.id]))[row.id]
+        return (await member_counters.members_by_id(s, [row.id]))[row.id]
 
 
 async def badge_rows(core: Cercle) -> list[tuple[str, str]]:

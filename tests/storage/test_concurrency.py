@@ -16,7 +16,7 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.core import Cercle
 from bot.events import ChannelRef, Event, MemberRef, MessagePosted, ReactionAdded
-from storage import member_counters as stats
+from storage import member_counters
 from storage.db import Database
 from storage.models import Contribution, Member, MemberTotal
 
@@ -130,14 +130,14 @@ async def test_two_processes_sharing_a_members_messages_score_one_per_cooldown_w
     # see it (SQLite included: what a transaction read must not change before it writes).
     # Reading the last scored times is made slow, so that the other process has time to
     # commit in between, as it may on a busy machine.
-    read_last_scored = stats.last_scored_at
+    read_last_scored = member_counters.last_scored_at
 
     async def slowly(*args: Any) -> Any:
         found = await read_last_scored(*args)
         await asyncio.sleep(0.03)
         return found
 
-    monkeypatch.setattr(stats, "last_scored_at", slowly)
+    monkeypatch.setattr(member_counters, "last_scored_at", slowly)
     events: list[Event] = []
     for window in range(30):
         for second in (5, 20, 35, 50):

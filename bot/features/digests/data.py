@@ -3,7 +3,7 @@ period before it, from the aggregate queries of the `storage.metrics*` modules.
 
 The message of the period is read back from its platform here (`Cercle.readers`), when
 the digest is built; Cercle never stores message text. Nothing here renders text: see
-`digest_cards` for that.
+`cards` for that.
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@ move each idea through its lifecycle with a reason, and authors and voters hear 
 This module holds what members do: `/idea submit|vote|volunteer|list|show|mine` and the
 buttons of idea cards (`idea:<n>:vote:for|against`, `idea:<n>:volunteer`) and of the
 similar ideas shown before saving (`idea:<n>:support`, `idea:draft:<id>:confirm|cancel`).
-Moderator commands are in `idea_admin`, votes and volunteers in `idea_votes`, cards in
-`idea_cards`, rules without storage in `idea_rules`.
+Moderator commands are in `moderation`, votes and volunteers in `votes`, cards in
+`cards`, rules without storage in `rules`.
 
 Submitting: before an idea is saved, the community's open (and shipped) ideas are
 compared with it; when some are alike, the author sees them privately, with buttons to
@@ -24,7 +24,6 @@ from bot.actions import Action, Button, Card, PostToChannel, Reply
 from bot.commands import OptionKind, OptionSpec, command
 from bot.context import CommandContext
 from bot.errors import NotAllowed, UserError
-from bot.features.ideas import moderation as idea_admin  # noqa: F401  (declares the moderator commands)
 from bot.features.ideas import rules
 from bot.features.ideas.cards import (
     card_ref,

@@ -29,8 +29,7 @@ from bot.features.ideas.cards import card_updates, status_label, title_text
 from bot.features.ideas.votes import direct_messages, find, refuse_if_merged
 from bot.text import member_text
 from storage import ideas as store
-from storage import ledger
-from storage import member_counters as stats
+from storage import ledger, member_counters
 from storage.models.ideas import REASON_MAX, Idea
 
 MOD = Permission.MODERATOR
@@ -197,7 +196,7 @@ async def _merge(ctx: CommandContext, duplicate: Idea, target: Idea) -> None:
 
 async def _score(ctx: CommandContext, idea: Idea, status: str, reason: str) -> int:
     """Points the author earns with this change (each milestone once per idea)."""
-    author = (await stats.members_by_id(ctx.session, [idea.author_id]))[idea.author_id]
+    author = (await member_counters.members_by_id(ctx.session, [idea.author_id]))[idea.author_id]
     scoring = ctx.settings.scoring
     milestones: list[tuple[str, int, tuple[tuple[int, str, int], ...]]] = []
     if status in rules.PLANNED_OR_LATER:

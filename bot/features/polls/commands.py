@@ -7,8 +7,8 @@ buttons or `/poll vote`, and may change their ballot until the poll closes; the 
 ballot of a member in a poll scores `scoring.poll_vote_points` once. Closing is one
 conditional update, so whichever comes first (the deadline job, a moderator's
 `/admin poll close`) closes the poll and posts its result card, and the other does nothing.
-How ballots are read is in `poll_ballots`, how they are counted (and the instant-runoff
-tie rule) in `poll_counting`, how cards look in `poll_cards`, closing in `poll_closing`.
+How ballots are read is in `ballots`, how they are counted (and the instant-runoff
+tie rule) in `counting`, how cards look in `cards`, closing in `closing`.
 """
 
 from __future__ import annotations
@@ -23,8 +23,7 @@ from bot.actions import Action, PostToChannel, Reply
 from bot.commands import OptionKind, OptionSpec, command
 from bot.context import CommandContext
 from bot.errors import UserError
-from bot.features.polls import ballots as poll_ballots
-from bot.features.polls import closing as poll_closing
+from bot.features.polls import ballots
 from bot.features.polls.ballots import Marks
 from bot.features.polls.cards import (
     PollShown,
@@ -259,14 +258,14 @@ async def vote(ctx: CommandContext, poll: int, choice: str) -> list[Action]:
         ctx,
         found,
         shown.labels,
-        lambda: poll_ballots.parse_ballot(found.mode, shown.labels, choice, found.budget_points),
+        lambda: ballots.parse_ballot(found.mode, shown.labels, choice, found.budget_points),
     )
     return await _cast(ctx, found, shown, marks)
 
 
 @button("poll")
 async def press(ctx: CommandContext, parts: list[str]) -> list[Action]:
-    """`poll:<number>:opt:<position>`: see `poll_ballots.press` for what each mode does."""
+    """`poll:<number>:opt:<position>`: see `ballots.press` for what each mode does."""
     if len(parts) != 3 or parts[1] != "opt" or not all(map(_NUMBER.fullmatch, parts[::2])):
         return [Reply(ctx.t("error.unknown_button"))]
     found = await _open_for_vote(ctx, int(parts[0]))
@@ -280,7 +279,7 @@ async def press(ctx: CommandContext, parts: list[str]) -> list[Action]:
         ctx,
         found,
         shown.labels,
-        lambda: poll_ballots.press(found.mode, current, index, found.budget_points),
+        lambda: ballots.press(found.mode, current, index, found.budget_points),
     )
     return await _cast(ctx, found, shown, marks)
 

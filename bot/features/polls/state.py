@@ -1,5 +1,5 @@
 """A poll as the poll modules read it: finding it, what its cards need, and its counts
-now. Shared by `polls` (creating, voting, results) and `poll_closing`."""
+now. Shared by `commands` (creating, voting, results) and `closing`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from bot.actions import Action
 from bot.cards import updates
 from bot.community import CommunityView
 from bot.errors import NotFound
-from bot.features.polls import ballots as poll_ballots
+from bot.features.polls import ballots
 from bot.features.polls.cards import Outcome, PollShown, poll_card
 from bot.features.polls.counting import counts_from_totals, instant_runoff
 from storage import polls as store
@@ -50,8 +50,8 @@ async def outcome_of(
     enough for the open card, which is updated on every vote)."""
     assert poll.id is not None
     if poll.mode == "ranked" and rounds:
-        ballots = await store.all_ballots(session, poll.id)
-        runoff = instant_runoff(option_count, [poll_ballots.ranking_of(b) for b in ballots])
+        cast = await store.all_ballots(session, poll.id)
+        runoff = instant_runoff(option_count, [ballots.ranking_of(b) for b in cast])
         first = runoff.first_preferences or (0,) * option_count
         return Outcome(counts_from_totals(first, runoff.voters), runoff)
     totals = [0] * option_count

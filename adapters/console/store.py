@@ -1,5 +1,5 @@
-"""The console adapter's own state: its channel, message numbers, clock and members, kept
-with the community so that a later run on the same database continues where it stopped."""
+"""Reading and writing the console's own tables (adapters.console.tables) in a transaction
+the core opens for it (`CoreFace.adapter_session`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import ConsoleMember, ConsoleMessage, ConsoleState
+from adapters.console.tables import ConsoleMember, ConsoleMessage, ConsoleState
 
 
 async def load_state(session: AsyncSession, community_id: int) -> ConsoleState | None:
@@ -29,15 +29,6 @@ async def messages(
         )
     )
     return {m.number: m for m in rows.all()}
-
-
-async def last_card(session: AsyncSession, community_id: int) -> ConsoleMessage | None:
-    return await session.scalar(
-        select(ConsoleMessage)
-        .where(ConsoleMessage.community_id == community_id, ConsoleMessage.buttons != "")
-        .order_by(ConsoleMessage.number.desc())
-        .limit(1)
-    )
 
 
 async def save_messages(session: AsyncSession, rows: Sequence[ConsoleMessage]) -> None:
