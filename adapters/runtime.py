@@ -8,11 +8,9 @@ of the platform the community is on. The core never knows which adapters are run
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import os
 import socket
-import sys
 from datetime import timedelta
 from typing import Protocol
 
@@ -20,6 +18,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select
 
 from adapters.platforms import configured
+from adapters.tuning import tune_interpreter
 from bot.actions import Action
 from bot.config import Secrets, Settings
 from bot.core import Cercle
@@ -48,10 +47,6 @@ def platform_adapters(settings: Settings, secrets: Secrets) -> list[Adapter]:
     """The adapters of the registered platforms whose credentials are set (see
     `adapters.platforms`); each platform package is imported only when it is built."""
     return [platform.build(settings, secrets) for platform in configured(settings, secrets)]
-
-
-SWITCH_INTERVAL = 0.001  # seconds
-GC_YOUNG_THRESHOLD = 20_000  # container objects allocated between young collections
 
 
 class Runtime:
@@ -105,22 +100,12 @@ class Runtime:
             coalesce=True,
             max_instances=1,
         )
-        # What is loaded by now (modules, SQLAlchemy's metadata and compiled statements, the
-        # platform clients) lives as long as the process: the garbage collector need not
-        # walk it again in every full collection, which a burst of events (thousands of
-        # objects per batch) otherwise sets off every few hundred milliseconds.
-        gc.freeze()
-        # A burst's events, entries and rows are many small objects that live for one batch:
-        # with the default threshold (700) the youngest generation is collected every few
-        # hundred of them and each survivor is walked again in the older generations.
-        gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
-        # SQLite runs on a thread of its own (aiosqlite) and needs the interpreter each time
-        # it takes a statement or hands back a result: while the loop works through a burst
-        # it would wait up to the default 5 ms each time.
-        sys.setswitchinterval(SWITCH_INTERVAL)
+        # Once the platforms are connected; see adapters.tuning and `[runtime]`.
+        untune = tune_interpreter(self.core.settings.runtime)
         try:
             await self.stopped.wait()
         finally:
+            untune()
             self.timekeeper.shutdown()
             if self.timekeeper.leadership is not None:
                 await self.timekeeper.leadership.resign()

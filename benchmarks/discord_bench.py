@@ -6,6 +6,11 @@ contribution is visible (the members' points add up to one per message, checked 
 that only counts the same messages from the same fake. Target (issue #4): Cercle at
 least 80 % of the bare client's rate. Frames are serialised before the clock starts; the
 fake shares the loop, which slows both alike. Peak memory is the child process's.
+
+Cercle runs with the `[runtime]` interpreter tuning of its defaults, and the runtime
+undoes it when it stops, so the bare client always runs on Python's own settings.
+`python -m benchmarks.discord_bench --tuning` also runs Cercle, in the same rounds, with
+no tuning and with each tuning left out in turn, to show what each one is worth.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import multiprocessing
 import resource
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from statistics import median
@@ -33,7 +38,7 @@ from adapters.runtime import Runtime
 from benchmarks.discord_fake import FakeDiscord, FakeGuild, message, snowflake, user
 from bot.clock import SystemClock
 from bot.config import Secrets, Settings
-from bot.config_sections import DiscordSettings, ScoringSettings
+from bot.config_sections import DiscordSettings, RuntimeSettings, ScoringSettings
 from bot.core import Cercle
 from bot.events import ChannelRef, CommandInvoked, MemberRef
 from storage.db import Database
@@ -54,6 +59,8 @@ class DiscordRun:
     batches: int
     peak_mib: float
     rank_ok: bool
+    # Other `[runtime]` settings measured in the same rounds: name -> every round's rate.
+    variants: dict[str, list[float]] = field(default_factory=dict)
 
     @property
     def bare_rate(self) -> float:
@@ -122,11 +129,17 @@ async def bare_client(fake: FakeDiscord, frames: list[str], count: int) -> float
 
 
 async def cercle(
-    fake: FakeDiscord, frames: list[str], count: int, members: int, folder: Path
+    fake: FakeDiscord,
+    frames: list[str],
+    count: int,
+    members: int,
+    folder: Path,
+    runtime: RuntimeSettings | None = None,
 ) -> tuple[float, int, bool]:
     settings = Settings(
         discord=DiscordSettings(api_base_url=fake.base_url, sync_commands="off"),
         scoring=ScoringSettings(message_cooldown_seconds=0, message_min_length=0),
+        runtime=runtime or RuntimeSettings(),
     )
     db = Database(f"sqlite+aiosqlite:///{folder / 'discord-bench.db'}")
     await db.upgrade()
@@ -185,57 +198,76 @@ async def cercle(
 # A shared machine's speed swings by half within seconds (the same client's rounds here
 # range over 1.5x): each client's best of many alternating rounds is what is compared.
 ROUNDS = 9
+DEFAULT = "defaults"
 
 
-async def measure(quick: bool) -> DiscordRun:
-    """Both clients in turn, ROUNDS times, each on a new database; the best rate of each
-    (a machine shared with other work slows single runs unevenly)."""
+def tuning_variants() -> dict[str, RuntimeSettings]:
+    """Cercle with no interpreter tuning, and with each tuning of `[runtime]` left out."""
+    names = list(RuntimeSettings.model_fields)
+    variants = {"no tuning": RuntimeSettings(**dict.fromkeys(names, False))}
+    for name in names:
+        variants[f"without {name}"] = RuntimeSettings(**{name: False})
+    return variants
+
+
+async def measure(quick: bool, tuning: bool = False, rounds: int = ROUNDS) -> DiscordRun:
+    """Both clients in turn, `rounds` times, each on a new database; the best rate of each
+    (a machine shared with other work slows single runs unevenly). With `tuning`, each
+    round also runs Cercle with the `tuning_variants`, in an order that turns round by
+    round so that none is always first."""
     count, members = QUICK if quick else FULL
     fake = await FakeDiscord([FakeGuild(GUILD, "Bench", channels={"general": CHANNEL})]).start()
     bare: list[float] = []
-    rates: list[float] = []
+    settings = {DEFAULT: RuntimeSettings(), **(tuning_variants() if tuning else {})}
+    rates: dict[str, list[float]] = {name: [] for name in settings}
     batches, rank_ok = 0, True
     try:
         frames = fake.frames("MESSAGE_CREATE", messages(count, members))
-        for _round in range(ROUNDS):
+        for round_ in range(rounds):
             bare.append(await bare_client(fake, frames, count))
-            with tempfile.TemporaryDirectory(prefix="cercle-discord-bench-") as folder:
-                measured, used, checked = await cercle(fake, frames, count, members, Path(folder))
-            rank_ok = rank_ok and checked
-            if measured > max(rates, default=0.0):
-                batches = used
-            rates.append(measured)
+            names = list(settings)
+            names = names[round_ % len(names) :] + names[: round_ % len(names)]
+            for name in names:
+                with tempfile.TemporaryDirectory(prefix="cercle-discord-bench-") as folder:
+                    measured, used, checked = await cercle(
+                        fake, frames, count, members, Path(folder), settings[name]
+                    )
+                rank_ok = rank_ok and checked
+                if name == DEFAULT and measured > max(rates[name], default=0.0):
+                    batches = used
+                rates[name].append(measured)
     finally:
         await fake.stop()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return DiscordRun(count, members, bare, rates, batches, peak, rank_ok)
+    default = rates.pop(DEFAULT)
+    return DiscordRun(count, members, bare, default, batches, peak, rank_ok, rates)
 
 
-def _child(quick: bool, sender: Any) -> None:
+def _child(quick: bool, tuning: bool, rounds: int, sender: Any) -> None:
     logging.basicConfig(level=logging.ERROR)
     try:
-        sender.send(asyncio.run(measure(quick)))
+        sender.send(asyncio.run(measure(quick, tuning, rounds)))
     except Exception as error:  # reported, not raised: the table says INVALID
         sender.send(f"{type(error).__name__}: {error}")
 
 
-def run(quick: bool) -> DiscordRun | str:
+def run(quick: bool, tuning: bool = False, rounds: int = ROUNDS) -> DiscordRun | str:
     """Measure in a child process of its own, so that its peak memory is its own."""
     context = multiprocessing.get_context("spawn")
     receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=_child, args=(quick, sender))
+    process = context.Process(target=_child, args=(quick, tuning, rounds, sender))
     process.start()
     result = receiver.recv()
     process.join()
     return result
 
 
-def report(quick: bool) -> None:
-    result = run(quick)
+def report(quick: bool, tuning: bool = False, rounds: int = ROUNDS) -> None:
+    result = run(quick, tuning, rounds)
     print()
     print(
         "Discord live path (fake gateway -> adapter -> core -> ledger, SQLite, cercle run runtime;"
-        f" best of {ROUNDS} rounds each)"
+        f" best of {rounds} rounds each)"
     )
     if isinstance(result, str):
         print(f"INVALID: {result}")
@@ -257,9 +289,26 @@ def report(quick: bool) -> None:
         f"Cercle over the bare client of the same round {ratios[0]:.0%}-{ratios[-1]:.0%}, "
         f"median {median(ratios):.0%}"
     )
+    for name, rates in result.variants.items():
+        each = sorted(c / b for b, c in zip(result.bare_rates, rates, strict=True) if b)
+        print(
+            f"  Cercle, {name}: best {max(rates):,.0f} events/s "
+            f"(ratio {max(rates) / result.bare_rate:.0%}), rounds {min(rates):,.0f}-"
+            f"{max(rates):,.0f} events/s, median {median(rates):,.0f}; over the bare client "
+            f"of the same round {each[0]:.0%}-{each[-1]:.0%}, median {median(each):.0%}"
+        )
+    if result.variants:
+        print(f"  Cercle, defaults: median {median(result.cercle_rates):,.0f} events/s")
 
 
 if __name__ == "__main__":
-    import sys
+    import argparse
 
-    report("--quick" in sys.argv)
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.discord_bench")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke check")
+    parser.add_argument(
+        "--tuning", action="store_true", help="also Cercle without each [runtime] tuning"
+    )
+    parser.add_argument("--rounds", type=int, default=ROUNDS, help=f"default {ROUNDS}")
+    args = parser.parse_args()
+    report(args.quick, args.tuning, args.rounds)

@@ -69,6 +69,7 @@ from bot.config_sections import (
     LogSettings,
     PollSettings,
     Rank,
+    RuntimeSettings,
     SchedulerSettings,
     ScoringSettings,
     SlackSettings,
@@ -94,6 +95,7 @@ __all__ = [
     "LogSettings",
     "PollSettings",
     "Rank",
+    "RuntimeSettings",
     "SchedulerSettings",
     "ScoringSettings",
     "Secrets",
@@ -101,9 +103,9 @@ __all__ = [
     "SlackSettings",
     "load_secrets",
     "load_settings",
+    "unknown_platforms",
 ]
 
-    "unknown_platforms",
 ENV_PREFIX = "CERCLE_"
 ENV_NESTED_DELIMITER = "__"
 CONFIG_PATH_ENV_VAR = "CERCLE_CONFIG"
@@ -156,6 +158,7 @@ class Settings(BaseSettings):
     polls: PollSettings = Field(default_factory=PollSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     log: LogSettings = Field(default_factory=LogSettings)
+    runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)
 
     @field_validator("ranks")
     @classmethod
@@ -332,10 +335,10 @@ def _secret_keys(data: Any, path: tuple[str | int, ...]) -> Iterator[tuple[str, 
 def load_settings(
     path: str | os.PathLike[str] | None = None,
     env: Mapping[str, str] | None = None,
+    platforms: Collection[str] | None = None,
 ) -> Settings:
     """Load and validate the settings; raise `ConfigError` (one line) if they are wrong.
 
-    platforms: Collection[str] | None = None,
     `path` is the `--config` value; without it, `CERCLE_CONFIG` from `env`, else
     ``./config.toml`` if it exists, else no file (defaults). `env` defaults to `os.environ`.
     An explicitly named file that does not exist is an error. `platforms` are the platform
@@ -368,9 +371,6 @@ def load_settings(
         _LOAD_CONTEXT.reset(token)
 
 
-def _describe_settings_error(exc: SettingsError, context: _LoadContext) -> str:
-    """An environment value pydantic-settings could not parse (bad JSON for a table/list)."""
-    where = "environment"
 def unknown_platforms(
     settings: Settings, known: Collection[str]
 ) -> Iterator[tuple[tuple[str | int, ...], str]]:
@@ -388,6 +388,9 @@ def unknown_platforms(
                 yield (*loc, platform), f"unknown platform {platform!r} (known: {names})"
 
 
+def _describe_settings_error(exc: SettingsError, context: _LoadContext) -> str:
+    """An environment value pydantic-settings could not parse (bad JSON for a table/list)."""
+    where = "environment"
     match = re.search(r'field "([^"]+)"', str(exc))
     if match:
         section = (ENV_PREFIX + match.group(1)).lower()

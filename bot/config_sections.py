@@ -352,6 +352,15 @@ class LogSettings(_Section):
     level: Annotated[LogLevel, BeforeValidator(_upper)] = "INFO"
 
 
+class RuntimeSettings(_Section):
+    """Process-wide interpreter tuning `cercle run` applies once the platforms are
+    connected (`adapters.tuning`); each one was kept for a gain `make bench` measures."""
+
+    gc_freeze: bool = True
+    gc_young_threshold: bool = True
+    switch_interval: bool = True
+
+
 DEFAULT_RANKS: tuple[Rank, ...] = (
     Rank(name="Newcomer", min_points=0),
     Rank(name="Regular", min_points=50, min_active_days=3),
