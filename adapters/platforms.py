@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     import os
     from collections.abc import Mapping
 
-    from adapters.runtime import Adapter
+    from bot.ports import Adapter
 
 
 @dataclass(frozen=True)

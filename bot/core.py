@@ -30,18 +30,14 @@ from bot.config import Settings
 from bot.context import CommandContext
 from bot.errors import NotAllowed, UsageError, UserError
 from bot.events import (
+    ACTIVITY,
     ButtonPressed,
     CommandInvoked,
     Event,
     FormSubmitted,
-    MemberJoined,
-    MemberLeft,
     MemberRef,
-    MessageDeleted,
-    MessageEdited,
     MessagePosted,
     ReactionAdded,
-    ReactionRemoved,
     SolutionMarked,
 )
 from bot.features import contributions, home, reaction_thanks, recognition, solutions, suggestions
@@ -59,15 +55,6 @@ log = logging.getLogger("cercle.core")
 
 VIEW_TTL_SECONDS = 5.0
 
-ACTIVITY = (
-    MessagePosted,
-    MessageEdited,
-    MessageDeleted,
-    ReactionAdded,
-    ReactionRemoved,
-    MemberJoined,
-    MemberLeft,
-)
 
 
 def people_in(event: Event) -> list[MemberRef]:
@@ -209,6 +196,9 @@ class Cercle:
         """What the running adapter of `platform` wants the moderators to know."""
         adapter = self.adapters.get(platform)
         return adapter.notices(space_id) if adapter is not None else []
+
+    def use_clock(self, clock: Clock) -> None:
+        self.clock = clock
 
     def adapter_session(self) -> AbstractAsyncContextManager[AsyncSession]:
         return self.db.transaction()

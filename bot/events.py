@@ -163,3 +163,15 @@ ActivityEvent = (
     | MemberJoined
     | MemberLeft
 )
+
+
+# What members do in the chat (scored in batches), as opposed to what they ask of Cercle.
+ACTIVITY = (
+    MessagePosted,
+    MessageEdited,
+    MessageDeleted,
+    ReactionAdded,
+    ReactionRemoved,
+    MemberJoined,
+    MemberLeft,
+)

@@ -23,9 +23,13 @@ from bot import i18n
 from bot.actions import Action, Card
 from bot.events import Event, MemberRef, ReactionAdded
 
+# An adapter's own tables (CoreFace.adapter_session) store their times in this column type.
+from storage.types import utc_column as utc_column
+
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+    from bot.clock import Clock
     from bot.commands import CommandRegistry
 
 
@@ -147,6 +151,10 @@ class CoreFace(Protocol):
         ...
 
     def detach(self, adapter: Adapter) -> None: ...
+
+    def use_clock(self, clock: Clock) -> None:
+        """Drive the core with another clock (the console's virtual one)."""
+        ...
 
     def adapter_session(self) -> AbstractAsyncContextManager[AsyncSession]:
         """A transaction for an adapter's own tables (the console's numbers, Slack's

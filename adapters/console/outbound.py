@@ -2,7 +2,7 @@
 visible only to their caller, direct messages, and role changes applied to its members.
 
 Like a real platform, the console keeps what was said (`console_message.text`), so it can
-read a message back for the core (`ConsoleReader`, registered in `Cercle.readers`), and
+read a message back for the core (`ConsoleAdapter`, attached to the core), and
 honours a post's idempotency marker: a post whose marker is already in its history (a
 digest re-sent after a crash) is not shown again.
 """
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from adapters.console.render import render_card, render_dm, render_ephemeral, render_post
+from adapters.console.tables import ConsoleMessage
 from bot.actions import (
     Action,
     Card,
@@ -25,9 +26,7 @@ from bot.actions import (
     RevokeRole,
     UpdateCard,
 )
-from storage import communities as community_store
-from storage.db import Database
-from storage.models import ConsoleMessage
+from bot.ports import CoreFace, Notice, check_supported
 
 PLATFORM = "console"
 
@@ -40,20 +39,41 @@ def card_text(text: str, card: Card | None) -> str:
     return f"{text}\n{shown}".strip() if text and shown else (text or shown)
 
 
-class ConsoleReader:
-    """Reads a console message back (the digest's message of the week): its text, kept
+SUPPORTED: frozenset[type[Action]] = frozenset(
+    {Reply, PostToChannel, UpdateCard, DirectMessage, GrantRole, RevokeRole}
+)
+
+
+class ConsoleAdapter:
+    """The console as the core's port sees it: it shows scheduled actions in the session
+    and reads a console message back (the digest's message of the week): its text, kept
     by the console as a chat platform keeps it, and `[n]` as its link."""
 
-    def __init__(self, db: Database) -> None:
-        self.db = db
+    platform = PLATFORM
+    supports = SUPPORTED
+
+    def __init__(self, session: ConsoleSession) -> None:
+        self.session = session
+
+    async def start(self, core: CoreFace) -> None:
+        core.attach(self)
+
+    async def deliver(self, space_id: str, action: Action) -> None:
+        check_supported(self, action)
+        await self.session._out.show(action)
+
+    async def stop(self) -> None:
+        self.session.core.detach(self)
+
+    def notices(self, space_id: str) -> list[Notice]:
+        return []
 
     async def message_text(self, space_id: str, channel_id: str, message_id: str) -> str | None:
         if not message_id.isdigit():
             return None
-        async with self.db.transaction() as session:
-            community_id = await community_store.community_for_space(session, PLATFORM, space_id)
-            if community_id is None:
-                return None
+        core = self.session.core
+        community_id = (await core.space(PLATFORM, space_id)).community_id
+        async with core.adapter_session() as session:
             row = await session.get(ConsoleMessage, (community_id, int(message_id)))
         if row is None or row.deleted or not row.text:
             return None
@@ -68,7 +88,7 @@ async def _numbered(session: ConsoleSession, marker: str) -> int | None:
     for message in session._messages.values():
         if message.marker == marker:
             return message.number
-    async with session.core.db.transaction() as db_session:
+    async with session.core.adapter_session() as db_session:
         return await db_session.scalar(
             select(ConsoleMessage.number).where(
                 ConsoleMessage.community_id == session.state.community_id,
@@ -81,7 +101,7 @@ class ConsoleOutput:
     def __init__(self, session: ConsoleSession) -> None:
         self.session = session
         self.caller: str | None = None  # who the replies being shown answer
-        session.core.readers.setdefault(PLATFORM, ConsoleReader(session.core.db))
+        session.core.attach(ConsoleAdapter(session))
 
     def post_line(self, number: int, channel: str, author: str, text: str) -> str:
         return render_post(number, channel, author, text)

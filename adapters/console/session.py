@@ -10,17 +10,20 @@ community, so a later run on the same database goes on where the last one stoppe
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from adapters.console import script
+from adapters.console import store as console_store
 from adapters.console.outbound import ConsoleOutput
+from adapters.console.tables import ConsoleMember, ConsoleMessage, ConsoleState
 from bot import i18n
 from bot.actions import Action, Card
+from bot.batching import ActivityBatcher
 from bot.clock import ManualClock
-from bot.core import ACTIVITY, Cercle
 from bot.events import (
+    ACTIVITY,
     ButtonPressed,
     ChannelRef,
     CommandInvoked,
@@ -35,8 +38,7 @@ from bot.events import (
     ReactionRemoved,
     SolutionMarked,
 )
-from storage import console as console_store
-from storage.models import ConsoleMember, ConsoleMessage, ConsoleState
+from bot.ports import CoreFace
 
 PLATFORM = "console"
 BOT_NAME = "Cercle"
@@ -54,7 +56,7 @@ class LineError(Exception):
 class ConsoleSession:
     """One console attached to one community, fed line by line."""
 
-    core: Cercle
+    core: CoreFace
     slug: str
     emit: Callable[[str], None] = print
     # Sees every action the core answers with (the demo counts promotions with it).
@@ -73,31 +75,33 @@ class ConsoleSession:
     _members: dict[str, ConsoleMember] = field(default_factory=dict)
     _dirty_messages: list[ConsoleMessage] = field(default_factory=list)
     _dirty_members: set[str] = field(default_factory=set)
-    _pending: list[Event] = field(default_factory=list)
+    _batcher: ActivityBatcher = field(init=False)
+    _queued: int = 0  # activity put since the batcher last went idle
     # Buttons of the last reply each member alone could see (e.g. "Submit anyway").
     private_buttons: dict[str, list[list[str]]] = field(default_factory=dict)
     _out: ConsoleOutput = field(init=False)
 
     async def start(self, start_at: datetime | None = None) -> None:
-        async with self.core.db.transaction() as session:
-            community = await self.core.community(
-                session, PLATFORM, self.slug, self.core.clock.now()
-            )
-            self.locale = community.locale
-            self.default_channel = community.default_channel
-            self.announce_channel = community.announce_channel or community.default_channel
-            state = await console_store.load_state(session, community.id)
+        community = await self.core.space(PLATFORM, self.slug)
+        self.locale = community.locale
+        self.default_channel = community.default_channel
+        self.announce_channel = community.announce_channel
+        async with self.core.adapter_session() as session:
+            state = await console_store.load_state(session, community.community_id)
             if state is None:
                 state = console_store.new_state(
-                    community.id, community.default_channel, start_at or self.core.clock.now()
+                    community.community_id, community.default_channel, start_at or self.core.now()
                 )
             elif start_at is not None and start_at > state.clock:
                 state.clock = start_at
-            self._members = await console_store.members(session, community.id)
+            self._members = await console_store.members(session, community.community_id)
         self.state = state
         self.clock = ManualClock(state.clock)
-        self.core.clock = self.clock
+        self.core.use_clock(self.clock)
         self._out = ConsoleOutput(self)
+        # Activity goes to the core through the same group commit as every platform's; the
+        # console waits for it after each line (or each `batch` lines), so nothing waits.
+        self._batcher = ActivityBatcher(self._activity, window=0.0, name=PLATFORM)
 
     # -- feeding lines -------------------------------------------------------------------
 
@@ -117,6 +121,7 @@ class ConsoleSession:
 
     async def finish(self) -> None:
         await self.flush()
+        await self._batcher.stop()
 
     def say(self, key: str, **params: object) -> str:
         """A console string in the community's language."""
@@ -370,31 +375,47 @@ class ConsoleSession:
     # -- talking to the core ---------------------------------------------------------------
 
     async def _send(self, event: Event) -> None:
-        self._pending.append(event)
-        if not isinstance(event, ACTIVITY) or len(self._pending) >= self.batch:
-            await self.flush()
+        if isinstance(event, ACTIVITY):
+            self._batcher.put(event)
+            self._queued += 1
+            if self._queued >= self.batch:
+                await self.flush()
+            return
+        await self._settle()
+        actor = next(
+            (
+                getattr(event, name)
+                for name in ("invoker", "presser", "marker", "submitter")
+                if hasattr(event, name)
+            ),
+            None,
+        )
+        await self._show(await self.core.handle(event), actor.name if actor else None)
+        await self._save()
+
+    async def _activity(self, space_id: str, events: Sequence[Event]) -> None:
+        await self._show(await self.core.handle_many(events), None)
+
+    async def _show(self, actions: Sequence[Action], caller: str | None) -> None:
+        self._out.caller = caller
+        for action in actions:
+            if self.on_action is not None:
+                self.on_action(action)
+            await self._out.show(action)
+
+    async def _settle(self) -> None:
+        """Wait until the activity put so far is handled and its answers shown."""
+        if self._queued:
+            await self._batcher.idle()
+            self._queued = 0
 
     async def flush(self) -> None:
-        """Hand the waiting events to the core, show what it answers, save the console."""
-        events, self._pending = self._pending, []
-        if events:
-            actor = next(
-                (
-                    getattr(events[-1], name)
-                    for name in ("invoker", "presser", "marker", "submitter")
-                    if hasattr(events[-1], name)
-                ),
-                None,
-            )
-            self._out.caller = actor.name if actor is not None else None
-            for action in await self.core.handle_many(events):
-                if self.on_action is not None:
-                    self.on_action(action)
-                await self._out.show(action)
+        """Hand the waiting activity to the core, show what it answers, save the console."""
+        await self._settle()
         await self._save()
 
     async def _save(self) -> None:
-        async with self.core.db.transaction() as session:
+        async with self.core.adapter_session() as session:
             await console_store.save_state(session, self.state)
             await console_store.save_messages(session, self._dirty_messages)
             await console_store.save_members(
@@ -405,7 +426,7 @@ class ConsoleSession:
 
     async def load_messages(self) -> None:
         """Bring back the numbered messages of earlier runs (for replies, reactions...)."""
-        async with self.core.db.transaction() as session:
+        async with self.core.adapter_session() as session:
             self._messages = await console_store.messages(
                 session, self.state.community_id, range(1, self.state.next_number)
             )

@@ -228,47 +228,6 @@ class ScheduledJob(SQLModel, table=True):
     error: str | None = Field(default=None, max_length=1000)
 
 
-class ConsoleState(SQLModel, table=True):
-    """Where a console script stopped: its channel, message numbers and virtual clock."""
-
-    __tablename__ = "console_state"
-    community_id: int = Field(foreign_key="community.id", primary_key=True)
-    channel: str = Field(default="general", max_length=100)
-    clock: datetime = Field(sa_column=utc_column())
-    next_number: int = 1
-    next_interaction: int = 1
-
-
-class ConsoleMessage(SQLModel, table=True):
-    """A numbered console message: who wrote it, where, what it replies to, and its text
-    (the console is the platform here: it keeps what a chat keeps, so that a digest can read
-    a message back, as it would ask Discord or Slack)."""
-
-    __tablename__ = "console_message"
-    community_id: int = Field(foreign_key="community.id", primary_key=True)
-    number: int = Field(primary_key=True)
-    channel: str = Field(max_length=100)
-    author: str = Field(max_length=100)
-    reply_to: int | None = None
-    thread_root: int | None = None
-    deleted: bool = False
-    buttons: str = Field(default="", max_length=4000)
-    text: str = Field(default="", max_length=4000)
-    # The idempotency marker of a post by Cercle (a digest run): looked for before posting.
-    marker: str | None = Field(default=None, max_length=200)
-
-
-class ConsoleMember(SQLModel, table=True):
-    """A console member's platform facts: moderator flag, bot flag, roles."""
-
-    __tablename__ = "console_member"
-    community_id: int = Field(foreign_key="community.id", primary_key=True)
-    name: str = Field(primary_key=True, max_length=100)
-    is_moderator: bool = False
-    is_bot: bool = False
-    roles: str = Field(default="", max_length=2000)
-
-
 class PostedCard(SQLModel, table=True):
     """Where a card (an idea, a poll) was posted on a platform, to update it in place."""
 
