@@ -2,7 +2,8 @@
 
 Each adapter connects its platform and feeds events to the shared core; the scheduler
 (APScheduler) wakes `run_due` and this module hands each resulting action to the adapter
-of the platform the community is on. The core never knows which adapters are running.
+of the platform the community is on. Adapters are what `bot.ports.Adapter` declares; the
+core knows them only through `attach` (message reading, notices).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import logging
 import os
 import socket
 from datetime import timedelta
-from typing import Protocol
 
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select
@@ -22,25 +22,12 @@ from adapters.tuning import tune_interpreter
 from bot.actions import Action
 from bot.config import Secrets, Settings
 from bot.core import Cercle
+from bot.ports import Adapter
 from bot.scheduler import Timekeeper
 from storage.leadership import Leadership, report_process
 from storage.models import PlatformSpace
 
 log = logging.getLogger("cercle.run")
-
-
-class Adapter(Protocol):
-    platform: str
-
-    async def start(self, core: Cercle) -> None:
-        """Connect to the platform and start feeding events to the core."""
-        ...
-
-    async def deliver(self, space_id: str, action: Action) -> None:
-        """Carry out an action decided outside any event (a scheduled post)."""
-        ...
-
-    async def stop(self) -> None: ...
 
 
 def platform_adapters(settings: Settings, secrets: Secrets) -> list[Adapter]:

@@ -11,13 +11,13 @@ from typing import TextIO
 from adapters.console.demo import DemoWeek, play_week
 from adapters.console.script import ScriptSyntaxError, parse_line
 from adapters.console.session import ConsoleSession
-from bot.core import Cercle
+from bot.ports import CoreFace
 
 DEMO_START = datetime.fromisoformat("2026-01-05T08:00:00+00:00")
 
 
 async def run_console(
-    core: Cercle,
+    core: CoreFace,
     community: str,
     as_user: str | None,
     start: datetime | None,
@@ -74,7 +74,7 @@ def _minutes_to_digest(now: datetime) -> int:
 
 
 async def run_demo(
-    core: Cercle,
+    core: CoreFace,
     seed: int,
     members: int,
     path: Path,

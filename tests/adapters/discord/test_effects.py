@@ -156,3 +156,22 @@ async def test_autocomplete_offers_ideas_and_durations(harness) -> None:  # type
     assert choices[0]["value"] == 1 and "Keyboard" in choices[0]["name"]
     callback = await harness.interact(p.autocomplete(("poll", "create"), "duration", "2"))
     assert [c["value"] for c in callback.json["data"]["choices"]][:2] == ["2h", "2d"]
+
+
+async def test_thanks_emoji_answers_a_french_community_in_french(start) -> None:  # type: ignore[no-untyped-def]
+    harness = await start(defaults=DEFAULTS.model_copy(update={"locale": "fr"}))
+    message = p.message_create("2002", "bob", "Essayez de redémarrer l'agent")
+    await harness.send("MESSAGE_CREATE", message)
+    await harness.settle()
+    await harness.send(
+        "MESSAGE_REACTION_ADD", p.reaction("add", "2001", "alice", message["id"], "2002", "🙏")
+    )
+    await harness.settle()
+    thanked = [
+        c.json.get("content") or ""
+        for c in harness.fake.calls("POST", rf"/channels/{p.GENERAL}/messages$")
+        if "bob" in (c.json.get("content") or "")
+    ]
+    assert len(thanked) == 1, thanked
+    assert "a remercié" in thanked[0] and "remercié·e avec 🙏" in thanked[0], thanked[0]
+    assert "thanked" not in thanked[0]

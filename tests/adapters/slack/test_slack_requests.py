@@ -6,10 +6,13 @@ import json
 import time
 
 import pytest
-from slack_fakes import SIGNING_SECRET, TEAM, SlackApp, ts
+from slack_fakes import SIGNING_SECRET, TEAM, FakeSlackApi, SlackApp, ts
 from sqlalchemy import func, select
 
+from bot.clock import ManualClock
+from bot.config import Settings
 from bot.core import Cercle
+from storage.db import Database
 from storage.models import Contribution, Member
 
 pytestmark = pytest.mark.backends("sqlite")
@@ -194,3 +197,27 @@ async def test_joining_the_workspace_makes_a_member_and_messages_read_back(
     slack.api.history["CGENERAL1"] = [{"ts": ts(5), "user": "UALICE", "text": "the answer is 42"}]
     reader = core.readers["slack"]
     assert await reader.message_text(TEAM, "CGENERAL1", f"CGENERAL1:{ts(5)}") == "the answer is 42"
+
+
+async def test_the_thanks_reaction_answers_a_french_community_in_french(
+    db: Database, settings: Settings, clock: ManualClock, slack_api: FakeSlackApi
+) -> None:
+    french = settings.model_copy(
+        update={"defaults": settings.defaults.model_copy(update={"locale": "fr"})}
+    )
+    async with SlackApp(Cercle(db, french, clock), french, slack_api) as slack:
+        message = await slack.message("UALICE", "Vous pouvez épingler l'onglet depuis le menu", 1)
+        await slack.event(
+            {
+                "type": "reaction_added",
+                "user": "UBOB",
+                "reaction": "pray",
+                "item_user": "UALICE",
+                "item": {"type": "message", "channel": "CGENERAL1", "ts": message},
+                "event_ts": ts(30),
+            }
+        )
+        thanked = [p["text"] for p in slack.api.named("chat.postMessage") if "alice" in p["text"]]
+    assert len(thanked) == 1, thanked
+    assert "a remercié" in thanked[0] and "remercié·e avec :pray:" in thanked[0], thanked[0]
+    assert "thanked" not in thanked[0]
