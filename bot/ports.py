@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from bot import i18n
 from bot.actions import Action, Card
 from bot.events import Event, MemberRef, ReactionAdded
+from bot.readers import MessageReader
 
 # An adapter's own tables (CoreFace.adapter_session) store their times in this column type.
 from storage.types import utc_column as utc_column
@@ -78,18 +79,6 @@ class Suggestion:
 
     label: str
     value: str | int
-
-
-@runtime_checkable
-class MessageReader(Protocol):
-    """Reads a message back from its platform (the digest quotes the message of the week
-    without Cercle ever storing its text)."""
-
-    async def message_text(
-        self, space_id: str, channel_id: str, message_id: str
-    ) -> str | None: ...
-
-    def message_link(self, space_id: str, channel_id: str, message_id: str) -> str | None: ...
 
 
 class CoreFace(Protocol):

@@ -3,7 +3,7 @@
 It logs in and runs the gateway in the background on the running loop (sharded as the
 config says), feeds activity to the core in group commits (bot.batching), answers
 interactions, syncs the application commands, carries out scheduled actions (`deliver`)
-and reads messages back for the digest (`bot.readers.MessageReader`). When Discord
+and reads messages back for the digest (`bot.ports.MessageReader`). When Discord
 refuses a privileged intent (close code 4014) it says which one and, unless
 `discord.require_privileged_intents`, reconnects without it.
 """
