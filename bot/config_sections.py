@@ -358,7 +358,6 @@ class RuntimeSettings(_Section):
 
     gc_freeze: bool = True
     gc_young_threshold: bool = True
-    switch_interval: bool = True
 
 
 DEFAULT_RANKS: tuple[Rank, ...] = (
