@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,17 +14,15 @@ from bot.community import CommunityView
 from bot.config import Settings
 from bot.errors import NotFound
 from bot.events import ChannelRef, MemberRef
+from bot.services import Services
 from storage import members as member_store
 from storage.ledger import Entry
 from storage.members import MemberInfo, SeenMember
 
-if TYPE_CHECKING:
-    from bot.core import Cercle
-
 
 @dataclass
 class CommandContext:
-    core: Cercle
+    core: Services
     session: AsyncSession
     community: CommunityView
     settings: Settings

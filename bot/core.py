@@ -20,11 +20,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-import bot.features.registry  # noqa: F401  (declares every command)
 from bot import command_text, customers, i18n, interactions
 from bot.actions import Action, Card, Reply
 from bot.clock import Clock
-from bot.commands import REGISTRY, CommandRegistry, CommandSpec, Permission
+from bot.commands import CommandRegistry, CommandSpec, Permission
 from bot.community import CommunityView, load_view, slug_for
 from bot.config import Settings
 from bot.context import CommandContext
@@ -41,6 +40,7 @@ from bot.events import (
     SolutionMarked,
 )
 from bot.features import contributions, home, reaction_thanks, recognition, solutions, suggestions
+from bot.features.registry import COMMANDS
 from bot.jobs import JobRunner
 from bot.moderators import is_moderator
 from bot.ports import Adapter, Notice, SpaceInfo, Suggestion
@@ -73,7 +73,7 @@ class Cercle:
     """The platform-neutral bot: one per process, shared by every adapter."""
 
     def __init__(
-        self, db: Database, settings: Settings, clock: Clock, registry: CommandRegistry = REGISTRY
+        self, db: Database, settings: Settings, clock: Clock, registry: CommandRegistry = COMMANDS
     ) -> None:
         self.db = db
         self.settings = settings

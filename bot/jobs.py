@@ -15,28 +15,26 @@ import os
 import socket
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import Action
 from bot.community import CommunityView
+from bot.services import Services
 from storage import communities as community_store
 from storage import jobs as job_store
 from storage.models import ScheduledJob
 
-if TYPE_CHECKING:
-    from bot.core import Cercle
-
 log = logging.getLogger("cercle.jobs")
 
 JobHandler = Callable[
-    ["Cercle", AsyncSession, CommunityView, ScheduledJob, datetime], Awaitable[list[Action]]
+    [Services, AsyncSession, CommunityView, ScheduledJob, datetime], Awaitable[list[Action]]
 ]
 JOB_KINDS: dict[str, JobHandler] = {}
 # Called at the start of every `run_due`, each in a transaction of its own, to put in the
 # table what should be there (e.g. the first digest of a community seen for the first time).
-Planner = Callable[["Cercle", AsyncSession, datetime], Awaitable[None]]
+Planner = Callable[[Services, AsyncSession, datetime], Awaitable[None]]
 PLANNERS: list[Planner] = []
 
 
@@ -58,7 +56,7 @@ def payload(job: ScheduledJob) -> dict[str, Any]:
 
 
 class JobRunner:
-    def __init__(self, core: Cercle) -> None:
+    def __init__(self, core: Services) -> None:
         self.core = core
         self.owner = f"{socket.gethostname()}:{os.getpid()}"
 

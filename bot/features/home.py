@@ -6,24 +6,20 @@ own commands and idea queries, so the page and the commands never disagree."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from bot import i18n
 from bot.actions import Button, Card, Reply
 from bot.events import ChannelRef, CommandInvoked, MemberRef
 from bot.features.ideas.rules import OPEN_STATUSES
+from bot.services import Services
 from bot.text import member_text
 from storage import ideas as idea_store
-
-if TYPE_CHECKING:
-    from bot.core import Cercle
 
 SECTIONS = (("profile",), ("leaderboard",))
 IDEAS_SHOWN = 5
 TITLE_MAX = 150
 
 
-async def page(core: Cercle, invoker: MemberRef, space_id: str) -> list[Card]:
+async def page(core: Services, invoker: MemberRef, space_id: str) -> list[Card]:
     cards: list[Card] = []
     for path in SECTIONS:
         event = CommandInvoked(
@@ -43,7 +39,7 @@ async def page(core: Cercle, invoker: MemberRef, space_id: str) -> list[Card]:
     return cards + await idea_cards(core, invoker.platform, space_id)
 
 
-async def idea_cards(core: Cercle, platform: str, space_id: str) -> list[Card]:
+async def idea_cards(core: Services, platform: str, space_id: str) -> list[Card]:
     async with core.db.transaction() as session:
         community = await core.community(session, platform, space_id, core.clock.now())
         shown, _ = await idea_store.ranked_ideas(

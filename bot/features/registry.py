@@ -1,7 +1,13 @@
-"""Imports every feature module, so that each declares its commands and job kinds once."""
+"""Every feature module that declares commands or job kinds, imported once: `COMMANDS` is
+the command registry they filled. The core takes it (`Cercle(..., registry=COMMANDS)` is
+the default), so declaring commands is an explicit dependency of the core on its
+features and never a side effect that features rely on."""
 
+from bot.commands import REGISTRY, CommandRegistry
 from bot.features import admin, help, kudos, leaderboards, profiles  # noqa: F401
 from bot.features.digests import health_report, posting  # noqa: F401
 from bot.features.ideas import commands, moderation  # noqa: F401
 from bot.features.polls import closing  # noqa: F401
 from bot.features.polls import commands as poll_commands  # noqa: F401
+
+COMMANDS: CommandRegistry = REGISTRY

@@ -69,6 +69,146 @@ def test_the_import_scan_sees_every_form():
     ]
 
 
+# --------------------------------------------------------------------------- import graph
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(BOT.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def runtime_imports(tree: ast.AST, module: str, is_package: bool) -> list[tuple[str, str | None]]:
+    """(module, name) for every import run when `module` is (deferred ones included):
+    `import a.b` gives ("a.b", None), `from a import b` gives ("a", "b"); relative imports
+    are resolved against `module`; what sits under `if TYPE_CHECKING:` is left out."""
+    found: list[tuple[str, str | None]] = []
+    here = module.split(".") if is_package else module.split(".")[:-1]
+
+    def visit(node: ast.AST) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and _is_type_checking(child.test):
+                for other in child.orelse:
+                    visit_one(other)
+            else:
+                visit_one(child)
+
+    def visit_one(node: ast.AST) -> None:
+        if isinstance(node, ast.Import):
+            found.extend((alias.name, None) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                package = here[: len(here) - (node.level - 1)]
+                base = ".".join([*package, base] if base else package)
+            found.extend((base, alias.name) for alias in node.names)
+        else:
+            visit(node)
+
+    visit(tree)
+    return found
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Which modules of `bot/` each module of `bot/` imports when it runs."""
+    files = {module_name(path): path for path in python_files()}
+    graph: dict[str, set[str]] = {}
+    for module, path in files.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        targets: set[str] = set()
+        for base, name in runtime_imports(tree, module, path.name == "__init__.py"):
+            if name is not None and f"{base}.{name}" in files:
+                targets.add(f"{base}.{name}")  # `from bot.features import kudos`: a module
+            elif base in files:
+                targets.add(base)
+        targets.discard(module)
+        graph[module] = targets
+    return graph
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import circle of `graph` (its first module repeated at the end), or None."""
+    done: set[str] = set()
+    path: list[str] = []
+    on_path: set[str] = set()
+
+    def walk(node: str) -> list[str] | None:
+        path.append(node)
+        on_path.add(node)
+        for nxt in sorted(graph.get(node, ())):
+            if nxt in on_path:
+                return [*path[path.index(nxt) :], nxt]
+            if nxt not in done:
+                cycle = walk(nxt)
+                if cycle:
+                    return cycle
+        path.pop()
+        on_path.discard(node)
+        done.add(node)
+        return None
+
+    for start in sorted(graph):
+        if start not in done:
+            cycle = walk(start)
+            if cycle:
+                return cycle
+    return None
+
+
+def test_the_core_has_no_import_circle():
+    graph = import_graph()
+    assert "bot.core" in graph and "bot.features.ideas.commands" in graph["bot.features.registry"]
+    cycle = find_cycle(graph)
+    assert cycle is None, "import circle: " + " -> ".join(cycle or [])
+
+
+def test_features_never_name_the_core():
+    """Features are handed `bot.services.Services`; not even their type hints name `Cercle`."""
+    users = sorted(
+        str(path.relative_to(BOT.parent))
+        for path in (BOT / "features").rglob("*.py")
+        if "bot.core" in imported_modules(ast.parse(path.read_text(encoding="utf-8")))
+    )
+    assert users == []
+
+
+def test_the_core_never_imports_adapters():
+    bad = {
+        module: sorted(
+            name
+            for name in imported_modules(ast.parse(path.read_text("utf-8")))
+            if name == "adapters" or name.startswith("adapters.")
+        )
+        for module, path in ((module_name(p), p) for p in python_files())
+    }
+    assert {module: names for module, names in bad.items() if names} == {}
+
+
+def test_the_cycle_finder_finds_a_circle_and_the_graph_sees_every_form():
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": set(), "d": {"a", "c"}}) is None
+    assert find_cycle({"a": {"a"}}) == ["a", "a"]
+    tree = ast.parse(
+        "from typing import TYPE_CHECKING\nimport bot.text\nfrom . import sibling\n"
+        "from ..errors import UserError\nif TYPE_CHECKING:\n    from bot.core import Cercle\n"
+        "def later():\n    from bot.features import kudos\n"
+    )
+    assert runtime_imports(tree, "bot.features.ideas.votes", is_package=False) == [
+        ("typing", "TYPE_CHECKING"),
+        ("bot.text", None),
+        ("bot.features.ideas", "sibling"),
+        ("bot.features.errors", "UserError"),
+        ("bot.features", "kudos"),
+    ]
+
+
 # --------------------------------------------------------------------------- catalog
 
 

@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,6 +22,7 @@ from bot.config import Settings
 from bot.features import ranks
 from bot.features.digests.schedule import Period
 from bot.features.polls.state import outcome_of
+from bot.services import Services
 from storage import metrics
 from storage import polls as poll_store
 from storage.metrics import health as metrics_health
@@ -32,9 +33,6 @@ from storage.metrics import shape as metrics_shape
 from storage.models import Member, PlatformSpace
 from storage.models.ideas import Idea, IdeaEvent
 from storage.models.polls import Poll
-
-if TYPE_CHECKING:
-    from bot.core import Cercle
 
 HEALTH = (
     "active",
@@ -115,7 +113,7 @@ def core_days(period: Period) -> int:
 
 
 async def build(
-    core: Cercle,
+    core: Services,
     session: AsyncSession,
     view: CommunityView,
     period: Period,
@@ -329,7 +327,7 @@ async def _closed_poll(session: AsyncSession, poll: Poll) -> ClosedPoll:
 
 
 async def _highlight(
-    core: Cercle, session: AsyncSession, view: CommunityView, period: Period, quote: bool
+    core: Services, session: AsyncSession, view: CommunityView, period: Period, quote: bool
 ) -> Highlight | None:
     top = await metrics_highlights.top_message(
         session, view.id, period.start_at, period.end_at, view.excluded_channels
@@ -356,7 +354,7 @@ async def _highlight(
 
 
 async def health_of(
-    core: Cercle, session: AsyncSession, view: CommunityView, period: Period
+    core: Services, session: AsyncSession, view: CommunityView, period: Period
 ) -> DigestData:
     """The health numbers, participation shape and customers of a period (`/admin stats`)."""
     previous = period.previous()

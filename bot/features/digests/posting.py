@@ -23,7 +23,6 @@ import asyncio
 import json
 import logging
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -46,14 +45,12 @@ from bot.features.digests.schedule import (
     first_start,
 )
 from bot.jobs import job_kind, payload, planner
+from bot.services import Services
 from storage import communities as community_store
 from storage import digests as store
 from storage import jobs as job_store
 from storage.models import ScheduledJob
 from storage.models.digests import DigestRun
-
-if TYPE_CHECKING:
-    from bot.core import Cercle
 
 log = logging.getLogger("cercle.digest")
 
@@ -66,7 +63,7 @@ CHECK_ATTEMPTS = 6
 
 
 @planner
-async def plan_digests(core: Cercle, session: AsyncSession, now: datetime) -> None:
+async def plan_digests(core: Services, session: AsyncSession, now: datetime) -> None:
     """Give every community that has none its first digest (the week before its first
     fire after it was created, or after now when its clock is behind)."""
     for community_id, created_at in await store.unplanned(session):
@@ -79,18 +76,18 @@ async def plan_digests(core: Cercle, session: AsyncSession, now: datetime) -> No
         )
 
 
-async def _view(core: Cercle, session: AsyncSession, community_id: int) -> CommunityView:
+async def _view(core: Services, session: AsyncSession, community_id: int) -> CommunityView:
     slug = await community_store.community_slug(session, community_id) or ""
     return await load_view(session, community_id, slug, core.settings)
 
 
-async def _schedule_of(core: Cercle, session: AsyncSession, community_id: int) -> Schedule:
+async def _schedule_of(core: Services, session: AsyncSession, community_id: int) -> Schedule:
     runtime = await community_store.runtime_settings(session, community_id)
     return effective_schedule(core.settings, runtime)[0]
 
 
 async def current_start(
-    core: Cercle, session: AsyncSession, view: CommunityView, now: datetime
+    core: Services, session: AsyncSession, view: CommunityView, now: datetime
 ) -> date:
     """Where the period not yet posted starts."""
     state = await store.state(session, view.id)
@@ -102,7 +99,7 @@ async def current_start(
 
 @job_kind(store.DIGEST_JOB)
 async def run_digest(
-    core: Cercle, session: AsyncSession, view: CommunityView, job: ScheduledJob, now: datetime
+    core: Services, session: AsyncSession, view: CommunityView, job: ScheduledJob, now: datetime
 ) -> list[Action]:
     start = date.fromisoformat(payload(job)["start"])
     state = await store.state(session, view.id)
@@ -133,7 +130,7 @@ async def run_digest(
 
 
 async def _data(
-    core: Cercle, session: AsyncSession, view: CommunityView, period: Period
+    core: Services, session: AsyncSession, view: CommunityView, period: Period
 ) -> DigestData:
     digest = core.settings.digest
     return await build(
@@ -148,14 +145,14 @@ async def _chart(view: CommunityView, data: DigestData) -> Image:
 
 
 async def _channel(
-    core: Cercle, session: AsyncSession, view: CommunityView, platform: str
+    core: Services, session: AsyncSession, view: CommunityView, platform: str
 ) -> str | None:
     runtime = await community_store.runtime_settings(session, view.id)
     return effective_channel(core.settings, runtime, platform)[0]
 
 
 async def _posts(
-    core: Cercle, session: AsyncSession, view: CommunityView, run: DigestRun, data: DigestData
+    core: Services, session: AsyncSession, view: CommunityView, run: DigestRun, data: DigestData
 ) -> list[Action]:
     """The digest post of a claimed run (and the moderators' private note), with its marker."""
     image = None
@@ -200,7 +197,7 @@ async def _check_later(
 
 @job_kind(store.CHECK_JOB)
 async def check_digest(
-    core: Cercle, session: AsyncSession, view: CommunityView, job: ScheduledJob, now: datetime
+    core: Services, session: AsyncSession, view: CommunityView, job: ScheduledJob, now: datetime
 ) -> list[Action]:
     """A claimed run whose post was never reported is sent again, with the same marker: the
     adapter finds it if it was posted after all, and posts it otherwise."""

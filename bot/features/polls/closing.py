@@ -10,7 +10,6 @@ closed as at its deadline, even when a moderator asks after a missed or failed j
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,12 +22,10 @@ from bot.errors import UserError
 from bot.features.polls.cards import poll_card, result_card
 from bot.features.polls.state import card_ref, find_poll, outcome_of, shown_poll
 from bot.jobs import job_kind, payload
+from bot.services import Services
 from storage import polls as store
 from storage.models import ScheduledJob
 from storage.models.polls import Poll
-
-if TYPE_CHECKING:
-    from bot.core import Cercle
 
 CLOSE_JOB = "poll_close"
 
@@ -81,7 +78,7 @@ async def admin_close(ctx: CommandContext, poll: int) -> list[Action]:
 
 @job_kind(CLOSE_JOB)
 async def close_at_deadline(
-    core: Cercle, session: AsyncSession, view: CommunityView, job: ScheduledJob, now: datetime
+    core: Services, session: AsyncSession, view: CommunityView, job: ScheduledJob, now: datetime
 ) -> list[Action]:
     """The deadline: close the poll, unless a moderator closed it first (then nothing)."""
     number = int(payload(job).get("poll", 0))
