@@ -22,7 +22,6 @@ from bot import i18n
 from bot.config import CommunityEntry, Settings
 from bot.platforms import traits
 from storage import communities as store
-from storage.ledger import Entry
 
 # Settings a moderator may change at runtime, with how to read them back from storage.
 RUNTIME_KEYS = (
@@ -69,28 +68,6 @@ class CommunityView:
 
     def month_start(self, when: datetime) -> date:
         return local_dates(self.timezone, when)[2]
-
-    def entry(
-        self,
-        *,
-        member_id: int,
-        kind: str,
-        points: int,
-        source_key: str,
-        at: datetime,
-        **extra: Any,
-    ) -> Entry:
-        """A ledger entry at `at`, counted in that moment's week and month (local time)."""
-        return Entry(
-            member_id=member_id,
-            kind=kind,
-            points=points,
-            source_key=source_key,
-            occurred_at=at,
-            week=self.week_start(at),
-            month=self.month_start(at),
-            **extra,
-        )
 
     def calendar(self) -> LocalCalendar:
         return LocalCalendar(self.timezone)

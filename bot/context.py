@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.awards import ledger_entry, touch
 from bot.commands import Mention
 from bot.community import CommunityView
 from bot.config import Settings
@@ -47,9 +48,18 @@ class CommandContext:
         extra.setdefault("at", self.at)
         extra.setdefault("channel_id", self.channel.id)
         extra.setdefault("actor_id", self.caller.id)
-        return self.community.entry(
-            member_id=member_id, kind=kind, points=points, source_key=source_key, **extra
+        return ledger_entry(
+            self.community.calendar(),
+            member_id=member_id,
+            kind=kind,
+            points=points,
+            source_key=source_key,
+            **extra,
         )
+
+    def touch(self, member_id: int, ref: MemberRef | None) -> None:
+        """Mark a member for the rank and badge review after the command."""
+        touch(self.touched, member_id, ref)
 
     def source_key(self, kind: str) -> str:
         return f"{self.platform}:{kind}:{self.interaction_id}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot import i18n
 from bot.actions import Action, Card, CardField, Reply
+from bot.awards import award
 from bot.commands import (
     ChannelMention,
     Mention,
@@ -19,7 +20,7 @@ from bot.errors import UserError
 from bot.features.digests import posting as digests
 from bot.text import member_text
 from storage import communities as community_store
-from storage import ledger, member_counters
+from storage import member_counters
 from storage.members import refresh_exclusions
 
 MOD = Permission.MODERATOR
@@ -51,17 +52,20 @@ async def _adjust(
                 member=target.name,
                 points=i18n.points(ctx.community.locale, held),
             )
-    entry = ctx.entry(
+    # A moderator's adjustment applies even to an excluded member (never zeroed).
+    entry = await award(
+        ctx,
         member_id=target.id,
+        excluded=False,
+        ref=ref,
         kind="admin",
         points=sign * amount,
         source_key=ctx.source_key("admin-points"),
         actor_id=ctx.caller.id,
         reason=reason.strip()[:500],
     )
-    if not await ledger.record(ctx.session, ctx.community.id, [entry]):
+    if entry is None:
         return []
-    ctx.touched[target.id] = ref
     key = "admin.points.added" if sign > 0 else "admin.points.removed"
     return [
         Reply(

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.awards import ledger_entry, touch
 from bot.community import CommunityView, LocalCalendar
 from bot.config import ScoringSettings
 from bot.events import (
@@ -55,15 +56,20 @@ class Ingest:
         return self.members[(ref.platform, ref.user_id)]
 
     def touch(self, member_id: int, ref: MemberRef | None) -> None:
-        if ref is not None or member_id not in self.touched:
-            self.touched[member_id] = ref
+        touch(self.touched, member_id, ref)
 
     def entry(
         self, member_id: int, kind: str, points: int, key: str, at: datetime, **extra: Any
     ) -> Entry:
-        """A ledger entry at `at`, counted in that moment's week and month (local time)."""
-        _day, week, month = self.calendar.of(at)
-        return Entry(member_id, kind, points, key, at, week, month, **extra)
+        return ledger_entry(
+            self.calendar,
+            member_id=member_id,
+            kind=kind,
+            points=points,
+            source_key=key,
+            at=at,
+            **extra,
+        )
 
 
 def message_ref(platform: str, message_id: str) -> str:
@@ -174,22 +180,19 @@ async def _score_posts(
             taken.add((author.id, window))
             if last.get(author.id) is None or at > last[author.id]:
                 last[author.id] = at
-        day, week, month = calendar.of(at)
         writer.add(
-            Entry(
+            batch.entry(
                 author.id,
                 "message",
                 points,
                 key,
                 at,
-                week,
-                month,
                 channel_id=post.channel.id,
                 message_ref=message_ref(post.platform, post.message_id),
                 effects=((author.id, "messages", 1),),
             )
         )
-        days[key] = (author.id, day)
+        days[key] = (author.id, calendar.of(at)[0])
         batch.touch(author.id, post.author)
     return days
 

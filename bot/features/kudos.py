@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bot import i18n
 from bot.actions import Action, Reply
+from bot.awards import award
 from bot.commands import Mention, OptionKind, OptionSpec, command
 from bot.context import CommandContext
 from bot.errors import UserError
@@ -46,21 +47,22 @@ async def thanks(ctx: CommandContext, member: Mention, reason: str) -> list[Acti
     )
     if given >= scoring.kudos_daily_limit:
         raise UserError("kudos.error.daily_limit", limit=scoring.kudos_daily_limit)
-    points = 0 if receiver.excluded else scoring.kudos_points
-    entry = ctx.entry(
+    # Thanks given count toward badges too: the giver is reviewed as well as the receiver.
+    entry = await award(
+        ctx,
         member_id=receiver.id,
+        excluded=receiver.excluded,
+        ref=receiver_ref,
         kind="kudos",
-        points=points,
+        points=scoring.kudos_points,
         source_key=ctx.source_key("kudos"),
         actor_id=ctx.caller.id,
         reason=reason[:500],
         effects=((receiver.id, "kudos_received", 1), (ctx.caller.id, "kudos_given", 1)),
     )
-    written = await ledger.record(ctx.session, ctx.community.id, [entry])
-    if not written:  # the same interaction delivered twice
+    if entry is None:  # the same interaction delivered twice
         return []
-    ctx.touched[receiver.id] = receiver_ref
-    ctx.touched[ctx.caller.id] = ctx.invoker  # thanks given count toward badges too
+    points = entry.points
     key = "kudos.given" if points else "kudos.given_no_points"
     return [
         Reply(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot import i18n
 from bot.actions import Action, Reply
+from bot.awards import award
 from bot.context import CommandContext
 from bot.errors import NotAllowed, UserError
 from bot.events import SolutionMarked
@@ -57,19 +58,22 @@ async def mark(ctx: CommandContext, event: SolutionMarked) -> list[Action]:
                     effects=((previous.member_id, "solutions", -1),),
                 )
             )
-            ctx.touched[previous.member_id] = None
-    points = 0 if author.excluded else ctx.settings.scoring.solution_points
-    award = ctx.entry(
+            ctx.touch(previous.member_id, None)
+    if entries:
+        await ledger.record(session, community.id, entries)
+    awarded = await award(
+        ctx,
         member_id=author.id,
+        excluded=author.excluded,
+        ref=event.solution_author,
         kind="solution",
-        points=points,
+        points=ctx.settings.scoring.solution_points,
         source_key=ctx.source_key("solution"),
         channel_id=event.channel.id,
         message_ref=solution_ref,
         effects=((author.id, "solutions", 1),),
     )
-    entries.append(award)
-    await ledger.record(session, community.id, entries)
+    points = 0 if author.excluded else ctx.settings.scoring.solution_points
     if current is None:
         current = Solution(
             community_id=community.id,
@@ -82,9 +86,8 @@ async def mark(ctx: CommandContext, event: SolutionMarked) -> list[Action]:
         session.add(current)
     current.solution_ref, current.author_id = solution_ref, author.id
     current.marked_by, current.marked_at = ctx.caller.id, ctx.at
-    current.contribution_id = award.id
+    current.contribution_id = awarded.id if awarded is not None else None
     await session.flush()
-    ctx.touched[author.id] = event.solution_author
     return [
         Reply(
             ctx.t(

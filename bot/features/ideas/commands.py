@@ -21,6 +21,7 @@ from datetime import timedelta
 
 from bot import i18n
 from bot.actions import Action, Button, Card, PostToChannel, Reply
+from bot.awards import award
 from bot.commands import OptionKind, OptionSpec, command
 from bot.context import CommandContext
 from bot.errors import NotAllowed, UserError
@@ -139,20 +140,21 @@ async def _save(
     idea = await store.create_idea(
         ctx.session, ctx.community.id, ctx.caller.id, title, description, category, ctx.at
     )
-    points = 0 if ctx.caller.excluded else ctx.settings.scoring.idea_submitted_points
-    entry = ctx.entry(
+    entry = await award(
+        ctx,
         member_id=ctx.caller.id,
+        excluded=ctx.caller.excluded,
+        ref=ctx.invoker,
         kind="idea_submitted",
-        points=points,
+        points=ctx.settings.scoring.idea_submitted_points,
         source_key=key,
         actor_id=ctx.caller.id,
         reason=f"idea #{idea.number}",
         effects=((ctx.caller.id, "ideas_submitted", 1),),
     )
-    if not await ledger.record(ctx.session, ctx.community.id, [entry]):
+    if entry is None:
         # Another process took this very interaction meanwhile: undo ours entirely.
         raise UserError("idea.error.already_submitted")
-    ctx.touched[ctx.caller.id] = ctx.invoker
     channel = (ctx.settings.ideas.channel or "").lstrip("#") or None
     post = PostToChannel(
         ctx.platform,
@@ -161,6 +163,7 @@ async def _save(
         card_ref=card_ref(idea.number),
         thread_name=ctx.t("idea.thread", number=idea.number, title=title_text(idea))[:100],
     )
+    points = entry.points
     key = "idea.submitted" if points else "idea.submitted_no_points"
     thanks = ctx.t(
         key,

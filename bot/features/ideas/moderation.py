@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from bot import i18n
 from bot.actions import Action, Card, PostToChannel, Reply
+from bot.awards import award
 from bot.commands import OptionKind, OptionSpec, Permission, command
 from bot.context import CommandContext
 from bot.errors import UserError
@@ -29,7 +30,7 @@ from bot.features.ideas.cards import card_updates, status_label, title_text
 from bot.features.ideas.votes import direct_messages, find, refuse_if_merged
 from bot.text import member_text
 from storage import ideas as store
-from storage import ledger, member_counters
+from storage import member_counters
 from storage.models.ideas import REASON_MAX, Idea
 
 MOD = Permission.MODERATOR
@@ -205,22 +206,21 @@ async def _score(ctx: CommandContext, idea: Idea, status: str, reason: str) -> i
         milestones.append(
             ("shipped", scoring.idea_shipped_points, ((author.id, "ideas_shipped", 1),))
         )
-    entries = [
-        ctx.entry(
+    earned = 0
+    for milestone, points, effects in milestones:
+        entry = await award(
+            ctx,
             member_id=idea.author_id,
+            excluded=author.excluded,
             kind=f"idea_{milestone}",
-            points=0 if author.excluded else points,
+            points=points,
             source_key=f"idea:{idea.number}:{milestone}",
             actor_id=ctx.caller.id,
             reason=reason[:REASON_MAX],
             effects=effects,
         )
-        for milestone, points, effects in milestones
-    ]
-    written = await ledger.record(ctx.session, ctx.community.id, entries)
-    if written:
-        ctx.touched[idea.author_id] = None
-    return sum(entry.points for entry in written)
+        earned += entry.points if entry is not None else 0
+    return earned
 
 
 async def _shipped_post(ctx: CommandContext, idea: Idea) -> PostToChannel:

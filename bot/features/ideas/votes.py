@@ -15,12 +15,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.actions import Action, DirectMessage, Reply
+from bot.awards import award
 from bot.context import CommandContext
 from bot.errors import NotFound, UserError
 from bot.features.ideas import rules
 from bot.features.ideas.cards import card_updates, status_label, title_text
 from storage import ideas as store
-from storage import ledger
 from storage.models.ideas import Idea
 
 CHOICES = ("for", "against")
@@ -79,17 +79,17 @@ async def vote(ctx: CommandContext, number: int, choice: str | None, toggle: boo
 
 
 async def _score_first_vote(ctx: CommandContext, idea: Idea) -> None:
-    points = 0 if ctx.caller.excluded else ctx.settings.scoring.poll_vote_points
-    entry = ctx.entry(
+    await award(
+        ctx,
         member_id=ctx.caller.id,
+        excluded=ctx.caller.excluded,
+        ref=ctx.invoker,
         kind="idea_vote",
-        points=points,
+        points=ctx.settings.scoring.poll_vote_points,
         source_key=f"idea:{idea.number}:vote:{ctx.caller.id}",
         actor_id=ctx.caller.id,
         reason=f"idea #{idea.number}",
     )
-    if await ledger.record(ctx.session, ctx.community.id, [entry]) and points:
-        ctx.touched[ctx.caller.id] = ctx.invoker
 
 
 async def volunteer(ctx: CommandContext, number: int) -> list[Action]:

@@ -20,6 +20,7 @@ from datetime import timedelta
 
 from bot import i18n
 from bot.actions import Action, PostToChannel, Reply
+from bot.awards import award
 from bot.commands import OptionKind, OptionSpec, command
 from bot.context import CommandContext
 from bot.errors import UserError
@@ -48,7 +49,6 @@ from bot.features.polls.state import (
 from bot.interactions import button
 from bot.text import one_line
 from storage import jobs as job_store
-from storage import ledger
 from storage import polls as store
 from storage.models.polls import Poll
 
@@ -208,19 +208,18 @@ def _read(
 
 async def _score_first_vote(ctx: CommandContext, poll: Poll) -> int:
     """Points for the member's first ballot in this poll; 0 after that (or if excluded)."""
-    points = 0 if ctx.caller.excluded else ctx.settings.scoring.poll_vote_points
-    entry = ctx.entry(
+    entry = await award(
+        ctx,
         member_id=ctx.caller.id,
+        excluded=ctx.caller.excluded,
+        ref=ctx.invoker,
         kind="poll_vote",
-        points=points,
+        points=ctx.settings.scoring.poll_vote_points,
         # Keyed by poll and member: changing or withdrawing a ballot never scores again.
         source_key=f"poll:{poll.id}:vote:{ctx.caller.id}",
-        effects=((ctx.caller.id, "poll_votes", 1),),
+        effects=((ctx.caller.id, "poll_votes", 1),),  # poll votes count toward badges
     )
-    if not await ledger.record(ctx.session, ctx.community.id, [entry]):
-        return 0
-    ctx.touched[ctx.caller.id] = ctx.invoker  # poll votes count toward badges
-    return points
+    return entry.points if entry is not None else 0
 
 
 async def _cast(ctx: CommandContext, poll: Poll, shown: PollShown, marks: Marks) -> list[Action]:

@@ -1,0 +1,101 @@
+"""Scoring one thing a member did: the one ledger-entry builder and the one `award`.
+
+`ledger_entry` is how every ledger entry is made, from a command or from a batch of
+activity: at an instant, counted in that instant's local week and month. `award` is what
+every command that scores does (kudos, solutions, ideas and their milestones, idea and
+poll votes, moderators' point adjustments): no points for an excluded member, one entry,
+recorded once under its source key (a redelivery writes nothing), and every member whose
+counters moved is marked for the rank and badge review that follows the command.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from storage import ledger
+from storage.ledger import Entry
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from bot.community import CommunityView, LocalCalendar
+    from bot.events import MemberRef
+    from storage.members import MemberInfo
+
+
+def ledger_entry(
+    calendar: LocalCalendar,
+    *,
+    member_id: int,
+    kind: str,
+    points: int,
+    source_key: str,
+    at: datetime,
+    **extra: Any,
+) -> Entry:
+    """A ledger entry at `at`, counted in that moment's week and month (local time)."""
+    _day, week, month = calendar.of(at)
+    return Entry(
+        member_id=member_id,
+        kind=kind,
+        points=points,
+        source_key=source_key,
+        occurred_at=at,
+        week=week,
+        month=month,
+        **extra,
+    )
+
+
+def touch(touched: dict[int, MemberRef | None], member_id: int, ref: MemberRef | None) -> None:
+    """Mark a member for review, keeping the platform account already known for them."""
+    if ref is not None or member_id not in touched:
+        touched[member_id] = ref
+
+
+class Awarding(Protocol):
+    """Where an award is made: a command's context (`bot.context.CommandContext`)."""
+
+    session: AsyncSession
+    community: CommunityView
+    caller: MemberInfo
+    invoker: MemberRef
+    touched: dict[int, MemberRef | None]
+
+    def entry(
+        self, *, member_id: int, kind: str, points: int, source_key: str, **extra: Any
+    ) -> Entry: ...
+
+
+async def award(
+    ctx: Awarding,
+    *,
+    member_id: int,
+    excluded: bool,
+    kind: str,
+    points: int,
+    source_key: str,
+    ref: MemberRef | None = None,
+    **extra: Any,
+) -> Entry | None:
+    """Record `points` (none if the member is excluded) for `member_id` under `source_key`.
+
+    Returns the entry written, or None when that key was already recorded (the same
+    interaction delivered twice). When the entry moved someone's counters, the member and
+    everyone its `effects` name are marked for review: `ref` is the member's platform
+    account when known, the caller's is the invoker."""
+    entry = ctx.entry(
+        member_id=member_id,
+        kind=kind,
+        points=0 if excluded else points,
+        source_key=source_key,
+        **extra,
+    )
+    if not await ledger.record(ctx.session, ctx.community.id, [entry]):
+        return None
+    if entry.points or entry.effects:
+        touch(ctx.touched, member_id, ref)
+        for other, _counter, _delta in entry.effects:
+            touch(ctx.touched, other, ctx.invoker if other == ctx.caller.id else None)
+    return entry
