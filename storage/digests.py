@@ -180,15 +180,6 @@ async def run(session: AsyncSession, run_id: int) -> DigestRun | None:
     return await session.get(DigestRun, run_id, populate_existing=True)
 
 
-async def runs_of(session: AsyncSession, community_id: int) -> list[DigestRun]:
-    rows = await session.scalars(
-        select(DigestRun)
-        .where(DigestRun.community_id == community_id)
-        .order_by(DigestRun.period_start, DigestRun.destination)
-    )
-    return list(rows)
-
-
 async def confirmed(session: AsyncSession, found: DigestRun) -> bool:
     """Whether the adapter reported the post (`card_posted`); marks the run posted if so."""
     if found.status == "posted":

@@ -357,19 +357,6 @@ async def history(session: AsyncSession, idea_id: int, limit: int = 20) -> list[
     return list(reversed(list(rows)))
 
 
-async def ever_reached(session: AsyncSession, idea_id: int, statuses: Sequence[str]) -> bool:
-    found = await session.scalar(
-        select(IdeaEvent.id)
-        .where(
-            IdeaEvent.idea_id == idea_id,
-            IdeaEvent.kind == "status",
-            IdeaEvent.to_value.in_(statuses),
-        )
-        .limit(1)
-    )
-    return found is not None
-
-
 # -- volunteers -------------------------------------------------------------------------------
 
 

@@ -367,19 +367,6 @@ def utc_day(at: datetime) -> date:
     return at.astimezone(UTC).date()
 
 
-async def add_to_counters(
-    session: AsyncSession,
-    deltas: dict[tuple[int, str], int],
-    latest_message: dict[int, datetime] | None = None,
-) -> None:
-    """Add deltas to members' all-time counters (and move `last_scored_message_at` forward
-    to `latest_message`): one executemany, one row per member, whatever the batch moves
-    (each row of a statement costs more than its columns)."""
-    found = _counter_rows(deltas, latest_message or {}, values_for(session))
-    if found is not None:
-        await found[0].run(session, found[1])
-
-
 def _counter_rows(
     deltas: dict[tuple[int, str], int], latest_message: dict[int, datetime], values: DriverValues
 ) -> tuple[BulkUpdate, list[tuple[Any, ...]]] | None:

@@ -297,15 +297,6 @@ async def find_member(
     )
 
 
-async def find_member_by_name(session: AsyncSession, community_id: int, name: str) -> Member | None:
-    return await session.scalar(
-        select(Member)
-        .where(Member.community_id == community_id, Member.display_name == name)
-        .order_by(Member.id)
-        .limit(1)
-    )
-
-
 async def user_id_on(
     session: AsyncSession, community_id: int, member_id: int, platform: str
 ) -> str | None:

@@ -24,7 +24,6 @@ log = logging.getLogger("cercle.slack")
 PLATFORM = "slack"
 TTL_SECONDS = 300.0
 _CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{6,}")
-_USERGROUP_ID = re.compile(r"S[A-Z0-9]{6,}")
 
 
 def looks_like_channel_id(value: str) -> bool:
@@ -155,7 +154,3 @@ class Directory:
             self._channels = _Cached(time.monotonic(), names)
         assert self._channels is not None
         return self._channels.value.get(wanted.lower())  # type: ignore[attr-defined]
-
-
-def usergroup_id_like(value: str) -> bool:
-    return _USERGROUP_ID.fullmatch(value) is not None

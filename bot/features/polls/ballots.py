@@ -147,9 +147,5 @@ def ranking_of(marks: Marks) -> list[int]:
     return [i for i, _ in sorted(marks, key=lambda mark: mark[1])]
 
 
-def chosen_of(marks: Marks) -> set[int]:
-    return {i for i, _ in marks}
-
-
 def points_of(marks: Marks) -> dict[int, int]:
     return dict(marks)
