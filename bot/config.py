@@ -159,6 +159,9 @@ class Settings(BaseSettings):
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     log: LogSettings = Field(default_factory=LogSettings)
     runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)
+    # The settings of a platform that has no section of its own here (a new platform's
+    # `[platforms.matrix]`), by platform name; its package validates what is inside.
+    platforms: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
     @field_validator("ranks")
     @classmethod
@@ -375,12 +378,14 @@ def unknown_platforms(
     settings: Settings, known: Collection[str]
 ) -> Iterator[tuple[tuple[str | int, ...], str]]:
     """(key path, problem) for each per-platform map entry naming a platform not in
-    `known`: a community's `spaces`, a rank's `roles`, the digest's `channels`."""
+    `known`: a community's `spaces`, a rank's `roles`, the digest's `channels`, the
+    sections under `[platforms]`."""
     names = ", ".join(sorted(known))
     maps: list[tuple[tuple[str | int, ...], Mapping[str, str]]] = [
         *((("communities", i, "spaces"), c.spaces) for i, c in enumerate(settings.communities)),
         *((("ranks", i, "roles"), r.roles) for i, r in enumerate(settings.ranks)),
         (("digest", "channels"), settings.digest.channels),
+        (("platforms",), settings.platforms),
     ]
     for loc, values in maps:
         for platform in values:
