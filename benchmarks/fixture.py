@@ -39,6 +39,7 @@ from benchmarks.workload import PLATFORM, author_weights, member_name, user_id
 from bot.community import slug_for
 from bot.config import Settings
 from bot.features import badges, ranks
+from storage.counters import MEMBER_COUNTERS
 from storage.ledger import LEDGER_COLUMNS
 from storage.models import Member
 
@@ -79,6 +80,10 @@ def create_community(
     return community_id
 
 
+# The member counters a generated ledger adds up, one list per counter in `History`.
+SUMMED = ("points", "messages", "solutions", "kudos_received", "kudos_given")
+
+
 @dataclass
 class History:
     """What a generated ledger adds up to, per member index (0-based)."""
@@ -94,7 +99,7 @@ class History:
     days: dict[int, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for name in ("points", "messages", "solutions", "kudos_received", "kudos_given"):
+        for name in SUMMED:
             setattr(self, name, [0] * self.members)
         self.last_scored = [None] * self.members
 
@@ -117,21 +122,23 @@ class History:
                 result[index] = Activity(len(days), run, longest, days[-1])
         return result
 
+    def counters(self, index: int, activity: Activity, streak: int) -> tuple[int, ...]:
+        """One member's counters, in `MEMBER_COUNTERS` order: the sums of the generated
+        ledger, the active-day tracking's, and 0 for what it never holds (ideas, polls)."""
+        days = {"active_days": activity.active_days, "streak_days": streak}
+        return tuple(
+            getattr(self, name)[index] if name in SUMMED else days.get(name, 0)
+            for name in MEMBER_COUNTERS
+        )
+
     def member_view(self, index: int, activity: Activity, streak: int) -> Member:
         """The counters rank and badge rules read, for one member."""
-        view = SimpleNamespace(
-            points=self.points[index],
-            messages=self.messages[index],
-            solutions=self.solutions[index],
-            kudos_received=self.kudos_received[index],
-            kudos_given=self.kudos_given[index],
-            active_days=activity.active_days,
-            streak_days=streak,
-            ideas_submitted=0,
-            ideas_shipped=0,
-            poll_votes=0,
-        )
-        return cast(Member, view)
+        return counter_view(self.counters(index, activity, streak))
+
+
+def counter_view(counters: tuple[int, ...]) -> Member:
+    """A stand-in for a member row holding only its counters (`MEMBER_COUNTERS` order)."""
+    return cast(Member, SimpleNamespace(**dict(zip(MEMBER_COUNTERS, counters, strict=True))))
 
 
 @dataclass(frozen=True)
@@ -170,16 +177,7 @@ MEMBER_COLUMNS = (
     "excluded",
     "joined_at",
     "left_at",
-    "points",
-    "messages",
-    "solutions",
-    "kudos_received",
-    "kudos_given",
-    "ideas_submitted",
-    "ideas_shipped",
-    "poll_votes",
-    "active_days",
-    "streak_days",
+    *MEMBER_COUNTERS,
     "last_active_day",
     "last_scored_message_at",
     "rank",
@@ -207,7 +205,7 @@ def _member_rows(
         last_day = None
         if calendar is not None and act.last_day is not None:
             last_day = calendar.days[act.last_day].isoformat()
-        view = history.member_view(index, act, act.streak)
+        counters = history.counters(index, act, act.streak)
         yield (
             first_id + index,
             community_id,
@@ -217,20 +215,11 @@ def _member_rows(
             flags and is_excluded(index),
             joined_text,
             None,
-            history.points[index],
-            history.messages[index],
-            history.solutions[index],
-            history.kudos_received[index],
-            history.kudos_given[index],
-            0,
-            0,
-            0,
-            act.active_days,
-            act.streak,
+            *counters,
             last_day,
             sql_timestamp(last) if last is not None else None,
             # What the core's rank review has already written for a member it has seen.
-            ranks.rank_of(view, settings.ranks).name,
+            ranks.rank_of(counter_view(counters), settings.ranks).name,
         )
 
 

@@ -31,6 +31,8 @@ from pydantic import (
     model_validator,
 )
 
+from storage.counters import MEMBER_COUNTERS
+
 # --------------------------------------------------------------------------- field types
 
 Locale = Literal["en", "fr"]
@@ -49,6 +51,13 @@ BadgeMetric = Literal[
     "poll_votes",
 ]
 BADGE_METRICS: tuple[str, ...] = get_args(BadgeMetric)
+# A badge may count any member counter and nothing else: the Literal (which pydantic and
+# type checkers need spelled out) must name exactly the counters of `storage.counters`.
+if sorted(BADGE_METRICS) != sorted(MEMBER_COUNTERS):
+    raise RuntimeError(
+        f"BadgeMetric {sorted(BADGE_METRICS)} differs from the member counters"
+        f" {sorted(MEMBER_COUNTERS)}"
+    )
 
 _SLUG = re.compile(r"[a-z0-9][a-z0-9_-]*")
 _PLATFORM_NAME = re.compile(r"[a-z][a-z0-9_]*")

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from storage.counters import MEMBER_COUNTERS
 from storage.db import Database
 from storage.models import Community, Contribution, Identity, Member
 from storage.models.digests import Customer
@@ -25,6 +26,8 @@ from storage.models.polls import Poll, PollBallot
 WHAT = ("members", "contributions", "ideas", "polls")
 PAGE = 5000
 
+# Counters a member export leaves out: the current streak (its last active day is there).
+UNEXPORTED_COUNTERS = frozenset({"streak_days"})
 MEMBER_FIELDS = (
     "member_id",
     "name",
@@ -33,14 +36,8 @@ MEMBER_FIELDS = (
     "account",
     "points",
     "rank",
-    "messages",
-    "solutions",
-    "kudos_received",
-    "kudos_given",
-    "ideas_submitted",
-    "ideas_shipped",
-    "poll_votes",
-    "active_days",
+    # Then every other counter, in the member table's order.
+    *(c for c in MEMBER_COUNTERS if c != "points" and c not in UNEXPORTED_COUNTERS),
     "last_active_day",
     "joined_at",
     "left_at",

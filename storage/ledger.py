@@ -23,22 +23,13 @@ from sqlalchemy import and_, bindparam, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.bulk import BulkInsert, BulkSelect, BulkUpdate, DriverValues, Pipeline, values_for
+from storage.counters import LEDGER_COUNTERS
 from storage.db import WRITE_LOCKED
 from storage.models import Contribution, Member, MemberDay, MemberTotal
 from storage.models.digests import MemberDayGain
 
-MEMBER_COUNTERS = frozenset(
-    {
-        "points",
-        "messages",
-        "solutions",
-        "kudos_received",
-        "kudos_given",
-        "ideas_submitted",
-        "ideas_shipped",
-        "poll_votes",
-    }
-)
+# The counters an entry's effects may change (active days and streaks are not summed).
+ENTRY_COUNTERS = frozenset(LEDGER_COUNTERS)
 
 
 @dataclass(slots=True)
@@ -372,7 +363,7 @@ def _counter_rows(
 ) -> tuple[BulkUpdate, list[tuple[Any, ...]]] | None:
     by_member: dict[int, dict[str, int]] = defaultdict(dict)
     for (member_id, counter), delta in deltas.items():
-        if counter not in MEMBER_COUNTERS:
+        if counter not in ENTRY_COUNTERS:
             raise ValueError(f"unknown member counter {counter!r}")
         if delta:
             by_member[member_id][counter] = delta

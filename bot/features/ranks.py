@@ -16,6 +16,7 @@ from bot.actions import Action, Card, DirectMessage, GrantRole, PostToChannel, R
 from bot.community import CommunityView
 from bot.config import Rank
 from bot.platforms import traits
+from storage.counters import MEMBER_COUNTERS
 
 
 class Standing(Protocol):
@@ -37,13 +38,23 @@ class Progress:
     missing: tuple[tuple[str, int, int], ...]
 
 
+# Requirement name -> the member counter it is judged on. A rank sets each as its
+# `min_<name>` setting, and `rank.need.<name>` describes what is missing.
+REQUIREMENTS: dict[str, str] = {
+    "points": "points",
+    "active_days": "active_days",
+    "solutions": "solutions",
+    "kudos": "kudos_received",
+}
+_UNKNOWN = set(REQUIREMENTS.values()) - set(MEMBER_COUNTERS)
+if _UNKNOWN:
+    raise RuntimeError(f"rank requirements on unknown member counters: {sorted(_UNKNOWN)}")
+
+
 def requirements(rank: Rank) -> tuple[tuple[str, str, int], ...]:
     """(requirement name, member counter, minimum) for each requirement the rank sets."""
     pairs = (
-        ("points", "points", rank.min_points),
-        ("active_days", "active_days", rank.min_active_days),
-        ("solutions", "solutions", rank.min_solutions),
-        ("kudos", "kudos_received", rank.min_kudos),
+        (name, counter, getattr(rank, f"min_{name}")) for name, counter in REQUIREMENTS.items()
     )
     return tuple(p for p in pairs if p[2] > 0)
 

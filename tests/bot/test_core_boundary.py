@@ -13,6 +13,7 @@ import bot.features.registry  # noqa: F401  (declares every command)
 from bot import i18n
 from bot.commands import REGISTRY, CommandRegistry, CommandSpec, OptionKind, OptionSpec
 from bot.config import BADGE_METRICS
+from bot.features import ranks
 
 BOT = Path(__file__).resolve().parents[2] / "bot"
 FORBIDDEN = ("discord", "slack_bolt", "slack_sdk")
@@ -324,7 +325,7 @@ def test_key_scan_ignores_fstrings_and_non_keys(tmp_path: Path):
     "family",
     [
         [f"badge.metric.{metric}" for metric in BADGE_METRICS],
-        [f"rank.need.{name}" for name in ("points", "active_days", "solutions", "kudos")],
+        [f"rank.need.{name}" for name in ranks.REQUIREMENTS],
         [f"admin.exclude.kind.{kind}" for kind in ("channel", "role", "member")],
         [f"admin.config.source.{source}" for source in ("default", "file", "database")],
         [f"admin.exclude.{state}" for state in ("excluded", "included")],
