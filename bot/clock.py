@@ -9,6 +9,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+# The latest time a moved clock may show: a year short of datetime's end, so that what the
+# core computes from "now" (the end of this month, next Monday, a poll's deadline) still fits.
+LATEST = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+class ClockOutOfRange(ValueError):
+    """The clock was asked to move past `LATEST` (it did not move)."""
+
 
 class Clock(Protocol):
     def now(self) -> datetime:
@@ -33,6 +41,9 @@ class ManualClock:
         return self._now
 
     def advance(self, delta: timedelta) -> datetime:
+        """Move on by `delta`; past `LATEST` raises ClockOutOfRange and the clock stays."""
+        if delta > LATEST - self._now:
+            raise ClockOutOfRange(f"{self._now} + {delta} is past {LATEST}")
         self._now += delta
         return self._now
 

@@ -14,6 +14,14 @@ ZERO_WIDTH_SPACE = "\u200b"
 _MASS_MENTION = re.compile(r"@(everyone|here|channel)\b", re.IGNORECASE)
 _ANGLE_TOKEN = re.compile(r"<([@#!][^>]*)>")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+REPLACEMENT_CHARACTER = "\ufffd"
+
+
+def valid_unicode(text: str) -> str:
+    """`text` with every lone surrogate (undecodable input bytes, a broken JSON escape)
+    replaced by U+FFFD, so it can be encoded, stored and sent."""
+    return _SURROGATE.sub(REPLACEMENT_CHARACTER, text)
 
 
 def neutralise(text: str) -> str:

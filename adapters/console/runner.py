@@ -25,6 +25,11 @@ async def run_console(
     emit: Callable[[str], None],
 ) -> int:
     """Play lines from `stream`; exit status 1 when any line could not be played."""
+    # Bytes that are not in the terminal's encoding are read as U+FFFD, not as surrogates
+    # that no database or platform can store.
+    reconfigure = getattr(stream, "reconfigure", None)
+    if reconfigure is not None:
+        reconfigure(errors="replace")
     interactive = stream.isatty()
     speaker = as_user or ("me" if interactive else None)
     session = ConsoleSession(core, community, emit=emit)

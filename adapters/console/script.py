@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TypeAlias
 
@@ -215,6 +215,7 @@ class After:
     """`after 2h` — the console's virtual clock moves on by `delta` (always positive)."""
 
     delta: timedelta
+    written: str = field(default="", compare=False)  # the duration as the line wrote it
 
 
 ScriptLine: TypeAlias = (
@@ -307,7 +308,10 @@ def _duration(raw: str, line: str) -> timedelta:
             line, f"bad duration {raw.strip()!r} (write e.g. 30m, 2h, 3d, 1w or 1d12h)"
         )
     parts = {unit: int(match.group(unit) or 0) for unit in "wdhm"}
-    delta = timedelta(weeks=parts["w"], days=parts["d"], hours=parts["h"], minutes=parts["m"])
+    try:
+        delta = timedelta(weeks=parts["w"], days=parts["d"], hours=parts["h"], minutes=parts["m"])
+    except OverflowError:  # longer than any duration: no clock can move that far either
+        delta = timedelta.max
     if delta <= timedelta(0):
         raise ScriptSyntaxError(line, "the clock can only move forward (duration is zero)")
     return delta
@@ -434,7 +438,8 @@ def parse_line(line: str) -> ScriptLine | None:
         return InChannel(match.group("channel"))
 
     if match := _AFTER.fullmatch(text):
-        return After(_duration(match.group("duration"), line))
+        written = match.group("duration").strip()
+        return After(_duration(written, line), written)
 
     if match := _WHO_VERB.fullmatch(text):
         entry = _VERBS.get(match.group("verb").lower())

@@ -21,7 +21,7 @@ from adapters.console.tables import ConsoleMember, ConsoleMessage, ConsoleState
 from bot import i18n
 from bot.actions import Action, Card
 from bot.batching import ActivityBatcher
-from bot.clock import ManualClock
+from bot.clock import ClockOutOfRange, ManualClock
 from bot.events import (
     ACTIVITY,
     ButtonPressed,
@@ -39,6 +39,7 @@ from bot.events import (
     SolutionMarked,
 )
 from bot.ports import CoreFace
+from bot.text import valid_unicode
 
 PLATFORM = "console"
 BOT_NAME = "Cercle"
@@ -107,6 +108,7 @@ class ConsoleSession:
 
     async def feed(self, line: str) -> None:
         self.line_number += 1
+        line = valid_unicode(line)  # whatever read it, nothing unstorable goes further
         try:
             parsed = script.parse_line(line)
         except script.ScriptSyntaxError as error:
@@ -204,9 +206,16 @@ class ConsoleSession:
                 self._change(who, is_bot=True)
             case script.GainRole(who, role) | script.LoseRole(who, role):
                 self.set_role(who, role, isinstance(line, script.GainRole))
-            case script.After(delta):
+            case script.After(delta, written):
                 await self.flush()
-                now = self.clock.advance(delta)
+                try:
+                    now = self.clock.advance(delta)
+                except ClockOutOfRange:
+                    raise LineError(
+                        "console.clock_out_of_range",
+                        duration=written,
+                        time=self.clock.now().strftime("%Y-%m-%d %H:%M UTC"),
+                    ) from None
                 self.state.clock = now
                 self.emit(
                     i18n.t(self.locale, "console.clock", time=now.strftime("%Y-%m-%d %H:%M UTC"))
