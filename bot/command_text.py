@@ -17,6 +17,7 @@ Every mistake is a `UsageError` with an `error.*` catalog key; nothing else esca
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import re
 from dataclasses import dataclass
@@ -34,11 +35,12 @@ from bot.commands import (
 )
 from bot.errors import UsageError
 
+# The longest command text read: room for the longest command (an idea with its
+# description) written with Slack's escaping, far below what would take a noticeable time.
+TEXT_MAX = 8000
 _OPENERS = '"“”„«'
 _DOUBLE_CLOSERS = '"“”'
 _NAME_EQ = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*)=")
-# Slack's own tokens: <@U1|name>, <#C1|name>, <!here>, <!subteam^S1|@name>, <https://...|x>.
-_SLACK_TOKEN = re.compile(r"<(?:[@#!]|[A-Za-z][A-Za-z0-9+.-]*:)[^>]*>")
 _ENTITIES = {"&lt;": "<", "&gt;": ">", "&amp;": "&"}
 _ENTITY = re.compile(r"&(?:lt|gt|amp);")
 _SLACK_MEMBER = re.compile(r"<@([^|>]+)(?:\|([^>]*))?>")
@@ -49,7 +51,6 @@ _NUMBER_REF = re.compile(r"#?([0-9]{1,18})")
 _DURATION = re.compile(r"(?:[0-9]{1,7}[wdhm])+", re.IGNORECASE)
 _DURATION_PART = re.compile(r"([0-9]+)([wdhm])", re.IGNORECASE)
 _UNIT_SECONDS = {"w": 604800, "d": 86400, "h": 3600, "m": 60}
-_LIST_ITEM = re.compile(rf"(?:{_SLACK_TOKEN.pattern}|[^|])+")
 _BOOLEANS = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
 
 
@@ -72,55 +73,96 @@ class _Token:
     unclosed: bool  # a quote opened and never closed (the token runs to the end)
 
 
-def _next_token(text: str, pos: int) -> _Token | None:
-    """The token starting at or after `pos`, or None at the end of the text."""
-    n = len(text)
-    while pos < n and text[pos].isspace():
-        pos += 1
-    if pos >= n:
-        return None
-    start = i = pos
-    parts: list[str] = []
-    plain_from = i
-    quote_end = -1
-    unclosed = False
-    while i < n and not text[i].isspace():
-        slack = _SLACK_TOKEN.match(text, i)
-        opens_quote = text[i] in _OPENERS and (
-            i == start or _NAME_EQ.fullmatch(text, start, i) is not None
-        )
-        if not slack and not opens_quote:
-            i += 1
-            continue
-        parts.append(_unescape(text[plain_from:i]))
-        if slack:
-            parts.append(slack.group())
-            i = slack.end()
-        else:
-            closers = "»" if text[i] == "«" else _DOUBLE_CLOSERS
-            close = next((j for j in range(i + 1, n) if text[j] in closers), n)
-            unclosed = unclosed or close == n
-            parts.append(_unescape(text[i + 1 : close]))
-            whole = close < n and i == start
-            i = min(close + 1, n)
-            if whole:
-                quote_end = i
+# Slack's own tokens: <@U1|name>, <#C1|name>, <!here>, <!subteam^S1|@name>, <https://...|x>,
+# each up to the next `>`.
+_SLACK_TOKEN_HEAD = re.compile(r"<(?:[@#!]|[A-Za-z][A-Za-z0-9+.-]*:)")
+
+
+class _Scanner:
+    """Reads tokens of one text in time linear in its length, however hostile the text.
+
+    A Slack token runs from its `<` to the next `>`: where each `>` is, is listed once, so
+    a text of many `<@` and no `>` is not searched to its end at every `<`.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._closers = [m.start() for m in re.finditer(">", text)]
+
+    def slack_token_end(self, i: int) -> int | None:
+        """The end of the Slack token starting at `i`, or None when none starts there."""
+        if self.text[i] != "<" or (head := _SLACK_TOKEN_HEAD.match(self.text, i)) is None:
+            return None
+        after = bisect.bisect_left(self._closers, head.end())
+        return self._closers[after] + 1 if after < len(self._closers) else None
+
+    def next_token(self, pos: int) -> _Token | None:
+        """The token starting at or after `pos`, or None at the end of the text."""
+        text = self.text
+        n = len(text)
+        while pos < n and text[pos].isspace():
+            pos += 1
+        if pos >= n:
+            return None
+        start = i = pos
+        # a quote opens a value at the token's start or right after `name=`
+        name_eq = _NAME_EQ.match(text, start)
+        value_start = name_eq.end() if name_eq else start
+        parts: list[str] = []
         plain_from = i
-    parts.append(_unescape(text[plain_from:i]))
-    quoted = quote_end == i
-    return _Token("".join(parts), start, i, quoted, unclosed)
+        quote_end = -1
+        unclosed = False
+        while i < n and not text[i].isspace():
+            slack_end = self.slack_token_end(i)
+            opens_quote = text[i] in _OPENERS and i in (start, value_start)
+            if slack_end is None and not opens_quote:
+                i += 1
+                continue
+            parts.append(_unescape(text[plain_from:i]))
+            if slack_end is not None:
+                parts.append(text[i:slack_end])
+                i = slack_end
+            else:
+                closers = "»" if text[i] == "«" else _DOUBLE_CLOSERS
+                close = next((j for j in range(i + 1, n) if text[j] in closers), n)
+                unclosed = unclosed or close == n
+                parts.append(_unescape(text[i + 1 : close]))
+                whole = close < n and i == start
+                i = min(close + 1, n)
+                if whole:
+                    quote_end = i
+            plain_from = i
+        parts.append(_unescape(text[plain_from:i]))
+        quoted = quote_end == i
+        return _Token("".join(parts), start, i, quoted, unclosed)
+
+    def list_items(self) -> list[str]:
+        """The `|`-separated items of the text (a `|` inside a Slack token separates none)."""
+        text, items, start, i = self.text, [], 0, 0
+        while i < len(text):
+            slack_end = self.slack_token_end(i)
+            if slack_end is not None:
+                i = slack_end
+            elif text[i] == "|":
+                items.append(text[start:i])
+                start = i = i + 1
+            else:
+                i += 1
+        items.append(text[start:])
+        return [item.strip() for item in items if item.strip()]
 
 
 class _Parser:
     def __init__(self, text: str, registry: CommandRegistry, prefix: tuple[str, ...]) -> None:
         text = text.strip()
         self.text = text[1:] if text.startswith("/") else text
+        self.scanner = _Scanner(self.text)
         self.registry = registry
         self.prefix = prefix
 
     def token(self, pos: int, usage: tuple[str, ...] | None = None) -> _Token | None:
         """The next token; an unclosed quote is an error."""
-        tok = _next_token(self.text, pos)
+        tok = self.scanner.next_token(pos)
         if tok is not None and tok.unclosed:
             raise UsageError("error.unclosed_quote", usage_path=usage)
         return tok
@@ -170,7 +212,7 @@ class _Parser:
         rest_option = texts[-1] if texts else None
         given: dict[str, str] = {}
         usage = spec.path or None
-        while (tok := _next_token(self.text, pos)) is not None:
+        while (tok := self.scanner.next_token(pos)) is not None:
             target = next((o for o in spec.options if o.name not in given), None)
             named = _NAME_EQ.match(self.text, tok.start)
             option = by_name.get(named.group(1).lower()) if named else None
@@ -218,7 +260,7 @@ class _Parser:
         """
         tokens = [first]
         end = len(self.text)
-        while (tok := _next_token(self.text, tokens[-1].end)) is not None:
+        while (tok := self.scanner.next_token(tokens[-1].end)) is not None:
             named = _NAME_EQ.match(self.text, tok.start)
             option = by_name.get(named.group(1).lower()) if named else None
             if option is not None and option.name not in given and option is not target:
@@ -261,7 +303,7 @@ def _convert(option: OptionSpec, raw: str, usage: tuple[str, ...] | None) -> Any
             raise fail("error.text_too_short", min=option.min_length)
         return value
     if kind is OptionKind.LIST:
-        return [item.strip() for item in _LIST_ITEM.findall(value) if item.strip()]
+        return _Scanner(value).list_items()
     if kind is OptionKind.MEMBER:
         if m := _SLACK_MEMBER.fullmatch(value):
             return Mention(m.group(1), _unescape(m.group(2) or m.group(1)))
@@ -331,6 +373,8 @@ def parse_command(
     Every option of the command is in the dict; an optional one not given holds its
     `default`. Raises `UsageError` for anything the user got wrong.
     """
+    if len(text) > TEXT_MAX:  # refused before any work, however it is made
+        raise UsageError("error.command_too_long", length=len(text), max=TEXT_MAX)
     parser = _Parser(text, registry, prefix)
     spec, pos = parser.command()
     return spec, parser.options(spec, pos)

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
+from bot.command_text import TEXT_MAX
 from bot.events import ChannelRef, CommandInvoked, MemberRef
 
 PLATFORM = "slack"
@@ -30,6 +31,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
 # Commands that open a modal when typed without arguments: typing these is painful.
 FORM_COMMANDS: set[tuple[str, ...]] = {("idea", "submit"), ("poll", "create")}
 
+MENTIONS_LOOKED_UP = 10
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
 MemberLookup = Callable[[str], Awaitable[MemberRef]]
@@ -64,7 +66,12 @@ async def invocation(
     text = (body.get("text") or "").strip()
     if not prefix and not text:
         text = "help"
-    mentions = tuple([await lookup(uid) for uid in dict.fromkeys(_MENTION.findall(text))])
+    # A text the core will refuse as too long costs no lookup; a long list of mentions
+    # costs a few (no command takes more than a couple of members).
+    mentioned = list(dict.fromkeys(_MENTION.findall(text)))[:MENTIONS_LOOKED_UP]
+    if len(text) > TEXT_MAX:
+        mentioned = []
+    mentions = tuple([await lookup(uid) for uid in mentioned])
     return CommandInvoked(
         platform=PLATFORM,
         space_id=body.get("team_id", ""),
