@@ -11,8 +11,10 @@ from __future__ import annotations
 import re
 
 ZERO_WIDTH_SPACE = "\u200b"
-_MASS_MENTION = re.compile(r"@(everyone|here|channel)\b", re.IGNORECASE)
-_ANGLE_TOKEN = re.compile(r"<([@#!][^>]*)>")
+# Anywhere in a word: a platform may ping on `@everyones` as well.
+_MASS_MENTION = re.compile(r"@(?=everyone|here|channel)", re.IGNORECASE)
+# Every opening of a mention token, nested ones (`<@U1|<!channel>>`) included.
+_TOKEN_OPENING = re.compile(r"<(?=[@#!])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 REPLACEMENT_CHARACTER = "\ufffd"
@@ -27,8 +29,8 @@ def valid_unicode(text: str) -> str:
 def neutralise(text: str) -> str:
     """`text` with every mention made inert (a zero-width space after the @, < or #)."""
     text = _CONTROL.sub("", text)
-    text = _MASS_MENTION.sub(lambda m: "@" + ZERO_WIDTH_SPACE + m.group(1), text)
-    return _ANGLE_TOKEN.sub(lambda m: "<" + ZERO_WIDTH_SPACE + m.group(1) + ">", text)
+    text = _MASS_MENTION.sub("@" + ZERO_WIDTH_SPACE, text)
+    return _TOKEN_OPENING.sub("<" + ZERO_WIDTH_SPACE, text)
 
 
 def one_line(text: str) -> str:
