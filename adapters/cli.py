@@ -20,8 +20,10 @@ from pathlib import Path
 from adapters import platforms
 from bot.clock import SystemClock, as_utc
 from bot.config import ConfigError, Secrets, Settings, load_secrets
+from storage.diagnosis import redacted_url, unreachable_reason
 
 log = logging.getLogger("cercle")
+EXIT_DATABASE_UNAVAILABLE = 69  # sysexits' EX_UNAVAILABLE
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -118,7 +120,7 @@ async def cmd_db(args: argparse.Namespace) -> int:
         if args.action == "upgrade":
             await db.upgrade()
         print(
-            f"database {db.engine.url.render_as_string(hide_password=True)}: revision "
+            f"database {redacted_url(settings.database.url)}: revision "
             f"{await current_revision(db.engine)} (newest: {head_revision()})"
         )
     finally:
@@ -140,7 +142,7 @@ async def cmd_status(args: argparse.Namespace) -> int:
     now = SystemClock().now()
     try:
         revision, head = await current_revision(db.engine), head_revision()
-        print(f"database   {db.engine.url.render_as_string(hide_password=True)}")
+        print(f"database   {redacted_url(settings.database.url)}")
         print(f"platforms  {_platform_states(settings, load_secrets())}")
         state = (
             "up to date" if revision == head else f"behind (newest: {head}; run cercle db upgrade)"
@@ -217,7 +219,7 @@ async def cmd_check_config(args: argparse.Namespace) -> int:
     settings = _settings(args)
     communities = ", ".join(c.name for c in settings.communities) or "none (auto on contact)"
     print(
-        f"configuration is valid: database {settings.database.url}; "
+        f"configuration is valid: database {redacted_url(settings.database.url)}; "
         f"{len(settings.ranks)} ranks; {len(settings.badges)} badges; "
         f"communities: {communities}; "
         f"platforms: {_platform_states(settings, load_secrets())}"
@@ -357,6 +359,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(f"cercle: configuration error: {error}", file=sys.stderr)
         return 2
+    except Exception as error:
+        reason = unreachable_reason(error)
+        if reason is None:
+            raise
+        url = redacted_url(_settings(args).database.url)
+        print(f"cercle: cannot use the database {url}: {reason}.", file=sys.stderr)
+        return EXIT_DATABASE_UNAVAILABLE
     except KeyboardInterrupt:
         return 130
 
