@@ -45,7 +45,7 @@ from bot.jobs import JobRunner
 from bot.moderators import is_moderator
 from bot.ports import Adapter, Notice, SpaceInfo, Suggestion
 from bot.readers import MessageReader
-from storage import cards
+from storage import cards, receipts
 from storage import communities as community_store
 from storage.db import Database
 from storage.members import MemberCache, MemberInfo, SeenMember, find_member, resolve_members
@@ -304,6 +304,12 @@ class Cercle:
             async with self.db.transaction() as session:
                 community = await self.community(session, event.platform, event.space_id, event.at)
                 locale = community.locale
+                delivery = getattr(event, "delivery", None)
+                if delivery and not await receipts.first_delivery(
+                    session, event.platform, delivery, self.clock.now()
+                ):
+                    log.info("%s interaction %s delivered again: ignored", event.platform, delivery)
+                    return []
                 actions = await self._dispatch(session, community, event)
                 scheduled = session.info.get("scheduled", False)
             if scheduled and self.on_schedule_change is not None:

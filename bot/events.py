@@ -116,6 +116,10 @@ class SolutionMarked(Event):
     # in a thread): the core refuses it with its own message.
     question_id: str | None
     question_author: MemberRef | None = None
+    # The platform's own identity of this delivery (Discord's interaction id, Slack's
+    # trigger id): a retry or a replay of the same delivery changes nothing. None where
+    # the platform never repeats one (the console).
+    delivery: str | None = None
 
 
 @dataclass(frozen=True)
@@ -134,6 +138,10 @@ class CommandInvoked(Event):
     options: dict[str, Any] = field(default_factory=dict)
     # Members the platform already resolved for mentions in this command, by user id.
     mentions: tuple[MemberRef, ...] = ()
+    # The platform's own identity of this delivery (Discord's interaction id, Slack's
+    # trigger id): a retry or a replay of the same delivery changes nothing. None where
+    # the platform never repeats one (the console).
+    delivery: str | None = None
 
 
 @dataclass(frozen=True)
@@ -143,6 +151,10 @@ class ButtonPressed(Event):
     presser: MemberRef
     custom_id: str
     message_id: str | None = None
+    # The platform's own identity of this delivery (Discord's interaction id, Slack's
+    # trigger id): a retry or a replay of the same delivery changes nothing. None where
+    # the platform never repeats one (the console).
+    delivery: str | None = None
 
 
 @dataclass(frozen=True)
@@ -152,6 +164,10 @@ class FormSubmitted(Event):
     submitter: MemberRef
     form_id: str
     values: dict[str, str] = field(default_factory=dict)
+    # The platform's own identity of this delivery (Discord's interaction id, Slack's
+    # trigger id): a retry or a replay of the same delivery changes nothing. None where
+    # the platform never repeats one (the console).
+    delivery: str | None = None
 
 
 ActivityEvent = (

@@ -24,6 +24,7 @@ from bot.community import CommunityView
 from bot.services import Services
 from storage import communities as community_store
 from storage import jobs as job_store
+from storage import receipts
 from storage.models import ScheduledJob
 
 log = logging.getLogger("cercle.jobs")
@@ -97,3 +98,9 @@ class JobRunner:
             async with self.core.db.transaction() as session:
                 await job_store.finish(session, job_id, now, error=repr(error)[:1000])
             return []
+
+
+@planner
+async def forget_old_receipts(core: Services, session: AsyncSession, now: datetime) -> None:
+    """Interaction receipts are needed only while a platform may repeat a delivery."""
+    await receipts.forget_old(session, now)

@@ -1,11 +1,13 @@
 """Interactions (slash commands, the context menu, buttons, modals, autocomplete) -> core
 events, and the core's answer -> Discord's interaction responses.
 
-Discord wants an answer within 3 seconds: the core gets `DEFER_AFTER` seconds, then the
-interaction is deferred (a "thinking" state for commands, a silent acknowledgement for
-buttons) and the answer follows. Replies are ephemeral unless the core says otherwise;
-every response goes out with mentions disabled. `OpenForm` opens a modal. Other actions
-(cards in channels, roles, DMs) go through the outbound module.
+Discord wants an answer within 3 seconds, and an interaction is recorded before it is
+answered (a crash after the answer must not lose it): the core gets `DEFER_AFTER` seconds
+(its work takes milliseconds), then the interaction is deferred (a "thinking" state for
+commands, a silent acknowledgement for buttons) and the answer follows. Replies are
+ephemeral unless the core says otherwise; every response goes out with mentions disabled.
+`OpenForm` opens a modal. Other actions (cards in channels, roles, DMs) go through the
+outbound module.
 """
 
 from __future__ import annotations
@@ -72,6 +74,8 @@ class Interactions:
             "at": interaction.created_at,
             "interaction_id": str(interaction.id),
             "channel": channel,
+            # Discord's id of the interaction: a gateway replay of it changes nothing.
+            "delivery": str(interaction.id),
         }
 
     def event_for(self, interaction: discord.Interaction) -> Event | None:

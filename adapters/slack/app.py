@@ -1,8 +1,13 @@
 """The bolt AsyncApp and its listeners: Slack requests in, core events, actions out.
 
-Every listener acknowledges first (events are acknowledged by bolt itself; commands,
-buttons, shortcuts and modals call `ack()` before any work), so Slack always gets its
-answer within 3 seconds and the work runs after. Activity events go through the core's
+Events are acknowledged by bolt itself once received. An interaction (a command, a
+button, a shortcut, a form) is recorded before it is acknowledged: Slack never sends an
+acknowledged interaction again, so a crash right after the 200 must not lose it. The core
+gets `ACK_WITHIN` seconds (its work takes milliseconds) and then the interaction is
+acknowledged anyway, well within Slack's 3 seconds, while the work finishes; what it
+answers (replies, updated cards) is sent after the acknowledgement. Each interaction
+carries its delivery's identity (trigger id, action time), so a retried or replayed
+request changes nothing. Activity events go through the core's
 activity batcher (bot.batching), which hands the core everything that arrived together
 in one `handle_many` (one transaction for a burst). Requests are verified by bolt with
 the signing secret (bad signature or a timestamp older than five minutes: 401).
@@ -42,6 +47,7 @@ from bot.ports import CoreFace
 log = logging.getLogger("cercle.slack")
 
 PLATFORM = "slack"
+ACK_WITHIN = 2.0  # seconds the core gets to record an interaction before it is acknowledged
 SOLUTION_SHORTCUT = "mark_solution"
 ClientFor = Callable[[str], Awaitable[AsyncWebClient | None]]
 
@@ -105,6 +111,16 @@ class SlackBridge:
         actions = await self.core.handle(event)
         await self.outbound.send(actions, target, client)
         return actions
+
+    async def recorded(self, ack: Any, work: Awaitable[Any]) -> Any:
+        """Run `work` (building an event and handing it to the core), then acknowledge:
+        after it is done, or after `ACK_WITHIN` seconds if the core is slow (it goes on)."""
+        task = asyncio.ensure_future(work)
+        try:
+            await asyncio.wait({task}, timeout=ACK_WITHIN)
+        finally:
+            await ack()
+        return await task
 
     async def open_form(self, client: AsyncWebClient, target: Target, form: OpenForm) -> None:
         locale = await self.locale(target.team_id)
@@ -176,79 +192,94 @@ class SlackBridge:
             await home.publish(self, client, team, event.get("user", ""))
 
     async def on_command(self, ack: Any, body: dict, client: AsyncWebClient) -> None:
-        await ack()
-        async with self.working():
-            team = body.get("team_id", "")
-            target = Target(
-                team,
-                body.get("channel_id"),
-                body.get("user_id"),
-                body.get("response_url"),
-                body.get("trigger_id"),
-            )
-            path = commands.wants_form(body.get("command", ""), body.get("text") or "")
-            spec = self.core.commands.get(path) if path else None
-            if spec is not None:
+        team = body.get("team_id", "")
+        target = Target(
+            team,
+            body.get("channel_id"),
+            body.get("user_id"),
+            body.get("response_url"),
+            body.get("trigger_id"),
+        )
+        path = commands.wants_form(body.get("command", ""), body.get("text") or "")
+        spec = self.core.commands.get(path) if path else None
+        if spec is not None:
+            await ack()  # nothing to record yet: the form's submission is recorded
+            async with self.working():
                 view = modals.command_view(
                     await self.locale(team), spec, {"channel": target.channel_id or ""}
                 )
                 await client.views_open(trigger_id=target.trigger_id, view=view)
-                return
-            event = await commands.invocation(
-                body, self.lookup(client, team), self.core.now()
-            )
-            if event is not None:
-                await self.run(event, target, client)
+            return
+
+        async def record() -> list[Any]:
+            event = await commands.invocation(body, self.lookup(client, team), self.core.now())
+            return [] if event is None else await self.core.handle(event)
+
+        await self._answer(ack, record(), target, client)
+
+    async def _answer(
+        self, ack: Any, work: Awaitable[list[Any]], target: Target, client: AsyncWebClient
+    ) -> None:
+        """Record an interaction, acknowledge it, then send what the core answered."""
+        async with self.working():
+            actions = await self.recorded(ack, work)
+            await self.outbound.send(actions, target, client)
 
     async def on_button(self, ack: Any, body: dict, client: AsyncWebClient) -> None:
-        await ack()
-        async with self.working():
-            team = (body.get("team") or {}).get("id", "")
-            user = (body.get("user") or {}).get("id", "")
-            pressed = (body.get("actions") or [{}])[0]
-            custom_id = pressed.get("value") or pressed.get("action_id", "")
-            container = body.get("container") or {}
-            channel = (body.get("channel") or {}).get("id") or container.get("channel_id", "")
-            ts = (body.get("message") or {}).get("ts") or container.get("message_ts")
+        team = (body.get("team") or {}).get("id", "")
+        user = (body.get("user") or {}).get("id", "")
+        pressed = (body.get("actions") or [{}])[0]
+        custom_id = pressed.get("value") or pressed.get("action_id", "")
+        container = body.get("container") or {}
+        channel = (body.get("channel") or {}).get("id") or container.get("channel_id", "")
+        ts = (body.get("message") or {}).get("ts") or container.get("message_ts")
+        trigger = body.get("trigger_id") or ""
+
+        async def record() -> list[Any]:
             event = ButtonPressed(
                 platform=PLATFORM,
                 space_id=team,
                 at=self.core.now(),
-                interaction_id=body.get("trigger_id") or pressed.get("action_ts", ""),
+                interaction_id=trigger or pressed.get("action_ts", ""),
                 channel=ChannelRef(channel),
                 presser=await self.directory(team).member(client, user),
                 custom_id=custom_id,
                 message_id=inbound.message_id(channel, ts) if channel and ts else None,
+                delivery=f"{trigger}:{pressed.get('action_ts', '')}",
             )
-            if container.get("type") == "view":  # pressed in the App Home tab
-                actions = await self.core.handle(event)
-                notes = [a.text for a in actions if isinstance(a, Reply) and a.text]
-                rest = [a for a in actions if not isinstance(a, Reply)]
-                await self.outbound.send(rest, Target(team, None, user), client)
-                await home.publish(self, client, team, user, notice="\n".join(notes))
-                return
+            return await self.core.handle(event)
+
+        if container.get("type") != "view":
             target = Target(team, channel or None, user, body.get("response_url"))
-            await self.run(event, target, client)
+            await self._answer(ack, record(), target, client)
+            return
+        async with self.working():  # pressed in the App Home tab
+            actions = await self.recorded(ack, record())
+            notes = [a.text for a in actions if isinstance(a, Reply) and a.text]
+            rest = [a for a in actions if not isinstance(a, Reply)]
+            await self.outbound.send(rest, Target(team, None, user), client)
+            await home.publish(self, client, team, user, notice="\n".join(notes))
 
     async def on_solution_shortcut(self, ack: Any, body: dict, client: AsyncWebClient) -> None:
-        await ack()
-        async with self.working():
-            team = (body.get("team") or {}).get("id", "")
-            user = (body.get("user") or {}).get("id", "")
-            channel = (body.get("channel") or {}).get("id", "")
-            message = body.get("message") or {}
-            ts = message.get("ts") or body.get("message_ts", "")
-            thread = message.get("thread_ts")
-            target = Target(team, channel, user, body.get("response_url"))
+        team = (body.get("team") or {}).get("id", "")
+        user = (body.get("user") or {}).get("id", "")
+        channel = (body.get("channel") or {}).get("id", "")
+        message = body.get("message") or {}
+        ts = message.get("ts") or body.get("message_ts", "")
+        thread = message.get("thread_ts")
+        target = Target(team, channel, user, body.get("response_url"))
+
+        async def record() -> list[Any]:
             directory = self.directory(team)
             is_reply = bool(thread) and thread != ts
             asker = await self._thread_author(client, team, channel, thread) if is_reply else None
             author = message.get("user")
+            trigger = body.get("trigger_id", "")
             event = SolutionMarked(
                 platform=PLATFORM,
                 space_id=team,
                 at=self.core.now(),
-                interaction_id=f"{channel}:{ts}:{body.get('trigger_id', '')}",
+                interaction_id=f"{channel}:{ts}:{trigger}",
                 channel=ChannelRef(channel),
                 marker=await directory.member(client, user),
                 solution_id=inbound.message_id(channel, ts),
@@ -261,8 +292,11 @@ class SlackBridge:
                 # Not a reply in a thread: the question is unknown and the core refuses.
                 question_id=inbound.message_id(channel, thread) if is_reply else None,
                 question_author=asker,
+                delivery=trigger or None,
             )
-            await self.run(event, target, client)
+            return await self.core.handle(event)
+
+        await self._answer(ack, record(), target, client)
 
     async def _thread_author(
         self, client: AsyncWebClient, team: str, channel: str, thread: str
@@ -282,10 +316,12 @@ class SlackBridge:
         kind, _, name = (view.get("callback_id") or "").partition(":")
         metadata = modals.metadata(view)
         target = Target(team, metadata.get("channel") or None, user)
+        # A view is submitted once; its id and state hash name this submission.
+        delivery = f"{view.get('id', '')}:{view.get('hash', '')}"
         if kind == modals.FORM_CALLBACK:
-            await ack()
-            async with self.working():
-                event: Event = FormSubmitted(
+
+            async def submitted() -> list[Any]:
+                event = FormSubmitted(
                     platform=PLATFORM,
                     space_id=team,
                     at=self.core.now(),
@@ -294,8 +330,11 @@ class SlackBridge:
                     submitter=await self.directory(team).member(client, user),
                     form_id=name,
                     values={k: str(v or "") for k, v in modals.submitted_values(view).items()},
+                    delivery=delivery,
                 )
-                await self.run(event, target, client)
+                return await self.core.handle(event)
+
+            await self._answer(ack, submitted(), target, client)
             return
         spec = self.core.commands.get(tuple(name.split()))
         if spec is None:
@@ -306,8 +345,9 @@ class SlackBridge:
         if errors:
             await ack(response_action="errors", errors=errors)
             return
-        await ack()
-        async with self.working():
+
+        async def invoked() -> list[Any]:
+            assert spec is not None
             directory = self.directory(team)
             mentioned = [v.user_id for v in options.values() if isinstance(v, Mention)]
             event = CommandInvoked(
@@ -320,8 +360,11 @@ class SlackBridge:
                 path=spec.path,
                 options=options,
                 mentions=tuple([await directory.member(client, uid) for uid in mentioned]),
+                delivery=delivery,
             )
-            await self.run(event, target, client)
+            return await self.core.handle(event)
+
+        await self._answer(ack, invoked(), target, client)
 
 
 def build_app(bridge: SlackBridge, **app_args: Any) -> AsyncApp:

@@ -82,4 +82,5 @@ async def invocation(
         path=prefix,
         text=text,
         mentions=mentions,
+        delivery=body.get("trigger_id") or None,
     )

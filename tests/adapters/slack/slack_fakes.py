@@ -4,6 +4,7 @@ shapes posted to the bolt app through its real HTTP path."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import hmac
@@ -49,6 +50,7 @@ class FakeSlackApi:
     responses: list[Call] = field(default_factory=list)  # posts to response_url
     groups: list[dict[str, Any]] = field(default_factory=list)
     failures: dict[str, str] = field(default_factory=dict)  # method -> Slack error code
+    delays: dict[str, float] = field(default_factory=dict)  # method -> seconds before answering
     history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     tokens: list[str] = field(default_factory=list)  # the token of each call, in order
     uploads: dict[str, bytes] = field(default_factory=dict)  # file id -> bytes received
@@ -99,6 +101,8 @@ class FakeSlackApi:
         args = await self._args(request)
         self.calls.append(Call(method, args))
         self.tokens.append(request.headers.get("Authorization", "").removeprefix("Bearer "))
+        if method in self.delays:
+            await asyncio.sleep(self.delays[method])
         if method in self.failures:
             return web.json_response({"ok": False, "error": self.failures[method]})
         return web.json_response({"ok": True, **self._answer(method, args)})
