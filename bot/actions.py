@@ -7,7 +7,11 @@ calls and respect the platform's size limits.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields, is_dataclass, replace
+from typing import Any, TypeVar
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -119,3 +123,21 @@ class OpenForm(Action):
     form_id: str
     title: str
     fields: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+
+
+def with_texts(value: _T, change: Callable[[str], str]) -> _T:
+    """`value` (an action, a card, ...) with `change` applied to every text it carries, at
+    any depth; bytes (an image) and other values stay as they are. How an adapter renders
+    what its platform shows its own way (moments, see `bot.text.render_moments`)."""
+    return _changed(value, change)
+
+
+def _changed(value: Any, change: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return change(value)
+    if isinstance(value, tuple):
+        return tuple(_changed(item, change) for item in value)
+    if is_dataclass(value) and not isinstance(value, type):
+        updates = {f.name: _changed(getattr(value, f.name), change) for f in fields(value)}
+        return replace(value, **updates)
+    return value

@@ -14,7 +14,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from bot.text import neutralise
+from bot import formatting
+from bot.text import Moment, neutralise
 
 CATALOG_DIR = Path(__file__).parent / "catalog"
 LOCALES = ("en", "fr")
@@ -63,7 +64,10 @@ def t(locale: str, key: str, **params: Any) -> str:
     Every text parameter is neutralised first: a member's name or words shown by Cercle can
     never ping @everyone, @here or anyone else, whichever message they end up in.
     """
-    params = {k: neutralise(v) if isinstance(v, str) else v for k, v in params.items()}
+    params = {
+        k: neutralise(v) if isinstance(v, str) and not isinstance(v, Moment) else v
+        for k, v in params.items()
+    }
     strings = catalog(locale if locale in LOCALES else DEFAULT_LOCALE)
     template = strings.get(key)
     if template is None:
@@ -72,9 +76,8 @@ def t(locale: str, key: str, **params: Any) -> str:
 
 
 def number(locale: str, value: int) -> str:
-    """An integer with the locale's thousands separator (1,234 / 1 234)."""
-    text = f"{value:,}"
-    return text.replace(",", "\u202f") if locale == "fr" else text
+    """An integer with the locale's grouping (1,234 / 1 234), see `bot.formatting`."""
+    return formatting.number(locale, value)
 
 
 def points(locale: str, count: int) -> str:
@@ -83,6 +86,10 @@ def points(locale: str, count: int) -> str:
 
 
 def plural(locale: str, key: str, count: int, **params: Any) -> str:
-    """`key.one` or `key.other` depending on `count` (French counts 0 and 1 as singular)."""
-    one = count in (0, 1) if locale == "fr" else count == 1
-    return t(locale, f"{key}.{'one' if one else 'other'}", count=number(locale, count), **params)
+    """`key.<form>` for `count` by the locale's CLDR plural rules (French says "0 point",
+    "1 point", "2 points"); a form the catalog lacks (French "many") falls back to
+    `key.other`."""
+    form = formatting.babel_locale(locale).plural_form(count)
+    if not has(f"{key}.{form}", locale):
+        form = "other"
+    return t(locale, f"{key}.{form}", count=number(locale, count), **params)

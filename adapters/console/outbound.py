@@ -25,8 +25,10 @@ from bot.actions import (
     Reply,
     RevokeRole,
     UpdateCard,
+    with_texts,
 )
 from bot.ports import CoreFace, Notice, check_supported
+from bot.text import render_moments
 
 PLATFORM = "console"
 
@@ -108,6 +110,8 @@ class ConsoleOutput:
 
     async def show(self, action: Action) -> None:
         session = self.session
+        # The console has no reader's own zone: a moment reads in the community's zone.
+        action = with_texts(action, render_moments)
         if getattr(action, "platform", PLATFORM) != PLATFORM:
             return  # meant for the same community on another platform
         match action:

@@ -13,7 +13,7 @@ import io
 import discord
 
 from bot.actions import Button, Card
-from bot.text import shorten
+from bot.text import render_moments, shorten
 
 CONTENT_MAX = 2000
 TITLE_MAX = 256
@@ -38,24 +38,47 @@ _STYLES = {
 }
 
 
+def timestamp(epoch: int, fallback: str) -> str:
+    """A moment as Discord's timestamp markup: each reader sees it in their own zone and
+    language (`f`: date and short time)."""
+    return f"<t:{epoch}:f>"
+
+
+def rich(text: str) -> str:
+    """Text where Discord renders markdown and timestamps (message content, embed
+    description and field values); the markup is never longer than the moment's words."""
+    return render_moments(text, timestamp)
+
+
+def flat(text: str) -> str:
+    """Text where Discord shows no timestamps (embed titles, field names, footers, labels)."""
+    return render_moments(text)
+
+
 def content(text: str, reserve: int = 0) -> str | None:
-    return shorten(text, CONTENT_MAX - reserve) if text else None
+    return rich(shorten(text, CONTENT_MAX - reserve)) if text else None
 
 
 def embed_for(card: Card, footer_suffix: str = "") -> discord.Embed:
     """The card as one embed whose parts and total stay within Discord's limits."""
     budget = EMBED_TOTAL_MAX
-    title = shorten(card.title, TITLE_MAX) or _EMPTY
+    title = shorten(flat(card.title), TITLE_MAX) or _EMPTY
     budget -= len(title)
-    footer = shorten(card.footer, FOOTER_MAX - len(footer_suffix)) + footer_suffix
+    footer = shorten(flat(card.footer), FOOTER_MAX - len(footer_suffix)) + footer_suffix
     budget -= len(footer)
     fields = [
-        (shorten(f.name, FIELD_NAME_MAX) or _EMPTY, shorten(f.value, FIELD_VALUE_MAX) or _EMPTY, f)
+        (
+            shorten(flat(f.name), FIELD_NAME_MAX) or _EMPTY,
+            rich(shorten(f.value, FIELD_VALUE_MAX)) or _EMPTY,
+            f,
+        )
         for f in card.fields[:FIELDS_MAX]
     ]
     # The body gives way to the fields, down to a readable minimum.
     wanted_by_fields = sum(len(n) + len(v) for n, v, _ in fields)
-    description = shorten(card.body, min(DESCRIPTION_MAX, max(budget - wanted_by_fields, 200)))
+    description = rich(
+        shorten(card.body, min(DESCRIPTION_MAX, max(budget - wanted_by_fields, 200)))
+    )
     embed = discord.Embed(title=title, description=description or None)
     budget -= len(description)
     for name, value, field in fields:
@@ -80,7 +103,7 @@ class CardButtons(discord.ui.View):
         for index, button in enumerate(buttons[:BUTTONS_MAX]):
             self.add_item(
                 discord.ui.Button(
-                    label=shorten(button.label, LABEL_MAX),
+                    label=shorten(flat(button.label), LABEL_MAX),
                     custom_id=button.custom_id[:CUSTOM_ID_MAX],
                     style=_STYLES.get(button.style, discord.ButtonStyle.secondary),
                     row=index // 5,
@@ -99,4 +122,4 @@ def file_for(card: Card | None) -> discord.File | None:
     if card is None or card.image is None:
         return None
     image = card.image
-    return discord.File(io.BytesIO(image.png), filename=image.filename, description=image.alt)
+    return discord.File(io.BytesIO(image.png), filename=image.filename, description=flat(image.alt))

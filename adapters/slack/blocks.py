@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.actions import Button, Card
-from bot.text import shorten
+from bot.text import moment_count, render_moments, shorten
 
 MAX_BLOCKS = 50
 SECTION_TEXT = 3000
@@ -35,17 +35,29 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+# Slack's date formatting: each reader sees the moment in their own zone; the words after
+# `|` (already escaped) are the fallback where the client cannot
+# (https://api.slack.com/reference/surfaces/formatting#date-formatting).
+_DATE = "<!date^{epoch}^{{date_short_pretty}} {{time}}|{fallback}>"
+_DATE_EXTRA = len(_DATE) + 10  # what the markup adds to a moment's words, at most
+
+
+def date_token(epoch: int, fallback: str) -> str:
+    return _DATE.format(epoch=epoch, fallback=fallback)
+
+
 def _cut(text: str, limit: int) -> str:
-    """Escape then cut, so the limit holds for what Slack counts (escaped text), without
-    cutting an entity in half."""
+    """Escape then cut, so the limit holds for what Slack counts (escaped text, moments as
+    date markup), without cutting an entity or a moment in half."""
     escaped = escape(text)
-    if len(escaped) <= limit:
-        return escaped
-    cut = shorten(escaped, limit)
-    amp = cut.rfind("&", max(0, len(cut) - 6))
-    if amp != -1 and ";" not in cut[amp:]:
-        cut = cut[:amp].rstrip() + "…"
-    return cut
+    room = limit - _DATE_EXTRA * moment_count(escaped)
+    if len(escaped) > room:
+        cut = shorten(escaped, max(room, 1))
+        amp = cut.rfind("&", max(0, len(cut) - 6))
+        if amp != -1 and ";" not in cut[amp:]:
+            cut = cut[:amp].rstrip() + "…"
+        escaped = cut
+    return render_moments(escaped, date_token)
 
 
 def mrkdwn(text: str, limit: int = SECTION_TEXT) -> dict[str, Any]:
@@ -54,7 +66,11 @@ def mrkdwn(text: str, limit: int = SECTION_TEXT) -> dict[str, Any]:
 
 def plain(text: str, limit: int) -> dict[str, Any]:
     # plain_text is not parsed for links or mentions, but the limit still holds.
-    return {"type": "plain_text", "text": shorten(text, limit) or " ", "emoji": True}
+    return {
+        "type": "plain_text",
+        "text": shorten(render_moments(text), limit) or " ",
+        "emoji": True,
+    }
 
 
 def _sections(text: str) -> list[dict[str, Any]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from bot import i18n
+from bot import formatting, i18n
 from bot.actions import Action, Card, Reply
 from bot.commands import PERIODS, OptionKind, OptionSpec, command
 from bot.community import CommunityView
@@ -27,8 +27,8 @@ def period_label(community: CommunityView, period: str, start: date | None) -> s
         return community.t("period.all")
     if period == "week":
         end = start + timedelta(days=6)
-        return community.t("period.week", start=start.isoformat(), end=end.isoformat())
-    return community.t("period.month", month=start.strftime("%Y-%m"))
+        return community.t("period.week", days=formatting.days(community.locale, start, end))
+    return community.t("period.month", month=formatting.month(community.locale, start))
 
 
 @command(

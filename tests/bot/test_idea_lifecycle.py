@@ -119,9 +119,9 @@ async def test_the_history_keeps_who_what_and_why(bench, clock):
     card = replies(await bench.run(BOB, "/idea show 1"))[0].card
     assert card is not None and card.kind == "idea_detail"
     assert field(card, "History").splitlines() == [
-        "2026-01-05 · alice: submitted",
-        "2026-01-05 · mod: New → Under review — Looking at it",
-        "2026-01-07 · mod: Under review → Planned — Scheduled for spring",
+        "5 January 2026 · alice: submitted",
+        "5 January 2026 · mod: New → Under review — Looking at it",
+        "7 January 2026 · mod: Under review → Planned — Scheduled for spring",
     ]
     assert field(card, "Score") == "0.00 (Wilson lower bound, 95 %)"
     assert field(card, "Testers") == "no call yet"

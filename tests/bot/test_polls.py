@@ -20,6 +20,7 @@ from bot.events import ButtonPressed, ChannelRef, CommandInvoked, MemberRef
 from bot.features.polls import ballots as poll_ballots
 from bot.features.polls.counting import MODES, count_choices, count_points, instant_runoff
 from bot.features.polls.state import outcome_of
+from bot.text import render_moments
 from storage import polls as store
 from storage.communities import community_for_space
 from storage.db import Database
@@ -128,7 +129,10 @@ async def test_the_design_example_posts_a_card_schedules_the_deadline_and_confir
     ]
     assert "/poll vote 1 2>1>3" in post.card.body  # how to vote by command
     confirmation = reply(actions)
-    assert "Poll #1" in confirmation and "2026-01-07 09:00 UTC" in confirmation
+    # The deadline is a moment: each platform shows it in the reader's own zone, the
+    # community's zone words standing in where it cannot.
+    assert "Poll #1" in confirmation
+    assert "until 7 January 2026, 09:00 UTC." in render_moments(confirmation)
     assert next(a for a in actions if isinstance(a, Reply)).ephemeral
     jobs = await rows(db, ScheduledJob)
     assert [(j.kind, j.key, j.due_at, j.status) for j in jobs] == [

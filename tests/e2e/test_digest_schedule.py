@@ -196,7 +196,7 @@ async def test_moderators_move_the_schedule_at_runtime_and_see_it_in_the_config(
     text = "\n".join(lines)
     assert "digest schedule: fri 17:30 (UTC) (set by a moderator)" in text
     assert "digest channel (console): #news (set by a moderator)" in text
-    assert "next digest: 9 January 2026 17:30" in text
+    assert "next digest: 9 January 2026, 17:30 UTC" in text
     lines = await console.play("after 4d8h30m")
     assert any("#news Cercle: 📰 Community digest, 2–8 January 2026" in line for line in lines)
 

@@ -95,10 +95,10 @@ async def test_status_changes_reach_the_author_and_voters_and_the_history(consol
     out = await play(console, "dave: /idea show #1")
     show = block_after(out, "Cercle: 💡 Idea #1: Dark mode")
     assert show[0].startswith("[") and "#general Cercle: 💡 Idea #1: Dark mode" in show[0]
-    assert [line.strip() for line in show if "2026-01-05 ·" in line] == [
-        "History: 2026-01-05 · alice: submitted",
-        "2026-01-05 · mod: New → Planned — Scheduled for spring",
-        "2026-01-05 · mod: Planned → Shipped — Out in version 2.3",
+    assert [line.strip() for line in show if "5 January 2026 ·" in line] == [
+        "History: 5 January 2026 · alice: submitted",
+        "5 January 2026 · mod: New → Planned — Scheduled for spring",
+        "5 January 2026 · mod: Planned → Shipped — Out in version 2.3",
     ]
     # one vote for and one against: little confidence yet
     assert any("Score: 0.09 (Wilson lower bound, 95 %)" in line for line in show)
@@ -328,3 +328,11 @@ async def test_bad_input_is_refused_privately_and_changes_nothing(name, console,
 async def test_bad_input_is_refused_in_french(name, french, db, snapshot):
     case = CASES[name]
     await check_refused(french, db, snapshot, case.french_line or case.line, case.french)
+
+
+async def test_a_french_community_reads_french_dates_and_decimals(french):
+    await french.play(SETUP)
+    out = "\n".join(await french.play("bob presses Pour\ndave: /idea show 1"))
+    assert "5 janvier 2026 · alice" in out
+    score = next(line for line in out.splitlines() if "Wilson" in line)
+    assert "0,2" in score and "0.2" not in score

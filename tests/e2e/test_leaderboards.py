@@ -41,7 +41,7 @@ async def test_the_leaderboard_is_a_numbered_public_post(console):
         obs: /leaderboard
     """)
     assert out[-2] == "» #general obs: /leaderboard"
-    assert re.match(r"^\[2\] #general Cercle: 🏆 Leaderboard — week of 2026-01-05", out[-1])
+    assert re.match(r"^\[2\] #general Cercle: 🏆 Leaderboard — week of 5–11 January 2026", out[-1])
 
 
 async def test_last_weeks_points_leave_the_week_board_but_stay_on_the_all_time_one(console):

@@ -51,7 +51,7 @@ async def test_the_design_example_then_buttons_then_the_deadline(console):
     text = "\n".join(out)
     assert "[5] #general Cercle: 📊 Poll #1: What first?" in text
     assert "[ Dark mode ] [ Export ] [ SSO ]" in text
-    assert "  (only you) Poll #1 is open until 2026-01-07 09:00 UTC." in text
+    assert "  (only you) Poll #1 is open until 7 January 2026, 09:00 UTC." in text
     assert "  (only you) Your ranking in poll #1: Export > SSO." in text
     assert "(card [5] updated)" in text
     assert "2. Export     █████░░░░░ 2 (50%)" in text  # first choices, live
@@ -70,7 +70,7 @@ async def test_the_design_example_then_buttons_then_the_deadline(console):
     assert "Outcome: Export wins with 2 of 3 votes in round 2." in text
     assert "Turnout: 4 voters" in text
     assert "📊 Poll #1 (closed): What first?" in text  # the card, updated, without buttons
-    assert "Closed at its deadline, 2026-01-07 09:00 UTC" in text
+    assert "Closed at its deadline, 7 January 2026, 09:00 UTC" in text
 
     out = await console.play("""
         after 3d

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from bot import i18n
+from bot import formatting, i18n
 from bot.actions import Card, CardField, Image
 from bot.community import CommunityView
 from bot.config import Settings
@@ -27,29 +27,12 @@ QUOTE = 300
 
 
 def day_label(view: CommunityView, day: date, *, year: bool = True) -> str:
-    month = view.t(f"digest.month.m{day.month}")
-    key = "digest.date.full" if year else "digest.date.short"
-    return view.t(key, day=day.day, month=month, year=day.year)
+    return formatting.day(view.locale, day, year=year)
 
 
 def period_label(view: CommunityView, period: Period) -> str:
     """`5–11 January 2026`, `29 December 2025 – 4 January 2026`."""
-    first, last = period.start, period.end - timedelta(days=1)
-    if first == last:
-        return day_label(view, first)
-    if (first.year, first.month) == (last.year, last.month):
-        return view.t(
-            "digest.date.range_month",
-            first=first.day,
-            last=last.day,
-            month=view.t(f"digest.month.m{last.month}"),
-            year=last.year,
-        )
-    return view.t(
-        "digest.date.range",
-        first=day_label(view, first, year=first.year != last.year),
-        last=day_label(view, last),
-    )
+    return formatting.days(view.locale, period.start, period.end - timedelta(days=1))
 
 
 def title(view: CommunityView, period: Period, *, preview: bool = False) -> str:
@@ -66,7 +49,7 @@ def change(view: CommunityView, now: int, before: int) -> str:
     delta = i18n.number(view.locale, abs(now - before))
     if before == 0:
         return view.t("digest.change.from_zero", delta=f"{sign}{delta}")
-    percent = round(abs(now - before) * 100 / before)
+    percent = formatting.percent(view.locale, abs(now - before) / before)
     return view.t("digest.change.delta", delta=f"{sign}{delta}", percent=f"{sign}{percent}")
 
 
@@ -212,7 +195,7 @@ def shape_line(view: CommunityView, data: DigestData) -> str:
     total = data.members or 1
 
     def share(n: int) -> str:
-        return f"{round(n * 100 / total)}"
+        return formatting.percent(view.locale, n / total)
 
     return view.t(
         "digest.shape.line",

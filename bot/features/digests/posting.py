@@ -26,7 +26,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import charts
+from bot import charts, formatting
 from bot.actions import Action, Card, CardField, Image, PostToChannel, Reply
 from bot.commands import ChannelMention, OptionKind, OptionSpec, Permission, command
 from bot.community import CommunityView, load_view
@@ -338,11 +338,10 @@ async def config_fields(ctx: CommandContext) -> list[CardField]:
             ),
         ),
     ]
-    local = due.astimezone(view.timezone)
     fields.append(
         CardField(
             ctx.t("digest.schedule.next"),
-            f"{cards.day_label(view, local.date())} {local.strftime('%H:%M')}",
+            formatting.moment(view.locale, due, view.timezone),
         )
     )
     return fields

@@ -8,7 +8,7 @@ fit a Discord embed or a Slack block.
 
 from __future__ import annotations
 
-from bot import i18n
+from bot import formatting, i18n
 from bot.actions import Button, Card, CardField, UpdateCard
 from bot.cards import updates
 from bot.context import CommandContext
@@ -149,7 +149,7 @@ def _history_line(
     ctx: CommandContext, event: IdeaEvent, actors: dict[int, str], others: dict[int, Idea]
 ) -> str:
     params = {
-        "date": event.at.astimezone(ctx.community.timezone).strftime("%Y-%m-%d"),
+        "date": formatting.day(ctx.community.locale, ctx.community.local_day(event.at)),
         "actor": member_text(actors.get(event.actor_id, "?"), 50),
         "reason": member_text(event.reason or "", REASON_LIMIT),
     }
@@ -170,7 +170,10 @@ async def detail_card(ctx: CommandContext, idea: Idea) -> Card:
     fields = await summary_fields(ctx, idea)
     score = rules.wilson_lower_bound(idea.votes_for, idea.votes_against)
     fields.append(
-        CardField(ctx.t("idea.field.score"), ctx.t("idea.score_value", score=f"{score:.2f}"))
+        CardField(
+            ctx.t("idea.field.score"),
+            ctx.t("idea.score_value", score=formatting.decimal(ctx.community.locale, score)),
+        )
     )
     if idea.testers == "none":
         fields.append(CardField(ctx.t("idea.field.testers"), ctx.t("idea.testers.none")))
@@ -187,7 +190,7 @@ async def detail_card(ctx: CommandContext, idea: Idea) -> Card:
     lines = [
         ctx.t(
             "idea.history.submitted",
-            date=idea.created_at.astimezone(ctx.community.timezone).strftime("%Y-%m-%d"),
+            date=formatting.day(ctx.community.locale, ctx.community.local_day(idea.created_at)),
             actor=member_text(actors.get(idea.author_id, "?"), 50),
         )
     ]

@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot import i18n
+from bot import formatting, i18n
 from bot.actions import Button, Card, CardField
 from bot.community import CommunityView
 from bot.features.polls.ballots import Marks, points_of, ranking_of
-from bot.features.polls.counting import Counts, Runoff, percent, share
+from bot.features.polls.counting import Counts, Runoff, share
 from bot.text import member_text, shorten
 from storage.models.polls import Poll
 
@@ -64,10 +64,10 @@ class PollShown:
         return self.poll.closed_at is not None
 
 
-def when(view: CommunityView, moment: datetime) -> str:
-    """A date and time in the community's time zone, named (`2026-01-07 09:00 UTC`)."""
-    local = moment.astimezone(view.timezone)
-    return f"{local:%Y-%m-%d %H:%M} {local.tzname() or ''}".strip()
+def when(view: CommunityView, instant: datetime) -> str:
+    """A deadline or closing time: in each reader's own zone where the platform can show it,
+    else in the community's zone, named (`7 January 2026, 09:00 UTC`)."""
+    return formatting.moment(view.locale, instant, view.timezone)
 
 
 def bar(fraction: float) -> str:
@@ -92,7 +92,7 @@ def bar_lines(
             label=names[i].ljust(width),
             bar=bar(share(votes[i], base)),
             count=i18n.number(view.locale, votes[i]),
-            percent=percent(votes[i], base),
+            percent=formatting.percent(view.locale, share(votes[i], base)),
         )
         for i in indexes
     ]
