@@ -884,4 +884,4 @@ async def test_leaderboard_command_uses_the_local_week(db, clock):
     assert reply.card is not None
     assert "bob" in reply.card.body
     assert "alice" not in reply.card.body
-    assert "2026-01-12" in reply.card.title
+    assert "12–18 January 2026" in reply.card.title
