@@ -253,8 +253,16 @@ class FakeDiscord:
     def shard_of(self, guild_id: str) -> int:
         return (int(guild_id) >> 22) % self.shard_count
 
+    def remember(self, message: dict[str, Any]) -> None:
+        """Keep a member's message in its channel's history (what `GET .../messages`
+        reads back): every MESSAGE_CREATE dispatched, or one posted while no client was
+        connected to hear it."""
+        self.messages.setdefault(message["channel_id"], []).append(message)
+
     async def dispatch(self, name: str, data: dict[str, Any], guild_id: str | None = None) -> None:
         """Send a dispatch event to every session whose shard owns `guild_id`."""
+        if name == "MESSAGE_CREATE":
+            self.remember(data)
         text = None
         for session in self.sessions:
             if guild_id is not None and session.shard[0] != self.shard_of(guild_id):
@@ -266,6 +274,9 @@ class FakeDiscord:
 
     async def dispatch_many(self, name: str, items: list[dict[str, Any]], guild_id: str) -> None:
         """Many events of one kind, serialised as fast as the socket takes them."""
+        if name == "MESSAGE_CREATE":
+            for data in items:
+                self.remember(data)
         for session in self.sessions:
             if session.shard[0] != self.shard_of(guild_id):
                 continue
@@ -503,7 +514,11 @@ class FakeDiscord:
                 self.messages.setdefault(channel, []).append(message)
                 return ok(message)
             limit = int(query.get("limit", 50))
-            return ok(list(reversed(self.messages.get(channel, [])))[:limit])
+            history = sorted(self.messages.get(channel, []), key=lambda x: int(x["id"]))
+            if "after" in query:  # the oldest `limit` after it, newest first (as Discord)
+                later = [x for x in history if int(x["id"]) > int(query["after"])][:limit]
+                return ok(list(reversed(later)))
+            return ok(list(reversed(history))[:limit])
         if m := re.fullmatch(r"/channels/(\d+)/messages/(\d+)", path):
             channel, message_id = m.groups()
             stored = next(

@@ -65,6 +65,7 @@ from bot.config_sections import (
     DigestSettings,
     DiscordSettings,
     IdeaSettings,
+    IngestSettings,
     Locale,
     LogSettings,
     PollSettings,
@@ -91,6 +92,7 @@ __all__ = [
     "DigestSettings",
     "DiscordSettings",
     "IdeaSettings",
+    "IngestSettings",
     "Locale",
     "LogSettings",
     "PollSettings",
@@ -159,6 +161,7 @@ class Settings(BaseSettings):
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     log: LogSettings = Field(default_factory=LogSettings)
     runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
     # The settings of a platform that has no section of its own here (a new platform's
     # `[platforms.matrix]`), by platform name; its package validates what is inside.
     platforms: dict[str, dict[str, Any]] = Field(default_factory=dict)

@@ -361,6 +361,22 @@ class LogSettings(_Section):
     level: Annotated[LogLevel, BeforeValidator(_upper)] = "INFO"
 
 
+class IngestSettings(_Section):
+    """How activity reaches the ledger when things go wrong (see the README's
+    "Reliability"): how far back a platform's history is read after a new connection, and
+    how much is kept in memory while the database does not answer."""
+
+    # After a start or a reconnect that is not a resume, each channel's history since the
+    # last message scored there is read back, at most this many hours (0: never).
+    backfill_hours: Annotated[Int, Field(ge=0, le=24 * 14)] = 24
+    # Events kept in memory while the database is unavailable; past this, they are
+    # written to the journal file (ingest.journal) until the database answers again.
+    memory_events: Annotated[Int, Field(ge=100)] = 20000
+    # The journal of events waiting for the database (one file per platform and process,
+    # in this folder, replayed at the next start if a process died with one).
+    journal: str = "cercle-journal"
+
+
 class RuntimeSettings(_Section):
     """Process-wide interpreter tuning `cercle run` applies once the platforms are
     connected (`adapters.tuning`); each one was kept for a gain `make bench` measures."""

@@ -45,7 +45,7 @@ from bot.jobs import JobRunner
 from bot.moderators import is_moderator
 from bot.ports import Adapter, Notice, SpaceInfo, Suggestion
 from bot.readers import MessageReader
-from storage import cards, receipts
+from storage import cards, ledger, receipts
 from storage import communities as community_store
 from storage.db import Database
 from storage.members import MemberCache, MemberInfo, SeenMember, find_member, resolve_members
@@ -160,6 +160,13 @@ class Cercle:
                 return MemberRef(platform, user_id, user_id)
             roles = await self.roles_of(session, row.id)
         return MemberRef(platform, user_id, row.display_name, row.is_bot, roles)
+
+    async def last_messages(
+        self, platform: str, space_id: str, since: datetime
+    ) -> dict[str, datetime]:
+        async with self.db.transaction() as session:
+            view = await self.community(session, platform, space_id, self.clock.now())
+            return await ledger.newest_messages(session, view.id, since)
 
     async def suggestions(
         self, platform: str, space_id: str, path: tuple[str, ...], option: str, typed: str

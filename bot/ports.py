@@ -115,6 +115,13 @@ class CoreFace(Protocol):
         bare id never renames anyone nor clears their roles); their id as name if unknown."""
         ...
 
+    async def last_messages(
+        self, platform: str, space_id: str, since: datetime
+    ) -> dict[str, datetime]:
+        """Per channel of the space, the event time of the newest message Cercle scored
+        there since `since`: where reading the platform's history back starts (backfill)."""
+        ...
+
     async def suggestions(
         self, platform: str, space_id: str, path: tuple[str, ...], option: str, typed: str
     ) -> list[Suggestion]:

@@ -73,6 +73,24 @@ async def latest_message_at(session: AsyncSession, community_id: int) -> datetim
     )
 
 
+async def newest_messages(
+    session: AsyncSession, community_id: int, since: datetime
+) -> dict[str, datetime]:
+    """The event time of the newest message row in each channel since `since` (a range of
+    the community's time index: what a platform's history is read back from)."""
+    rows = await session.execute(
+        select(Contribution.channel_id, func.max(Contribution.occurred_at))
+        .where(
+            Contribution.community_id == community_id,
+            Contribution.occurred_at >= since,
+            Contribution.kind == "message",
+            Contribution.channel_id.is_not(None),
+        )
+        .group_by(Contribution.channel_id)
+    )
+    return {str(channel): at for channel, at in rows.all() if at is not None}
+
+
 async def existing_keys(session: AsyncSession, community_id: int, keys: Sequence[str]) -> set[str]:
     return {key for (key,) in await _EXISTING_KEYS.run(session, keys, (community_id,))}
 

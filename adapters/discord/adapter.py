@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import discord
 
-from adapters.discord import app_commands, fast_messages, intents, routes
+from adapters.discord import app_commands, backfill, fast_messages, intents, routes
 from adapters.discord.inbound import Translator
 from adapters.discord.interactions import Interactions
 from adapters.discord.outbound import SUPPORTED, Outbound
@@ -212,6 +212,9 @@ class DiscordAdapter:
 
         @client.event
         async def on_ready() -> None:
+            # A new gateway session (a start, or a reconnect Discord would not resume):
+            # what it did not replay is read back from the channels' history.
+            self._backfill(client, translator, batcher)
             await self._sync(client)
             assert self.ready is not None
             self.ready.set()
@@ -288,6 +291,16 @@ class DiscordAdapter:
                 log.exception("could not answer interaction %s", interaction.id)
 
         return client
+
+    def _backfill(
+        self, client: discord.Client, translator: Translator, batcher: ActivityBatcher
+    ) -> None:
+        hours = self.settings.ingest.backfill_hours
+        if not hours:
+            return
+        assert self.core is not None
+        reader = backfill.Backfill(client, translator, self.core, batcher.put, hours)
+        self._spawn(reader.guilds(list(client.guilds)))
 
     # -- commands sync ------------------------------------------------------------------------
 

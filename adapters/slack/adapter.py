@@ -10,6 +10,7 @@ workspace that installs Cercle gets its own token from the installation store.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -18,7 +19,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack import oauth
+from adapters.slack import backfill, oauth
 from adapters.slack.app import SlackBridge, build_app
 from adapters.slack.manifest import EVENTS_PATH
 from adapters.slack.outbound import SUPPORTED, Target
@@ -48,6 +49,8 @@ class SlackAdapter:
         self.runner: web.AppRunner | None = None
         self.socket: Any = None
         self.port: int | None = None  # the port actually listened on (HTTP mode)
+        self.team_id: str | None = None  # the workspace of the bot token
+        self._tasks: set[asyncio.Task[None]] = set()
 
     async def client_for(self, team_id: str) -> AsyncWebClient | None:
         if self.store is not None:
@@ -103,6 +106,12 @@ class SlackAdapter:
             self.socket = AsyncSocketModeHandler(
                 self.app, secrets.slack_app_token.get_secret_value()
             )
+
+            async def on_message(_client: Any, message: dict, _raw: Any) -> None:
+                if message.get("type") == "hello":  # every new connection, the first too
+                    self._backfill()
+
+            self.socket.client.message_listeners.append(on_message)
             await self.socket.connect_async()
             log.info("Slack: connected through Socket Mode")
             return
@@ -113,6 +122,21 @@ class SlackAdapter:
         addresses = self.runner.addresses  # the bound sockets' (host, port, ...)
         self.port = addresses[0][1] if addresses else slack.http_port
         log.info("Slack: listening on %s:%s%s", slack.http_host, self.port, EVENTS_PATH)
+        self._backfill()
+
+    def _backfill(self) -> None:
+        """Read back what the workspace said while no process was there to score it."""
+        hours = self.settings.ingest.backfill_hours
+        if not hours or self.client is None or self.bridge is None or self.team_id is None:
+            return
+        bridge, client, team = self.bridge, self.client, self.team_id
+
+        async def read() -> None:
+            async with bridge.working():
+                await backfill.workspace(bridge, client, team, hours)
+
+        self._tasks.add(task := asyncio.get_running_loop().create_task(read()))
+        task.add_done_callback(self._tasks.discard)
 
     async def _learn_workspace(self) -> None:
         """The workspace's URL, for links to messages (single-workspace installs)."""
@@ -123,6 +147,7 @@ class SlackAdapter:
         except SlackApiError as error:
             log.warning("Slack auth.test failed: %s", error.response.get("error"))
             return
+        self.team_id = found.get("team_id")
         if found.get("team_id") and found.get("url"):
             self.bridge.team_urls[found["team_id"]] = found["url"]
 
@@ -132,6 +157,8 @@ class SlackAdapter:
             await self.bridge.outbound.send([action], Target(space_id))
 
     async def stop(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
         if self.bridge is not None:
             await self.bridge.settle(quiet_rounds=1)
             await self.bridge.inbox.stop()  # waits for what was received to be handled

@@ -134,7 +134,10 @@ class FakeSlackApi:
                     "channel": {"id": args["channel"], "is_general": args["channel"] == "CGENERAL1"}
                 }
             case "conversations.history":
-                return {"messages": list(reversed(self.history.get(args["channel"], [])))}
+                oldest = float(args.get("oldest") or 0)
+                kept = self.history.get(args["channel"], [])
+                found = [m for m in kept if float(m["ts"]) >= oldest]
+                return {"messages": sorted(found, key=lambda m: -float(m["ts"]))}
             case "conversations.replies":
                 return {
                     "messages": [
