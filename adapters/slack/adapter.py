@@ -21,6 +21,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import backfill, oauth
 from adapters.slack.app import SlackBridge, build_app
+from adapters.slack.gate import gate
 from adapters.slack.manifest import EVENTS_PATH
 from adapters.slack.outbound import SUPPORTED, Target
 from adapters.slack.reader import SlackReader
@@ -89,7 +90,11 @@ class SlackAdapter:
         core.attach(self)
 
     def web_app(self) -> web.Application:
-        return self.app.web_app(path=EVENTS_PATH)
+        app = self.app.web_app(path=EVENTS_PATH)
+        signing = self.secrets.slack_signing_secret
+        if signing is not None:
+            app.middlewares.append(gate(signing.get_secret_value(), EVENTS_PATH))
+        return app
 
     async def start(self, core: CoreFace) -> None:
         slack, secrets = self.settings.slack, self.secrets
