@@ -223,6 +223,12 @@ class SlackSettings(_Section):
     oauth_enabled: bool = False
 
 
+# The longest reason a thanks may carry: the `/thanks` option's limit (declared once for
+# every platform) and the default of `scoring.kudos_reason_max_length`, which may only
+# lower it.
+KUDOS_REASON_MAX = 200
+
+
 class ScoringSettings(_Section):
     message_points: Points = 1
     message_cooldown_seconds: NonNegative = 60
@@ -231,7 +237,8 @@ class ScoringSettings(_Section):
     reaction_cap_per_message: NonNegative = 10
     kudos_points: Points = 5
     kudos_daily_limit: Annotated[Int, Field(ge=1)] = 5
-    kudos_reason_max_length: Annotated[Int, Field(ge=1, le=1000)] = 200
+    # At most the `/thanks` option's own limit, which platforms show while typing.
+    kudos_reason_max_length: Annotated[Int, Field(ge=1, le=KUDOS_REASON_MAX)] = KUDOS_REASON_MAX
     solution_points: Points = 15
     idea_submitted_points: Points = 3
     idea_planned_points: Points = 5
@@ -244,6 +251,12 @@ class Rank(_Section):
     """One step of the rank ladder; every `min_*` condition must hold to reach it."""
 
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+    # How French members read it; without it, the catalog's name for a default rank
+    # (`rank.names.newcomer`), else `name`. `name` stays the rank's identity (and role).
+    name_fr: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+        | None
+    ) = None
     min_points: NonNegative
     min_active_days: NonNegative = 0
     min_solutions: NonNegative = 0
@@ -339,6 +352,9 @@ class IdeaSettings(_Section):
     categories: list[str] = Field(
         default_factory=lambda: ["feature", "improvement", "integration", "other"]
     )
+    # How French members read a category (`{ feature = "Fonctionnalité" }`); without it,
+    # the catalog's name for a default one (`idea.categories.feature`), else the category.
+    category_names_fr: dict[str, str] = Field(default_factory=dict)
     notify_voters: bool = True
     similarity_threshold: Annotated[float, Field(ge=0.0, le=1.0)] = 0.55
 

@@ -310,7 +310,7 @@ class Cercle:
         try:
             async with self.db.transaction() as session:
                 community = await self.community(session, event.platform, event.space_id, event.at)
-                locale = community.locale
+                locale = reader_locale(event, community.locale)
                 delivery = getattr(event, "delivery", None)
                 if delivery and not await receipts.first_delivery(
                     session, event.platform, delivery, self.clock.now()
@@ -431,6 +431,16 @@ class Cercle:
     def _check_permission(ctx: CommandContext, spec: CommandSpec) -> None:
         if spec.permission is Permission.MODERATOR and not ctx.is_moderator:
             raise NotAllowed("error.moderators_only", command=spec.text_name)
+
+
+def reader_locale(event: Event, community_locale: str) -> str:
+    """The language of what only the event's member sees (a refusal, an error): their own
+    client's where the platform tells it and the catalog has it, else the community's."""
+    member = getattr(event, "invoker", None) or getattr(event, "presser", None)
+    member = member or getattr(event, "submitter", None)
+    own = getattr(member, "locale", None)
+    language = own.split("-")[0].lower() if own else None
+    return language if language in i18n.LOCALES else community_locale
 
 
 def community_t(locale: str, key: str, params: dict[str, object]) -> str:

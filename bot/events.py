@@ -34,6 +34,10 @@ class MemberRef:
     # Only where the platform gives it (Slack with the users:read.email scope; never
     # Discord): lets `cercle import-customers` match members to customers by email.
     email: str | None = None
+    # The language of the member's own client where the platform says (Discord's
+    # `interaction.locale`: `fr`, `en-US`): what is shown to them alone follows it when
+    # the catalog has it.
+    locale: str | None = None
 
 
 @dataclass(frozen=True)

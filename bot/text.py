@@ -17,6 +17,15 @@ _MASS_MENTION = re.compile(r"@(?=everyone|here|channel)", re.IGNORECASE)
 # Every opening of a mention token, nested ones (`<@U1|<!channel>>`) included.
 _TOKEN_OPENING = re.compile(r"<(?=[@#!])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Bidirectional embeddings, overrides and isolates: `\u202e` would show the rest of a card
+# line reversed. (The plain direction marks U+200E/U+200F/U+061C cannot reorder a
+# neighbour's text and stay: right-to-left writers use them.)
+_BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# A masked link (`[words](https://…)`) shows words in place of where it leads; a zero-width
+# space between its halves keeps both visible, as written, on every platform.
+_MASKED_LINK = re.compile(r"\]\s*\(")
+# Whitespace that may break a line (no-break spaces U+00A0, U+2007 and U+202F excluded).
+_BREAKABLE_SPACE = re.compile(r"[^\S\u00a0\u2007\u202f]+")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 REPLACEMENT_CHARACTER = "\ufffd"
 # A moment in Cercle's text, between private-use marks no member text may carry:
@@ -33,15 +42,18 @@ def valid_unicode(text: str) -> str:
 
 
 def neutralise(text: str) -> str:
-    """`text` with every mention made inert (a zero-width space after the @, < or #)."""
-    text = _MOMENT_MARKS.sub("", _CONTROL.sub("", text))
+    """`text` with every mention made inert (a zero-width space after the @, < or #),
+    control and bidirectional-override characters removed and masked links broken."""
+    text = _BIDI_CONTROL.sub("", _MOMENT_MARKS.sub("", _CONTROL.sub("", text)))
+    text = _MASKED_LINK.sub("]" + ZERO_WIDTH_SPACE + "(", text)
     text = _MASS_MENTION.sub("@" + ZERO_WIDTH_SPACE, text)
     return _TOKEN_OPENING.sub("<" + ZERO_WIDTH_SPACE, text)
 
 
 def one_line(text: str) -> str:
-    """Collapse whitespace so member text cannot add lines or headings to a card."""
-    return " ".join(text.split())
+    """Collapse whitespace so member text cannot add lines or headings to a card; the
+    no-break spaces of typography (`n° 1`, French `Titre : …`) stay as they are."""
+    return _BREAKABLE_SPACE.sub(" ", text).strip(" ")
 
 
 def shorten(text: str, limit: int, ellipsis: str = "…") -> str:

@@ -36,8 +36,8 @@ if TYPE_CHECKING:
     from adapters.console.session import ConsoleSession
 
 
-def card_text(text: str, card: Card | None) -> str:
-    shown = render_card(card) if card is not None else ""
+def card_text(text: str, card: Card | None, field: str = "{name}: ") -> str:
+    shown = render_card(card, field) if card is not None else ""
     return f"{text}\n{shown}".strip() if text and shown else (text or shown)
 
 
@@ -105,6 +105,11 @@ class ConsoleOutput:
         self.caller: str | None = None  # who the replies being shown answer
         session.core.attach(ConsoleAdapter(session))
 
+    @property
+    def field(self) -> str:
+        """How a card's field reads in the community's language: `{name}: ` / `{name} : `."""
+        return self.session.say("console.field", name="{name}")
+
     def post_line(self, number: int, channel: str, author: str, text: str) -> str:
         return render_post(number, channel, author, text)
 
@@ -121,14 +126,18 @@ class ConsoleOutput:
                         [b.label, b.custom_id] for b in card.buttons
                     ]
                 session.emit(
-                    render_ephemeral(card_text(text, card), session.say("console.only_you"))
+                    render_ephemeral(
+                        card_text(text, card, self.field), session.say("console.only_you")
+                    )
                 )
             case Reply(text=text, card=card, ephemeral=True):
                 session.emit(
-                    render_ephemeral(card_text(text, card), session.say("console.only_you"))
+                    render_ephemeral(
+                        card_text(text, card, self.field), session.say("console.only_you")
+                    )
                 )
             case Reply(text=text, card=card):
-                self._post(session.state.channel, card_text(text, card), card)
+                self._post(session.state.channel, card_text(text, card, self.field), card)
             case PostToChannel(
                 channel_id=channel,
                 text=text,
@@ -145,7 +154,7 @@ class ConsoleOutput:
                             PLATFORM, session.slug, card_ref, channel, str(posted)
                         )
                     return
-                number = self._post(channel, card_text(text, card), card, marker)
+                number = self._post(channel, card_text(text, card, self.field), card, marker)
                 if thread is not None:  # on the console, a thread is the replies to [n]
                     session.emit(session.say("console.thread", number=number, name=thread))
                 if card_ref is not None:
@@ -155,7 +164,7 @@ class ConsoleOutput:
             case UpdateCard(message_id=message_id, card=card):
                 session.update_buttons(int(message_id), card)
                 updated = session.say("console.updated", number=message_id)
-                session.emit(f"  ({updated})\n{render_card(card)}")
+                session.emit(f"  ({updated})\n{render_card(card, self.field)}")
             case DirectMessage(user_name=name, text=text):
                 session.emit(render_dm(name, text, session.say("console.dm", name="{name}")))
             case GrantRole(user_name=name, role=role) | RevokeRole(user_name=name, role=role):

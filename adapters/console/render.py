@@ -9,6 +9,7 @@ multi-line text are indented under the first line's text, so a card posted by Ce
 from __future__ import annotations
 
 from bot.actions import Card
+from bot.text import one_line
 
 __all__ = ["render_card", "render_dm", "render_ephemeral", "render_post"]
 
@@ -25,20 +26,21 @@ def _hang(prefix: str, text: str) -> str:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    return one_line(text)
 
 
-def render_card(card: Card) -> str:
+def render_card(card: Card, field: str = "{name}: ") -> str:
     """A card as text: its title first, then body, fields, buttons and footer.
 
-    Empty parts are left out. Fields read `name: value` (a multi-line value hangs under its
-    first line); buttons read `[ For ] [ Against ]`; an image is its alt text.
+    Empty parts are left out. Fields read `name: value` (`field`, the locale's way: French
+    puts a narrow no-break space before the colon; a multi-line value hangs under its first
+    line); buttons read `[ For ] [ Against ]`; an image is its alt text.
     """
     lines = [_one_line(card.title) or card.kind]
     if card.body.strip():
         lines.extend(line.rstrip() for line in card.body.strip("\n").splitlines())
     for item in card.fields:
-        lines.append(_hang(f"{_one_line(item.name)}: ", item.value.strip("\n")))
+        lines.append(_hang(field.format(name=_one_line(item.name)), item.value.strip("\n")))
     if card.buttons:
         lines.append(" ".join(f"[ {_one_line(button.label)} ]" for button in card.buttons))
     if card.image is not None:  # the console shows no pictures: their text stands in

@@ -62,6 +62,7 @@ class Interactions:
             ref,
             is_admin=ref.is_admin or permissions.administrator,
             manages_space=ref.manages_space or permissions.manage_guild,
+            locale=interaction.locale.value,
         )
 
     def _base(self, interaction: discord.Interaction) -> dict[str, Any]:

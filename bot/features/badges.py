@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot import i18n
 from bot.actions import Card, PostToChannel
 from bot.community import CommunityView
 from bot.config import Badge
@@ -32,6 +33,6 @@ def badge_card(
     card = Card(
         kind="badge",
         title=community.t("badge.earned.title", member=member.display_name, badge=name),
-        body=community.t(f"badge.metric.{badge.metric}", count=badge.threshold),
+        body=i18n.plural(community.locale, f"badge.metric.{badge.metric}", badge.threshold),
     )
     return PostToChannel(platform, community.announce_channel, card=card)

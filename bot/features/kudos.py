@@ -11,19 +11,18 @@ from bot import i18n
 from bot.actions import Action, Reply
 from bot.awards import award
 from bot.commands import Mention, OptionKind, OptionSpec, command
+from bot.config_sections import KUDOS_REASON_MAX
 from bot.context import CommandContext
 from bot.errors import UserError
 from bot.text import member_text
 from storage import ledger
-
-REASON_MAX = 1000  # hard bound of the option; the configured limit is checked below
 
 
 @command(
     "thanks",
     options=(
         OptionSpec("member", OptionKind.MEMBER),
-        OptionSpec("reason", OptionKind.TEXT, min_length=1, max_length=REASON_MAX),
+        OptionSpec("reason", OptionKind.TEXT, min_length=1, max_length=KUDOS_REASON_MAX),
     ),
 )
 async def thanks(ctx: CommandContext, member: Mention, reason: str) -> list[Action]:
@@ -57,7 +56,7 @@ async def thanks(ctx: CommandContext, member: Mention, reason: str) -> list[Acti
         points=scoring.kudos_points,
         source_key=ctx.source_key("kudos"),
         actor_id=ctx.caller.id,
-        reason=reason[:500],
+        reason=reason,
         effects=((receiver.id, "kudos_received", 1), (ctx.caller.id, "kudos_given", 1)),
     )
     if entry is None:  # the same interaction delivered twice
@@ -70,7 +69,7 @@ async def thanks(ctx: CommandContext, member: Mention, reason: str) -> list[Acti
                 key,
                 giver=ctx.caller.name,
                 receiver=receiver.name,
-                reason=member_text(reason),
+                reason=member_text(reason, KUDOS_REASON_MAX),
                 points=i18n.points(ctx.community.locale, points),
             ),
             ephemeral=False,

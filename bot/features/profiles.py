@@ -24,7 +24,8 @@ def progress_text(ctx: CommandContext, member: Member) -> str:
         )
         for name, have, need in step.missing
     ]
-    return ctx.t("rank.next", rank=step.next_rank.name, needs=", ".join(needs))
+    rank = ranks.rank_name(step.next_rank, ctx.community.locale)
+    return ctx.t("rank.next", rank=rank, needs=", ".join(needs))
 
 
 async def badge_names(ctx: CommandContext, member_id: int) -> str:
@@ -48,10 +49,14 @@ async def rank(ctx: CommandContext, member: Mention | None) -> list[Action]:
             i18n.points(locale, row.points),
             inline=True,
         ),
-        CardField(ctx.t("rank.field.rank"), held.name, inline=True),
+        CardField(ctx.t("rank.field.rank"), ranks.rank_name(held, locale), inline=True),
     ]
     if place is not None:
-        fields.append(CardField(ctx.t("rank.field.place"), f"#{place.place}", inline=True))
+        fields.append(
+            CardField(
+                ctx.t("rank.field.place"), ctx.t("rank.place", place=place.place), inline=True
+            )
+        )
     fields += [
         CardField(ctx.t("rank.field.next"), progress_text(ctx, row)),
         CardField(ctx.t("rank.field.badges"), await badge_names(ctx, target_id)),
@@ -82,7 +87,9 @@ async def profile(ctx: CommandContext) -> list[Action]:
             ctx.t("profile.points_value", all=n(row.points), month=n(month), week=n(week)),
         ),
         CardField(
-            ctx.t("rank.field.rank"), ranks.rank_of(row, ctx.settings.ranks).name, inline=True
+            ctx.t("rank.field.rank"),
+            ranks.rank_name(ranks.rank_of(row, ctx.settings.ranks), ctx.community.locale),
+            inline=True,
         ),
         CardField(ctx.t("profile.messages"), n(row.messages), inline=True),
         CardField(ctx.t("profile.solutions"), n(row.solutions), inline=True),

@@ -7,6 +7,7 @@ rank's role on the platform; a reversal that drops them below demotes them and r
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -101,6 +102,21 @@ def progress(member: Standing, ladder: Sequence[Rank]) -> Progress:
     return Progress(rank, next_rank, missing)
 
 
+def rank_name(rank: Rank, locale: str) -> str:
+    """The rank as members read it: its `name_fr` in French, else the catalog's name for a
+    default rank (`rank.names.<name>`), else its configured name."""
+    if locale == "fr" and rank.name_fr:
+        return rank.name_fr
+    key = "rank.names." + "_".join(re.findall(r"\w+", rank.name.casefold()))
+    return i18n.t(locale, key) if i18n.has(key, locale) else rank.name
+
+
+def rank_name_of(ladder: Sequence[Rank], locale: str, name: str) -> str:
+    """`rank_name` of the ladder's rank called `name` (a name no longer in it as is)."""
+    found = next((rank for rank in ladder if rank.name == name), None)
+    return rank_name(found, locale) if found is not None else name
+
+
 def role_for(rank: Rank, platform: str) -> str | None:
     """The rank's role on `platform` (its `roles` entry), if it has one."""
     role = rank.roles.get(platform)
@@ -133,11 +149,15 @@ def rank_change_actions(
     if promoted:
         card = Card(
             kind="promotion",
-            title=community.t("rank.promoted.title", member=member.display_name, rank=new.name),
+            title=community.t(
+                "rank.promoted.title",
+                member=member.display_name,
+                rank=rank_name(new, community.locale),
+            ),
             body=community.t(
                 "rank.promoted.body",
                 member=member.display_name,
-                rank=new.name,
+                rank=rank_name(new, community.locale),
                 points=i18n.points(community.locale, member.points),
             ),
         )
@@ -148,7 +168,11 @@ def rank_change_actions(
                 platform,
                 user_id,
                 member.display_name,
-                community.t("rank.demoted", rank=new.name, old=old_rank.name),
+                community.t(
+                    "rank.demoted",
+                    rank=rank_name(new, community.locale),
+                    old=rank_name(old_rank, community.locale),
+                ),
             )
         )
     return actions

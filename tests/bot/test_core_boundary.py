@@ -324,7 +324,7 @@ def test_key_scan_ignores_fstrings_and_non_keys(tmp_path: Path):
 @pytest.mark.parametrize(
     "family",
     [
-        [f"badge.metric.{metric}" for metric in BADGE_METRICS],
+        [f"badge.metric.{metric}.other" for metric in BADGE_METRICS],
         [f"rank.need.{name}" for name in ranks.REQUIREMENTS],
         [f"admin.exclude.kind.{kind}" for kind in ("channel", "role", "member")],
         [f"admin.config.source.{source}" for source in ("default", "file", "database")],

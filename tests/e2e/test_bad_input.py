@@ -46,12 +46,12 @@ CASES = {
     "unknown command, with a suggestion": Case(
         "alice: /thank @bob for the help",
         ("There is no command", "thank", "Did you mean `/thanks`?"),
-        ("Il n'y a pas de commande", "thank", "Vouliez-vous dire `/thanks` ?"),
+        ("Il n'y a pas de commande", "thank", "Vouliez-vous dire `/thanks`\u202f?"),
     ),
     "unknown command, misspelt": Case(
         "alice: /rnak",
         ("There is no command", "rnak", "Did you mean `/rank`?"),
-        ("Il n'y a pas de commande", "rnak", "Vouliez-vous dire `/rank` ?"),
+        ("Il n'y a pas de commande", "rnak", "Vouliez-vous dire `/rank`\u202f?"),
     ),
     "unknown option": Case(
         "alice: /leaderboard colour=blue",
@@ -61,7 +61,7 @@ CASES = {
     "missing option": Case(
         "alice: /thanks @bob",
         ("The option `reason` is missing.", "Usage: `/thanks <member> <reason>`"),
-        ("L'option `reason` manque.", "Usage : `/thanks <member> <reason>`"),
+        ("L'option `reason` manque.", "Usage\u202f: `/thanks <member> <reason>`"),
     ),
     "wrong type": Case(
         "mod: /admin points add @bob abc for the help",
@@ -71,17 +71,17 @@ CASES = {
     "amount zero": Case(
         "mod: /admin points add @bob 0 for the help",
         ("`amount` must be between 1 and 10000 (got 0).",),
-        ("`amount` doit être compris entre 1 et 10000 (reçu : 0).",),
+        ("`amount` doit être compris entre 1 et 10000 (reçu\u202f: 0).",),
     ),
     "amount too large": Case(
         "mod: /admin points add @bob 10001 for the help",
         ("`amount` must be between 1 and 10000 (got 10001).",),
-        ("`amount` doit être compris entre 1 et 10000 (reçu : 10001).",),
+        ("`amount` doit être compris entre 1 et 10000 (reçu\u202f: 10001).",),
     ),
     "removing more points than the member has": Case(
         "mod: /admin points remove @bob 500 correction",
         ("bob has only 1 point; you can't remove more than that.",),
-        ("bob n'a que 1 point ; vous ne pouvez pas en retirer davantage.",),
+        ("bob n'a que 1 point\u202f; vous ne pouvez pas en retirer davantage.",),
     ),
     "thanking yourself": Case(
         "alice: /thanks @alice for being me",
@@ -91,12 +91,12 @@ CASES = {
     "thanking a bot": Case(
         "alice: /thanks @helper for the automation",
         ("helper is a bot: thanks are for the community's members.",),
-        ("helper est un bot : les remerciements sont pour les membres de la communauté.",),
+        ("helper est un bot\u202f: les remerciements sont pour les membres de la communauté.",),
     ),
     "reason too long": Case(
         f"alice: /thanks @bob {LONG_REASON}",
         ("`reason` is too long: 201 characters, at most 200.",),
-        ("`reason` est trop long : 201 caractères, 200 au plus.",),
+        ("`reason` est trop long\u202f: 201 caractères, 200 au plus.",),
     ),
     "empty reason": Case(
         'alice: /thanks @bob ""',

@@ -65,7 +65,7 @@ async def test_every_section_adds_up_for_a_known_week(console: Transcript) -> No
         "Poll ballots: 3 (+3, up from none)",
     ):
         assert line in text, line
-    assert "[image] Daily activity (messages, active members): 5 January: 2, 4;" in text
+    assert "[image] Daily activity — messages, active members: 5 January: 2, 4;" in text
     # The next week compares with this one.
     await console.play("alice: back again with another long message")
     text = digest_text(await console.play("after 7d"))
@@ -93,9 +93,9 @@ async def test_the_digest_in_french(core: Cercle) -> None:
     await console.play(WEEK)
     text = digest_text(await console.play("after 7d"))
     assert "📰 Le récap de la communauté, 5–11 janvier 2026" in text
-    assert "🏆 Meilleurs contributeurs : " not in text  # field names are followed by ": "
+    assert "🏆 Meilleurs contributeurs\u202f: " in text  # French typography on the console too
     assert "1. alice — 17 points" in text
-    assert "Membres actifs : 5 (+5, contre aucun)" in text
+    assert "Membres actifs\u202f: 5 (+5, contre aucun)" in text
     assert "Évolutions par rapport à la période du 29 décembre 2025 – 4 janvier 2026." in text
 
 

@@ -240,6 +240,8 @@ async def test_preview_is_only_for_the_caller_and_members_cannot_run_it(
     text = "\n".join(lines)
     assert "(only you) 📰 Digest preview, 5 January 2026 so far" in text
     assert "Regulars who went quiet" in text
+    assert "No regular has gone quiet" in text
+    assert "A friendly word" not in text  # nobody to bring back: no advice
     assert "only for moderators" in text or "moderators" in lines[-1]
 
 

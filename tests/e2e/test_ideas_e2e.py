@@ -230,32 +230,33 @@ CASES = {
     "title too long": Case(
         "alice: /idea submit " + "x" * 101,
         "`title` is too long: 101 characters, at most 100.",
-        "`title` est trop long : 101 caractères, 100 au plus.",
+        "`title` est trop long\u202f: 101 caractères, 100 au plus.",
     ),
     "unknown category": Case(
         'alice: /idea submit "Webhooks" "For tickets" snacks',
         "`snacks` is not a category here; choose one of: feature, improvement,",
-        "`snacks` n'est pas une catégorie ici ; choisissez parmi : feature, improvement,",
+        "`snacks` n'est pas une catégorie ici\u202f; choisissez parmi\u202f: "
+        "fonctionnalité, amélioration,",
     ),
     "unknown idea": Case(
         "bob: /idea vote #99 for",
         "There is no idea #99 here.",
-        "Il n'y a pas d'idée n° 99 ici.",
+        "Il n'y a pas d'idée n°\u00a099 ici.",
     ),
     "voting on one's own idea": Case(
         "alice: /idea vote 1 for",
         "#1 is your own idea",
-        "L'idée n° 1 est la vôtre",
+        "L'idée n°\u00a01 est la vôtre",
     ),
     "voting on a merged idea": Case(
         "carol: /idea vote 2 for",
         "#2 was merged into #1 “Dark mode”: vote there instead, with `/idea vote 1 for`.",
-        "L'idée n° 2 a été fusionnée dans l'idée n° 1 « Dark mode »",
+        "L'idée n°\u00a02 a été fusionnée dans l'idée n°\u00a01 «\u202fDark mode\u202f»",
     ),
     "pressing For on one's own idea": Case(
         f"alice presses For on {CARD}",
         "#1 is your own idea",
-        "L'idée n° 1 est la vôtre",
+        "L'idée n°\u00a01 est la vôtre",
         french_line=f"alice presses Pour on {CARD}",
     ),
     "status change without a reason": Case(
@@ -271,27 +272,27 @@ CASES = {
     "the same status again": Case(
         "mod: /admin idea status 1 new Still new",
         "#1 is already New.",
-        "L'idée n° 1 est déjà : Nouvelle.",
+        "L'idée n°\u00a01 est déjà\u202f: Nouvelle.",
     ),
     "duplicate without of": Case(
         "mod: /admin idea status 3 duplicate Same request",
         "Say which idea #3 duplicates, with `of=<number>`.",
-        "Précisez de quelle idée l'idée n° 3 est le doublon",
+        "Précisez de quelle idée l'idée n°\u00a03 est le doublon",
     ),
     "duplicate of itself": Case(
         "mod: /admin idea status 3 duplicate of=3 Same request",
         "#3 can't be a duplicate of itself.",
-        "L'idée n° 3 ne peut pas être un doublon d'elle-même.",
+        "L'idée n°\u00a03 ne peut pas être un doublon d'elle-même.",
     ),
     "duplicate of a merged idea": Case(
         "mod: /admin idea status 3 duplicate of=2 Same request",
         "#2 was itself merged into #1: use `of=1`.",
-        "L'idée n° 2 a elle-même été fusionnée dans l'idée n° 1 : utilisez `of=1`.",
+        "L'idée n°\u00a02 a elle-même été fusionnée dans l'idée n°\u00a01\u202f: utilisez `of=1`.",
     ),
     "volunteering with no call open": Case(
         "bob: /idea volunteer 1",
         "There is no open call for testers on #1.",
-        "Il n'y a pas d'appel à testeurs ouvert sur l'idée n° 1.",
+        "Il n'y a pas d'appel à testeurs ouvert sur l'idée n°\u00a01.",
     ),
     "testers by a member": Case(
         "bob: /admin idea testers 1 open",
@@ -336,3 +337,20 @@ async def test_a_french_community_reads_french_dates_and_decimals(french):
     assert "5 janvier 2026 · alice" in out
     score = next(line for line in out.splitlines() if "Wilson" in line)
     assert "0,2" in score and "0.2" not in score
+
+
+async def test_a_french_member_reads_rank_and_category_in_french(french):
+    await french.play(SETUP.replace(" feature", " fonctionnalité"))
+    out = "\n".join(await french.play("bob: /rank\ndave: /idea show 1"))
+    assert "Rang\u202f: Nouveau venu" in out
+    assert "Place\u202f: n°\u00a0" in out
+    assert "Catégorie\u202f: fonctionnalité" in out
+    assert french.session.errors == 0
+
+
+async def test_only_decided_ideas_is_not_an_empty_community(console):
+    await play(console, SETUP)
+    await play(console, "mod: /admin idea status 1 declined Not for us")
+    out = "\n".join(await play(console, "bob: /idea list"))
+    assert "No open ideas: every idea has been decided." in out
+    assert "No ideas here yet" not in out

@@ -160,11 +160,11 @@ async def test_a_poll_in_a_french_community(french):
         after 2d
     """)
     text = "\n".join(out)
-    assert "📊 Sondage n°1 : What first?" in text
-    assert "(vous seul) Votre classement au sondage n°1 : Export." in text
-    assert "🏁 Résultats du sondage n°1 : What first?" in text
-    assert "Résultat: Export l'emporte avec 1 voix sur 1 au tour 1." in text
-    assert "Participation: 1 votant" in text
+    assert "📊 Sondage n°\u00a01\u202f: What first?" in text
+    assert "(vous seul) Votre classement au sondage n°\u00a01\u202f: Export." in text
+    assert "🏁 Résultats du sondage n°\u00a01\u202f: What first?" in text
+    assert "Résultat\u202f: Export l'emporte avec 1 voix sur 1 au tour 1." in text
+    assert "Participation\u202f: 1 votant" in text
 
 
 # --------------------------------------------------------------------------- bad input
@@ -191,12 +191,12 @@ CASES = {
     "too many options": Case(
         'alice: /poll create "Q?" options="a|b|c|d|e|f|g|h|i|j|k"',
         ("A poll can have at most 10 options (got 11).",),
-        ("Un sondage a au plus 10 options (reçu : 11).",),
+        ("Un sondage a au plus 10 options (reçu\u202f: 11).",),
     ),
     "too few options": Case(
         'alice: /poll create "Q?" options="alone"',
         ("A poll needs at least 2 different options (got 1).",),
-        ("Un sondage demande au moins 2 options différentes (reçu : 1).",),
+        ("Un sondage demande au moins 2 options différentes (reçu\u202f: 1).",),
     ),
     "duplicate options": Case(
         'alice: /poll create "Q?" options="Export|SSO|export"',
@@ -216,42 +216,45 @@ CASES = {
     "duration too long": Case(
         'alice: /poll create "Q?" options="a|b" duration=6w',
         ("A poll can stay open at most 30 days (got 42d).",),
-        ("Un sondage reste ouvert 30 jours au plus (reçu : 42d).",),
+        ("Un sondage reste ouvert 30 jours au plus (reçu\u202f: 42d).",),
     ),
     "duration zero": Case(
         'alice: /poll create "Q?" options="a|b" duration=0h',
         ("`duration` must be a duration like 30m, 2h, 3d or 1w (got `0h`).",),
-        ("`duration` doit être une durée comme 30m, 2h, 3d ou 1w (reçu : `0h`).",),
+        ("`duration` doit être une durée comme 30m, 2h, 3d ou 1w (reçu\u202f: `0h`).",),
     ),
     "unknown mode": Case(
         'alice: /poll create "Q?" options="a|b" mode=approval',
         ("`mode` must be one of single, multi, ranked, budget (got `approval`).",),
-        ("`mode` doit valoir single, multi, ranked, budget (reçu : `approval`).",),
+        ("`mode` doit valoir single, multi, ranked, budget (reçu\u202f: `approval`).",),
     ),
     "voting on a closed poll": Case(
         "bob: /poll vote 4 yes",
         ("Poll #4 is closed: votes are no longer accepted.",),
-        ("Le sondage n°4 est clos : les votes ne sont plus acceptés.",),
+        ("Le sondage n°\u00a04 est clos\u202f: les votes ne sont plus acceptés.",),
     ),
     "unknown option name": Case(
         "bob: /poll vote 1 Tacos",
         ("`Tacos` is not an option of poll #1. Its options: 1. Pizza, 2. Sushi.",),
-        ("`Tacos` n'est pas une option du sondage n°1. Ses options : 1. Pizza, 2. Sushi.",),
+        (
+            "`Tacos` n'est pas une option du sondage n°\u00a01. "
+            "Ses options\u202f: 1. Pizza, 2. Sushi.",
+        ),
     ),
     "unknown option position": Case(
         "bob: /poll vote 1 3",
         ("`3` is not an option of poll #1.", "/poll vote 1 1"),
-        ("`3` n'est pas une option du sondage n°1.", "/poll vote 1 1"),
+        ("`3` n'est pas une option du sondage n°\u00a01.", "/poll vote 1 1"),
     ),
     "budget above the points": Case(
         'bob: /poll vote 3 "Export:8|SSO:3"',
         ("That is 11 points; you have 10 to spread.", "/poll vote 3 1:5|2:5"),
-        ("Cela fait 11 points ; vous en avez 10 à répartir.", "/poll vote 3 1:5|2:5"),
+        ("Cela fait 11 points\u202f; vous en avez 10 à répartir.", "/poll vote 3 1:5|2:5"),
     ),
     "negative budget": Case(
         'bob: /poll vote 3 "Export:-2|SSO:3"',
         ("`Export:-2`: points can't be negative.",),
-        ("`Export:-2` : les points ne peuvent pas être négatifs.",),
+        ("`Export:-2`\u202f: les points ne peuvent pas être négatifs.",),
     ),
     "malformed budget ballot": Case(
         "bob: /poll vote 3 Export",
@@ -271,22 +274,22 @@ CASES = {
     "several options in a single-choice poll": Case(
         "bob: /poll vote 1 Pizza|Sushi",
         ("Poll #1 is single choice: pick one option.",),
-        ("Le sondage n°1 est à choix unique : choisissez une option.",),
+        ("Le sondage n°\u00a01 est à choix unique\u202f: choisissez une option.",),
     ),
     "unknown poll number": Case(
         "bob: /poll vote 42 Pizza",
         ("There is no poll #42 here.",),
-        ("Il n'y a pas de sondage n°42 ici.",),
+        ("Il n'y a pas de sondage n°\u00a042 ici.",),
     ),
     "results of an unknown poll": Case(
         "bob: /poll results #42",
         ("There is no poll #42 here.",),
-        ("Il n'y a pas de sondage n°42 ici.",),
+        ("Il n'y a pas de sondage n°\u00a042 ici.",),
     ),
     "bad poll number": Case(
         "bob: /poll vote abc Pizza",
         ("`poll` must be a number like 12 or #12 (got `abc`).",),
-        ("`poll` doit être un numéro comme 12 ou #12 (reçu : `abc`).",),
+        ("`poll` doit être un numéro comme 12 ou #12 (reçu\u202f: `abc`).",),
     ),
     "closing by a member": Case(
         "alice: /admin poll close 1",
@@ -296,7 +299,7 @@ CASES = {
     "closing a closed poll": Case(
         "mod: /admin poll close 4",
         ("Poll #4 is already closed.",),
-        ("Le sondage n°4 est déjà clos.",),
+        ("Le sondage n°\u00a04 est déjà clos.",),
     ),
     "a bot voting": Case(
         "helper: /poll vote 1 Pizza",

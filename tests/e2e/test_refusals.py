@@ -70,5 +70,5 @@ async def test_a_command_answer_is_in_french_for_a_french_community(french):
         bob: /thanks @alice pour l'accueil
         after 2h
     """)
-    assert any("bob a remercié alice : pour l'accueil (+5 points)" in line for line in out)
+    assert any("bob a remercié alice\u202f: pour l'accueil (+5 points)" in line for line in out)
     assert "⏰ Il est maintenant 2026-01-05 11:00 UTC." in out

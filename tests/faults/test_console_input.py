@@ -44,7 +44,7 @@ def test_a_clock_moved_past_the_end_of_time_is_refused_in_french(tmp_path):
     result = console(db, b"after 99999999w\n", "--config", str(config))
     errors = errors_of(result.stdout)
     assert len(errors) == 1, result.stdout + result.stderr
-    assert errors[0].startswith("! ligne 1 :"), errors[0]
+    assert errors[0].startswith("! ligne 1\u202f:"), errors[0]
 
 
 def test_non_utf8_input_is_read_with_replacement_and_the_next_run_scores(tmp_path):

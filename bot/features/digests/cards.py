@@ -16,6 +16,7 @@ from bot.community import CommunityView
 from bot.config import Settings
 from bot.features.digests.data import HEALTH, DigestData
 from bot.features.digests.schedule import Period
+from bot.features.ranks import rank_name_of
 from bot.text import member_text, shorten
 
 TITLE_MAX = 256
@@ -74,7 +75,8 @@ def _contributors(view: CommunityView, settings: Settings, data: DigestData) -> 
             points=_points(view, who.points),
         )
         if who.rank_up:
-            line += view.t("digest.top.rank_up", rank=who.rank_up)
+            rank = rank_name_of(settings.ranks, view.locale, who.rank_up)
+            line += view.t("digest.top.rank_up", rank=rank)
         if who.badges:
             names = ", ".join(badge_name(settings, view.locale, b) for b in who.badges)
             line += view.t("digest.top.badges", badges=names)
@@ -207,6 +209,12 @@ def shape_line(view: CommunityView, data: DigestData) -> str:
 
 
 def chart_alt(view: CommunityView, data: DigestData) -> str:
+    """What the chart shows, in words: its title, then each day."""
+    return view.t("digest.chart.alt", days=chart_days(view, data))
+
+
+def chart_days(view: CommunityView, data: DigestData) -> str:
+    """Each day's messages and active members, with what the two numbers are."""
     days = "; ".join(
         view.t(
             "digest.chart.day",
@@ -216,7 +224,7 @@ def chart_alt(view: CommunityView, data: DigestData) -> str:
         )
         for day, members, messages in data.days
     )
-    return view.t("digest.chart.alt", days=days)
+    return view.t("digest.chart.days", days=days)
 
 
 def digest_card(
@@ -252,7 +260,11 @@ def digest_card(
         )
     if data.rank_ups:
         lines = [
-            view.t("digest.rank_ups.line", member=member_text(name, NAME), rank=rank)
+            view.t(
+                "digest.rank_ups.line",
+                member=member_text(name, NAME),
+                rank=rank_name_of(settings.ranks, view.locale, rank),
+            )
             for name, rank in data.rank_ups[:10]
         ]
         fields.append(
@@ -281,7 +293,8 @@ def digest_card(
     fields.append(CardField(view.t("digest.health.name"), health_lines(view, data)))
     fields.append(CardField(view.t("digest.shape.name"), shape_line(view, data)))
     if image is None:
-        fields.append(CardField(view.t("digest.chart.name"), chart_alt(view, data)))
+        # The field's name already says what it is: its value is the days alone.
+        fields.append(CardField(view.t("digest.chart.name"), chart_days(view, data)))
     active = i18n.plural(view.locale, "digest.unit.members", data.health["active"][0])
     body = view.t("digest.intro", active=active)
     return fit(
@@ -311,7 +324,8 @@ def quiet_card(view: CommunityView, data: DigestData) -> Card:
             kind="digest_quiet",
             title=view.t("digest.quiet_regulars.title", period=period_label(view, data.period)),
             body="\n".join(lines) or view.t("digest.quiet_regulars.none"),
-            footer=view.t("digest.quiet_regulars.footer"),
+            # The advice only when someone went quiet: nobody to bring back otherwise.
+            footer=view.t("digest.quiet_regulars.footer") if lines else "",
         )
     )
 

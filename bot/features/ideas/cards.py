@@ -89,6 +89,14 @@ def buttons(ctx: CommandContext, idea: Idea) -> tuple[Button, ...]:
     return tuple(found)
 
 
+def category_name(ctx: CommandContext, category: str) -> str:
+    """A category as members read it in the community's language (see `IdeaSettings`)."""
+    locale = ctx.community.locale
+    named = ctx.settings.ideas.category_names_fr.get(category) if locale == "fr" else None
+    key = f"idea.categories.{category}"
+    return named or (ctx.t(key) if i18n.has(key, locale) else category)
+
+
 async def summary_fields(ctx: CommandContext, idea: Idea) -> list[CardField]:
     """Status (with its latest reason), votes, category, author, merge and testers."""
     author = (await store.names(ctx.session, [idea.author_id])).get(idea.author_id, "?")
@@ -102,7 +110,11 @@ async def summary_fields(ctx: CommandContext, idea: Idea) -> list[CardField]:
     ]
     if idea.category:
         fields.append(
-            CardField(ctx.t("idea.field.category"), member_text(idea.category, 50), inline=True)
+            CardField(
+                ctx.t("idea.field.category"),
+                member_text(category_name(ctx, idea.category), 50),
+                inline=True,
+            )
         )
     fields.append(CardField(ctx.t("idea.field.author"), member_text(author, 50), inline=True))
     if idea.merged_into_id is not None:

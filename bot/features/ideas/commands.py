@@ -28,6 +28,7 @@ from bot.errors import NotAllowed, UserError
 from bot.features.ideas import rules
 from bot.features.ideas.cards import (
     card_ref,
+    category_name,
     detail_card,
     idea_card,
     list_line,
@@ -55,16 +56,20 @@ IDEA = OptionSpec("idea", OptionKind.NUMBER_REF)
 
 
 def _category(ctx: CommandContext, given: str | None) -> str | None:
-    """The configured category `given` names (any case), or a clear refusal."""
+    """The configured category `given` names (any case, by its key or by its name in the
+    community's language), or a clear refusal."""
     if given is None or not given.strip():
         return None
     choices = ctx.settings.ideas.categories
-    match = next((c for c in choices if c.lower() == given.strip().lower()), None)
+    wanted = given.strip().casefold()
+    match = next(
+        (c for c in choices if wanted in (c.casefold(), category_name(ctx, c).casefold())), None
+    )
     if match is None:
         raise UserError(
             "idea.error.unknown_category",
             value=member_text(given, 50),
-            choices=", ".join(choices) or "—",
+            choices=", ".join(category_name(ctx, c) for c in choices) or "—",
         )
     return match[:CATEGORY_MAX]
 
@@ -250,7 +255,7 @@ async def list_ideas(ctx: CommandContext, status: str, sort: str) -> list[Action
         shown, total = await store.ranked_ideas(
             ctx.session, ctx.community.id, statuses, sort, LIST_SIZE
         )
-    lines = [list_line(ctx, idea) for idea in shown] or [ctx.t("idea.list.empty")]
+    lines = [list_line(ctx, idea) for idea in shown] or [await _empty_list(ctx, status)]
     filter_name = ctx.t(f"idea.filter.{status}") if status in ("open", "all") else None
     card = Card(
         kind="idea_list",
@@ -263,6 +268,17 @@ async def list_ideas(ctx: CommandContext, status: str, sort: str) -> list[Action
         footer=ctx.t("idea.list.footer", shown=len(shown), total=total) if shown else "",
     )
     return [Reply(card=card, ephemeral=False)]
+
+
+async def _empty_list(ctx: CommandContext, status: str) -> str:
+    """Why the list is empty: no idea at all yet, or none left open (all decided)."""
+    if status == "open":
+        _, decided = await store.ranked_ideas(
+            ctx.session, ctx.community.id, rules.statuses_for("all"), "top", 1
+        )
+        if decided:
+            return ctx.t("idea.list.none_open")
+    return ctx.t("idea.list.empty")
 
 
 async def _trending(ctx: CommandContext, statuses: tuple[str, ...]) -> tuple[list[Idea], int]:

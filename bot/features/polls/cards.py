@@ -193,7 +193,12 @@ def round_fields(view: CommunityView, labels: Sequence[str], runoff: Runoff) -> 
             )
         if counted.eliminated:
             lines.append(
-                view.t("poll.eliminated", options=_names(view, labels, counted.eliminated))
+                i18n.plural(
+                    view.locale,
+                    "poll.eliminated",
+                    len(counted.eliminated),
+                    options=_names(view, labels, counted.eliminated),
+                )
             )
         fields.append(CardField(view.t("poll.field.round", round=number), "\n".join(lines)))
     return fields

@@ -273,3 +273,11 @@ async def test_admin_commands(harness) -> None:  # type: ignore[no-untyped-def]
         "`status`",
     )
     refused(await harness.interact(p.command(("admin", "config"))), "Only moderators")
+
+
+async def test_a_private_refusal_follows_the_members_own_discord_language(harness) -> None:  # type: ignore[no-untyped-def]
+    payload = p.command(("idea", "show"), {"idea": 99})
+    payload["locale"] = "fr"  # the member's client is in French; the community is English
+    callback = await harness.interact(payload)
+    assert callback.json["data"]["flags"] & EPHEMERAL
+    assert "Il n'y a pas d'idée n°\u00a099 ici" in said(callback)
