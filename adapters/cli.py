@@ -24,6 +24,7 @@ from storage.diagnosis import redacted_url, unreachable_reason
 
 log = logging.getLogger("cercle")
 EXIT_DATABASE_UNAVAILABLE = 69  # sysexits' EX_UNAVAILABLE
+EXIT_NOT_CONNECTED = 78  # sysexits' EX_CONFIG: every platform refused its credentials
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -107,6 +108,9 @@ async def cmd_run(args: argparse.Namespace) -> int:
         await runtime.run()
     finally:
         await core.db.dispose()
+    if runtime.exit_reason is not None:
+        print(f"cercle: no platform is connected: {runtime.exit_reason}.", file=sys.stderr)
+        return EXIT_NOT_CONNECTED
     return 0
 
 

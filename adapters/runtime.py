@@ -22,8 +22,9 @@ from adapters.tuning import tune_interpreter
 from bot.actions import Action
 from bot.config import Secrets, Settings
 from bot.core import Cercle
-from bot.ports import Adapter
+from bot.ports import Adapter, StopsOnFailure
 from bot.scheduler import Timekeeper
+from bot.text import shorten
 from storage.leadership import Leadership, report_process
 from storage.models import PlatformSpace
 
@@ -45,13 +46,19 @@ class Runtime:
         self.timekeeper = Timekeeper(core, self.deliver, Leadership(core.db, self.name, takeover))
         self.stopped = asyncio.Event()
         self.started_at = core.clock.now()
+        self.down: dict[str, str] = {}  # platform -> why its connection ended for good
+        self.exit_reason: str | None = None  # set when no platform is left running
 
     async def report(self) -> None:
         """Tell `cercle status` this process is alive and which adapters it runs."""
+        states = [
+            f"{name} (down: {shorten(self.down[name], 60)})" if name in self.down else name
+            for name in sorted(self.adapters)
+        ]
         await report_process(
             self.core.db,
             self.name,
-            ",".join(sorted(self.adapters)),
+            shorten(",".join(states), 200),
             self.core.clock.now(),
             self.started_at,
         )
@@ -72,12 +79,29 @@ class Runtime:
             if adapter is not None and platform in (None, space_platform):
                 await adapter.deliver(space_id, action)
 
+    async def _watch(self, adapter: StopsOnFailure) -> None:
+        """When a platform's connection ends for good: say so; stop when none is left."""
+        reason = await adapter.failure()
+        platform = getattr(adapter, "platform", "?")
+        self.down[platform] = reason
+        if set(self.down) >= set(self.adapters):  # `cercle run` exits and says why, once
+            self.exit_reason = "; ".join(self.down.values())
+            self.stopped.set()
+            return
+        log.error("%s is not connected, the other platforms go on: %s", platform, reason)
+        await self.report()
+
     async def run(self) -> None:
         # Before the platforms connect: a first burst should not wait for SQLAlchemy to
         # compile the statements it needs.
         await asyncio.to_thread(self.core.db.prepare_statements)
         for adapter in self.adapters.values():
             await adapter.start(self.core)
+        watchers = [
+            asyncio.create_task(self._watch(adapter), name=f"watch-{adapter.platform}")
+            for adapter in self.adapters.values()
+            if isinstance(adapter, StopsOnFailure)
+        ]
         await self.report()
         await self.timekeeper.start()
         self.timekeeper.scheduler.add_job(
@@ -92,6 +116,8 @@ class Runtime:
         try:
             await self.stopped.wait()
         finally:
+            for watcher in watchers:
+                watcher.cancel()
             untune()
             self.timekeeper.shutdown()
             if self.timekeeper.leadership is not None:

@@ -186,6 +186,17 @@ class Adapter(MessageReader, Protocol):
         ...
 
 
+@runtime_checkable
+class StopsOnFailure(Protocol):
+    """An adapter whose connection can end by itself for good (a refused token): the
+    runtime watches it, says so in `cercle status`, and exits when nothing else runs."""
+
+    async def failure(self) -> str:
+        """Wait until the connection has ended for good; one line saying why and what to
+        check (never returns while the connection lives)."""
+        ...
+
+
 def check_supported(adapter: Adapter, action: Action) -> None:
     """Fail loudly when an adapter is handed an action type it does not carry out."""
     if type(action) not in adapter.supports:

@@ -29,6 +29,9 @@ from bot.config import Secrets, Settings
 from bot.events import Event, MemberRef, ReactionAdded
 from bot.ports import CoreFace, Notice, check_supported
 
+# Cercle never joins voice: discord.py's warnings that its voice libraries are missing
+# would only add two alarming lines to every operator's log.
+discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
 log = logging.getLogger("cercle.discord")
 
 PLATFORM = "discord"
@@ -172,10 +175,26 @@ class DiscordAdapter:
                     return
                 choice = kept
                 self.missing_intents[:] = list(kept.missing)
+            except discord.LoginFailure as error:
+                self.failed = error  # the runtime says it once (see `failure`)
+                return
             except Exception as error:
                 self.failed = error
                 log.exception("the Discord connection stopped")
                 return
+
+    async def failure(self) -> str:
+        """Wait until the gateway connection has ended by itself; why, in one line."""
+        assert self._task is not None, "start() first"
+        await asyncio.gather(self._task, return_exceptions=True)
+        if self.failed is None:  # closed on purpose (stop): nothing to report
+            await asyncio.Event().wait()
+        if isinstance(self.failed, discord.LoginFailure):
+            return (
+                "Discord refused DISCORD_TOKEN (improper token); check the bot token in the "
+                "Developer Portal (Bot > Reset Token)"
+            )
+        return f"the Discord connection stopped ({type(self.failed).__name__}: {self.failed})"
 
     async def _granted(self, choice: intents.IntentChoice) -> intents.IntentChoice:
         """What the application may have, from its flags (a fresh HTTP session: the
