@@ -27,10 +27,25 @@ EXIT_DATABASE_UNAVAILABLE = 69  # sysexits' EX_UNAVAILABLE
 EXIT_NOT_CONNECTED = 78  # sysexits' EX_CONFIG: every platform refused its credentials
 
 
+def database_url(raw: str) -> str:
+    """`--db` as a database URL: a URL as given, a file path as a SQLite URL."""
+    return raw if "://" in raw else f"sqlite+aiosqlite:///{raw}"
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite database URL (None for another database or an in-memory one)."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return None
+    return None if parsed.database == ":memory:" else Path(parsed.database)
+
+
 def _settings(args: argparse.Namespace) -> Settings:
     settings = platforms.load(args.config)  # platform names checked against the registry
     if getattr(args, "db", None):
-        url = args.db if "://" in args.db else f"sqlite+aiosqlite:///{args.db}"
+        url = database_url(args.db)
         settings = settings.model_copy(
             update={"database": settings.database.model_copy(update={"url": url})}
         )
@@ -67,7 +82,14 @@ async def cmd_console(args: argparse.Namespace) -> int:
 async def cmd_demo(args: argparse.Namespace) -> int:
     from adapters.console.runner import run_demo
 
-    path = Path(args.db)
+    path = sqlite_file(database_url(args.db))
+    if path is None:
+        print(
+            f"cercle demo: --db must be a SQLite file or sqlite URL, which the demo creates "
+            f"afresh (got {redacted_url(args.db)})",
+            file=sys.stderr,
+        )
+        return 2
     await asyncio.to_thread(_remove_database, path)
     settings = _settings(args)
     core = await _core(settings)
@@ -251,7 +273,9 @@ async def cmd_export(args: argparse.Namespace) -> int:
         else sys.stdout
     )
     try:
-        count = await export(core.db, args.community, args.what, args.format, handle.write)
+        count = await export(
+            core.db, args.community, args.what, args.format, handle.write, core.settings.ranks
+        )
     except ExportError as error:
         print(f"cercle export: {error}", file=sys.stderr)
         return 1
@@ -270,19 +294,28 @@ async def cmd_import_customers(args: argparse.Namespace) -> int:
     core = await _core(_settings(args))
     try:
         text = await asyncio.to_thread(Path(args.file).read_text, encoding="utf-8-sig")
-        done = await import_customers(core.db, text, core.clock.now(), platforms.names())
+        done = await import_customers(
+            core.db, text, core.clock.now(), platforms.names(), community=args.community
+        )
     except (OSError, ImportError_) as error:
         print(f"cercle import-customers: {args.file}: {error}", file=sys.stderr)
         return 1
     finally:
         await core.db.dispose()
-    print(f"{done.accounts} platform accounts and {done.emails} emails of customers imported.")
+    where = f"of {args.community}" if args.community else "of a community"
+    print(
+        f"{done.accounts} platform accounts and {done.emails} emails of customers imported: "
+        f"{done.members} of those accounts are members {where}; "
+        f"{done.accounts - done.members} are not members yet (counted once they join)."
+    )
     return 0
 
 
 def parser() -> argparse.ArgumentParser:
     config_help = "config file (default: $CERCLE_CONFIG or ./config.toml)"
-    root = argparse.ArgumentParser(prog="cercle", description=__doc__.split("\n")[0])
+    # The docstring's first paragraph, whole: what Cercle's command line does.
+    summary = " ".join(__doc__.split("\n\n")[0].split())
+    root = argparse.ArgumentParser(prog="cercle", description=summary)
     root.add_argument("--config", help=config_help)
     # --config is accepted after the subcommand too (`cercle check-config --config x.toml`).
     common = argparse.ArgumentParser(add_help=False)
@@ -290,7 +323,10 @@ def parser() -> argparse.ArgumentParser:
     sub = root.add_subparsers(dest="command", required=True)
 
     def command(name: str, help: str) -> argparse.ArgumentParser:
-        return sub.add_parser(name, help=help, parents=[common])
+        # The same words in `cercle --help`'s list and atop `cercle <name> --help`.
+        return sub.add_parser(
+            name, help=help, description=help[0].upper() + help[1:] + ".", parents=[common]
+        )
 
     run = command("run", "connect to every platform whose credentials are set")
     run.set_defaults(func=cmd_run)
@@ -305,13 +341,21 @@ def parser() -> argparse.ArgumentParser:
     console.set_defaults(func=cmd_console)
 
     demo = command("demo", "simulate a community week and show what Cercle makes of it")
-    demo.add_argument("--seed", type=int, default=7)
-    demo.add_argument("--members", type=int, default=300)
-    demo.add_argument("--db", default="cercle-demo.db", help="SQLite file to create afresh")
+    demo.add_argument(
+        "--seed", type=int, default=7, help="seed of the simulation: the same seed, the same week"
+    )
+    demo.add_argument(
+        "--members", type=int, default=300, help="how many members the community has (300)"
+    )
+    demo.add_argument(
+        "--db",
+        default="cercle-demo.db",
+        help="SQLite file (or sqlite URL) to create afresh (default cercle-demo.db)",
+    )
     demo.add_argument("--transcript", help="also write the whole chat transcript to this file")
     demo.set_defaults(func=cmd_demo)
 
-    db = command("db", "database schema")
+    db = command("db", "upgrade the database schema, or show its revision")
     db.add_argument("action", choices=("upgrade", "current"))
     db.add_argument("--db", dest="db", help="database file or URL (default: database.url)")
     db.set_defaults(func=cmd_db)
@@ -320,7 +364,7 @@ def parser() -> argparse.ArgumentParser:
     status.add_argument("--db", help="database file or URL (default: database.url)")
     status.set_defaults(func=cmd_status)
 
-    slack = command("slack", "Slack app setup")
+    slack = command("slack", "print the Slack app's manifest")
     slack.add_argument("action", choices=("manifest",), help="print the app manifest (YAML)")
     slack.add_argument(
         "--url", help="public base URL for HTTP mode (without it: a Socket Mode manifest)"
@@ -337,19 +381,31 @@ def parser() -> argparse.ArgumentParser:
 
     check = command("check-config", "validate the configuration and exit")
     check.set_defaults(func=cmd_check_config)
-    exporting = command("export", "a community's members, contributions, ideas or polls")
+    exporting = command(
+        "export", "write a community's members, contributions, ideas or polls as CSV or JSON"
+    )
     exporting.add_argument("--community", required=True, help="the community's name (slug)")
     exporting.add_argument(
-        "--what", required=True, choices=("members", "contributions", "ideas", "polls")
+        "--what",
+        required=True,
+        choices=("members", "contributions", "ideas", "polls"),
+        help="what to export",
     )
-    exporting.add_argument("--format", default="csv", choices=("csv", "json"))
+    exporting.add_argument(
+        "--format", default="csv", choices=("csv", "json"), help="csv (default) or json"
+    )
     exporting.add_argument("--output", help="file to write (default: standard output)")
     exporting.add_argument("--db", help="database file or URL (default: database.url)")
     exporting.set_defaults(func=cmd_export)
     customers = command(
-        "import-customers", "platform accounts (or emails) of customers, from a CSV file"
+        "import-customers",
+        "import which platform accounts (or emails) belong to customers, from a CSV file",
     )
     customers.add_argument("file", help="CSV: customer_id, account, platform + user_id or email")
+    customers.add_argument(
+        "--community",
+        help="the community whose members are counted as matched (default: every community)",
+    )
     customers.add_argument("--db", help="database file or URL (default: database.url)")
     customers.set_defaults(func=cmd_import_customers)
     return root

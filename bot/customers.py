@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
 from storage.dialect import dialect_insert
+from storage.models import Community, Identity
 from storage.models.digests import Customer, CustomerEmail
 
 _PLATFORM_NAME = re.compile(r"[a-z][a-z0-9_]*")
@@ -35,6 +36,9 @@ class ImportError_(Exception):
 class Imported:
     accounts: int
     emails: int
+    # Of `accounts`, those that are members (of the community asked about): an account
+    # that never joined is kept for when it does, not counted as a customer member.
+    members: int = 0
 
 
 def _known(platform: str, platforms: Collection[str] | None) -> bool:
@@ -69,10 +73,15 @@ def _rows(text: str, platforms: Collection[str] | None) -> list[dict[str, str]]:
 
 
 async def import_customers(
-    db: Database, text: str, now: datetime, platforms: Collection[str] | None = None
+    db: Database,
+    text: str,
+    now: datetime,
+    platforms: Collection[str] | None = None,
+    community: str | None = None,
 ) -> Imported:
     """Import the rows of `text`; `platforms` are the names a `platform` column may hold
-    (the composition root's registry), any well-formed name without it."""
+    (the composition root's registry), any well-formed name without it. `community` (a
+    slug) is where imported accounts are counted as members; every community without it."""
     rows = _rows(text, platforms)
     accounts = [r for r in rows if r.get("user_id")]
     emails = [r for r in rows if not r.get("user_id") and r.get("email")]
@@ -120,7 +129,26 @@ async def import_customers(
                     for r in emails
                 ],
             )
-    return Imported(len(accounts), len(emails))
+        members = await _members_among(session, accounts, community)
+    return Imported(len(accounts), len(emails), members)
+
+
+async def _members_among(
+    session: AsyncSession, accounts: Sequence[dict[str, str]], community: str | None
+) -> int:
+    """How many of the imported accounts are members (of `community` when named)."""
+    keys = {(r["platform"].lower(), r["user_id"]) for r in accounts}
+    if not keys:
+        return 0
+    query = select(Identity.platform, Identity.user_id).where(
+        Identity.user_id.in_({user for _, user in keys})
+    )
+    if community is not None:
+        found = await session.scalar(select(Community.id).where(Community.slug == community))
+        if found is None:
+            raise ImportError_(f"no community named {community!r}")
+        query = query.where(Identity.community_id == found)
+    return len({tuple(row) for row in await session.execute(query)} & keys)
 
 
 async def match_emails(

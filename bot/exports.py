@@ -3,7 +3,14 @@ join community activity with a customer database.
 
 Rows are read in pages and written as they come (a large ledger never sits in memory);
 members carry their platform accounts and, once `cercle import-customers` ran, their
-customer id and account. No message text is exported: Cercle does not store it.
+customer id and account; every member has their rank, 0 points included. A contribution
+names its member and their accounts; an idea carries its description and history; a poll
+its options, their counts and the winner. No message text is exported: Cercle does not
+store it.
+
+A CSV cell that a spreadsheet would read as a formula (starting with `=`, `+`, `-`, `@`,
+a tab or a carriage return) is written with a leading `'`, the OWASP advice: member
+names and titles are member text.
 """
 
 from __future__ import annotations
@@ -11,16 +18,20 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 from sqlalchemy import func, select
 
+from bot.config import Rank
+from bot.features.polls.state import outcome_of
+from bot.features.ranks import rank_of, steps
+from storage import polls as poll_store
 from storage.counters import MEMBER_COUNTERS
 from storage.db import Database
 from storage.models import Community, Contribution, Identity, Member
 from storage.models.digests import Customer
-from storage.models.ideas import Idea
+from storage.models.ideas import Idea, IdeaEvent
 from storage.models.polls import Poll, PollBallot
 
 WHAT = ("members", "contributions", "ideas", "polls")
@@ -47,6 +58,8 @@ MEMBER_FIELDS = (
 CONTRIBUTION_FIELDS = (
     "id",
     "member_id",
+    "name",
+    "accounts",
     "kind",
     "points",
     "occurred_at",
@@ -59,6 +72,7 @@ CONTRIBUTION_FIELDS = (
 IDEA_FIELDS = (
     "number",
     "title",
+    "description",
     "category",
     "status",
     "status_reason",
@@ -67,8 +81,24 @@ IDEA_FIELDS = (
     "votes_against",
     "created_at",
     "updated_at",
+    # Each step: `when status from→to (reason)`, oldest first.
+    "history",
 )
-POLL_FIELDS = ("number", "question", "mode", "anonymous", "creator_id", "ballots", "created_at")
+POLL_FIELDS = (
+    "number",
+    "question",
+    "mode",
+    "anonymous",
+    "creator_id",
+    "ballots",
+    # The options in the poll's order, their counts (votes; points for a budget poll;
+    # first preferences for a ranked one) and the winner (after every round when ranked;
+    # several when tied).
+    "options",
+    "counts",
+    "winner",
+    "created_at",
+)
 FIELDS = {
     "members": MEMBER_FIELDS,
     "contributions": CONTRIBUTION_FIELDS,
@@ -81,13 +111,48 @@ class ExportError(Exception):
     pass
 
 
+# What a spreadsheet reads as the start of a formula (OWASP "CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+LIST_SEPARATOR = " | "
+
+
+def _cell(value: Any) -> Any:
+    """A CSV cell: a list joined, text that would start a formula made inert."""
+    if isinstance(value, list):
+        value = LIST_SEPARATOR.join(str(v) for v in value)
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def _plain(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float | str):
         return value
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
-async def _members(db: Database, community_id: int) -> AsyncIterator[dict[str, Any]]:
+async def _accounts(
+    session: Any, community_id: int, ids: Sequence[int]
+) -> dict[int, list[tuple[str, str]]]:
+    """Each member's platform accounts (platform, user id), sorted."""
+    accounts: dict[int, list[tuple[str, str]]] = {}
+    for row in await session.execute(
+        select(Identity.member_id, Identity.platform, Identity.user_id).where(
+            Identity.community_id == community_id, Identity.member_id.in_(ids)
+        )
+    ):
+        accounts.setdefault(row[0], []).append((row[1], row[2]))
+    return {member: sorted(found) for member, found in accounts.items()}
+
+
+def _account_text(accounts: Sequence[tuple[str, str]]) -> str:
+    return " ".join(f"{p}:{u}" for p, u in accounts)
+
+
+async def _members(
+    db: Database, community_id: int, ladder: Sequence[Rank]
+) -> AsyncIterator[dict[str, Any]]:
+    above = steps(ladder) if ladder else None
     after = 0
     while True:
         async with db.transaction() as session:
@@ -101,14 +166,8 @@ async def _members(db: Database, community_id: int) -> AsyncIterator[dict[str, A
             )
             if not members:
                 return
-            ids = [m.id for m in members]
-            accounts: dict[int, list[tuple[str, str]]] = {}
-            for row in await session.execute(
-                select(Identity.member_id, Identity.platform, Identity.user_id).where(
-                    Identity.community_id == community_id, Identity.member_id.in_(ids)
-                )
-            ):
-                accounts.setdefault(row[0], []).append((row[1], row[2]))
+            ids = [m.id for m in members if m.id is not None]
+            accounts = await _accounts(session, community_id, ids)
             keys = [a for found in accounts.values() for a in found]
             customers: dict[tuple[str, str], Customer] = {}
             if keys:
@@ -121,16 +180,19 @@ async def _members(db: Database, community_id: int) -> AsyncIterator[dict[str, A
                     customers[(customer.platform, customer.user_id)] = customer
         for member in members:
             assert member.id is not None
-            mine = sorted(accounts.get(member.id, []))
+            mine = accounts.get(member.id, [])
             customer = next((customers[a] for a in mine if a in customers), None)
-            yield {
+            row = {
                 "member_id": member.id,
                 "name": member.display_name,
-                "accounts": " ".join(f"{p}:{u}" for p, u in mine),
+                "accounts": _account_text(mine),
                 "customer_id": customer.customer_id if customer else None,
                 "account": customer.account if customer else None,
                 **{name: _plain(getattr(member, name)) for name in MEMBER_FIELDS[5:]},
             }
+            if above is not None:  # the rank the member holds by the ladder, 0 points too
+                row["rank"] = rank_of(member, ladder, above).name
+            yield row
         after = members[-1].id
 
 
@@ -147,8 +209,89 @@ async def _rows(
         if not rows:
             return
         for row in rows:
-            yield {name: _plain(getattr(row, name)) for name in fields}
+            # Fields the table lacks (a contribution's member name) are filled in later.
+            yield {name: _plain(getattr(row, name, None)) for name in fields}
         after = getattr(rows[-1], order.key)
+
+
+async def _named(
+    db: Database, community_id: int, rows: AsyncIterator[dict[str, Any]]
+) -> AsyncIterator[dict[str, Any]]:
+    """`rows` (with a member_id) with the member's name and accounts, a page at a time."""
+    page: list[dict[str, Any]] = []
+
+    async def flush() -> list[dict[str, Any]]:
+        ids = sorted({r["member_id"] for r in page})
+        async with db.transaction() as session:
+            names = dict(
+                (
+                    await session.execute(
+                        select(Member.id, Member.display_name).where(Member.id.in_(ids))
+                    )
+                ).all()
+            )
+            accounts = await _accounts(session, community_id, ids)
+        for r in page:
+            r["name"] = names.get(r["member_id"])
+            r["accounts"] = _account_text(accounts.get(r["member_id"], []))
+        return page
+
+    async for row in rows:
+        page.append(row)
+        if len(page) >= PAGE:
+            for done in await flush():
+                yield done
+            page = []
+    if page:
+        for done in await flush():
+            yield done
+
+
+async def _ideas(db: Database, community_id: int) -> AsyncIterator[dict[str, Any]]:
+    """Ideas with their history, a page at a time."""
+    page: list[dict[str, Any]] = []
+
+    async def flush() -> list[dict[str, Any]]:
+        numbers = [r["number"] for r in page]
+        async with db.transaction() as session:
+            ids = dict(
+                (
+                    await session.execute(
+                        select(Idea.number, Idea.id).where(
+                            Idea.community_id == community_id, Idea.number.in_(numbers)
+                        )
+                    )
+                ).all()
+            )
+            events = list(
+                await session.scalars(
+                    select(IdeaEvent)
+                    .where(IdeaEvent.idea_id.in_(ids.values()))
+                    .order_by(IdeaEvent.at, IdeaEvent.id)
+                )
+            )
+        steps_of: dict[int, list[str]] = {}
+        for event in events:
+            change = f"{event.from_value or 'new'}→{event.to_value}"
+            if event.kind != "status":
+                change = f"{event.kind} {event.to_value}"
+            reason = f" ({event.reason})" if event.reason else ""
+            steps_of.setdefault(event.idea_id, []).append(
+                f"{event.at.isoformat()} {change}{reason}"
+            )
+        for r in page:
+            r["history"] = steps_of.get(ids.get(r["number"], -1), [])
+        return page
+
+    async for row in _rows(db, Idea, community_id, IDEA_FIELDS[:-1], Idea.number):
+        page.append(row)
+        if len(page) >= PAGE:
+            for done in await flush():
+                yield done
+            page = []
+    if page:
+        for done in await flush():
+            yield done
 
 
 async def _polls(db: Database, community_id: int) -> AsyncIterator[dict[str, Any]]:
@@ -168,24 +311,39 @@ async def _polls(db: Database, community_id: int) -> AsyncIterator[dict[str, Any
             ).all()
         )
     for poll in polls:
+        assert poll.id is not None
         row = {name: _plain(getattr(poll, name, None)) for name in FIELDS["polls"]}
         row["ballots"] = int(counts.get(poll.id, 0))
+        async with db.transaction() as session:
+            labels = await poll_store.labels(session, poll.id)
+            outcome = await outcome_of(session, poll, len(labels))
+        row["options"] = labels
+        row["counts"] = list(outcome.counts.totals)
+        row["winner"] = [labels[i] for i in outcome.winners] if row["ballots"] else []
         yield row
 
 
-async def export(db: Database, slug: str, what: str, fmt: str, write: Callable[[str], None]) -> int:
-    """Write the export with `write` (text chunks); returns the number of rows."""
+async def export(
+    db: Database,
+    slug: str,
+    what: str,
+    fmt: str,
+    write: Callable[[str], None],
+    ladder: Sequence[Rank] = (),
+) -> int:
+    """Write the export with `write` (text chunks); returns the number of rows. `ladder`:
+    the rank ladder members are ranked by (without it, the rank last stored)."""
     async with db.transaction() as session:
         community = await session.scalar(select(Community).where(Community.slug == slug))
     if community is None or community.id is None:
         raise ExportError(f"no community named {slug!r}")
     cid = community.id
     if what == "members":
-        rows = _members(db, cid)
+        rows = _members(db, cid, ladder)
     elif what == "contributions":
-        rows = _rows(db, Contribution, cid, CONTRIBUTION_FIELDS, Contribution.id)
+        rows = _named(db, cid, _rows(db, Contribution, cid, CONTRIBUTION_FIELDS, Contribution.id))
     elif what == "ideas":
-        rows = _rows(db, Idea, cid, IDEA_FIELDS, Idea.number)
+        rows = _ideas(db, cid)
     elif what == "polls":
         rows = _polls(db, cid)
     else:
@@ -197,7 +355,7 @@ async def export(db: Database, slug: str, what: str, fmt: str, write: Callable[[
         writer = csv.DictWriter(buffer, fieldnames=fields, extrasaction="ignore")
         writer.writeheader()
         async for row in rows:
-            writer.writerow(row)
+            writer.writerow({key: _cell(value) for key, value in row.items()})
             count += 1
             if count % 1000 == 0:
                 write(buffer.getvalue())
