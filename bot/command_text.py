@@ -137,19 +137,25 @@ class _Scanner:
         return _Token("".join(parts), start, i, quoted, unclosed)
 
     def list_items(self) -> list[str]:
-        """The `|`-separated items of the text (a `|` inside a Slack token separates none)."""
-        text, items, start, i = self.text, [], 0, 0
+        r"""The `|`-separated items of the text, each stripped; an item may be empty (`A||B`),
+        for the caller to refuse. `\|` is a `|` inside an item; a `|` inside a Slack token
+        separates none."""
+        text, items, current, start, i = self.text, [], [], 0, 0
         while i < len(text):
             slack_end = self.slack_token_end(i)
             if slack_end is not None:
                 i = slack_end
+            elif text.startswith("\\|", i):
+                current.append(text[start:i] + "|")
+                start = i = i + 2
             elif text[i] == "|":
-                items.append(text[start:i])
-                start = i = i + 1
+                items.append("".join([*current, text[start:i]]))
+                current, start = [], i + 1
+                i += 1
             else:
                 i += 1
-        items.append(text[start:])
-        return [item.strip() for item in items if item.strip()]
+        items.append("".join([*current, text[start:]]))
+        return [item.strip() for item in items]
 
 
 class _Parser:
@@ -303,7 +309,11 @@ def _convert(option: OptionSpec, raw: str, usage: tuple[str, ...] | None) -> Any
             raise fail("error.text_too_short", min=option.min_length)
         return value
     if kind is OptionKind.LIST:
-        return _Scanner(value).list_items()
+        items = _Scanner(value).list_items()
+        if any(not item for item in items) and value:
+            # `A||B`, `A|`: an empty item is a typing slip, not an option to drop silently.
+            raise fail("error.empty_list_item", value=value)
+        return [item for item in items if item]
     if kind is OptionKind.MEMBER:
         if m := _SLACK_MEMBER.fullmatch(value):
             return Mention(m.group(1), _unescape(m.group(2) or m.group(1)))

@@ -418,6 +418,19 @@ _VERBS: dict[str, tuple[_VerbParser, str]] = {
 }
 
 
+# Every form a line may take, shown to a line that matches none of them.
+LINE_FORMS = (
+    "NAME: TEXT",
+    *(usage for _, usage in _VERBS.values()),
+    "in #CHANNEL",
+    "after DURATION (30m, 2h, 3d)",
+)
+
+
+def _forms() -> str:
+    return "the line forms are " + "; ".join(f"`{form}`" for form in LINE_FORMS)
+
+
 # --- Entry point -------------------------------------------------------------------------
 
 
@@ -447,13 +460,9 @@ def parse_line(line: str) -> ScriptLine | None:
             parser, usage = entry
             parsed = parser(match.group("who"), match.group("rest").strip(), line)
             if parsed is None:
-                raise ScriptSyntaxError(line, f"expected `{usage}`")
+                raise ScriptSyntaxError(line, f"expected `{usage}`; {_forms()}")
             return parsed
 
     if text.lower().startswith("in ") or text.lower() == "in":
         raise ScriptSyntaxError(line, "expected `in #channel`")
-    raise ScriptSyntaxError(
-        line,
-        "no script form matches (e.g. `alice: hello`, `bob replies to 3: hi`, "
-        "`in #help`, `after 2h`)",
-    )
+    raise ScriptSyntaxError(line, f"no script form matches: {_forms()}")

@@ -412,3 +412,12 @@ def test_a_card_posted_by_cercle_stays_one_aligned_block():
     rendered = render_post(7, "general", "Cercle", render_card(card))
     prefix = "[7] #general Cercle: "
     assert rendered.splitlines() == [prefix + "Idea #4: Dark mode", " " * len(prefix) + "[ Vote ]"]
+
+
+@pytest.mark.parametrize("line", ["bob is the boss", "foo bar baz", "carol waves"])
+def test_a_line_that_fits_no_form_is_shown_every_line_form(line: str) -> None:
+    with pytest.raises(ScriptSyntaxError) as caught:
+        parse_line(line)
+    message = str(caught.value)
+    for form in ("`NAME: TEXT`", "`NAME replies to N: TEXT`", "`NAME has role ROLE`", "`in #"):
+        assert form in message, message

@@ -371,8 +371,16 @@ def test_choice_returns_the_canonical_spelling() -> None:
     assert parse('/poll create "Q?" a|b mode=RANKED')[1]["mode"] == "ranked"
 
 
-def test_list_items_are_stripped_and_empty_ones_dropped() -> None:
-    assert parse('/poll create "Q?" options=" a | |b|"')[1]["options"] == ["a", "b"]
+def test_list_items_are_stripped_and_an_escaped_bar_stays_in_its_item() -> None:
+    assert parse('/poll create "Q?" options=" a | b "')[1]["options"] == ["a", "b"]
+    assert parse(r'/poll create "Q?" options="a \| b|c"')[1]["options"] == ["a | b", "c"]
+
+
+@pytest.mark.parametrize("options", ["a||b", " a | |b", "a|b|", "|a|b"])
+def test_an_empty_list_item_is_refused_not_dropped(options: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        parse(f'/poll create "Q?" options="{options}"')
+    assert caught.value.key == "error.empty_list_item"
 
 
 def test_usage_line_marks_optional_options() -> None:
@@ -394,7 +402,11 @@ def test_usage_line_marks_optional_options() -> None:
         ("/thanks", "error.missing_option", {"option": "member"}),
         ("/thanks @alice", "error.missing_option", {"option": "reason"}),
         ('/thanks @alice ""', "error.missing_option", {"option": "reason"}),
-        ('/poll create "Q?" options="|"', "error.missing_option", {"option": "options"}),
+        (
+            '/poll create "Q?" options="|"',
+            "error.empty_list_item",
+            {"option": "options", "value": "|"},
+        ),
         ('/poll create "Q?" a|b colour=red', "error.unknown_option", {"option": "colour"}),
         ("/leaderboard week extra words", "error.too_many_arguments", {"extra": "extra words"}),
         (
