@@ -523,7 +523,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         default="all",
         help="the database to measure (default: all, side by side)",
     )
+    parser.add_argument(
+        "--soak",
+        action="store_true",
+        help="instead: the soak through cercle run (SQLite, then 4 processes on PostgreSQL; "
+        "10 minutes each, 1 with --quick); see benchmarks/soak.py",
+    )
     args = parser.parse_args(argv)
+    if args.soak:
+        from benchmarks import soak
+
+        minutes = ["--quick"] if args.quick else []
+        single = soak.main(minutes)
+        print()
+        return single or soak.main([*minutes, "--processes", "4"])
     keys = list(BACKENDS) if args.backend == "all" else [args.backend]
     return run_all(keys, args.quick)
 
