@@ -1,115 +1,93 @@
-"""The digest's activity chart: a small PNG bar chart of a period's days, drawn with the
-standard library alone (a pixel buffer, `zlib` and the PNG chunk format), so Cercle needs
-no imaging dependency for one picture a week.
+"""The digest's activity chart, drawn with matplotlib (the Agg backend, no display).
 
-Each day gets two bars side by side, messages and active members, each scaled to its own
-maximum, with the day of the month under them in a tiny built-in digit font. The text
-that stands for the picture (its alt text) is written by the caller, in the community's
-language. Drawing is CPU work: call `activity_png` through `asyncio.to_thread`.
+Two panels share the period's days: messages above, active members below, each bar with
+its value and each panel with its own labelled axis from zero, so neither number borrows
+the other's scale. The chart carries its own opaque light background and dark text, so
+it reads the same in a light or a dark chat theme, and its colours (Okabe–Ito blue and
+green) stay apart for colour-blind readers. Every word on it (title, axis and legend
+labels, the bars' day names) comes from the caller in the community's language; this
+module only draws. Drawing is CPU work: call `activity_png` through `asyncio.to_thread`.
+A `Figure` is used directly (never `pyplot`'s global state), so threads never share one.
 """
 
 from __future__ import annotations
 
-import struct
-import zlib
+import io
 from collections.abc import Sequence
-from datetime import date
+from dataclasses import dataclass
 
-WIDTH, HEIGHT = 640, 220
-MARGIN, LABEL_HEIGHT = 16, 18
-BACKGROUND = (255, 255, 255)
-AXIS = (160, 160, 160)
-MESSAGES = (88, 101, 242)  # blue: messages
-MEMBERS = (59, 165, 93)  # green: active members
-TEXT = (80, 80, 80)
+import matplotlib
 
-# 3x5 digits, one string of rows per digit ("#" is ink).
-_DIGITS = {
-    "0": ("###", "#.#", "#.#", "#.#", "###"),
-    "1": (".#.", "##.", ".#.", ".#.", "###"),
-    "2": ("###", "..#", "###", "#..", "###"),
-    "3": ("###", "..#", "###", "..#", "###"),
-    "4": ("#.#", "#.#", "###", "..#", "..#"),
-    "5": ("###", "#..", "###", "..#", "###"),
-    "6": ("###", "#..", "###", "#.#", "###"),
-    "7": ("###", "..#", "..#", "..#", "..#"),
-    "8": ("###", "#.#", "###", "#.#", "###"),
-    "9": ("###", "#.#", "###", "..#", "###"),
-}
-SCALE = 2  # each font pixel is 2x2
+matplotlib.use("Agg")  # before anything draws: never a display, safe in any thread
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+BACKGROUND = "#ffffff"
+TEXT = "#1f2328"
+GRID = "#d0d7de"
+MESSAGES = "#0072b2"  # Okabe–Ito blue
+MEMBERS = "#009e73"  # Okabe–Ito bluish green
+WIDTH_IN, HEIGHT_IN, DPI = 9.0, 5.6, 120
 
 
-class _Canvas:
-    def __init__(self, width: int, height: int) -> None:
-        self.width, self.height = width, height
-        self.rows = [bytearray(bytes(BACKGROUND) * width) for _ in range(height)]
+@dataclass(frozen=True)
+class ActivityChart:
+    """What the chart shows, every word already in the community's language."""
 
-    def rect(self, x0: int, y0: int, x1: int, y1: int, colour: tuple[int, int, int]) -> None:
-        """Fill [x0, x1) x [y0, y1), clipped to the canvas."""
-        x0, x1 = max(0, x0), min(self.width, x1)
-        y0, y1 = max(0, y0), min(self.height, y1)
-        if x0 >= x1:
-            return
-        run = bytes(colour) * (x1 - x0)
-        for y in range(y0, y1):
-            self.rows[y][x0 * 3 : x1 * 3] = run
-
-    def digits(self, text: str, x: int, y: int, colour: tuple[int, int, int]) -> None:
-        for char in text:
-            glyph = _DIGITS.get(char)
-            if glyph is not None:
-                for row, line in enumerate(glyph):
-                    for col, ink in enumerate(line):
-                        if ink == "#":
-                            px, py = x + col * SCALE, y + row * SCALE
-                            self.rect(px, py, px + SCALE, py + SCALE, colour)
-            x += 4 * SCALE
-
-    def png(self) -> bytes:
-        raw = b"".join(b"\x00" + bytes(row) for row in self.rows)
-
-        def chunk(kind: bytes, data: bytes) -> bytes:
-            body = kind + data
-            return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-        header = struct.pack(">IIBBBBB", self.width, self.height, 8, 2, 0, 0, 0)
-        return (
-            b"\x89PNG\r\n\x1a\n"
-            + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(raw, 9))
-            + chunk(b"IEND", b"")
-        )
+    title: str
+    labels: Sequence[str]  # one per bar, e.g. "Mon 5"
+    messages: Sequence[int]
+    members: Sequence[int]
+    messages_label: str  # legend and axis of the upper panel
+    members_label: str  # legend and axis of the lower panel
+    axis_label: str  # under the bars, e.g. "Day"
 
 
-def text_width(text: str) -> int:
-    return len(text) * 4 * SCALE - SCALE
+def activity_png(chart: ActivityChart) -> bytes:
+    """The chart as PNG bytes."""
+    out = io.BytesIO()
+    activity_figure(chart).savefig(out, format="png", facecolor=BACKGROUND)
+    return out.getvalue()
 
 
-def activity_png(days: Sequence[tuple[date, int, int]]) -> bytes:
-    """A bar chart of (day, active members, messages) rows, as PNG bytes."""
-    canvas = _Canvas(WIDTH, HEIGHT)
-    if not days:
-        return canvas.png()
-    base = HEIGHT - MARGIN - LABEL_HEIGHT
-    top = MARGIN + 12
-    canvas.rect(MARGIN, base, WIDTH - MARGIN, base + 1, AXIS)
-    slot = (WIDTH - 2 * MARGIN) / len(days)
-    bar = max(1, int(slot * 0.35))
-    most_members = max((m for _, m, _ in days), default=0) or 1
-    most_messages = max((n for _, _, n in days), default=0) or 1
-    for index, (day, members, messages) in enumerate(days):
-        left = int(MARGIN + index * slot + slot / 2) - bar
-        for offset, value, most, colour in (
-            (0, messages, most_messages, MESSAGES),
-            (bar, members, most_members, MEMBERS),
-        ):
-            height = round((base - top) * value / most)
-            canvas.rect(left + offset, base - height, left + offset + bar - 1, base, colour)
-        label = str(day.day)
-        if len(days) <= 16 or index % 2 == 0:
-            centre = int(MARGIN + index * slot + slot / 2)
-            canvas.digits(label, centre - text_width(label) // 2, base + 5, TEXT)
-    canvas.digits(str(most_messages), MARGIN, MARGIN - 8, MESSAGES)
-    right = str(most_members)
-    canvas.digits(right, WIDTH - MARGIN - text_width(right), MARGIN - 8, MEMBERS)
-    return canvas.png()
+def activity_figure(chart: ActivityChart) -> Figure:
+    """The chart as a matplotlib figure (what the PNG shows)."""
+    figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, facecolor=BACKGROUND)
+    FigureCanvasAgg(figure)
+    upper, lower = figure.subplots(2, 1, sharex=True)
+    positions = list(range(len(chart.labels)))
+    for axes, values, colour, label in (
+        (upper, chart.messages, MESSAGES, chart.messages_label),
+        (lower, chart.members, MEMBERS, chart.members_label),
+    ):
+        _panel(axes, positions, list(values), colour, label)
+    rotate = len(positions) > 10
+    lower.set_xticks(positions, list(chart.labels), rotation=45 if rotate else 0)
+    if rotate:
+        for tick in lower.get_xticklabels():
+            tick.set_horizontalalignment("right")
+    lower.set_xlabel(chart.axis_label, color=TEXT)
+    figure.suptitle(chart.title, color=TEXT, fontsize=13, fontweight="bold")
+    figure.align_ylabels((upper, lower))
+    figure.tight_layout()
+    return figure
+
+
+def _panel(axes, positions: list[int], values: list[int], colour: str, label: str) -> None:  # type: ignore[no-untyped-def]
+    axes.set_facecolor(BACKGROUND)
+    bars = axes.bar(positions, values, color=colour, width=0.7, label=label, zorder=2)
+    if len(positions) <= 31:
+        axes.bar_label(bars, padding=2, color=TEXT, fontsize=8)
+    top = max(values, default=0)
+    axes.set_ylim(0, max(1, top) * 1.2)  # from zero, with room for the values on top
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
+    axes.set_ylabel(label, color=TEXT)
+    axes.grid(axis="y", color=GRID, linewidth=0.8, zorder=0)
+    axes.tick_params(colors=TEXT)
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    for side in ("left", "bottom"):
+        axes.spines[side].set_color(GRID)
+    axes.legend(loc="upper left", frameon=False, labelcolor=TEXT, fontsize=9)

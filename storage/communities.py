@@ -41,6 +41,10 @@ async def ensure_community(
     return community
 
 
+async def created_at(session: AsyncSession, community_id: int) -> datetime | None:
+    return await session.scalar(select(Community.created_at).where(Community.id == community_id))
+
+
 async def community_slug(session: AsyncSession, community_id: int) -> str | None:
     return await session.scalar(select(Community.slug).where(Community.id == community_id))
 

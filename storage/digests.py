@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import jobs as job_store
@@ -122,6 +122,17 @@ async def reschedule(session: AsyncSession, community_id: int, due_at: datetime)
         .values(due_at=due_at)
     )
     return bool(result.rowcount)
+
+
+async def drop_pending(session: AsyncSession, community_id: int) -> None:
+    """Forget the community's pending digest job (its period was closed early)."""
+    await session.execute(
+        delete(ScheduledJob).where(
+            ScheduledJob.community_id == community_id,
+            ScheduledJob.kind == DIGEST_JOB,
+            ScheduledJob.status == "pending",
+        )
+    )
 
 
 async def pending_due(session: AsyncSession, community_id: int) -> datetime | None:

@@ -83,6 +83,9 @@ class ConsoleSession:
     _out: ConsoleOutput = field(init=False)
 
     async def start(self, start_at: datetime | None = None) -> None:
+        # The console's clock runs before the community is first seen, so a new community
+        # is created at the console's time (its digests start there), not the system's.
+        self.core.use_clock(ManualClock(start_at or self.core.now()))
         community = await self.core.space(PLATFORM, self.slug)
         self.locale = community.locale
         self.default_channel = community.default_channel
@@ -220,8 +223,8 @@ class ConsoleSession:
                 self.emit(
                     i18n.t(self.locale, "console.clock", time=now.strftime("%Y-%m-%d %H:%M UTC"))
                 )
-                for _community, action in await self.core.run_due(now):
-                    await self._out.show(action)
+                # What fell due is shown like any answer (and seen by `on_action`).
+                await self._show([action for _, action in await self.core.run_due(now)], None)
                 await self.flush()
 
     # -- members -------------------------------------------------------------------------

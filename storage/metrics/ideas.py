@@ -69,11 +69,13 @@ async def status_changes(
 
 
 async def polls_closed(
-    session: AsyncSession, community_id: int, start: datetime, end: datetime
+    session: AsyncSession, community_id: int, start: datetime, end: datetime, limit: int = 10
 ) -> list[Poll]:
+    """The latest polls closed in [start, end), at most `limit` (a catch-up spans many)."""
     rows = await session.scalars(
         select(Poll)
         .where(Poll.community_id == community_id, Poll.closed_at >= start, Poll.closed_at < end)
-        .order_by(Poll.closed_at, Poll.number)
+        .order_by(Poll.closed_at.desc(), Poll.number.desc())
+        .limit(limit)
     )
-    return list(rows)
+    return list(reversed(list(rows)))

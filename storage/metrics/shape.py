@@ -2,7 +2,8 @@
 
 Who was active in a period, on how many days (core contributors, occasional ones; the rest
 of the members are lurkers), in the period and the one before, how many messages they
-posted, and the daily chart. Everything is read from the covering index
+posted, and the activity the chart draws (the same members and messages, by day or by
+span). Everything is read from the covering index
 `ix_member_day_span` (community, day, member, messages) over the two periods' days: the
 table's rows are never visited. Bots never post scored messages, but a member flagged as
 a bot may still have days: those few are read by member and taken off the totals.
@@ -10,8 +11,10 @@ a bot may still have days: those few are read by member and taken off the totals
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,24 +30,50 @@ class DayShape:
     occasional: int
     messages: int  # as posted: the caller takes deletions off
     messages_before: int
-    # (active members, messages) per day of the period, bots included (the chart).
-    daily: dict[date, tuple[int, int]] = field(default_factory=dict, compare=False)
 
 
-async def daily_activity(
-    session: AsyncSession, community_id: int, start: date, end: date
-) -> dict[date, tuple[int, int]]:
-    """(active members, messages) per day of [start, end), bots included."""
-    rows = await session.execute(
-        select(MemberDay.day, func.count(), func.sum(MemberDay.messages))
-        .where(
-            MemberDay.community_id == community_id,
-            MemberDay.day >= start,
-            MemberDay.day < end,
+def _not_bot(community_id: int) -> Any:
+    """Rows of members who are not bots (a community has a handful of bots: a small list)."""
+    bots = select(Member.id).where(Member.community_id == community_id, Member.is_bot.is_(True))
+    return MemberDay.member_id.not_in(bots.scalar_subquery())
+
+
+async def activity(
+    session: AsyncSession, community_id: int, spans: Sequence[tuple[date, date]]
+) -> list[tuple[int, int]]:
+    """(active members, messages) in each span [start, end) of days, bots left out: the
+    same members and messages the participation shape counts, for the chart. Spans of one
+    day are read in one grouped query; longer ones (a catch-up's weeks) one by one."""
+    if not spans:
+        return []
+    d = MemberDay
+    if all((end - start).days == 1 for start, end in spans):
+        rows = await session.execute(
+            select(d.day, func.count(), func.sum(d.messages))
+            .where(
+                d.community_id == community_id,
+                d.day >= spans[0][0],
+                d.day < spans[-1][1],
+                _not_bot(community_id),
+            )
+            .group_by(d.day)
         )
-        .group_by(MemberDay.day)
-    )
-    return {day: (int(n), int(messages or 0)) for day, n, messages in rows}
+        daily = {day: (int(n), int(messages or 0)) for day, n, messages in rows}
+        return [daily.get(start, (0, 0)) for start, _ in spans]
+    found = []
+    for start, end in spans:
+        n, messages = (
+            await session.execute(
+                select(func.count(d.member_id.distinct()), func.sum(d.messages)).where(
+                    d.community_id == community_id,
+                    d.day >= start,
+                    d.day < end,
+                    _not_bot(community_id),
+                )
+            )
+        ).one()
+        found.append((int(n or 0), int(messages or 0)))
+    return found
 
 
 async def day_shape(
@@ -73,8 +102,8 @@ async def day_shape(
             )
         )
     ).one()
-    daily = await daily_activity(session, community_id, start, end)
-    messages = sum(n for _, n in daily.values())
+    messages = await session.scalar(select(func.sum(d.messages)).where(*in_range))
+    messages = int(messages or 0)
     messages_before = int(messages_before or 0)
     shape = [int(active or 0), int(active_before or 0), int(core or 0), 0]
     shape[3] = shape[0] - shape[2]
@@ -86,7 +115,7 @@ async def day_shape(
         shape[3] -= 0 < days_in < core_days
         messages -= messages_in
         messages_before -= messages_earlier
-    return DayShape(*shape, messages, messages_before, daily)
+    return DayShape(*shape, messages, messages_before)
 
 
 async def _bot_days(

@@ -179,8 +179,19 @@ async def test_a_week_without_activity_gives_a_short_friendly_digest(
     lines = await console.play("after 7d")
     text = "\n".join(lines)
     assert "Community digest, 5–11 January 2026" in text
-    assert "A quiet week" in text
+    # Nobody is there yet: one honest line, not "our 0 members".
+    assert "A quiet start: nobody has posted, reacted or voted yet." in text
+    assert "0 members" not in text
     assert "Top contributors" not in text
+    lines = await console.play("dave joins\nerin joins\nafter 7d")
+    text = "\n".join(lines)
+    # Members joined, nobody acted: the health numbers, and nobody thanked for taking part.
+    assert "Nobody posted, reacted or voted in this period." in text
+    assert "New members: 2" in text
+    assert "took part" not in text
+    text = "\n".join(await console.play("after 7d"))
+    assert "A quiet week: nobody posted, reacted or voted. Our 2 members are still here" in text
+    assert "took part" not in text
 
 
 async def test_moderators_move_the_schedule_at_runtime_and_see_it_in_the_config(
@@ -198,7 +209,8 @@ async def test_moderators_move_the_schedule_at_runtime_and_see_it_in_the_config(
     assert "digest channel (console): #news (set by a moderator)" in text
     assert "next digest: 9 January 2026, 17:30 UTC" in text
     lines = await console.play("after 4d8h30m")
-    assert any("#news Cercle: 📰 Community digest, 2–8 January 2026" in line for line in lines)
+    # The community began on Monday the 5th: its first digest starts there.
+    assert any("#news Cercle: 📰 Community digest, 5–8 January 2026" in line for line in lines)
 
 
 async def test_digest_now_counts_once_the_period_has_ended(console: Transcript) -> None:
@@ -210,17 +222,38 @@ async def test_digest_now_counts_once_the_period_has_ended(console: Transcript) 
         """
     )
     text = "\n".join(lines)
-    assert "Digest preview, 5 January 2026 so far" in text  # mid-period: an extra post
-    assert "the scheduled digest will still be posted" in text
+    # The period began today: no whole day to tell yet, and nothing is posted.
+    assert "No whole day to report yet" in text
+    assert "Community digest" not in text
     lines = await console.play(
         """
-        after 6d16h
+        after 2d
+        bob: good morning
+        nora: /admin digest now
         nora: /admin digest now
         nora: /admin digest now
         """
     )
     text = "\n".join(lines)
-    assert text.count("Community digest, 5–11 January 2026") == 1
+    # Mid-period: the days so far are posted once, with a real title, publicly.
+    assert text.count("#general Cercle: 📰 Community digest, 5–6 January 2026") == 1
+    assert "Digest preview" not in text
+    assert "The next period starts today; its digest is due 12 January 2026 09:00." in text
+    assert text.count("No whole day to report yet") == 2
+    # The scheduled digest tells the rest of the week, from today on (bob's message).
+    lines = await console.play("after 5d")
+    titles = [line for line in lines if "Community digest" in line]
+    assert len(titles) == 1 and "7–11 January 2026" in titles[0]
+    assert any("Messages: 1 " in line for line in lines)
+    lines = await console.play(
+        """
+        after 6d23h
+        nora: /admin digest now
+        nora: /admin digest now
+        """
+    )
+    text = "\n".join(lines)
+    assert text.count("Community digest, 12–18 January 2026") == 1
     assert "was already posted here" in text
     lines = await console.play("after 9h")  # the scheduled time: already posted here
     assert not any("Community digest" in line for line in lines)
@@ -248,3 +281,21 @@ async def test_preview_is_only_for_the_caller_and_members_cannot_run_it(
 def test_digest_settings_accept_per_platform_channels() -> None:
     digest = DigestSettings(channel="#news", discord_channel="digest")
     assert digest.channel == "#news" and digest.channels == {"discord": "digest"}
+
+
+async def test_a_catch_up_after_years_is_one_bounded_digest(console: Transcript) -> None:
+    lines = await console.play(
+        """
+        alice: hello everyone
+        bob: hi alice
+        after 10000d
+        """
+    )
+    titles = [line for line in lines if "Community digest" in line]
+    assert len(titles) == 1
+    assert "5 January 2026 – " in titles[0] and "catching up on missed weeks" in titles[0]
+    chart = next(line for line in lines if "[image]" in line)
+    # At most 31 bars, each a whole number of weeks; the first holds the week's messages.
+    assert chart.count(";") < 31
+    assert "Activity by weeks" in chart and ": 2, 2;" in chart
+    assert len("\n".join(lines)) < 6000

@@ -12,9 +12,10 @@ from datetime import date, timedelta
 
 from bot import formatting, i18n
 from bot.actions import Card, CardField, Image
+from bot.charts import ActivityChart
 from bot.community import CommunityView
 from bot.config import Settings
-from bot.features.digests.data import HEALTH, DigestData
+from bot.features.digests.data import HEALTH, Bar, DigestData
 from bot.features.digests.schedule import Period
 from bot.features.ranks import rank_name_of
 from bot.text import member_text, shorten
@@ -208,9 +209,27 @@ def shape_line(view: CommunityView, data: DigestData) -> str:
     )
 
 
+def bar_label(view: CommunityView, bar: Bar) -> str:
+    """A bar's name under the chart and in its alt text: its day, or its span of days."""
+    if bar.days == 1:
+        return day_label(view, bar.start, year=False)
+    return period_label(view, Period(bar.start, bar.end, view.timezone))
+
+
+def _tick(view: CommunityView, bar: Bar) -> str:
+    """Under a bar: the day's short name and number ("Mon 5", "lun. 5"), or where the
+    bar's weeks start."""
+    if bar.days == 1:
+        return f"{formatting.weekday(view.locale, bar.start)} {bar.start.day}"
+    return day_label(view, bar.start)
+
+
 def chart_alt(view: CommunityView, data: DigestData) -> str:
-    """What the chart shows, in words: its title, then each day."""
-    return view.t("digest.chart.alt", days=chart_days(view, data))
+    """What the chart shows, in words: its title, then each day (or span of weeks)."""
+    daily = all(bar.days == 1 for bar in data.bars)
+    return view.t(
+        "digest.chart.alt" if daily else "digest.chart.alt_spans", days=chart_days(view, data)
+    )
 
 
 def chart_days(view: CommunityView, data: DigestData) -> str:
@@ -218,13 +237,28 @@ def chart_days(view: CommunityView, data: DigestData) -> str:
     days = "; ".join(
         view.t(
             "digest.chart.day",
-            day=day_label(view, day, year=False),
-            messages=i18n.number(view.locale, messages),
-            members=i18n.number(view.locale, members),
+            day=bar_label(view, bar),
+            messages=i18n.number(view.locale, bar.messages),
+            members=i18n.number(view.locale, bar.members),
         )
-        for day, members, messages in data.days
+        for bar in data.bars
     )
     return view.t("digest.chart.days", days=days)
+
+
+def activity_chart(view: CommunityView, data: DigestData) -> ActivityChart:
+    """What the digest's chart shows, in the community's words: the same labels as the
+    health lines for the same numbers."""
+    daily = all(bar.days == 1 for bar in data.bars)
+    return ActivityChart(
+        title=view.t("digest.chart.title", period=period_label(view, data.period)),
+        labels=[_tick(view, bar) for bar in data.bars],
+        messages=[bar.messages for bar in data.bars],
+        members=[bar.members for bar in data.bars],
+        messages_label=view.t("digest.health.messages"),
+        members_label=view.t("digest.health.active"),
+        axis_label=view.t("digest.chart.axis_day" if daily else "digest.chart.axis_span"),
+    )
 
 
 def digest_card(
@@ -238,12 +272,13 @@ def digest_card(
     heading = title(view, data.period, preview=preview)
     compared = view.t("digest.footer", previous=period_label(view, data.previous))
     if data.quiet_period:
-        return Card(
-            kind="digest",
-            title=heading,
-            body=view.t("digest.quiet", members=i18n.number(view.locale, data.members)),
-            footer=view.t("digest.quiet_footer"),
+        # One honest line: nobody acted (and, before anyone joined, no members to count).
+        quiet = (
+            view.t("digest.quiet", members=i18n.number(view.locale, data.members))
+            if data.members
+            else view.t("digest.quiet_empty")
         )
+        return Card(kind="digest", title=heading, body=quiet, footer=view.t("digest.quiet_footer"))
     fields: list[CardField] = []
     if data.top:
         fields.append(CardField(view.t("digest.top.name"), _contributors(view, settings, data)))
@@ -295,8 +330,12 @@ def digest_card(
     if image is None:
         # The field's name already says what it is: its value is the days alone.
         fields.append(CardField(view.t("digest.chart.name"), chart_days(view, data)))
-    active = i18n.plural(view.locale, "digest.unit.members", data.health["active"][0])
-    body = view.t("digest.intro", active=active)
+    took_part = data.health["active"][0]
+    if took_part:
+        active = i18n.plural(view.locale, "digest.unit.members", took_part)
+        body = view.t("digest.intro", active=active)
+    else:  # members joined, or an idea shipped, but no member acted: say so, thank no one
+        body = view.t("digest.intro_nobody")
     return fit(
         Card(
             kind="digest",

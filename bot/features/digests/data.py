@@ -46,6 +46,9 @@ HEALTH = (
 )
 # Regulars who went quiet: active on this many days in the four weeks before the last two.
 REGULAR_DAYS = 4
+# The chart has a bar per day up to this many days; a longer period (a catch-up after
+# downtime) gets as many bars at most, each a whole number of weeks.
+MAX_BARS = 31
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,35 @@ class ClosedPoll:
     ballots: int
 
 
+@dataclass(frozen=True)
+class Bar:
+    """The chart's activity over the days [start, end): one day, or weeks in a catch-up."""
+
+    start: date
+    end: date
+    members: int  # active members (each counted once in the bar)
+    messages: int
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days
+
+
+def chart_spans(period: Period) -> list[tuple[date, date]]:
+    """The days each bar of the chart covers: one bar a day, or whole weeks per bar when
+    the period is longer than `MAX_BARS` days (the last bar may be shorter)."""
+    size = 1
+    if period.days > MAX_BARS:
+        size = 7 * math.ceil(period.days / (7 * MAX_BARS))
+    spans = []
+    start = period.start
+    while start < period.end:
+        end = min(start + timedelta(days=size), period.end)
+        spans.append((start, end))
+        start = end
+    return spans
+
+
 @dataclass
 class DigestData:
     period: Period
@@ -93,7 +125,7 @@ class DigestData:
     members: int = 0  # present at the period's end
     core: int = 0
     occasional: int = 0
-    days: list[tuple[date, int, int]] = field(default_factory=list)  # day, members, messages
+    bars: list[Bar] = field(default_factory=list)  # the chart's activity
     customers: tuple[int, int] | None = None  # active customers, their accounts
     quiet: list[tuple[str, int]] = field(default_factory=list)
 
@@ -298,10 +330,9 @@ async def _health(
         "poll_turnout": (turnout, turnout_before),
     }
     data.members, data.core, data.occasional = present, shape.core, shape.occasional
-    data.days = [
-        (day, *shape.daily.get(day, (0, 0)))
-        for day in (period.start + timedelta(days=n) for n in range(period.days))
-    ]
+    spans = chart_spans(period)
+    found = await metrics_shape.activity(session, view.id, spans)
+    data.bars = [Bar(s, e, n, m) for (s, e), (n, m) in zip(spans, found, strict=True)]
 
 
 async def _ideas_and_polls(

@@ -11,10 +11,12 @@ carries the run's marker (adapters look for it before posting) and a card ref (a
 report the post); a `digest_check` job later re-sends a claimed run whose post was never
 reported, so a crash between claiming and posting gives a late post, never none, never two.
 
-Commands: `/admin digest preview` (the current period so far, only to the caller),
-`/admin digest now` (posts now; it is the period's run on this platform only if the period
-has ended), `/admin digest schedule [day] [time] [channel]` (persisted per community,
-wins over the config file; without options it shows the schedule).
+Commands: `/admin digest preview` (the current period so far, only to the caller, as often
+as asked), `/admin digest now` (after the period's end: its digest on this platform; in the
+middle of a period: closes it at the start of today and posts the digest of its days so
+far everywhere, once; the next period starts today), `/admin digest schedule [day] [time]
+[channel]` (persisted per community, wins over the config file; without options it shows
+the schedule).
 """
 
 from __future__ import annotations
@@ -64,13 +66,13 @@ CHECK_ATTEMPTS = 6
 
 @planner
 async def plan_digests(core: Services, session: AsyncSession, now: datetime) -> None:
-    """Give every community that has none its first digest (the week before its first
-    fire after it was created, or after now when its clock is behind)."""
+    """Give every community that has none its first digest: from the day it was created
+    (or today, when its clock is behind) to the first scheduled day after it."""
     for community_id, created_at in await store.unplanned(session):
         view = await _view(core, session, community_id)
         runtime = await community_store.runtime_settings(session, community_id)
         schedule, _ = effective_schedule(core.settings, runtime)
-        start = first_start(schedule, min(created_at, now), view.timezone)
+        start = first_start(min(created_at, now), view.timezone)
         await store.start_chain(
             session, community_id, start, schedule.due_for(start, view.timezone), now
         )
@@ -93,8 +95,8 @@ async def current_start(
     state = await store.state(session, view.id)
     if state is not None:
         return state.next_start
-    schedule = await _schedule_of(core, session, view.id)
-    return first_start(schedule, now, view.timezone)
+    created_at = await community_store.created_at(session, view.id)
+    return first_start(min(created_at or now, now), view.timezone)
 
 
 @job_kind(store.DIGEST_JOB)
@@ -139,7 +141,7 @@ async def _data(
 
 
 async def _chart(view: CommunityView, data: DigestData) -> Image:
-    png = await asyncio.to_thread(charts.activity_png, data.days)
+    png = await asyncio.to_thread(charts.activity_png, cards.activity_chart(view, data))
     alt = cards.chart_alt(view, data)
     return Image(png, f"activity-{data.period.start.isoformat()}.png", alt)
 
@@ -239,21 +241,17 @@ async def preview(ctx: CommandContext) -> list[Action]:
 
 @command("admin", "digest", "now", permission=MOD)
 async def post_now(ctx: CommandContext) -> list[Action]:
+    """Post the digest now. Once the period has ended, it is that period's digest on this
+    platform. While it is still running, the period is closed at the start of today: the
+    digest of its whole days so far is posted on every platform, once, with its real
+    title, and the next period starts today (no day is told twice or lost). Asked again
+    the same day, there is nothing to post yet."""
     view, core = ctx.community, ctx.core
     start = await current_start(core, ctx.session, view, ctx.at)
     schedule = await _schedule_of(core, ctx.session, view.id)
     end = schedule.ended_by(start, ctx.at, view.timezone, fired=False)
     if end is None:
-        # The period is still running: post what it has so far, as an extra.
-        period = Period(start, _today_end(view, ctx.at), view.timezone)
-        data = await _data(core, ctx.session, view, period)
-        image = await _chart(view, data) if ctx.settings.digest.chart else None
-        card = cards.digest_card(view, ctx.settings, data, preview=True, image=image)
-        channel = await _channel(core, ctx.session, view, ctx.platform)
-        return [
-            PostToChannel(ctx.platform, channel, card=card),
-            Reply(ctx.t("digest.now.partial", period=cards.period_label(view, period))),
-        ]
+        return await _close_early(ctx, start, schedule)
     period = Period(start, end, view.timezone)
     data = await _data(core, ctx.session, view, period)
     run = await store.claim(ctx.session, view.id, start, end, ctx.platform, core.jobs.owner, ctx.at)
@@ -262,6 +260,38 @@ async def post_now(ctx: CommandContext) -> list[Action]:
     await _check_later(ctx.session, view.id, run, ctx.at, 1)
     posts = await _posts(core, ctx.session, view, run, data)
     return [*posts, Reply(ctx.t("digest.now.posted", period=cards.period_label(view, period)))]
+
+
+async def _close_early(ctx: CommandContext, start: date, schedule: Schedule) -> list[Action]:
+    view, core, session = ctx.community, ctx.core, ctx.session
+    end = view.local_day(ctx.at)
+    if end <= start:
+        raise UserError("digest.error.nothing_yet", next=_next_label(view, schedule, start))
+    if await store.state(session, view.id) is None:  # before the planner's first pass
+        await store.start_chain(
+            session, view.id, start, schedule.due_for(start, view.timezone), ctx.at
+        )
+    period = Period(start, end, view.timezone)
+    destinations = await store.platforms(session, view.id)
+    data = await _data(core, session, view, period)
+    if not await store.advance(session, view.id, start, end, ctx.at):
+        raise UserError("digest.error.already_posted", period=cards.period_label(view, period))
+    await store.drop_pending(session, view.id)
+    await store.schedule(session, view.id, end, schedule.due_for(end, view.timezone))
+    actions: list[Action] = []
+    for platform in destinations:
+        run = await store.claim(session, view.id, start, end, platform, core.jobs.owner, ctx.at)
+        if run is not None:
+            actions += await _posts(core, session, view, run, data)
+            await _check_later(session, view.id, run, ctx.at, 1)
+    label = cards.period_label(view, period)
+    next_label = _next_label(view, schedule, end)
+    return [*actions, Reply(ctx.t("digest.now.closed", period=label, next=next_label))]
+
+
+def _next_label(view: CommunityView, schedule: Schedule, start: date) -> str:
+    due = schedule.due_for(start, view.timezone).astimezone(view.timezone)
+    return f"{cards.day_label(view, due.date())} {due.strftime('%H:%M')}"
 
 
 @command(

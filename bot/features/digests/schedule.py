@@ -5,10 +5,12 @@ whole local days, from where the previous one stopped up to (not including) the 
 posted on, so a Monday 09:00 digest covers the calendar week before it. Fire times are
 computed from local dates with `zoneinfo`, so 09:00 stays 09:00 across a DST change.
 
-The chain: a period starts where the last one ended; its digest is due at the first fire
-at least seven days after that start. When it runs late, it covers up to the latest fire
+The chain: a community's first period starts on the day it was created (never before:
+a digest speaks of days the community lived), so it may be shorter than a week; each
+later period starts where the last one ended. A period's digest is due at the first fire
+on a scheduled day after its start. When it runs late, it covers up to the latest fire
 that has passed: one missed week is posted late with its own period; once the next one
-is due too, the digest covers both.
+is due too, one digest covers the whole missed span.
 """
 
 from __future__ import annotations
@@ -56,23 +58,23 @@ class Schedule:
         """The last scheduled weekday on or before `day`."""
         return day - timedelta(days=(day.weekday() - self.weekday) % 7)
 
-    def next_fire_after(self, when: datetime, tz: ZoneInfo) -> datetime:
-        day = self.first_day_from(when.astimezone(tz).date())
-        fire = self.fire_on(day, tz)
-        return fire if fire > when else self.fire_on(day + timedelta(days=7), tz)
+    def first_end(self, start: date) -> date:
+        """The end of the shortest period from `start`: the next scheduled day after it
+        (a week later when `start` is itself a scheduled day)."""
+        return self.first_day_from(start + timedelta(days=1))
 
     def due_for(self, start: date, tz: ZoneInfo) -> datetime:
         """When the digest of a period starting on `start` is due."""
-        return self.fire_on(self.first_day_from(start + timedelta(days=PERIOD_DAYS)), tz)
+        return self.fire_on(self.first_end(start), tz)
 
     def ended_by(self, start: date, now: datetime, tz: ZoneInfo, *, fired: bool) -> date | None:
         """The end (exclusive) of the longest period from `start` that is complete at `now`:
-        the latest scheduled day at least a week after `start` that has begun (`fired`:
-        whose fire time has passed), or None when the period is still running."""
+        the latest scheduled day after `start` that has begun (`fired`: whose fire time has
+        passed), or None when the period is still running."""
         day = self.last_day_until(now.astimezone(tz).date())
         if fired and self.fire_on(day, tz) > now:
             day -= timedelta(days=7)
-        return day if day >= start + timedelta(days=PERIOD_DAYS) else None
+        return day if day >= self.first_end(start) else None
 
 
 @dataclass(frozen=True)
@@ -99,10 +101,10 @@ class Period:
         return Period(self.start - timedelta(days=self.days), self.start, self.tz)
 
 
-def first_start(schedule: Schedule, anchor: datetime, tz: ZoneInfo) -> date:
-    """The first period of a community: the week before its first fire after `anchor`."""
-    fire = schedule.next_fire_after(anchor, tz)
-    return fire.astimezone(tz).date() - timedelta(days=PERIOD_DAYS)
+def first_start(anchor: datetime, tz: ZoneInfo) -> date:
+    """The first period of a community starts on the local day it was created (`anchor`):
+    no digest covers days before the community existed."""
+    return anchor.astimezone(tz).date()
 
 
 def effective_schedule(settings: Settings, runtime: dict[str, str]) -> tuple[Schedule, str]:

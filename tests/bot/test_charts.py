@@ -1,0 +1,98 @@
+"""The digest chart: a titled, labelled picture whose two numbers never share a hidden scale,
+drawn from the digest's own numbers in the community's words."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+
+import pytest
+from matplotlib.image import imread
+from transcript import Transcript
+
+from adapters.console.session import ConsoleSession
+from bot.actions import Image, PostToChannel
+from bot.charts import ActivityChart, activity_figure, activity_png
+from bot.config import CommunityDefaults, Settings
+from bot.core import Cercle
+
+WEEK = ActivityChart(
+    title="Community activity, 5–11 January 2026",
+    labels=["Mon 5", "Tue 6", "Wed 7", "Thu 8", "Fri 9", "Sat 10", "Sun 11"],
+    messages=[53, 51, 82, 59, 73, 72, 72],
+    members=[32, 30, 30, 34, 36, 32, 39],
+    messages_label="Messages",
+    members_label="Active members",
+    axis_label="Day",
+)
+
+
+def test_the_chart_has_a_title_labelled_axes_legends_and_day_names() -> None:
+    figure = activity_figure(WEEK)
+    upper, lower = figure.axes
+    assert figure.get_suptitle() == WEEK.title
+    assert upper.get_ylabel() == "Messages" and lower.get_ylabel() == "Active members"
+    assert lower.get_xlabel() == "Day"
+    assert [t.get_text() for t in upper.get_legend().get_texts()] == ["Messages"]
+    assert [t.get_text() for t in lower.get_legend().get_texts()] == ["Active members"]
+    assert [t.get_text() for t in lower.get_xticklabels()] == list(WEEK.labels)
+
+
+def test_each_number_has_its_own_axis_from_zero_and_bars_at_their_true_height() -> None:
+    upper, lower = activity_figure(WEEK).axes
+    assert upper.get_ylim()[0] == 0 and lower.get_ylim()[0] == 0
+    # 39 members never stand above 72 messages on a shared, unlabelled scale: each panel's
+    # bars are their own values against their own ticks.
+    assert [round(b.get_height()) for b in upper.patches] == list(WEEK.messages)
+    assert [round(b.get_height()) for b in lower.patches] == list(WEEK.members)
+    assert max(upper.get_yticks()) >= 75 and max(lower.get_yticks()) >= 39
+    # Every bar carries its value, so the reader needs no scale at all.
+    shown = [t.get_text() for t in upper.texts + lower.texts]
+    assert "82" in shown and "39" in shown
+
+
+def test_the_png_is_opaque_so_it_reads_in_dark_and_light_themes() -> None:
+    pixels = imread(io.BytesIO(activity_png(WEEK)), format="png")
+    height, width = pixels.shape[:2]
+    assert width >= 800 and height >= 450
+    if pixels.shape[2] == 4:
+        assert pixels[..., 3].min() == 1.0  # no transparent pixel shows the chat's theme
+    assert pixels[0, 0, :3].tolist() == [1.0, 1.0, 1.0]  # its own light background
+
+
+@pytest.mark.parametrize(
+    ("locale", "title", "axis"),
+    [
+        ("en", "Community activity, 5–11 January 2026", "Day"),
+        ("fr", "Activité de la communauté, 5–11 janvier 2026", "Jour"),
+    ],
+)
+async def test_the_digest_draws_its_own_numbers_in_the_community_language(
+    core: Cercle, locale: str, title: str, axis: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drawn: list[ActivityChart] = []
+    from bot import charts
+
+    def spy(chart: ActivityChart) -> bytes:
+        drawn.append(chart)
+        return activity_png(chart)
+
+    monkeypatch.setattr(charts, "activity_png", spy)
+    core.settings = Settings(defaults=CommunityDefaults(locale=locale))
+    session = ConsoleSession(core, "charted")
+    await session.start(datetime(2026, 1, 5, 9, 0, tzinfo=UTC))
+    posted: list[Image] = []
+    session.on_action = lambda a: (
+        posted.append(a.card.image)
+        if isinstance(a, PostToChannel) and a.card and a.card.image
+        else None
+    )
+    await Transcript(session).play(
+        "alice: hello\nbob: hi\ncarol reacts 1 :+1:\nafter 1d\nalice: again\nafter 6d"
+    )
+    assert len(drawn) == 1 and len(posted) == 1
+    chart = drawn[0]
+    assert chart.title == title and chart.axis_label == axis
+    assert list(chart.messages) == [2, 1, 0, 0, 0, 0, 0]
+    assert list(chart.members) == [3, 1, 0, 0, 0, 0, 0]
+    assert posted[0].png.startswith(b"\x89PNG")
