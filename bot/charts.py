@@ -15,14 +15,10 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-import matplotlib
-
-matplotlib.use("Agg")  # before anything draws: never a display, safe in any thread
-
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 BACKGROUND = "#ffffff"
 TEXT = "#1f2328"
@@ -54,6 +50,11 @@ def activity_png(chart: ActivityChart) -> bytes:
 
 def activity_figure(chart: ActivityChart) -> Figure:
     """The chart as a matplotlib figure (what the PNG shows)."""
+    # Imported on first drawing (once a week), so a process that never draws does not
+    # carry matplotlib; a Figure with its own Agg canvas: no display, no pyplot state.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, facecolor=BACKGROUND)
     FigureCanvasAgg(figure)
     upper, lower = figure.subplots(2, 1, sharex=True)
@@ -75,7 +76,9 @@ def activity_figure(chart: ActivityChart) -> Figure:
     return figure
 
 
-def _panel(axes, positions: list[int], values: list[int], colour: str, label: str) -> None:  # type: ignore[no-untyped-def]
+def _panel(axes: Any, positions: list[int], values: list[int], colour: str, label: str) -> None:
+    from matplotlib.ticker import MaxNLocator
+
     axes.set_facecolor(BACKGROUND)
     bars = axes.bar(positions, values, color=colour, width=0.7, label=label, zorder=2)
     if len(positions) <= 31:
