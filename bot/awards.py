@@ -1,7 +1,11 @@
 """Scoring one thing a member did: the one ledger-entry builder and the one `award`.
 
 `ledger_entry` is how every ledger entry is made, from a command or from a batch of
-activity: at an instant, counted in that instant's local week and month. `award` is what
+activity: at an instant, counted in that instant's local week and month. `mark_active` is
+the one definition of an active member: someone who, on a local day, posted, reacted (both
+marked by the activity batches), thanked someone, submitted an idea, or voted on an idea
+or a poll (marked here). The digest, the participation shape, the chart, `/admin stats`,
+the customers line and the exports' active days all read these days. `award` is what
 every command that scores does (kudos, solutions, ideas and their milestones, idea and
 poll votes, moderators' point adjustments): no points for an excluded member, one entry,
 recorded once under its source key (a redelivery writes nothing), and every member whose
@@ -13,8 +17,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from storage import ledger
-from storage.ledger import Entry
+from storage import ledger, member_counters
+from storage.ledger import DayMark, Entry
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -46,6 +50,21 @@ def ledger_entry(
         month=month,
         **extra,
     )
+
+
+# Entries whose actor (who thanked, voted or proposed) was active on the entry's day.
+ACTIVE_KINDS = frozenset({"kudos", "idea_submitted", "idea_vote", "poll_vote"})
+
+
+async def mark_active(ctx: Awarding, member_id: int, at: datetime) -> None:
+    """Count `member_id` active on the local day of `at` (once a day, however often)."""
+    day = ctx.community.calendar().of(at)[0]
+    opened = await ledger.mark_active_days(
+        ctx.session, ctx.community.id, [DayMark(member_id, day, 0)]
+    )
+    await member_counters.open_days(ctx.session, opened)
+    if opened:
+        touch(ctx.touched, member_id, ctx.invoker if member_id == ctx.caller.id else None)
 
 
 def touch(touched: dict[int, MemberRef | None], member_id: int, ref: MemberRef | None) -> None:
@@ -94,6 +113,8 @@ async def award(
     )
     if not await ledger.record(ctx.session, ctx.community.id, [entry]):
         return None
+    if kind in ACTIVE_KINDS:
+        await mark_active(ctx, entry.actor_id or ctx.caller.id, entry.occurred_at)
     if entry.points or entry.effects:
         touch(ctx.touched, member_id, ref)
         for other, _counter, _delta in entry.effects:

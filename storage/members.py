@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
-from storage.bulk import BulkInsert, BulkSelect, BulkUpdate, values_for
+from storage.bulk import BulkInsert, BulkSelect, BulkUpdate
 from storage.models import Identity, Member, MemberRole
 
 
@@ -246,8 +246,11 @@ async def _create(
     if not people:
         return {}, set()
     origins = {origin_of(p): p for p in people}  # in the order first seen (ties on boards)
-    time = values_for(session).time
-    joined = time(now)
+    # Being seen is not joining: a member first seen posting, reacting or running a command
+    # (a moderator's first `/admin`, an account that was there before Cercle) has no join
+    # time until the platform reports them joining (`set_joined`), so "new members" counts
+    # only those who joined.
+    joined = None
     created = await _NEW_MEMBERS.run(
         session,
         [

@@ -2,14 +2,13 @@
 
 Ledger counts (kudos, accepted solutions, deleted messages) from the partial index of the
 ledger's non-message rows; members who joined and who are present; the active members who
-are customers; ideas submitted and shipped; poll turnout; and the members who acted
-without any active day (only thanked, voted or proposed an idea). Messages and active
-members by day come from `shape`.
+are customers; ideas submitted and shipped; poll ballots cast. Active members, messages
+and their days come from `shape` (`member_day`, where every kind of activity marks its day).
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import and_, case, distinct, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,9 +23,6 @@ from storage.models.polls import Poll, PollBallot
 # reversal written for a deletion is dated like what it reverses, so it cancels it in the
 # same period.
 COUNTED_KINDS = ("message_reversed", "kudos", "solution", "solution_reversed")
-# Actions that make a member active without a message or a reaction (which `member_day`
-# already counts): who gave kudos, voted, submitted an idea, had a solution accepted.
-OTHER_ACTIONS = ("kudos", "idea_vote", "poll_vote", "idea_submitted")
 
 
 async def ledger_counts(
@@ -151,51 +147,22 @@ async def idea_counts(
 
 
 async def poll_turnout(session: AsyncSession, community_id: int, window: Window) -> tuple[int, int]:
-    """Ballots in polls closed in the period, and in the one before."""
-    closed = Poll.closed_at
+    """Ballots cast in the period, and in the one before (each member's ballot counted on
+    the day it was first cast, whenever its poll closes; a withdrawn one is not counted)."""
+    cast = PollBallot.cast_at
     row = (
         await session.execute(
             select(
-                func.sum(case((closed >= window.start, 1), else_=0)),
-                func.sum(case((closed < window.start, 1), else_=0)),
+                func.sum(case((cast >= window.start, 1), else_=0)),
+                func.sum(case((cast < window.start, 1), else_=0)),
             )
             .select_from(PollBallot)
             .join(Poll, Poll.id == PollBallot.poll_id)
             .where(
                 Poll.community_id == community_id,
-                closed >= window.previous,
-                closed < window.end,
+                cast >= window.previous,
+                cast < window.end,
             )
         )
     ).one()
     return int(row[0] or 0), int(row[1] or 0)
-
-
-async def other_actors(
-    session: AsyncSession,
-    community_id: int,
-    days: tuple[date, date],
-    at: tuple[datetime, datetime],
-) -> int:
-    """Members who acted in the local days [days) (whose instants are [at)) without any
-    active day in them: read from the partial index alone, each checked against
-    `member_day` by key. (One statement per period: asking both periods in one costs more.)
-    """
-    c = Contribution
-    actor = func.coalesce(c.actor_id, c.member_id)
-    quiet_days = ~(
-        select(MemberDay.member_id)
-        .where(MemberDay.member_id == actor, MemberDay.day >= days[0], MemberDay.day < days[1])
-        .exists()
-    )
-    count = await session.scalar(
-        select(func.count(distinct(actor))).where(
-            c.community_id == community_id,
-            EVENTS,
-            c.kind.in_(OTHER_ACTIONS),
-            c.occurred_at >= at[0],
-            c.occurred_at < at[1],
-            quiet_days,
-        )
-    )
-    return int(count or 0)

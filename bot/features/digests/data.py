@@ -312,15 +312,10 @@ async def _health(
         session, view.id, window
     )
     turnout, turnout_before = await metrics_health.poll_turnout(session, view.id, window)
-    # Members who only voted, thanked or proposed an idea are active too.
-    extra = await metrics_health.other_actors(
-        session, view.id, (period.start, period.end), (window.start, window.end)
-    )
-    extra_before = await metrics_health.other_actors(
-        session, view.id, (previous.start, previous.end), (window.previous, window.start)
-    )
+    # Active: the members with an active day (`bot.awards.mark_active`), the same ones the
+    # participation shape splits into core and occasional and the chart counts per day.
     data.health = {
-        "active": (shape.active + extra, shape.active_before + extra_before),
+        "active": (shape.active, shape.active_before),
         "new_members": (new_now, new_before),
         "messages": (shape.messages - deleted[0], shape.messages_before - deleted[1]),
         "kudos": (counts.get(("kudos", True), 0), counts.get(("kudos", False), 0)),

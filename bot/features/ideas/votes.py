@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.actions import Action, DirectMessage, Reply
-from bot.awards import award
+from bot.awards import award, mark_active
 from bot.context import CommandContext
 from bot.errors import NotFound, UserError
 from bot.features.ideas import rules
@@ -68,6 +68,8 @@ async def vote(ctx: CommandContext, number: int, choice: str | None, toggle: boo
     await store.recount(ctx.session, idea, rules.scores)
     if held is None:
         await _score_first_vote(ctx, idea)
+    elif choice is not None:  # a changed vote is an action of the day too
+        await mark_active(ctx, ctx.caller.id, ctx.at)
     if choice is None:
         key = "idea.vote.retracted"
     elif held is None:

@@ -20,7 +20,7 @@ from datetime import timedelta
 
 from bot import i18n
 from bot.actions import Action, PostToChannel, Reply
-from bot.awards import award
+from bot.awards import award, mark_active
 from bot.commands import OptionKind, OptionSpec, command
 from bot.context import CommandContext
 from bot.errors import UserError
@@ -227,6 +227,7 @@ async def _cast(ctx: CommandContext, poll: Poll, shown: PollShown, marks: Marks)
     await store.save_ballot(ctx.session, poll.id, ctx.caller.id, marks, ctx.at)
     lines: list[str] = []
     if marks:
+        await mark_active(ctx, ctx.caller.id, ctx.at)  # every ballot, changed ones too
         left = poll.budget_points - sum(p for _, p in marks)
         choice = ballot_text(ctx.community, poll.mode, shown.labels, marks)
         lines.append(ctx.t(f"poll.vote.{poll.mode}", number=poll.number, choice=choice, left=left))
