@@ -115,10 +115,10 @@ async def test_a_quiet_week_in_french(core: Cercle) -> None:
     await session.start(START)
     console = Transcript(session)
     text = "\n".join(await console.play("after 7d"))
-    assert "Des débuts calmes : personne n'a encore écrit, réagi ni voté." in text
+    assert "Des débuts calmes\u202f: personne n'a encore écrit, réagi ni voté." in text
     text = "\n".join(await console.play("dave joins\nerin joins\nafter 7d\nafter 7d"))
     assert "Une semaine calme" in text and "Nos 2 membres sont toujours là" in text
-    assert "Participation : 0" not in text
+    assert "Participation\u202f: 0" not in text
 
 
 async def test_stats_on_demand(console: Transcript) -> None:
