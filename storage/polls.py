@@ -9,6 +9,9 @@ serialises writers anyway), so a ballot is never written after the close that co
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -72,57 +75,155 @@ async def member_name(session: AsyncSession, member_id: int) -> str:
     return name or "?"
 
 
-async def ballot(session: AsyncSession, poll_id: int, member_id: int) -> Marks:
+def voter_of(poll: Poll, member_id: int) -> str:
+    """The key of a member's ballot in `poll`: the member itself for a public poll; for an
+    open anonymous one, a hash under the poll's secret that only this member's vote
+    recomputes (and nobody once the secret is erased at close)."""
+    if not poll.anonymous:
+        return f"m{member_id}"
+    return _keyed(poll, f"ballot:{member_id}")
+
+
+def anonymous_vote_key(poll: Poll, member_id: int) -> str:
+    """The ledger source key of a member's first vote in an anonymous poll: another hash
+    under the poll's secret, so the ledger row neither names the poll nor matches a ballot."""
+    return f"anonymous-vote:{_keyed(poll, f'ledger:{member_id}')}"
+
+
+def _keyed(poll: Poll, message: str) -> str:
+    if poll.voter_key is None:
+        raise ValueError(f"poll {poll.id} is anonymous and closed: its voters are unlinked")
+    return hmac.new(bytes.fromhex(poll.voter_key), message.encode(), hashlib.sha256).hexdigest()
+
+
+def new_voter_key() -> str:
+    return secrets.token_hex(32)
+
+
+async def ballot(session: AsyncSession, poll: Poll, member_id: int) -> Marks:
     rows = await session.execute(
         select(PollMark.option_index, PollMark.weight)
-        .where(PollMark.poll_id == poll_id, PollMark.member_id == member_id)
+        .where(PollMark.poll_id == poll.id, PollMark.voter == voter_of(poll, member_id))
         .order_by(PollMark.option_index)
     )
     return tuple((index, weight) for index, weight in rows)
 
 
 async def save_ballot(
-    session: AsyncSession, poll_id: int, member_id: int, marks: Marks, at: datetime
+    session: AsyncSession, poll: Poll, member_id: int, marks: Marks, at: datetime
 ) -> bool:
     """Replace a member's ballot with `marks` (none: withdraw it); True if it is their first.
 
     The header row is written first: on PostgreSQL its upsert locks it, so two ballots of
-    one member arriving at once are applied one after the other, never mixed.
+    one member arriving at once are applied one after the other, never mixed. An anonymous
+    ballot carries no member and no time of its own (the poll's opening stands for it), so
+    that nothing lines it up with its voter's ledger row.
     """
+    assert poll.id is not None
     table = PollBallot.__table__
+    voter = voter_of(poll, member_id)
     first = False
     if marks:
         stmt = dialect_insert(session, table)
         existed = await session.scalar(
             select(PollBallot.cast_at).where(
-                PollBallot.poll_id == poll_id, PollBallot.member_id == member_id
+                PollBallot.poll_id == poll.id, PollBallot.voter == voter
             )
         )
         first = existed is None
+        when = poll.created_at if poll.anonymous else at
         await session.execute(
             stmt.on_conflict_do_update(
-                index_elements=["poll_id", "member_id"],
+                index_elements=["poll_id", "voter"],
                 set_={"changed_at": stmt.excluded.changed_at},
-            ).values(poll_id=poll_id, member_id=member_id, cast_at=at, changed_at=at)
+            ).values(
+                poll_id=poll.id,
+                voter=voter,
+                member_id=None if poll.anonymous else member_id,
+                cast_at=when,
+                changed_at=when,
+            )
         )
     await session.execute(
-        delete(PollMark).where(PollMark.poll_id == poll_id, PollMark.member_id == member_id)
+        delete(PollMark).where(PollMark.poll_id == poll.id, PollMark.voter == voter)
     )
     if marks:
         await session.execute(
             PollMark.__table__.insert(),
             [
-                {"poll_id": poll_id, "member_id": member_id, "option_index": i, "weight": w}
+                {"poll_id": poll.id, "voter": voter, "option_index": i, "weight": w}
                 for i, w in marks
             ],
         )
     else:
         await session.execute(
-            delete(PollBallot).where(
-                PollBallot.poll_id == poll_id, PollBallot.member_id == member_id
-            )
+            delete(PollBallot).where(PollBallot.poll_id == poll.id, PollBallot.voter == voter)
         )
     return first
+
+
+async def unlink_voters(session: AsyncSession, poll: Poll) -> None:
+    """An anonymous poll that closes: erase its secret and give every ballot a random voter,
+    written again in the order of those random keys, so neither a hash nor the order the
+    rows were stored in leads back to a member."""
+    assert poll.id is not None
+    marks = await all_ballots(session, poll.id)
+    await session.execute(delete(PollMark).where(PollMark.poll_id == poll.id))
+    await session.execute(delete(PollBallot).where(PollBallot.poll_id == poll.id))
+    await session.execute(
+        update(Poll)
+        .where(Poll.id == poll.id)
+        .values(voter_key=None)
+        .execution_options(synchronize_session=False)
+    )
+    poll.voter_key = None
+    shuffled = sorted((secrets.token_hex(16), ballot) for ballot in marks)
+    if not shuffled:
+        return
+    await session.execute(
+        PollBallot.__table__.insert(),
+        [
+            {
+                "poll_id": poll.id,
+                "voter": voter,
+                "cast_at": poll.created_at,
+                "changed_at": poll.created_at,
+            }
+            for voter, _ in shuffled
+        ],
+    )
+    await session.execute(
+        PollMark.__table__.insert(),
+        [
+            {"poll_id": poll.id, "voter": voter, "option_index": i, "weight": w}
+            for voter, ballot in shuffled
+            for i, w in ballot
+        ],
+    )
+
+
+async def forget_ballots(session: AsyncSession, member_id: int) -> int:
+    """Erase a member's ballots: every public one, and those in anonymous polls still open
+    (the only ones that can still be found). Returns how many were erased."""
+    open_anonymous = list(
+        await session.scalars(
+            select(Poll).where(Poll.anonymous.is_(True), Poll.voter_key.is_not(None))
+        )
+    )
+    voters = [(p.id, voter_of(p, member_id)) for p in open_anonymous]
+    public = await session.execute(
+        select(PollBallot.poll_id, PollBallot.voter).where(PollBallot.member_id == member_id)
+    )
+    erased = 0
+    for poll_id, voter in [*voters, *public.all()]:
+        await session.execute(
+            delete(PollMark).where(PollMark.poll_id == poll_id, PollMark.voter == voter)
+        )
+        result = await session.execute(
+            delete(PollBallot).where(PollBallot.poll_id == poll_id, PollBallot.voter == voter)
+        )
+        erased += result.rowcount or 0
+    return erased
 
 
 async def voter_count(session: AsyncSession, poll_id: int) -> int:
@@ -154,13 +255,13 @@ async def option_totals(
 async def all_ballots(session: AsyncSession, poll_id: int) -> list[Marks]:
     """Every current ballot of a poll, in no meaningful order (no voter attached)."""
     rows = await session.execute(
-        select(PollMark.member_id, PollMark.option_index, PollMark.weight)
+        select(PollMark.voter, PollMark.option_index, PollMark.weight)
         .where(PollMark.poll_id == poll_id)
-        .order_by(PollMark.member_id, PollMark.option_index)
+        .order_by(PollMark.voter, PollMark.option_index)
     )
-    by_member: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for member_id, index, weight in rows:
-        by_member[member_id].append((index, weight))
+    by_member: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for voter, index, weight in rows:
+        by_member[voter].append((index, weight))
     return [tuple(marks) for marks in by_member.values()]
 
 
@@ -171,10 +272,14 @@ async def named_ballots(session: AsyncSession, poll_id: int) -> list[tuple[str, 
     it is asked.
     """
     rows = await session.execute(
-        select(Member.display_name, PollMark.member_id, PollMark.option_index, PollMark.weight)
-        .join(Member, Member.id == PollMark.member_id)
-        .where(PollMark.poll_id == poll_id)
-        .order_by(func.lower(Member.display_name), PollMark.member_id, PollMark.option_index)
+        select(Member.display_name, PollBallot.member_id, PollMark.option_index, PollMark.weight)
+        .join(
+            PollBallot,
+            (PollBallot.poll_id == PollMark.poll_id) & (PollBallot.voter == PollMark.voter),
+        )
+        .join(Member, Member.id == PollBallot.member_id)
+        .where(PollMark.poll_id == poll_id, Member.hidden.is_(False))
+        .order_by(func.lower(Member.display_name), PollBallot.member_id, PollMark.option_index)
     )
     named: dict[int, tuple[str, list[tuple[int, int]]]] = {}
     for name, member_id, index, weight in rows:

@@ -36,7 +36,7 @@ class Member(SQLModel, table=True):
     """A person in a community, with the all-time counters kept up to date by the ledger."""
 
     __table_args__ = (
-        Index("ix_member_leaderboard", "community_id", "excluded", "is_bot", "points"),
+        Index("ix_member_leaderboard", "community_id", "excluded", "is_bot", "hidden", "points"),
         UniqueConstraint("community_id", "origin", name="uq_member_origin"),
     )
     id: int | None = Field(default=None, primary_key=True)
@@ -47,6 +47,11 @@ class Member(SQLModel, table=True):
     origin: str = Field(max_length=100)
     is_bot: bool = False
     excluded: bool = False
+    # Off every list that names members (boards, digests, voter lists): the member's choice
+    # (`visibility`: public | hidden), else the community's `privacy.default_visibility`;
+    # a forgotten member (`visibility` = forgotten, no name, no identity) stays hidden.
+    hidden: bool = False
+    visibility: str | None = Field(default=None, max_length=16)
     joined_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     left_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     points: int = 0

@@ -5,8 +5,11 @@ are allocated atomically and never given twice, even if a poll is erased later. 
 are rows of `poll_option` (0-based `option_index`, shown to members as 1, 2, ...). A
 member's current ballot is a `poll_ballot` header plus one `poll_mark` per option it
 names, whose `weight` is 1 (single, multi), the preference rank (ranked: 1 is first) or the
-points given (budget). Ballots are keyed by member so a member can change their own vote;
-for an anonymous poll that link is never shown to anyone.
+points given (budget). Ballots are keyed by a `voter` string so a member can change their
+own vote: for a public poll it names the member (`m12`, with `member_id`); for an anonymous
+poll it is a keyed hash of the member under the poll's own `voter_key`, with no member id,
+and when the poll closes the key is destroyed and every ballot gets a random voter of its
+own, so nothing in the database ties a person to an anonymous ballot any more.
 """
 
 from __future__ import annotations
@@ -51,6 +54,9 @@ class Poll(SQLModel, table=True):
     closed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     # The moderator who closed it early; None with `closed_at` set means the deadline did.
     closed_by: int | None = Field(default=None, foreign_key="member.id")
+    # An anonymous poll's secret while it is open (hex): ballots and the vote's ledger row
+    # are keyed by hashes under it. Erased at close, which unlinks them from their voters.
+    voter_key: str | None = Field(default=None, max_length=64)
 
 
 class PollOption(SQLModel, table=True):
@@ -61,20 +67,22 @@ class PollOption(SQLModel, table=True):
 
 
 class PollBallot(SQLModel, table=True):
-    """That a member currently has a ballot in a poll (its choices are `poll_mark` rows)."""
+    """That a voter currently has a ballot in a poll (its choices are `poll_mark` rows)."""
 
     __tablename__ = "poll_ballot"
     poll_id: int = Field(foreign_key="poll.id", primary_key=True)
-    member_id: int = Field(foreign_key="member.id", primary_key=True)
+    voter: str = Field(primary_key=True, max_length=64)
+    # The member, for a public poll only (an anonymous poll's ballots name nobody).
+    member_id: int | None = Field(default=None, foreign_key="member.id", index=True)
     cast_at: datetime = Field(sa_column=utc_column())
     changed_at: datetime = Field(sa_column=utc_column())
 
 
 class PollMark(SQLModel, table=True):
-    """One option on a member's ballot, with its weight (1, a rank, or points)."""
+    """One option on a voter's ballot, with its weight (1, a rank, or points)."""
 
     __tablename__ = "poll_mark"
     poll_id: int = Field(foreign_key="poll.id", primary_key=True)
-    member_id: int = Field(foreign_key="member.id", primary_key=True)
+    voter: str = Field(primary_key=True, max_length=64)
     option_index: int = Field(primary_key=True)
     weight: int

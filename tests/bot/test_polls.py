@@ -479,7 +479,7 @@ async def test_counts_summed_by_the_database_match_the_pure_counting(core, db, m
         (poll,) = (await session.scalars(select(Poll))).all()
         for voter in voters:
             row = await member(core, voter)
-            await store.save_ballot(session, poll.id, row.id, ballots[voter.user_id], START)
+            await store.save_ballot(session, poll, row.id, ballots[voter.user_id], START)
         outcome = await outcome_of(session, poll, 5)
         card_counts = (await outcome_of(session, poll, 5, rounds=False)).counts
     marks = list(ballots.values())

@@ -41,6 +41,8 @@ async def close_poll(
     if not await store.close(session, poll.id, at, closed_by):
         return []
     await session.refresh(poll)
+    if poll.anonymous:
+        await store.unlink_voters(session, poll)
     shown = await shown_poll(session, poll)
     outcome = await outcome_of(session, poll, len(shown.labels))
     updated = await updates(

@@ -144,6 +144,7 @@ async def create(
             question=question,
             mode=mode,
             anonymous=anonymous,
+            voter_key=store.new_voter_key() if anonymous else None,
             budget_points=settings.budget_points if mode == "budget" else 0,
             hide_results=settings.hide_results_until_close,
             creator_id=ctx.caller.id,
@@ -207,7 +208,11 @@ def _read(
 
 
 async def _score_first_vote(ctx: CommandContext, poll: Poll) -> int:
-    """Points for the member's first ballot in this poll; 0 after that (or if excluded)."""
+    """Points for the member's first ballot in this poll; 0 after that (or if excluded).
+
+    In an anonymous poll the ledger row names neither the poll nor the channel it was cast
+    in (the poll card's), only that the member voted in some anonymous poll."""
+    hidden = {"channel_id": None} if poll.anonymous else {}
     entry = await award(
         ctx,
         member_id=ctx.caller.id,
@@ -215,16 +220,22 @@ async def _score_first_vote(ctx: CommandContext, poll: Poll) -> int:
         ref=ctx.invoker,
         kind="poll_vote",
         points=ctx.settings.scoring.poll_vote_points,
-        # Keyed by poll and member: changing or withdrawing a ballot never scores again.
-        source_key=f"poll:{poll.id}:vote:{ctx.caller.id}",
+        # Keyed by poll and member: changing or withdrawing a ballot never scores again. In
+        # an anonymous poll the key is a hash that names neither (see `store.voter_of`).
+        source_key=(
+            store.anonymous_vote_key(poll, ctx.caller.id)
+            if poll.anonymous
+            else f"poll:{poll.id}:vote:{ctx.caller.id}"
+        ),
         effects=((ctx.caller.id, "poll_votes", 1),),  # poll votes count toward badges
+        **hidden,
     )
     return entry.points if entry is not None else 0
 
 
 async def _cast(ctx: CommandContext, poll: Poll, shown: PollShown, marks: Marks) -> list[Action]:
     assert poll.id is not None
-    await store.save_ballot(ctx.session, poll.id, ctx.caller.id, marks, ctx.at)
+    await store.save_ballot(ctx.session, poll, ctx.caller.id, marks, ctx.at)
     lines: list[str] = []
     if marks:
         await mark_active(ctx, ctx.caller.id, ctx.at)  # every ballot, changed ones too
@@ -274,7 +285,7 @@ async def press(ctx: CommandContext, parts: list[str]) -> list[Action]:
     if not 0 <= index < len(shown.labels):
         return [Reply(ctx.t("error.unknown_button"))]
     assert found.id is not None
-    current = await store.ballot(ctx.session, found.id, ctx.caller.id)
+    current = await store.ballot(ctx.session, found, ctx.caller.id)
     marks = _read(
         ctx,
         found,
