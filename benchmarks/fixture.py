@@ -175,6 +175,8 @@ MEMBER_COLUMNS = (
     "display_name",
     "is_bot",
     "excluded",
+    "hidden",
+    "visibility",
     "joined_at",
     "left_at",
     *MEMBER_COUNTERS,
@@ -213,6 +215,8 @@ def _member_rows(
             member_name(index),
             flags and is_bot(index),
             flags and is_excluded(index),
+            False,  # every member is on the boards (no one chose to be hidden)
+            None,
             joined_text,
             None,
             *counters,
