@@ -2,8 +2,8 @@
 polls whose ballots name nobody (keyed by a voter string, a hash under the poll's own
 secret while it is open, a random key once it is closed)
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 """
 
 import hashlib
@@ -18,8 +18,8 @@ from alembic import op
 
 import storage.types
 
-revision: str = "0010"
-down_revision: str | None = "0009"
+revision: str = "0011"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
