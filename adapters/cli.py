@@ -52,6 +52,13 @@ def _settings(args: argparse.Namespace) -> Settings:
     return settings
 
 
+def files_beside(url: str) -> Path:
+    """`cercle-files/` in the folder of a SQLite database file (else the working folder)."""
+    _, _, path = url.partition(":///")
+    folder = Path(path).parent if url.startswith("sqlite") and path else Path()
+    return folder / "cercle-files"
+
+
 async def _core(settings: Settings):  # type: ignore[no-untyped-def]
     from bot.core import Cercle
     from storage.db import Database
@@ -70,10 +77,12 @@ def _start_time(raw: str | None) -> datetime | None:
 async def cmd_console(args: argparse.Namespace) -> int:
     from adapters.console.runner import run_console
 
-    core = await _core(_settings(args))
+    settings = _settings(args)
+    files = Path(args.files) if args.files else files_beside(settings.database.url)
+    core = await _core(settings)
     try:
         return await run_console(
-            core, args.community, args.as_user, _start_time(args.start), sys.stdin, print
+            core, args.community, args.as_user, _start_time(args.start), sys.stdin, print, files
         )
     finally:
         await core.db.dispose()
@@ -338,6 +347,10 @@ def parser() -> argparse.ArgumentParser:
     console.add_argument("--as", dest="as_user", help="who types plain lines (interactive: me)")
     console.add_argument("--start", help="the clock of a new community, e.g. 2026-01-05T09:00Z")
     console.add_argument("--db", help="database file or URL (default: database.url)")
+    console.add_argument(
+        "--files",
+        help="where files Cercle sends are written (default: cercle-files/ beside the database)",
+    )
     console.set_defaults(func=cmd_console)
 
     demo = command("demo", "simulate a community week and show what Cercle makes of it")

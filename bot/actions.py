@@ -103,6 +103,19 @@ class DirectMessage(Action):
 
 
 @dataclass(frozen=True)
+class SendFile(Action):
+    """A direct message with a file attached (a member's own data export): the console
+    writes it to its files folder, Discord uploads it to the DM, Slack shares it."""
+
+    platform: str
+    user_id: str
+    user_name: str
+    text: str
+    filename: str
+    data: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
 class GrantRole(Action):
     platform: str
     user_id: str

@@ -48,6 +48,8 @@ class CommunityView:
     excluded_members: frozenset[int]
     # Where platform problems (a role Cercle cannot grant) are reported; default channel if unset.
     moderator_channel: str | None = None
+    # `privacy.default_visibility = "hidden"`: new members stay off lists until they opt in.
+    hidden_by_default: bool = False
     sources: dict[str, str] = field(default_factory=dict, compare=False)
 
     def t(self, key: str, **params: Any) -> str:
@@ -163,5 +165,9 @@ async def load_view(
         excluded_channels=frozenset(channels),
         excluded_roles=frozenset(roles),
         excluded_members=frozenset(members),
+        hidden_by_default=(
+            entry.privacy if entry is not None and entry.privacy is not None else settings.privacy
+        ).default_visibility
+        == "hidden",
         sources=sources,
     )

@@ -69,6 +69,7 @@ from bot.config_sections import (
     Locale,
     LogSettings,
     PollSettings,
+    PrivacySettings,
     Rank,
     RuntimeSettings,
     SchedulerSettings,
@@ -96,6 +97,7 @@ __all__ = [
     "Locale",
     "LogSettings",
     "PollSettings",
+    "PrivacySettings",
     "Rank",
     "RuntimeSettings",
     "SchedulerSettings",
@@ -158,6 +160,7 @@ class Settings(BaseSettings):
     digest: DigestSettings = Field(default_factory=DigestSettings)
     ideas: IdeaSettings = Field(default_factory=IdeaSettings)
     polls: PollSettings = Field(default_factory=PollSettings)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     log: LogSettings = Field(default_factory=LogSettings)
     runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)

@@ -282,6 +282,16 @@ class Badge(_Section):
     threshold: Annotated[Int, Field(ge=1)]
 
 
+class PrivacySettings(_Section):
+    """What Cercle shows of members and how long it keeps those who left."""
+
+    # "hidden": members stay off every list that names them until they say `/privacy show`.
+    default_visibility: Literal["public", "hidden"] = "public"
+    # Members who left and did not come back are forgotten after this many days (unset:
+    # never).
+    forget_departed_after_days: Annotated[Int, Field(ge=1)] | None = None
+
+
 class CommunityDefaults(_Section):
     """What a community uses when neither its `[[communities]]` entry nor a moderator says."""
 
@@ -309,6 +319,8 @@ class CommunityEntry(_Section):
     default_channel: str | None = None
     announce_channel: str | None = None
     moderator_channel: str | None = None
+    # `privacy = { default_visibility = "hidden" }`: this community is opt-in.
+    privacy: PrivacySettings | None = None
 
     @model_validator(mode="before")
     @classmethod

@@ -260,6 +260,7 @@ class Cercle:
             community.excluded_members,
             community.excluded_roles,
             self.members,
+            community.hidden_by_default,
         )
 
     async def roles_of(self, session: AsyncSession, member_id: int) -> tuple[str, ...]:

@@ -1,9 +1,10 @@
 """Leaderboard queries: top members for a period and one member's place, by indexed SQL.
 
 All-time reads the counters on `member`; week and month read `member_total` for the
-period's start. Excluded members and bots never appear. Ties are broken the same way every
-time: more points first, then the member Cercle knew first (the order members were first
-seen in, which the primary key keeps, so the board is served from an index).
+period's start. Excluded members, bots and members who chose to be hidden never appear.
+Ties are broken the same way every time: more points first, then the member Cercle knew
+first (the order members were first seen in, which the primary key keeps, so the board
+is served from an index).
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ def _board(community_id: int, period: str, start: date | None):  # type: ignore[
                 MemberTotal.period_start == start,
             )
         )
-    return query.where(Member.excluded.is_(False), Member.is_bot.is_(False), points > 0), points
+    shown = (Member.excluded.is_(False), Member.is_bot.is_(False), Member.hidden.is_(False))
+    return query.where(*shown, points > 0), points
 
 
 async def top(
@@ -86,7 +88,7 @@ async def place_of(
     excluded members and bots among them, found through the member index.
     """
     member = await session.get(Member, member_id)
-    if member is None or member.excluded or member.is_bot:
+    if member is None or member.excluded or member.is_bot or member.hidden:
         return None
     mine = await points_of(session, community_id, member_id, period, start)
     if mine <= 0:
@@ -99,6 +101,7 @@ async def place_of(
                 Member.community_id == community_id,
                 Member.excluded.is_(False),
                 Member.is_bot.is_(False),
+                Member.hidden.is_(False),
                 Member.points > mine,
             )
         )
@@ -123,6 +126,12 @@ async def place_of(
                         Member.community_id == community_id,
                         Member.excluded.is_(False),
                         Member.is_bot.is_(True),
+                    ),
+                    select(Member.id).where(
+                        Member.community_id == community_id,
+                        Member.excluded.is_(False),
+                        Member.is_bot.is_(False),
+                        Member.hidden.is_(True),
                     ),
                 )
             )

@@ -78,6 +78,7 @@ async def resolve_members(
     excluded_members: frozenset[int],
     excluded_roles: frozenset[str],
     cache: MemberCache,
+    hidden_by_default: bool = False,
 ) -> dict[tuple[str, str], MemberInfo]:
     """Members for these platform identities, created if new and updated if changed.
 
@@ -97,7 +98,9 @@ async def resolve_members(
 
     ids = await _member_ids(session, community_id, pending)
     missing = [p for p in pending if (p.platform, p.user_id) not in ids]
-    made, new_ids = await _create(session, community_id, missing, now, excluded_roles)
+    made, new_ids = await _create(
+        session, community_id, missing, now, excluded_roles, hidden_by_default
+    )
     ids.update(made)
     # Members created here have exactly what was written; the others are read back.
     stored = await _stored(session, [ids[k] for k in _keys(pending) if ids[k] not in new_ids])
@@ -203,7 +206,7 @@ _REMOVE_ROLES = BulkUpdate(
 )
 _NEW_MEMBERS = BulkInsert(
     Member.__table__,
-    ("community_id", "display_name", "origin", "is_bot", "excluded", "joined_at"),
+    ("community_id", "display_name", "origin", "is_bot", "excluded", "hidden", "joined_at"),
     conflict=("community_id", "origin"),
     returning=("id", "origin"),
 )
@@ -239,6 +242,7 @@ async def _create(
     people: Sequence[SeenMember],
     now: datetime,
     excluded_roles: frozenset[str] = frozenset(),
+    hidden: bool = False,
 ) -> tuple[dict[tuple[str, str], int], set[int]]:
     """Create members and their identities in a few statements, race-safe: a member is
     keyed by the account it was first seen as, so two processes create it once. Returns
@@ -260,6 +264,7 @@ async def _create(
                 origin,
                 p.is_bot,
                 is_excluded(0, p.roles, frozenset(), excluded_roles),
+                hidden,
                 joined,
             )
             for origin, p in origins.items()

@@ -24,6 +24,7 @@ from bot.actions import (
     PostToChannel,
     Reply,
     RevokeRole,
+    SendFile,
     UpdateCard,
     with_texts,
 )
@@ -42,7 +43,7 @@ def card_text(text: str, card: Card | None, field: str = "{name}: ") -> str:
 
 
 SUPPORTED: frozenset[type[Action]] = frozenset(
-    {Reply, PostToChannel, UpdateCard, DirectMessage, GrantRole, RevokeRole}
+    {Reply, PostToChannel, UpdateCard, DirectMessage, SendFile, GrantRole, RevokeRole}
 )
 
 
@@ -167,6 +168,13 @@ class ConsoleOutput:
                 session.emit(f"  ({updated})\n{render_card(card, self.field)}")
             case DirectMessage(user_name=name, text=text):
                 session.emit(render_dm(name, text, session.say("console.dm", name="{name}")))
+            case SendFile(user_name=name, filename=filename, data=data):
+                # A file shows as `📎 NAME` and lands in the console's files folder.
+                if session.files is not None:
+                    session.files.mkdir(parents=True, exist_ok=True)
+                    (session.files / filename).write_bytes(data)
+                label = session.say("console.dm", name="{name}")
+                session.emit(render_dm(name, f"📎 {filename}", label))
             case GrantRole(user_name=name, role=role) | RevokeRole(user_name=name, role=role):
                 granted = isinstance(action, GrantRole)
                 session.set_role(name, role, granted)

@@ -23,6 +23,7 @@ async def run_console(
     start: datetime | None,
     stream: TextIO,
     emit: Callable[[str], None],
+    files: Path | None = None,
 ) -> int:
     """Play lines from `stream`; exit status 1 when any line could not be played."""
     # Bytes that are not in the terminal's encoding are read as U+FFFD, not as surrogates
@@ -32,7 +33,7 @@ async def run_console(
         reconfigure(errors="replace")
     interactive = stream.isatty()
     speaker = as_user or ("me" if interactive else None)
-    session = ConsoleSession(core, community, emit=emit)
+    session = ConsoleSession(core, community, emit=emit, files=files)
     await session.start(start)
     await session.load_messages()
     if interactive:

@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from adapters.console import script
 from adapters.console import store as console_store
@@ -65,6 +66,8 @@ class ConsoleSession:
     # With batching, activity lines wait and reach the core together (the demo's speed);
     # interactive use and tests see every effect right after its line.
     batch: int = 1
+    # Where files Cercle sends (a member's data export) are written; None: shown only.
+    files: Path | None = None
     errors: int = 0
     line_number: int = 0
     state: ConsoleState = field(init=False)

@@ -7,6 +7,7 @@ else the community's default channel with a mention of that member only.
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING
 import discord
 
 from adapters.discord.embeds import content
-from bot.actions import DirectMessage
+from bot.actions import DirectMessage, SendFile
 
 if TYPE_CHECKING:
     from adapters.discord.outbound import Outbound
@@ -54,3 +55,26 @@ async def send(
         text,
         allowed=discord.AllowedMentions(users=[member], everyone=False, roles=False),
     )
+
+
+async def send_file(
+    outbound: Outbound,
+    guild_id: str,
+    action: SendFile,
+    ephemeral: Ephemeral | None = None,
+) -> None:
+    """A DM with a file (a member's data export). A member's own data never goes to a
+    channel: with their DMs closed, only they are told, when they are the one asking."""
+    try:
+        channel = await outbound.client.create_dm(discord.Object(int(action.user_id)))
+        await channel.send(
+            content(action.text),
+            file=discord.File(io.BytesIO(action.data), filename=action.filename),
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+        return
+    except discord.Forbidden:
+        log.info("guild %s: DMs of %s are closed, file not sent", guild_id, action.user_id)
+    if ephemeral is not None:
+        view = await outbound.view(guild_id)
+        await ephemeral(view.t("discord.dm_closed_file"))

@@ -26,7 +26,7 @@ from adapters.discord.embeds import content, embed_for, file_for, view_for
 from adapters.discord.inbound import Translator
 from adapters.discord.options import command_options, focused, form_values
 from adapters.discord.outbound import NO_MENTIONS, Outbound
-from bot.actions import Action, DirectMessage, OpenForm, Reply
+from bot.actions import Action, DirectMessage, OpenForm, Reply, SendFile
 from bot.events import (
     ButtonPressed,
     ChannelRef,
@@ -212,7 +212,7 @@ class Interactions:
             )
 
         for action in others:
-            own_dm = isinstance(action, DirectMessage) and action.user_id == invoker
+            own_dm = isinstance(action, DirectMessage | SendFile) and action.user_id == invoker
             await self.outbound.carry_out(guild_id, action, ephemeral if own_dm else None)
 
     async def _reply(

@@ -29,13 +29,14 @@ from bot.actions import (
     PostToChannel,
     Reply,
     RevokeRole,
+    SendFile,
     UpdateCard,
 )
 from bot.ports import CoreFace, SpaceInfo, UnsupportedAction
 
 # What Discord carries out; an OpenForm only opens in answer to an interaction.
 SUPPORTED: frozenset[type[Action]] = frozenset(
-    {PostToChannel, UpdateCard, GrantRole, RevokeRole, DirectMessage, Reply, OpenForm}
+    {PostToChannel, UpdateCard, GrantRole, RevokeRole, DirectMessage, SendFile, Reply, OpenForm}
 )
 
 log = logging.getLogger("cercle.discord")
@@ -213,6 +214,8 @@ class Outbound:
                     await roles.apply(self, guild_id, action)
                 case DirectMessage():
                     await dms.send(self, guild_id, action, ephemeral)
+                case SendFile():
+                    await dms.send_file(self, guild_id, action, ephemeral)
                 case Reply(text=text, card=card):  # a reply with no interaction to answer
                     channel_id = await self._resolve(guild_id, None)
                     if channel_id is not None and not action.ephemeral:

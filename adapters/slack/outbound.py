@@ -34,13 +34,14 @@ from bot.actions import (
     PostToChannel,
     Reply,
     RevokeRole,
+    SendFile,
     UpdateCard,
 )
 from bot.ports import UnsupportedAction
 
 # What Slack carries out; an OpenForm needs the trigger of an interaction.
 SUPPORTED: frozenset[type[Action]] = frozenset(
-    {PostToChannel, UpdateCard, GrantRole, RevokeRole, DirectMessage, Reply, OpenForm}
+    {PostToChannel, UpdateCard, GrantRole, RevokeRole, DirectMessage, SendFile, Reply, OpenForm}
 )
 
 if TYPE_CHECKING:
@@ -118,6 +119,15 @@ class Outbound:
                 await client.chat_update(channel=chan or channel, ts=ts, **blocks.message("", card))
             case DirectMessage(user_id=user, text=text):
                 await self.direct(client, user, blocks.message(text, None))
+            case SendFile(user_id=user, text=text, filename=name, data=data):
+                opened = await client.conversations_open(users=user)
+                await client.files_upload_v2(
+                    channel=opened["channel"]["id"],
+                    file=data,
+                    filename=name,
+                    title=name,
+                    initial_comment=blocks.escape(text),
+                )
             case GrantRole() | RevokeRole():
                 await self._usergroup(client, target.team_id, action)
             case OpenForm():

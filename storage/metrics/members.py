@@ -207,7 +207,7 @@ async def period_members(
     """
     gains = gains_of(community_id, start, end)
     m = Member.__table__
-    shown = and_(m.c.is_bot.is_(False), m.c.excluded.is_(False))
+    shown = and_(m.c.is_bot.is_(False), m.c.excluded.is_(False), m.c.hidden.is_(False))
     after = {
         "points": gains.c.points_after,
         "solutions": gains.c.solutions_after,
@@ -346,6 +346,7 @@ async def quiet_regulars(
         .where(
             m.c.community_id == community_id,
             m.c.is_bot.is_(False),
+            m.c.hidden.is_(False),
             m.c.left_at.is_(None),
             m.c.last_active_day >= since,
             m.c.last_active_day < quiet_from,
@@ -373,7 +374,7 @@ async def badges_between(
     rows = await session.execute(
         select(MemberBadge.member_id, Member.display_name, MemberBadge.badge)
         .join(Member, Member.id == MemberBadge.member_id)
-        .where(*where, Member.is_bot.is_(False))
+        .where(*where, Member.is_bot.is_(False), Member.hidden.is_(False))
         .order_by(MemberBadge.awarded_at, MemberBadge.member_id)
         .limit(limit)
     )

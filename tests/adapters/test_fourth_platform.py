@@ -21,6 +21,7 @@ from bot.actions import (
     PostToChannel,
     Reply,
     RevokeRole,
+    SendFile,
     UpdateCard,
 )
 from bot.batching import ActivityBatcher
@@ -42,7 +43,9 @@ class RelayAdapter:
     """The whole of a small platform's adapter: payloads in, actions out, via the port."""
 
     platform = PLATFORM
-    supports = frozenset({Reply, PostToChannel, UpdateCard, DirectMessage, GrantRole, RevokeRole})
+    supports = frozenset(
+        {Reply, PostToChannel, UpdateCard, DirectMessage, SendFile, GrantRole, RevokeRole}
+    )
 
     def __init__(self, settings: Settings, secrets: Secrets) -> None:
         self.options: dict[str, Any] = settings.platforms.get(PLATFORM, {})

@@ -21,6 +21,7 @@ from bot.actions import (
     PostToChannel,
     Reply,
     RevokeRole,
+    SendFile,
     UpdateCard,
 )
 from bot.config import Secrets, Settings
@@ -34,7 +35,7 @@ pytestmark = pytest.mark.backends("sqlite")
 
 # What the core sends to platforms outside an interaction (scheduled posts, cards,
 # rank roles, DMs, replies): every platform must carry each of them out.
-CORE_ACTIONS = {PostToChannel, UpdateCard, DirectMessage, GrantRole, RevokeRole, Reply}
+CORE_ACTIONS = {PostToChannel, UpdateCard, DirectMessage, SendFile, GrantRole, RevokeRole, Reply}
 
 
 @dataclass(frozen=True)

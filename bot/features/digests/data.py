@@ -361,7 +361,14 @@ async def _highlight(
     if top is None or top.reactors < 2:
         return None  # one reaction is not a highlight
     platform, _, message_id = top.message_ref.partition(":")
-    author = await session.scalar(select(Member.display_name).where(Member.id == top.author_id))
+    found = (
+        await session.execute(
+            select(Member.display_name, Member.hidden).where(Member.id == top.author_id)
+        )
+    ).first()
+    if found is None or found.hidden:
+        return None  # a member who chose to be hidden is never featured
+    author = found.display_name
     space = await session.scalar(
         select(PlatformSpace.space_id).where(
             PlatformSpace.community_id == view.id, PlatformSpace.platform == platform

@@ -1,0 +1,211 @@
+"""`/privacy`: what Cercle keeps about a member, hiding from every list, the export by DM
+and forgetting, through the real core on both databases (a Discord-shaped member whose
+name and platform id are distinctive, so a dump of the database can be searched)."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from sqlalchemy import String, Text, select
+from sqlmodel import SQLModel
+from test_polls import BOB, CAROL, GENERAL, MOD, click, run
+
+from bot.actions import Action, Card, Reply, SendFile
+from bot.config import Settings
+from bot.core import Cercle
+from bot.events import MemberRef, MessagePosted, ReactionAdded
+from storage.db import Database
+from storage.models import Member
+
+NORA = MemberRef("discord", "918273645546372819", "Noralynn Quist")
+NAME, NORA_ID = NORA.name, NORA.user_id
+TEXT = "a message that is long enough to score"
+
+_ids = iter(range(1, 10_000))
+
+
+def card_text(card: Card) -> str:
+    return "\n".join(
+        [card.title, card.body, card.footer, *(f"{f.name}: {f.value}" for f in card.fields)]
+    )
+
+
+def said(actions: list[Action]) -> str:
+    out = []
+    for action in actions:
+        card = getattr(action, "card", None)
+        out.append(getattr(action, "text", "") + ("\n" + card_text(card) if card else ""))
+    return "\n".join(out)
+
+
+async def post(core: Cercle, who: MemberRef, minutes: int = 0) -> str:
+    mid = f"5{next(_ids):06d}"
+    when = core.clock.now() + timedelta(minutes=minutes)
+    await core.handle(MessagePosted("discord", "g1", when, mid, GENERAL, who, TEXT))
+    return mid
+
+
+async def react(core: Cercle, mid: str, reactor: MemberRef, author: MemberRef) -> None:
+    await core.handle(
+        ReactionAdded("discord", "g1", core.clock.now(), mid, GENERAL, reactor, "+1", author)
+    )
+
+
+async def points(core: Cercle, who: MemberRef) -> int:
+    text = said(await run(core, who, "/rank"))
+    return int(text.split("Points: ")[1].split()[0].replace(",", ""))
+
+
+async def community_activity(core: Cercle) -> None:
+    """Nora posts, thanks, is thanked, reacts, submits an idea and votes."""
+    for minute in range(0, 6, 2):
+        await post(core, NORA, minute)
+    bobs = await post(core, BOB, 1)
+    await react(core, bobs, NORA, BOB)
+    noras = await post(core, NORA, 10)
+    await react(core, noras, BOB, NORA)
+    await react(core, noras, CAROL, NORA)
+    await run(core, NORA, f"/thanks @{BOB.user_id} for the patient help with the {NAME} setup")
+    await run(core, BOB, f"/thanks @{NORA_ID} for the guide")
+    await run(core, NORA, '/idea submit "Noralynn dark mode" "Easier at night for me"')
+    await run(core, MOD, '/poll create "Q?" options="a|b" anonymous=yes duration=1d')
+    await run(core, NORA, "/poll vote 1 b")
+    await run(core, NORA, '/poll create "Public?" options="x|y" duration=1d')
+    await run(core, NORA, "/poll vote 2 y")
+
+
+# ------------------------------------------------------------------------------ status
+
+
+async def test_privacy_shows_what_is_kept_and_the_accounts(core):
+    await community_activity(core)
+    text = said(await run(core, NORA, "/privacy"))
+    assert "Your data in this community" in text
+    assert "1 ideas" in text and "2 poll ballots" in text and "2 thanks" in text
+    assert f"discord {NORA_ID}" in text and "/privacy forget" in text
+    assert "public" in text
+
+
+# ------------------------------------------------------------------------------ hiding
+
+
+async def test_a_hidden_member_leaves_the_boards_but_keeps_their_rank(core):
+    await community_activity(core)
+    assert NAME in said(await run(core, BOB, "/leaderboard all"))
+    assert "now hidden" in said(await run(core, NORA, "/privacy hide"))
+    mine = await points(core, NORA)
+    assert NAME not in said(await run(core, BOB, "/leaderboard all"))
+    assert NAME not in said(await run(core, BOB, "/leaderboard week"))
+    rank = said(await run(core, NORA, "/rank"))
+    assert "You are hidden" in rank and "Place" not in rank and mine > 0
+    assert "You are hidden" in said(await run(core, NORA, "/profile"))
+    assert NAME not in said(await run(core, MOD, "/admin digest preview"))
+    await run(core, NORA, "/privacy show")
+    assert NAME in said(await run(core, BOB, "/leaderboard all"))
+
+
+async def test_a_hidden_voter_is_not_listed_on_a_public_poll(core):
+    await run(core, MOD, '/poll create "Public?" options="x|y"')
+    await run(core, NORA, "/poll vote 1 y")
+    await run(core, BOB, "/poll vote 1 x")
+    assert NAME in said(await run(core, CAROL, "/poll results 1"))
+    await run(core, NORA, "/privacy hide")
+    shown = said(await run(core, CAROL, "/poll results 1"))
+    assert NAME not in shown and "bob" in shown and "1 (50%)" in shown  # still counted
+
+
+async def test_an_opt_in_community_hides_members_until_they_say_show(db, clock):
+    settings = Settings(
+        communities=[
+            {
+                "name": "optin",
+                "spaces": {"discord": "g1"},
+                "privacy": {"default_visibility": "hidden"},
+            }
+        ]
+    )
+    core = Cercle(db, settings, clock)
+    await post(core, NORA)
+    assert NAME not in said(await run(core, BOB, "/leaderboard all"))
+    await run(core, NORA, "/privacy show")
+    assert NAME in said(await run(core, BOB, "/leaderboard all"))
+
+
+# ------------------------------------------------------------------------------ export
+
+
+async def test_the_export_is_json_whose_ledger_adds_up_to_the_rank_total(core, tmp_path):
+    await community_activity(core)
+    actions = await run(core, NORA, "/privacy export")
+    (sent,) = [a for a in actions if isinstance(a, SendFile)]
+    assert (sent.user_id, sent.filename) == (NORA_ID, "cercle-discord-g1-Noralynn-Quist.json")
+    data = json.loads(sent.data)
+    assert sum(row["points"] for row in data["ledger"]) == await points(core, NORA) > 0
+    assert data["profile"]["name"] == NAME
+    assert data["identities"] == [{"platform": "discord", "user_id": NORA_ID}]
+    assert data["ideas"][0]["title"] == "Noralynn dark mode"
+    assert data["ideas"][0]["description"] == "Easier at night for me"
+    assert {b["poll"] for b in data["poll_ballots"]} == {1, 2}  # the anonymous one is open
+    assert data["thanks_given"][0]["reason"].startswith("for the patient help")
+    thanked = data["thanks_received"][0]
+    assert (thanked["from"], thanked["reason"]) == ("bob", "for the guide")
+    assert "direct message" in said([a for a in actions if isinstance(a, Reply)])
+
+
+async def test_an_anonymous_ballot_leaves_the_export_once_the_poll_closes(core, clock):
+    await community_activity(core)
+    clock.advance(timedelta(days=2))
+    await core.run_due(clock.now())
+    (sent,) = [a for a in await run(core, NORA, "/privacy export") if isinstance(a, SendFile)]
+    assert [b["poll"] for b in json.loads(sent.data)["poll_ballots"]] == [2]
+
+
+# ------------------------------------------------------------------------------ forget
+
+
+def _is_text(kind: object) -> bool:
+    return isinstance(getattr(kind, "impl", kind), String | Text)
+
+
+async def text_dump(db: Database) -> str:
+    """Every text column of every table, as one string."""
+    parts: list[str] = []
+    async with db.transaction() as session:
+        for table in SQLModel.metadata.sorted_tables:
+            columns = [c for c in table.columns if _is_text(c.type)]
+            if not columns:
+                continue
+            for row in await session.execute(select(*columns)):
+                parts += [str(value) for value in row if value is not None]
+    return "\n".join(parts)
+
+
+async def test_forget_erases_the_member_and_leaves_what_others_earned(core, db, clock):
+    await community_activity(core)
+    bob_before, carol_before = await points(core, BOB), await points(core, CAROL)
+    assert NAME in said(await run(core, MOD, "/admin digest preview"))
+    dump = await text_dump(db)
+    assert NAME in dump and NORA_ID in dump and "Noralynn dark mode" in dump
+
+    confirm = await run(core, NORA, "/privacy forget")
+    card = next(a.card for a in confirm if isinstance(a, Reply) and a.card)
+    (forget_button,) = card.buttons
+    assert forget_button.label == "Forget me"
+    assert "Only the member" in said(await click(core, BOB, forget_button.custom_id))
+    assert "forgotten you" in said(await click(core, NORA, forget_button.custom_id))
+
+    dump = await text_dump(db)
+    assert NAME not in dump and "Noralynn" not in dump and NORA_ID not in dump
+    assert "patient help" not in dump and "Easier at night" not in dump
+    assert (await points(core, BOB), await points(core, CAROL)) == (bob_before, carol_before)
+    assert "Noralynn" not in said(await run(core, MOD, "/admin digest preview"))
+    assert "Noralynn" not in said(await run(core, BOB, "/leaderboard all"))
+    assert "Noralynn" not in said(await run(core, BOB, "/idea list"))
+
+    # Posting again: a new member with nothing.
+    await post(core, NORA, 30)
+    async with db.transaction() as session:
+        rows = list(await session.scalars(select(Member).where(Member.origin.like("%" + NORA_ID))))
+    assert len(rows) == 1 and rows[0].points <= 1
+    assert await points(core, NORA) <= 1
