@@ -297,6 +297,28 @@ async def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+async def cmd_privacy(args: argparse.Namespace) -> int:
+    from bot.privacy_requests import RequestError, Who, answer
+
+    if not args.member and not (args.platform and args.id):
+        print("cercle privacy: name the member: --member NAME, or --platform P --id ID",
+              file=sys.stderr)
+        return 2
+    core = await _core(_settings(args))
+    who = Who(args.member, args.platform, args.id)
+    try:
+        told = await answer(
+            core.db, core.settings, args.community, args.action, who, Path(args.output or ".")
+        )
+    except RequestError as error:
+        print(f"cercle privacy: {error}", file=sys.stderr)
+        return 1
+    finally:
+        await core.db.dispose()
+    print(told)
+    return 0
+
+
 async def cmd_import_customers(args: argparse.Namespace) -> int:
     from bot.customers import ImportError_, import_customers
 
@@ -410,6 +432,15 @@ def parser() -> argparse.ArgumentParser:
     exporting.add_argument("--output", help="file to write (default: standard output)")
     exporting.add_argument("--db", help="database file or URL (default: database.url)")
     exporting.set_defaults(func=cmd_export)
+    privacy = command("privacy", "answer a member's request: export their data, or forget them")
+    privacy.add_argument("action", choices=("export", "forget"))
+    privacy.add_argument("--community", required=True, help="the community's name (slug)")
+    privacy.add_argument("--member", help="the member's name")
+    privacy.add_argument("--platform", help="or their platform (discord, slack, console)...")
+    privacy.add_argument("--id", help="...and their id on it")
+    privacy.add_argument("--output", help="folder the export is written to (default: here)")
+    privacy.add_argument("--db", help="database file or URL (default: database.url)")
+    privacy.set_defaults(func=cmd_privacy)
     customers = command(
         "import-customers",
         "import which platform accounts (or emails) belong to customers, from a CSV file",

@@ -189,7 +189,12 @@ _ROLES_OF = BulkSelect(
 _MEMBER_NAMES = BulkUpdate(
     lambda: (
         update(Member.__table__)
-        .where(Member.__table__.c.id == bindparam("mid"))
+        # A member forgotten meanwhile (another process's `cercle privacy forget`) is never
+        # named again by what this process still remembers of them.
+        .where(
+            Member.__table__.c.id == bindparam("mid"),
+            Member.__table__.c.visibility.is_distinct_from("forgotten"),
+        )
         .values(
             display_name=bindparam("name"), is_bot=bindparam("bot"), excluded=bindparam("excluded")
         )
