@@ -301,8 +301,10 @@ async def cmd_privacy(args: argparse.Namespace) -> int:
     from bot.privacy_requests import RequestError, Who, answer
 
     if not args.member and not (args.platform and args.id):
-        print("cercle privacy: name the member: --member NAME, or --platform P --id ID",
-              file=sys.stderr)
+        print(
+            "cercle privacy: name the member: --member NAME, or --platform P --id ID",
+            file=sys.stderr,
+        )
         return 2
     core = await _core(_settings(args))
     who = Who(args.member, args.platform, args.id)

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import i18n
-from bot.config import CommunityEntry, Settings
+from bot.config import CommunityEntry, PrivacySettings, Settings
 from bot.platforms import traits
 from storage import communities as store
 
@@ -127,6 +127,16 @@ def entry_for(slug: str, settings: Settings) -> CommunityEntry | None:
     return next((e for e in settings.communities if e.name == slug), None)
 
 
+def privacy_of(slug: str, settings: Settings) -> PrivacySettings:
+    """The community's privacy settings: what its entry says, else `[privacy]`."""
+    entry = entry_for(slug, settings)
+    said = entry.privacy if entry is not None else None
+    if said is None:
+        return settings.privacy
+    given = {name: getattr(said, name) for name in said.model_fields_set}
+    return settings.privacy.model_copy(update=given)
+
+
 async def load_view(
     session: AsyncSession, community_id: int, slug: str, settings: Settings
 ) -> CommunityView:
@@ -165,9 +175,6 @@ async def load_view(
         excluded_channels=frozenset(channels),
         excluded_roles=frozenset(roles),
         excluded_members=frozenset(members),
-        hidden_by_default=(
-            entry.privacy if entry is not None and entry.privacy is not None else settings.privacy
-        ).default_visibility
-        == "hidden",
+        hidden_by_default=privacy_of(slug, settings).default_visibility == "hidden",
         sources=sources,
     )

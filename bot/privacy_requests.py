@@ -41,9 +41,7 @@ async def answer(
         if community is None or community.id is None:
             raise RequestError(f"no community named {slug!r}")
         if who.platform and who.user_id:
-            found = await member_store.find_member(
-                session, community.id, who.platform, who.user_id
-            )
+            found = await member_store.find_member(session, community.id, who.platform, who.user_id)
             members = [found] if found is not None else []
         else:
             members = await store.find_by_name(session, community.id, who.name or "")

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import polls as poll_store
 from storage.models import (
+    Community,
     Contribution,
     Exclusion,
     Identity,
@@ -56,6 +57,25 @@ async def identities(session: AsyncSession, member_id: int) -> list[tuple[str, s
         .order_by(Identity.platform, Identity.user_id)
     )
     return [(p, u) for p, u in rows]
+
+
+async def departed_before(
+    session: AsyncSession, cutoff: datetime, limit: int = 500
+) -> list[tuple[int, int, str, datetime]]:
+    """Members who left before `cutoff` and are not forgotten yet: (id, community id,
+    community slug, when they left), the oldest departures first."""
+    rows = await session.execute(
+        select(Member.id, Member.community_id, Community.slug, Member.left_at)
+        .join(Community, Community.id == Member.community_id)
+        .where(
+            Member.left_at.is_not(None),
+            Member.left_at <= cutoff,
+            Member.visibility.is_distinct_from(FORGOTTEN),
+        )
+        .order_by(Member.left_at)
+        .limit(limit)
+    )
+    return [(int(i), int(c), slug, left) for i, c, slug, left in rows]
 
 
 async def set_visibility(session: AsyncSession, member_id: int, choice: str) -> None:

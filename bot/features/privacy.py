@@ -13,15 +13,18 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import Action, Button, Card, CardField, Reply, SendFile
 from bot.commands import OptionKind, OptionSpec, command
-from bot.community import CommunityView
+from bot.community import CommunityView, privacy_of
 from bot.context import CommandContext
 from bot.i18n import number
 from bot.interactions import button
+from bot.jobs import planner
+from bot.services import Services
 from storage import privacy as store
 from storage.models import Member
 
@@ -120,3 +123,26 @@ async def forget_member(session: AsyncSession, view: CommunityView, member_id: i
     """Erase the member (see `storage.privacy.forget`); the caller clears what its process
     cached about the community's members, so the account is a stranger again."""
     await store.forget(session, member_id)
+
+
+@planner
+async def forget_departed(core: Services, session: AsyncSession, now: datetime) -> None:
+    """`privacy.forget_departed_after_days`: members who left that long ago and did not come
+    back are forgotten, as by `/privacy forget` (checked on every scheduler tick)."""
+    settings = core.settings
+    slugs = {entry.name for entry in settings.communities}
+    days = {slug: privacy_of(slug, settings).forget_departed_after_days for slug in slugs}
+    default = settings.privacy.forget_departed_after_days
+    known = [d for d in (*days.values(), default) if d is not None]
+    if not known:
+        return
+    forgotten: set[int] = set()
+    for member_id, community_id, slug, left_at in await store.departed_before(
+        session, now - timedelta(days=min(known))
+    ):
+        wait = days.get(slug, default)
+        if wait is not None and left_at <= now - timedelta(days=wait):
+            await store.forget(session, member_id)
+            forgotten.add(community_id)
+    for community_id in forgotten:
+        core.settings_changed(community_id)

@@ -14,7 +14,7 @@ from test_polls import BOB, CAROL, GENERAL, MOD, click, run
 from bot.actions import Action, Card, Reply, SendFile
 from bot.config import Settings
 from bot.core import Cercle
-from bot.events import MemberRef, MessagePosted, ReactionAdded
+from bot.events import MemberJoined, MemberLeft, MemberRef, MessagePosted, ReactionAdded
 from storage.db import Database
 from storage.models import Member
 
@@ -209,3 +209,30 @@ async def test_forget_erases_the_member_and_leaves_what_others_earned(core, db, 
         rows = list(await session.scalars(select(Member).where(Member.origin.like("%" + NORA_ID))))
     assert len(rows) == 1 and rows[0].points <= 1
     assert await points(core, NORA) <= 1
+
+
+# ------------------------------------------------------------------------------ departed
+
+
+async def test_a_member_who_left_is_forgotten_after_the_configured_days(db, clock):
+    settings = Settings(privacy={"forget_departed_after_days": 30})
+    core = Cercle(db, settings, clock)
+    await post(core, NORA)
+    await post(core, BOB)
+    await core.handle(MemberLeft("discord", "g1", clock.now(), NORA))
+    await core.handle(MemberLeft("discord", "g1", clock.now(), BOB))
+    clock.advance(timedelta(days=10))
+    await core.handle(MemberJoined("discord", "g1", clock.now(), BOB))  # bob came back
+    clock.advance(timedelta(days=21))
+    await core.run_due(clock.now())
+    dump = await text_dump(db)
+    assert NORA_ID not in dump and NAME not in dump
+    assert "bob" in said(await run(core, CAROL, "/leaderboard all"))
+
+
+async def test_departed_members_stay_when_the_setting_is_unset(core, db, clock):
+    await post(core, NORA)
+    await core.handle(MemberLeft("discord", "g1", clock.now(), NORA))
+    clock.advance(timedelta(days=3650))
+    await core.run_due(clock.now())
+    assert NORA_ID in await text_dump(db)
