@@ -488,7 +488,8 @@ async def names(session: AsyncSession, ids: Iterable[int]) -> dict[int, str]:
     rows = await session.execute(
         select(Member.id, Member.display_name).where(Member.id.in_(wanted))
     )
-    return {member_id: name for member_id, name in rows}
+    # A forgotten member has no name: callers show their placeholder, never a blank.
+    return {member_id: name for member_id, name in rows if name}
 
 
 async def contacts(
