@@ -9,7 +9,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, exists, func, or_, select, update
+from sqlalchemy import (
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -193,7 +203,7 @@ _MEMBER_NAMES = BulkUpdate(
         # named again by what this process still remembers of them.
         .where(
             Member.__table__.c.id == bindparam("mid"),
-            Member.__table__.c.visibility.is_distinct_from("forgotten"),
+            Member.__table__.c.visibility.is_distinct_from(literal_column("'forgotten'")),
         )
         .values(
             display_name=bindparam("name"), is_bot=bindparam("bot"), excluded=bindparam("excluded")

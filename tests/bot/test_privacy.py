@@ -236,3 +236,17 @@ async def test_departed_members_stay_when_the_setting_is_unset(core, db, clock):
     clock.advance(timedelta(days=3650))
     await core.run_due(clock.now())
     assert NORA_ID in await text_dump(db)
+
+
+async def test_another_process_never_writes_a_forgotten_name_back(core, db, clock, settings):
+    await post(core, NORA)  # this process now remembers nora's account
+    other = Cercle(db, settings, clock)  # another process forgets her
+    (button,) = next(a.card for a in await run(other, NORA, "/privacy forget") if a.card).buttons
+    await click(other, NORA, button.custom_id)
+    await post(core, NORA, 5)  # the first process still remembers her account
+    assert NAME not in await text_dump(db)
+    renamed = MemberRef("discord", NORA_ID, "Noralynn Q.")
+    await post(core, renamed, 7)  # a new name is looked up again: a new member
+    async with db.transaction() as session:
+        stub = await session.scalar(select(Member).where(Member.visibility == "forgotten"))
+    assert stub is not None and stub.display_name == ""
