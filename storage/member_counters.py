@@ -35,7 +35,15 @@ async def standings(
     ids = set(ids)
     if not ids:
         return {}
-    names = ("id", "display_name", "is_bot", "rank", "points", *sorted(set(counters) - {"points"}))
+    names = (
+        "id",
+        "display_name",
+        "is_bot",
+        "hidden",
+        "rank",
+        "points",
+        *sorted(set(counters) - {"points"}),
+    )
     query = _STANDINGS.get(names)
     if query is None:
         table = Member.__table__

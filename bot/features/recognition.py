@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.actions import Action
+from bot.actions import Action, PostToChannel
 from bot.community import CommunityView
 from bot.config import Badge, Settings
 from bot.events import MemberRef
@@ -45,9 +45,12 @@ async def review(
                 user_id = ref.user_id if ref is not None and ref.platform == platform else None
                 if user_id is None:
                     user_id = await user_id_on(session, community.id, member_id, platform)
-                actions += ranks.rank_change_actions(
+                changes = ranks.rank_change_actions(
                     community, ladder, member, member.rank, rank, platform, user_id
                 )
+                if member.hidden:  # never announced in a channel; roles and DMs still go
+                    changes = [a for a in changes if not isinstance(a, PostToChannel)]
+                actions += changes
         reached = badges.qualifying(member, settings.badges)
         if reached:
             candidates[member_id] = reached
@@ -63,6 +66,7 @@ async def review(
     given = await member_counters.award_badges(session, community.id, new_badges, now)
     by_key = {b.key: b for b in settings.badges}
     for member_id, key in new_badges:
-        if (member_id, key) in given:
+        # A member who chose to be hidden is never announced in a channel.
+        if (member_id, key) in given and not members[member_id].hidden:
             actions.append(badges.badge_card(community, members[member_id], by_key[key], platform))
     return actions

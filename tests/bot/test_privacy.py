@@ -250,3 +250,20 @@ async def test_another_process_never_writes_a_forgotten_name_back(core, db, cloc
     async with db.transaction() as session:
         stub = await session.scalar(select(Member).where(Member.visibility == "forgotten"))
     assert stub is not None and stub.display_name == ""
+
+
+async def test_a_hidden_member_is_not_announced_in_a_channel(db, clock):
+    ladder = [{"name": "Newcomer", "min_points": 0}, {"name": "Regular", "min_points": 10}]
+    core = Cercle(db, Settings(ranks=ladder), clock)
+
+    async def announced(who: MemberRef) -> list[str]:
+        actions = await run(core, MOD, f"/admin points add @{who.user_id} 20 great help")
+        cards = [getattr(a, "card", None) for a in actions if type(a).__name__ == "PostToChannel"]
+        return [c.kind for c in cards if c is not None and who.name in card_text(c)]
+
+    await post(core, NORA)
+    await post(core, CAROL)
+    await run(core, NORA, "/privacy hide")
+    assert "promotion" in await announced(CAROL)  # the control: a promotion is announced
+    assert await announced(NORA) == []
+    assert "Regular" in said(await run(core, NORA, "/rank"))  # promoted all the same
