@@ -2,10 +2,11 @@
 
 A few hundred members whose activity follows the 90-9-1 rule (most read, some contribute
 now and then, a few contribute most) post, reply, react, thank each other and mark
-solutions over seven days. The script is generated from a seeded random generator, so the
-same seed gives the same week; it is fed to the console adapter like any script, into a
-fresh SQLite file, and the demo prints the leaderboards, the promotions and badges the
-week caused, and where the database is.
+solutions over seven days; they propose ideas and vote on them, and answer a moderator's
+poll. The script is generated from a seeded random generator, so the same seed gives the
+same week; it is fed to the console adapter like any script, into a fresh SQLite file,
+and the demo prints the leaderboards, the weekly digest, the promotions and badges the
+week caused, where the digest's chart is saved, and where the database is.
 """
 
 from __future__ import annotations
@@ -94,6 +95,11 @@ CHATTER = (
     "ok",
     "+1",
 )
+IDEAS = (
+    ("Scheduled PDF exports", "Send a dashboard as a PDF to a mailing list every Monday"),
+    ("Dark mode for the web app", "A dark theme for people who work late"),
+)
+POLL = ("Which integration should we build next?", ("Jira", "Salesforce", "HubSpot"))
 THANKS = (
     "for the clear answer",
     "for the great tip",
@@ -156,8 +162,10 @@ class DemoWeek:
         yield "nora: Welcome to the community! Ask in #help, share in #general."
         recent: list[tuple[int, str]] = [(last_number(), "nora")]
         questions: list[tuple[int, str]] = []
+        voted: set[tuple[str, str]] = set()  # (member, idea or poll) already voted
         for _day in range(self.days):
             for _hour in range(12):  # active hours of the day
+                yield from self._ideas_and_poll(_day, _hour, voted)
                 for _ in range(rng.choices(range(4, 12), k=1)[0]):
                     yield from self._moment(recent, questions, last_number)
                 yield "after 1h"
@@ -165,6 +173,37 @@ class DemoWeek:
                 yield "after 12h"
         yield "helper: Reminder: the community call is on Thursday."
         yield "sam: Thanks all for a great week — the team reads every thread."
+
+    def _ideas_and_poll(self, day: int, hour: int, voted: set[tuple[str, str]]) -> Iterator[str]:
+        """Two ideas on the first morning, a moderator's poll on the second (closing after
+        four days), votes and ballots spread over the week, and a status on the sixth."""
+        rng = self.rng
+        if (day, hour) == (0, 1):
+            for person, (title, description) in zip(self.people, IDEAS, strict=False):
+                yield f'{person.name}: /idea submit "{title}" "{description}" feature'
+        if (day, hour) == (1, 0):
+            question, options = POLL
+            yield f'nora: /poll create "{question}" options="{"|".join(options)}" duration=4d'
+        if (day, hour) == (5, 2):
+            yield "nora: /admin idea status 1 planned Scheduled for the spring release"
+        if day < 5 and hour % 3 == 2:
+            for _ in range(rng.randint(1, 4)):
+                voter = self.pick()
+                idea = rng.choice(("1", "2"))
+                if voter.name not in {p.name for p in self.people[:2]} and (
+                    voter.name,
+                    idea,
+                ) not in voted:
+                    voted.add((voter.name, idea))
+                    choice = "for" if rng.random() < 0.8 else "against"
+                    yield f"{voter.name}: /idea vote {idea} {choice}"
+        if 1 <= day < 5 and hour % 2 == 1:
+            for _ in range(rng.randint(1, 3)):
+                voter = self.pick()
+                if (voter.name, "poll") not in voted:
+                    voted.add((voter.name, "poll"))
+                    option = rng.choices(POLL[1], weights=(5, 3, 2))[0]
+                    yield f"{voter.name}: /poll vote 1 {option}"
 
     def _moment(
         self,

@@ -11,6 +11,7 @@ from typing import TextIO
 from adapters.console.demo import DemoWeek, play_week
 from adapters.console.script import ScriptSyntaxError, parse_line
 from adapters.console.session import ConsoleSession
+from bot.actions import Action, Image, PostToChannel
 from bot.ports import CoreFace
 
 DEMO_START = datetime.fromisoformat("2026-01-05T08:00:00+00:00")
@@ -79,6 +80,12 @@ def _minutes_to_digest(now: datetime) -> int:
     return max(1, int((monday - now).total_seconds() // 60))
 
 
+def _keep_chart(action: Action, charts: list[Image]) -> None:
+    card = getattr(action, "card", None)
+    if isinstance(action, PostToChannel) and card is not None and card.image is not None:
+        charts.append(card.image)
+
+
 async def run_demo(
     core: CoreFace,
     seed: int,
@@ -98,16 +105,17 @@ async def run_demo(
         f"Cercle demo — a simulated week of {members} members (seed {seed}): "
         f"{report.lines} script lines played through the console adapter."
     )
-    tiers = {
-        t: sum(1 for p in week.people if p.tier == t) for t in ("core", "occasional", "lurker")
-    }
+    # The simulation's habits are not measurements: the numbers are the digest's alone, so
+    # the same words never stand for two different counts.
     emit(
-        f"Participation shape (90-9-1): core contributors {tiers['core']}, "
-        f"occasional contributors {tiers['occasional']}, mostly readers {tiers['lurker']}."
+        "Members follow 90-9-1 habits (a few post most days, some now and then, most only "
+        "read); what Cercle measured is in the digest below."
     )
     emit("")
     session.emit = emit
     session.batch = 1
+    charts: list[Image] = []
+    session.on_action = lambda action: _keep_chart(action, charts)
     busiest = week.people[0].name  # the most active core contributor
     for line in ("nora: /leaderboard week", f"nora: /rank @{busiest}"):
         await session.feed(line)
@@ -122,6 +130,10 @@ async def run_demo(
     for title in report.badges:
         emit(f"  {title}")
     emit("")
+    if charts:
+        chart = path.with_name(f"{path.stem}-chart.png")
+        await asyncio.to_thread(chart.write_bytes, charts[-1].png)
+        emit(f"The digest's chart is saved in {await asyncio.to_thread(chart.resolve)}.")
     emit(f"The community's database is {await asyncio.to_thread(path.resolve)}.")
     emit(f"Go on where the demo stopped: cercle console --db {path} --community demo --as nora")
     return 1 if report.errors else 0
