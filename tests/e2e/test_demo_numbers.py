@@ -4,6 +4,7 @@ and a poll in it, and its chart is saved to the file it names."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 
@@ -56,4 +57,5 @@ async def test_the_demo_week_agrees_with_itself_and_saves_its_chart(tmp_path: Pa
     assert _number(r"New members: (\d+)", digest) == members - 1
     saved = re.search(r"The digest's chart is saved in (\S+\.png)\.", text)
     assert saved is not None
-    assert Path(saved.group(1)).read_bytes().startswith(b"\x89PNG")
+    png = await asyncio.to_thread(Path(saved.group(1)).read_bytes)
+    assert png.startswith(b"\x89PNG")
