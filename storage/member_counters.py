@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, select, update
+from sqlalchemy import Row, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.bulk import BulkSelect, BulkUpdate, values_for
@@ -156,6 +156,16 @@ async def badges_of(session: AsyncSession, ids: Iterable[int]) -> dict[int, set[
         for member_id, badge in rows:
             result[member_id].add(badge)
     return result
+
+
+async def revoke_badges(session: AsyncSession, member_id: int, badges: Sequence[str]) -> None:
+    """Take badges back (what earned them was taken back)."""
+    if badges:
+        await session.execute(
+            delete(MemberBadge).where(
+                MemberBadge.member_id == member_id, MemberBadge.badge.in_(list(badges))
+            )
+        )
 
 
 async def award_badges(

@@ -1,18 +1,22 @@
 """Accepted solutions: the message that answers a question, marked by the question's author
-or a moderator, earns its author points. Marking another answer moves the points."""
+or a moderator, earns its author points. Marking another answer moves the points: the
+previous author is told, and a solutions badge they no longer qualify for is taken back,
+so their profile, badges and points agree."""
 
 from __future__ import annotations
 
 from bot import i18n
-from bot.actions import Action, Reply
+from bot.actions import Action, DirectMessage, Reply
 from bot.awards import award
 from bot.context import CommandContext
 from bot.errors import NotAllowed, UserError
 from bot.events import SolutionMarked
+from bot.features.badges import badge_name
 from bot.features.contributions import message_key, message_ref
-from storage import ledger
+from storage import ideas as contact_store
+from storage import ledger, member_counters
 from storage.ledger import Entry
-from storage.models import Solution
+from storage.models import Member, Solution
 
 
 async def mark(ctx: CommandContext, event: SolutionMarked) -> list[Action]:
@@ -42,6 +46,7 @@ async def mark(ctx: CommandContext, event: SolutionMarked) -> list[Action]:
     if current is not None and current.solution_ref == solution_ref:
         raise UserError("solution.error.already")
     entries: list[Entry] = []
+    told: list[Action] = []
     if current is not None and current.contribution_id is not None:
         previous = await session.get(ledger.Contribution, current.contribution_id)
         if previous is not None:
@@ -59,8 +64,8 @@ async def mark(ctx: CommandContext, event: SolutionMarked) -> list[Action]:
                 )
             )
             ctx.touch(previous.member_id, None)
-    if entries:
-        await ledger.record(session, community.id, entries)
+    if entries and await ledger.record(session, community.id, entries):
+        told = await _tell_replaced(ctx, entries[0])
     awarded = await award(
         ctx,
         member_id=author.id,
@@ -89,6 +94,7 @@ async def mark(ctx: CommandContext, event: SolutionMarked) -> list[Action]:
     current.contribution_id = awarded.id if awarded is not None else None
     await session.flush()
     return [
+        *told,
         Reply(
             ctx.t(
                 "solution.marked",
@@ -96,5 +102,30 @@ async def mark(ctx: CommandContext, event: SolutionMarked) -> list[Action]:
                 points=i18n.points(ctx.community.locale, points),
             ),
             ephemeral=False,
-        )
+        ),
     ]
+
+
+async def _tell_replaced(ctx: CommandContext, reversal: Entry) -> list[Action]:
+    """Take back the solutions badges the previous author no longer qualifies for, and tell
+    them what was taken back."""
+    member_id = reversal.member_id
+    member = await ctx.session.get(Member, member_id, populate_existing=True)
+    if member is None:
+        return []
+    held = (await member_counters.badges_of(ctx.session, [member_id]))[member_id]
+    lost = [
+        b
+        for b in ctx.settings.badges
+        if b.metric == "solutions" and member.solutions < b.threshold and b.key in held
+    ]
+    await member_counters.revoke_badges(ctx.session, member_id, [b.key for b in lost])
+    locale = ctx.community.locale
+    points = i18n.points(locale, -reversal.points)
+    if lost:
+        names = ", ".join(badge_name(b, locale) for b in lost)
+        text = ctx.t("solution.replaced_badges", points=points, badges=names)
+    else:
+        text = ctx.t("solution.replaced", points=points)
+    found = await contact_store.contacts(ctx.session, ctx.community.id, [member_id], ctx.platform)
+    return [DirectMessage(c.platform, c.user_id, c.name, text) for c in found[:1]]

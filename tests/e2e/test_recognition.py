@@ -170,3 +170,24 @@ async def test_deleting_an_accepted_solution_takes_its_solution_points_back(cons
     assert await points("bob") == 16
     await console.play("bob deletes 2")
     assert await points("bob") == 0
+
+
+async def test_a_replaced_solution_tells_its_author_and_takes_its_badge_back(console, points):
+    await console.play("""
+        alice: how do I export my data as CSV?
+        after 2m
+        bob replies to 1: it is in the settings, under export
+        after 2m
+        carol replies to 1: use the export button in the top bar
+        alice marks 2 as solution
+    """)
+    with_solution = await points("bob")
+    out = await console.play("alice marks 3 as solution")
+    told = [line for line in out if "(DM to bob)" in line]
+    assert len(told) == 1
+    assert "15 points your answer earned are taken back" in told[0]
+    assert "badge First solution" in told[0]
+    assert await points("bob") == with_solution - 15
+    profile = "\n".join(await console.play("bob: /profile"))
+    assert "First solution" not in profile
+    assert "First solution" in "\n".join(await console.play("carol: /profile"))
