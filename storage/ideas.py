@@ -85,17 +85,17 @@ async def ideas_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, Id
     return {row.id: row for row in rows if row.id is not None}
 
 
-async def ideas_in(
-    session: AsyncSession, community_id: int, statuses: Sequence[str], limit: int = 2000
-) -> list[Idea]:
-    """The community's ideas with one of `statuses`, newest first (similarity candidates)."""
-    rows = await session.scalars(
-        select(Idea)
+async def similarity_candidates(
+    session: AsyncSession, community_id: int, statuses: Sequence[str]
+) -> list[tuple[int, str, str]]:
+    """(id, title, description) of every idea of the community with one of `statuses`,
+    newest first: what a new idea is compared with (only the columns it needs)."""
+    rows = await session.execute(
+        select(Idea.id, Idea.title, Idea.description)
         .where(Idea.community_id == community_id, Idea.status.in_(statuses))
         .order_by(Idea.number.desc())
-        .limit(limit)
     )
-    return list(rows)
+    return [(row[0], row[1], row[2] or "") for row in rows]
 
 
 async def ideas_of_author(

@@ -29,7 +29,7 @@ from bot.core import Cercle
 from bot.features.ideas import rules
 from storage import ideas as store
 from storage import ledger
-from storage.models.ideas import Idea, IdeaDraft
+from storage.models.ideas import Idea, IdeaDraft, IdeaSequence
 
 
 @pytest.fixture
@@ -439,3 +439,43 @@ def test_every_key_built_at_run_time_exists(locale):
         for n in ("one", "other")
     ]
     assert [key for key in keys if key not in strings] == []
+
+
+async def test_an_idea_is_compared_with_every_idea_however_many_and_off_the_loop(
+    bench, monkeypatch
+):
+    first = await bench.submit(ALICE, '"Dark mode" "A dark theme for the dashboard"')
+    alice = await bench.member(ALICE)
+    community_id = await bench.community_id()
+    # 2,100 newer ideas on other subjects: the first one is past any cap of the newest 2,000.
+    async with bench.core.db.transaction() as session:
+        session.add_all(
+            Idea(
+                community_id=community_id,
+                number=first + n,
+                author_id=alice.id,
+                title=f"Webhook number {n} for the billing export",
+                description="Send invoices elsewhere",
+                created_at=bench.now,
+                updated_at=bench.now,
+            )
+            for n in range(1, 2101)
+        )
+        sequence = await session.get(IdeaSequence, community_id)
+        assert sequence is not None
+        sequence.last_number = first + 2100
+    import threading
+
+    threads: list[threading.Thread] = []
+    compare = rules.most_similar
+
+    def watched(*args, **kwargs):  # type: ignore[no-untyped-def]
+        threads.append(threading.current_thread())
+        return compare(*args, **kwargs)
+
+    monkeypatch.setattr(rules, "most_similar", watched)
+    actions = await bench.run(BOB, '/idea submit "Add a dark theme"')
+    [reply] = replies(actions)
+    assert reply.card is not None and reply.card.kind == "idea_similar"
+    assert "#1 Dark mode" in reply.card.body
+    assert threads and threads[0] is not threading.main_thread()  # the loop stayed free

@@ -17,6 +17,7 @@ scores `idea_submitted_points` (counted in `ideas_submitted`).
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from bot import i18n
@@ -91,12 +92,15 @@ async def submit(
         raise UserError("idea.error.empty_title")
     text = (description or "").strip()
     chosen = _category(ctx, category)
-    candidates = await store.ideas_in(ctx.session, ctx.community.id, SIMILARITY_STATUSES)
-    by_id = {idea.id: idea for idea in candidates}
-    similar = rules.most_similar(
+    # Every candidate, however many: compared in a worker thread, the loop stays free.
+    candidates = await store.similarity_candidates(
+        ctx.session, ctx.community.id, SIMILARITY_STATUSES
+    )
+    similar = await asyncio.to_thread(
+        rules.most_similar,
         title,
         text,
-        ((idea.id, idea.title, idea.description) for idea in candidates),
+        candidates,
         ctx.settings.ideas.similarity_threshold,
         SIMILAR_SHOWN,
     )
@@ -106,6 +110,7 @@ async def submit(
     draft = await store.create_draft(
         ctx.session, ctx.community.id, ctx.caller.id, title, text, chosen, ctx.at
     )
+    by_id = await store.ideas_by_id(ctx.session, [i for i, _ in similar])
     return [Reply(card=_similar_card(ctx, title, [by_id[i] for i, _ in similar], draft.id))]
 
 

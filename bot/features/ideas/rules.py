@@ -11,7 +11,9 @@ orders of `/idea list`, and how alike two ideas are.
 - trending: recent votes weigh more, each halving its weight every three days; a vote for
   adds, a vote against takes away (momentum of support, not mere noise).
 - similarity: accents, case and common words left out, then the best of a character-level
-  comparison of the sorted title words and the overlap of title and description words.
+  comparison of the sorted title words (rapidfuzz's normalised Indel similarity, in C) and
+  the overlap of title and description words. A new idea is compared with every candidate,
+  off the event loop (`most_similar` is plain CPU work for a worker thread).
 """
 
 from __future__ import annotations
@@ -21,8 +23,10 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from difflib import SequenceMatcher
+
+from rapidfuzz import fuzz
 
 STATUSES = (
     "new",
@@ -157,31 +161,52 @@ def _dice(a: set[str], b: set[str]) -> float:
     return 2 * len(a & b) / (len(a) + len(b))
 
 
+@dataclass(frozen=True)
+class Shape:
+    """What similarity reads of an idea, computed once per idea."""
+
+    title_words: frozenset[str]
+    sorted_title: str
+    all_words: frozenset[str]
+
+
+def shape(title: str, text: str) -> Shape:
+    title_words = words(title)
+    return Shape(
+        frozenset(title_words),
+        " ".join(sorted(title_words)),
+        # Title and description together, by words: a long text adds weight, never noise.
+        frozenset(title_words) | frozenset(words(text)[:300]),
+    )
+
+
+def _alike(a: Shape, b: Shape) -> float:
+    if not a.title_words or not b.title_words:
+        return 0.0
+    # Character level: catches typos and word forms (`dakr mode`, `exporting`).
+    title_chars = fuzz.ratio(a.sorted_title, b.sorted_title) / 100
+    title_words = _dice(set(a.title_words), set(b.title_words))
+    overall = 0.5 * title_words + 0.5 * _dice(set(a.all_words), set(b.all_words))
+    return max(title_chars, title_words, overall)
+
+
 def similarity(title_a: str, text_a: str, title_b: str, text_b: str) -> float:
     """How alike two ideas are, from 0 to 1, by their titles and descriptions."""
-    words_a, words_b = words(title_a), words(title_b)
-    if not words_a or not words_b:
-        return 0.0
-    sorted_a, sorted_b = " ".join(sorted(words_a)), " ".join(sorted(words_b))
-    # Character level: catches typos and word forms (`dakr mode`, `exporting`).
-    title_chars = SequenceMatcher(None, sorted_a, sorted_b, autojunk=False).ratio()
-    title_words = _dice(set(words_a), set(words_b))
-    # Title and description together, by words: a long text adds weight, never noise.
-    all_a = set(words_a) | set(words(text_a)[:300])
-    all_b = set(words_b) | set(words(text_b)[:300])
-    overall = 0.5 * title_words + 0.5 * _dice(all_a, all_b)
-    return max(title_chars, title_words, overall)
+    return _alike(shape(title_a, text_a), shape(title_b, text_b))
 
 
 def most_similar(
     title: str, text: str, candidates: Iterable[tuple[int, str, str]], threshold: float, limit: int
 ) -> list[tuple[int, float]]:
     """(candidate id, similarity) of the candidates (id, title, description) at or above
-    `threshold`, most similar first, at most `limit`."""
+    `threshold`, most similar first, at most `limit`. CPU work: run it in a worker thread."""
+    mine = shape(title, text)
+    if not mine.title_words:
+        return []
     found = [
         (key, score)
         for key, other_title, other_text in candidates
-        if (score := similarity(title, text, other_title, other_text)) >= threshold
+        if (score := _alike(mine, shape(other_title, other_text))) >= threshold
     ]
     found.sort(key=lambda item: (-item[1], item[0]))
     return found[:limit]
