@@ -21,6 +21,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import backfill, oauth
 from adapters.slack.app import SlackBridge, build_app
+from adapters.slack.clients import web_client
 from adapters.slack.gate import gate
 from adapters.slack.manifest import EVENTS_PATH
 from adapters.slack.outbound import SUPPORTED, Target
@@ -41,7 +42,7 @@ class SlackAdapter:
         self.secrets = secrets
         self.base_url = settings.slack.api_base_url
         token = secrets.slack_bot_token.get_secret_value() if secrets.slack_bot_token else None
-        self.client = AsyncWebClient(token=token, base_url=self.base_url) if token else None
+        self.client = web_client(self.base_url, token) if token else None
         self.store: AsyncSQLAlchemyInstallationStore | None = None
         self.bridge: SlackBridge | None = None
         self.reader: SlackReader | None = None
@@ -79,7 +80,7 @@ class SlackAdapter:
                 )
             engine = core.engine
             self.store = oauth.installation_store(client_id.get_secret_value(), engine)
-            args["client"] = AsyncWebClient(base_url=self.base_url)
+            args["client"] = web_client(self.base_url)
             args["oauth_settings"] = oauth.oauth_settings(
                 client_id.get_secret_value(), client_secret.get_secret_value(), self.store, engine
             )

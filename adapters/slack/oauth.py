@@ -16,6 +16,7 @@ from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStor
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.slack.clients import web_client
 from adapters.slack.manifest import BOT_SCOPES, OAUTH_REDIRECT_PATH
 
 INSTALL_PATH = "/slack/install"
@@ -52,4 +53,4 @@ async def bot_client(
     bot = await store.async_find_bot(enterprise_id=None, team_id=team_id)
     if bot is None or not bot.bot_token:
         return None
-    return AsyncWebClient(token=bot.bot_token, base_url=base_url)
+    return web_client(base_url, bot.bot_token)

@@ -51,6 +51,8 @@ class FakeSlackApi:
     groups: list[dict[str, Any]] = field(default_factory=list)
     failures: dict[str, str] = field(default_factory=dict)  # method -> Slack error code
     delays: dict[str, float] = field(default_factory=dict)  # method -> seconds before answering
+    # method -> how many of its next calls Slack refuses with HTTP 429 and Retry-After: 0
+    rate_limited: dict[str, int] = field(default_factory=dict)
     history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     tokens: list[str] = field(default_factory=list)  # the token of each call, in order
     uploads: dict[str, bytes] = field(default_factory=dict)  # file id -> bytes received
@@ -101,6 +103,12 @@ class FakeSlackApi:
         args = await self._args(request)
         self.calls.append(Call(method, args))
         self.tokens.append(request.headers.get("Authorization", "").removeprefix("Bearer "))
+        if self.rate_limited.get(method, 0) > 0:
+            self.rate_limited[method] -= 1
+            # What Slack answers past a method's rate limit (api.slack.com/docs/rate-limits).
+            return web.json_response(
+                {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "0"}
+            )
         if method in self.delays:
             await asyncio.sleep(self.delays[method])
         if method in self.failures:

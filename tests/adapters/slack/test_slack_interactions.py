@@ -292,3 +292,31 @@ def test_cercle_slack_manifest_prints_yaml(capsys: pytest.CaptureFixture[str]) -
         'command: "/cercle"' in out
         and 'request_url: "https://cercle.example.com/slack/events"' in out
     )
+
+
+async def test_a_rate_limited_post_dm_or_group_sync_is_sent_once_slack_allows(
+    slack: SlackApp,
+) -> None:
+    from bot.actions import DirectMessage, GrantRole
+
+    slack.api.groups.append(
+        {"id": "SREG001", "handle": "regulars", "name": "Regulars", "users": ["UCAROL"]}
+    )
+    for method in ("chat.postMessage", "conversations.open", "usergroups.users.update"):
+        slack.api.rate_limited[method] = 1
+    await slack.adapter.deliver("T0CERCLE", PostToChannel("slack", "#general", text="Digest"))
+    await slack.adapter.deliver("T0CERCLE", DirectMessage("slack", "UBOB", "bob", "Your idea"))
+    await slack.adapter.deliver("T0CERCLE", GrantRole("slack", "UALICE", "alice", "regulars"))
+    # Each method was refused once with 429, then called again: nothing was dropped.
+    assert [p["text"] for p in slack.api.named("chat.postMessage")] == [
+        "Digest",  # refused
+        "Digest",
+        "Your idea",  # after conversations.open was refused once, then answered
+    ]
+    assert len(slack.api.named("conversations.open")) == 2
+    assert slack.api.named("usergroups.users.update")[-1]["users"] == "UCAROL,UALICE"
+    assert slack.api.rate_limited == {
+        "chat.postMessage": 0,
+        "conversations.open": 0,
+        "usergroups.users.update": 0,
+    }
