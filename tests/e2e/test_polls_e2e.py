@@ -371,11 +371,3 @@ async def test_a_good_vote_does_change_the_snapshot(stages, snapshot):
     after = await snapshot(db)
     assert any("Your vote in poll #1: Sushi." in line for line in out)
     assert before["poll_mark"] != after["poll_mark"]
-
-
-async def test_an_empty_option_is_refused_and_an_escaped_bar_is_kept(console):
-    out = "\n".join(await console.play('alice: /poll create "Which?" options="A||B"'))
-    assert "`options` has an empty item in `A||B`" in out
-    assert "📊" not in out  # no poll was created
-    out = "\n".join(await console.play(r'alice: /poll create "Which?" options="Rock \| Pop|Jazz"'))
-    assert "[ Rock | Pop ] [ Jazz ]" in out
