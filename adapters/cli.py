@@ -166,6 +166,7 @@ async def cmd_db(args: argparse.Namespace) -> int:
 async def cmd_status(args: argparse.Namespace) -> int:
     from datetime import timedelta
 
+    from adapters import health
     from bot.clock import SystemClock
     from storage import jobs as job_store
     from storage.db import Database
@@ -173,6 +174,9 @@ async def cmd_status(args: argparse.Namespace) -> int:
     from storage.migrate import current_revision, head_revision
 
     settings = _settings(args)
+    # What the running processes say of their intake, even when the database is down.
+    for line in health.status_lines(settings.ingest.journal):
+        print(line)
     db = Database(settings.database.url)
     now = SystemClock().now()
     try:

@@ -17,6 +17,7 @@ from datetime import timedelta
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select
 
+from adapters.health import HealthReporter
 from adapters.platforms import configured
 from adapters.tuning import tune_interpreter
 from bot.actions import Action
@@ -111,6 +112,14 @@ class Runtime:
             coalesce=True,
             max_instances=1,
         )
+        settings = self.core.settings
+        health = HealthReporter(
+            lambda: [name for name in self.adapters if name not in self.down],
+            settings.ingest.journal,
+            settings.health.host,
+            settings.health.port,
+        )
+        await health.start()
         # Once the platforms are connected; see adapters.tuning and `[runtime]`.
         untune = tune_interpreter(self.core.settings.runtime)
         try:
@@ -118,6 +127,7 @@ class Runtime:
         finally:
             for watcher in watchers:
                 watcher.cancel()
+            await health.stop()
             untune()
             self.timekeeper.shutdown()
             if self.timekeeper.leadership is not None:

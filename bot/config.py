@@ -64,6 +64,7 @@ from bot.config_sections import (
     DatabaseSettings,
     DigestSettings,
     DiscordSettings,
+    HealthSettings,
     IdeaSettings,
     IngestSettings,
     Locale,
@@ -92,6 +93,7 @@ __all__ = [
     "DatabaseSettings",
     "DigestSettings",
     "DiscordSettings",
+    "HealthSettings",
     "IdeaSettings",
     "IngestSettings",
     "Locale",
@@ -165,6 +167,7 @@ class Settings(BaseSettings):
     log: LogSettings = Field(default_factory=LogSettings)
     runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
+    health: HealthSettings = Field(default_factory=HealthSettings)
     # The settings of a platform that has no section of its own here (a new platform's
     # `[platforms.matrix]`), by platform name; its package validates what is inside.
     platforms: dict[str, dict[str, Any]] = Field(default_factory=dict)

@@ -405,6 +405,14 @@ class IngestSettings(_Section):
     journal: str = "cercle-journal"
 
 
+class HealthSettings(_Section):
+    """`/healthz` of `cercle run` (200 ok, 503 while the database does not answer); not
+    served without a port (`cercle status` shows the same)."""
+
+    host: str = "127.0.0.1"
+    port: Annotated[Int, Field(ge=1, le=65535)] | None = None
+
+
 class RuntimeSettings(_Section):
     """Process-wide interpreter tuning `cercle run` applies once the platforms are
     connected (`adapters.tuning`); each one was kept for a gain `make bench` measures."""

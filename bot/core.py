@@ -27,7 +27,7 @@ from bot.commands import CommandRegistry, CommandSpec, Permission
 from bot.community import CommunityView, load_view, slug_for
 from bot.config import Settings
 from bot.context import CommandContext
-from bot.errors import NotAllowed, UsageError, UserError
+from bot.errors import DatabaseUnavailable, NotAllowed, UsageError, UserError
 from bot.events import (
     ACTIVITY,
     ButtonPressed,
@@ -47,7 +47,7 @@ from bot.ports import Adapter, Notice, SpaceInfo, Suggestion
 from bot.readers import MessageReader
 from storage import cards, ledger, receipts
 from storage import communities as community_store
-from storage.db import Database
+from storage.db import Database, unavailable
 from storage.members import MemberCache, MemberInfo, SeenMember, find_member, resolve_members
 from storage.models import MemberRole
 
@@ -281,8 +281,12 @@ class Cercle:
     async def _activity(self, events: Sequence[Event]) -> list[Action]:
         try:
             return await self._activity_batch(events)
-        except Exception:
+        except Exception as error:
             self._forget_uncommitted()
+            if unavailable(error):
+                # Nothing was written: the caller keeps the events and tries again.
+                await self.db.reconnect()
+                raise DatabaseUnavailable(_first_line(error)) from error
             if len(events) == 1:
                 log.exception("could not score %r", events[0])
                 return []
@@ -329,8 +333,10 @@ class Cercle:
         except UserError as error:
             self._forget_uncommitted()
             return [Reply(community_t(locale, error.key, error.params))]
-        except Exception:
+        except Exception as error:
             self._forget_uncommitted()
+            if unavailable(error):  # the next interaction gets fresh connections
+                await self.db.reconnect()
             error_id = uuid.uuid4().hex[:8]
             log.exception("error %s while handling %r", error_id, event)
             return [Reply(community_t(locale, "error.unexpected", {"error_id": error_id}))]
@@ -442,6 +448,12 @@ def reader_locale(event: Event, community_locale: str) -> str:
     own = getattr(member, "locale", None)
     language = own.split("-")[0].lower() if own else None
     return language if language in i18n.LOCALES else community_locale
+
+
+def _first_line(error: BaseException) -> str:
+    """What the database said, without the statement and parameters SQLAlchemy adds."""
+    origin = getattr(error, "orig", None) or error
+    return (str(origin).strip().splitlines() or [type(origin).__name__])[0][:200]
 
 
 def community_t(locale: str, key: str, params: dict[str, object]) -> str:

@@ -33,3 +33,8 @@ class NotAllowed(UserError):
 
 class NotFound(UserError):
     """What the caller named does not exist in this community."""
+
+
+class DatabaseUnavailable(Exception):
+    """The database did not answer (locked past its busy timeout, read-only, restarting,
+    unreachable): nothing was written, and the same work may be tried again later."""

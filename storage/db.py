@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -25,14 +26,50 @@ from sqlalchemy.ext.asyncio import (
 
 # `session.info` key: the session's transaction holds the database's only write lock.
 WRITE_LOCKED = "cercle.write_locked"
+BUSY_TIMEOUT = 10.0  # seconds SQLite waits for another writer's lock before giving up
+
+# What an error says when the database itself did not answer, as opposed to a statement
+# that is wrong: SQLite locked past its busy timeout, a read-only or vanished file, a disk
+# error; PostgreSQL refusing or dropping connections while it restarts.
+_UNAVAILABLE = (
+    "locked",
+    "readonly",
+    "read-only",
+    "unable to open",
+    "disk i/o",
+    "busy",
+    "connection",
+    "starting up",
+    "shutting down",
+    "terminating",
+    "closed",
+    "refused",
+    "timeout",
+    "timed out",
+    "cannot connect",
+    "server closed",
+)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def unavailable(error: BaseException) -> bool:
+    """Whether `error` means the database did not answer (the same work may be tried
+    again later), rather than something wrong with what was asked of it."""
+    if isinstance(error, DBAPIError):
+        if error.connection_invalidated:
+            return True
+        if isinstance(error, OperationalError | InterfaceError):
+            text = str(error.orig if error.orig is not None else error).lower()
+            return any(word in text for word in _UNAVAILABLE)
+        return False
+    return isinstance(error, OSError | TimeoutError | ConnectionError)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any, busy: float = BUSY_TIMEOUT) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy * 1000)}")
     # The ledger's indexes stay in Cercle's own cache (64 MiB, taken as used) rather than
     # being read back from the file during a burst; the log is copied into the database
     # (with its fsyncs) every 40 MB of changes rather than every 4 MB.
@@ -41,12 +78,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str, echo: bool = False) -> AsyncEngine:
+def make_engine(url: str, echo: bool = False, busy_timeout: float = BUSY_TIMEOUT) -> AsyncEngine:
     """An async engine for `url`, with the per-dialect settings Cercle relies on."""
     parsed = make_url(url)
     kwargs: dict[str, Any] = {"echo": echo}
     if parsed.get_backend_name() == "sqlite":
-        kwargs["connect_args"] = {"timeout": 10}
+        kwargs["connect_args"] = {"timeout": busy_timeout}
     else:
         kwargs["pool_pre_ping"] = True
         # Plan each statement for its own parameters: a plan cached while a table was
@@ -54,16 +91,20 @@ def make_engine(url: str, echo: bool = False) -> AsyncEngine:
         kwargs["connect_args"] = {"server_settings": {"plan_cache_mode": "force_custom_plan"}}
     engine = create_async_engine(url, **kwargs)
     if parsed.get_backend_name() == "sqlite":
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(
+            engine.sync_engine,
+            "connect",
+            lambda connection, record: _sqlite_pragmas(connection, record, busy_timeout),
+        )
     return engine
 
 
 class Database:
     """The engine and session factory of one database URL."""
 
-    def __init__(self, url: str, echo: bool = False) -> None:
+    def __init__(self, url: str, echo: bool = False, busy_timeout: float = BUSY_TIMEOUT) -> None:
         self.url = url
-        self.engine = make_engine(url, echo)
+        self.engine = make_engine(url, echo, busy_timeout)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @property
@@ -99,6 +140,13 @@ class Database:
         from storage.migrate import upgrade
 
         await upgrade(self.engine)
+
+    async def reconnect(self) -> None:
+        """Drop the pooled connections after the database failed to answer: one opened
+        while it could not be written (a SQLite file that was read-only) would stay so,
+        and one to a PostgreSQL server that restarted is dead. New ones are opened as
+        they are needed."""
+        await self.engine.dispose()
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -23,7 +23,7 @@ from adapters.discord.inbound import Translator
 from adapters.discord.interactions import Interactions
 from adapters.discord.outbound import SUPPORTED, Outbound
 from bot.actions import Action, Reply
-from bot.batching import ActivityBatcher
+from bot.batching import ActivityBatcher, Journal
 from bot.commands import CommandRegistry
 from bot.config import Secrets, Settings
 from bot.events import Event, MemberRef, ReactionAdded
@@ -98,7 +98,14 @@ class DiscordAdapter:
         core.attach(self)
         routes.use_api_base(self.settings.discord.api_base_url)
         self.ready = asyncio.Event()
-        self.batcher = ActivityBatcher(self._flush, window=self.flush_window, name=PLATFORM)
+        ingest = self.settings.ingest
+        self.batcher = ActivityBatcher(
+            self._flush,
+            window=self.flush_window,
+            name=PLATFORM,
+            journal=Journal(ingest.journal, PLATFORM),
+            memory_events=ingest.memory_events,
+        )
         self.batcher.start()
         self._task = asyncio.get_running_loop().create_task(self._run(), name="discord-gateway")
 

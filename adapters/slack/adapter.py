@@ -65,7 +65,7 @@ class SlackAdapter:
         """The bolt app and its listeners, without connecting anything (tests serve it)."""
         slack, secrets = self.settings.slack, self.secrets
         self.core = core
-        self.bridge = SlackBridge(core, self.client_for)
+        self.bridge = SlackBridge(core, self.client_for, ingest=self.settings.ingest)
         signing = secrets.slack_signing_secret
         args: dict[str, Any] = {
             "name": "cercle",

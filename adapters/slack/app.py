@@ -30,8 +30,9 @@ from adapters.slack import commands, home, inbound, modals
 from adapters.slack.directory import Directory
 from adapters.slack.outbound import Outbound, Target
 from bot.actions import OpenForm, Reply
-from bot.batching import ActivityBatcher
+from bot.batching import ActivityBatcher, Journal
 from bot.commands import Mention
+from bot.config import IngestSettings
 from bot.events import (
     ButtonPressed,
     ChannelRef,
@@ -55,12 +56,25 @@ ClientFor = Callable[[str], Awaitable[AsyncWebClient | None]]
 class SlackBridge:
     """What the listeners share: the core, the workspaces' directories, the outbound side."""
 
-    def __init__(self, core: CoreFace, client_for: ClientFor, flush_window: float = 0.02) -> None:
+    def __init__(
+        self,
+        core: CoreFace,
+        client_for: ClientFor,
+        flush_window: float = 0.02,
+        ingest: IngestSettings | None = None,
+    ) -> None:
         self.core = core
         self.client_for = client_for
         self.directories: dict[str, Directory] = {}
         self.outbound = Outbound(core, client_for, self.directory, self.open_form)
-        self.inbox = ActivityBatcher(self._activity, window=flush_window, name=PLATFORM)
+        ingest = ingest or IngestSettings()
+        self.inbox = ActivityBatcher(
+            self._activity,
+            window=flush_window,
+            name=PLATFORM,
+            journal=Journal(ingest.journal, PLATFORM),
+            memory_events=ingest.memory_events,
+        )
         self.busy = 0
         self.team_urls: dict[str, str] = {}
         self._general: dict[tuple[str, str], bool] = {}

@@ -1,0 +1,129 @@
+"""What `cercle run` says of its own health, where an operator looks for it.
+
+`/healthz` (served on `health.host`:`health.port` when a port is set)
+answers 200 with `"status": "ok"`, or 503 with `"degraded"` while the database does not
+answer, with each platform's intake: events waiting, events in the journal, and since when
+and why the database is unavailable. The same report is written every few seconds to a
+file in the journal folder (`ingest.journal`), which `cercle status` reads: during an
+outage the process cannot say so in the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import socket
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from bot import batching
+from bot.journal import read_frames
+
+log = logging.getLogger("cercle.run")
+
+EVERY = 2.0  # seconds between two reports written for `cercle status`
+FRESH = 30.0  # a report older than this is from a process that is gone
+
+
+def snapshot(platforms: list[str]) -> dict[str, Any]:
+    intake = batching.health()
+    degraded = any(entry["database_unavailable_since"] is not None for entry in intake)
+    return {
+        "status": "degraded" if degraded else "ok",
+        "process": f"{socket.gethostname()}:{os.getpid()}",
+        "platforms": sorted(platforms),
+        "intake": intake,
+        "at": time.time(),
+    }
+
+
+class HealthReporter:
+    """Serves `/healthz` and keeps the report file of this process up to date."""
+
+    def __init__(
+        self, platforms: Callable[[], list[str]], folder: str | Path, host: str, port: int | None
+    ) -> None:
+        self.platforms = platforms
+        self.folder = Path(folder)
+        self.file = self.folder / f"health-{socket.gethostname()}-{os.getpid()}.json"
+        self.host, self.port = host, port
+        self._runner: web.AppRunner | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def healthz(self, _request: web.Request) -> web.Response:
+        report = snapshot(self.platforms())
+        return web.json_response(report, status=200 if report["status"] == "ok" else 503)
+
+    async def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._write_loop())
+        if self.port is None:
+            return
+        app = web.Application()
+        app.router.add_get("/healthz", self.healthz)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, self.host, self.port).start()
+        log.info("health report at http://%s:%s/healthz", self.host, self.port)
+
+    async def _write_loop(self) -> None:
+        while True:
+            try:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                self.file.write_text(json.dumps(snapshot(self.platforms())))
+            except OSError:
+                log.debug("could not write %s", self.file, exc_info=True)
+            await asyncio.sleep(EVERY)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        if self._runner is not None:
+            await self._runner.cleanup()
+        with contextlib.suppress(OSError):
+            self.file.unlink()
+
+
+def status_lines(folder: str | Path) -> list[str]:
+    """What `cercle status` says of the running processes' intake and of journals left."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    lines: list[str] = []
+    for path in sorted(folder.glob("health-*.json")):
+        with contextlib.suppress(OSError, ValueError):
+            if time.time() - path.stat().st_mtime > FRESH:
+                continue
+            report = json.loads(path.read_text())
+            for entry in report.get("intake", []):
+                lines.append(f"intake     {report['process']} {entry['platform']}: {_said(entry)}")
+    writers = {p.name for p in folder.glob("health-*.json")}
+    left = 0
+    for path in folder.glob("*.journal"):
+        pid = path.name.split("-")[-2] if path.name.count("-") >= 2 else ""
+        if any(pid and w.endswith(f"-{pid}.json") for w in writers):
+            continue  # a running process's own journal, counted in its intake line
+        with contextlib.suppress(Exception):
+            left += sum(1 for _ in read_frames(path))
+    if left:
+        lines.append(
+            f"journal    {left} events left by a stopped process: scored at the next start"
+        )
+    return lines
+
+
+def _said(entry: dict[str, Any]) -> str:
+    since = entry.get("database_unavailable_since")
+    waiting = f"{entry['waiting']} events waiting ({entry['journaled']} in the journal)"
+    if since is None:
+        return f"database answering; {waiting}"
+    start = datetime.fromtimestamp(since, UTC).strftime("%Y-%m-%d %H:%M:%S")
+    return f"DATABASE UNAVAILABLE since {start} UTC ({entry.get('error') or '?'}); {waiting}"
