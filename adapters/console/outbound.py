@@ -9,7 +9,9 @@ digest re-sent after a crash) is not shown again.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sys
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -138,7 +140,7 @@ class ConsoleOutput:
                     )
                 )
             case Reply(text=text, card=card):
-                self._post(session.state.channel, card_text(text, card, self.field), card)
+                await self._post(session.state.channel, card_text(text, card, self.field), card)
             case PostToChannel(
                 channel_id=channel,
                 text=text,
@@ -155,7 +157,9 @@ class ConsoleOutput:
                             PLATFORM, session.slug, card_ref, channel, str(posted)
                         )
                     return
-                number = self._post(channel, card_text(text, card, self.field), card, marker)
+                number = await self._post(
+                    channel, card_text(text, card, self.field), card, marker
+                )
                 if thread is not None:  # on the console, a thread is the replies to [n]
                     session.emit(session.say("console.thread", number=number, name=thread))
                 if card_ref is not None:
@@ -182,19 +186,27 @@ class ConsoleOutput:
             case _:
                 session.emit(f"  ({type(action).__name__})")
 
-    def _post(self, channel: str, text: str, card: Card | None, marker: str | None = None) -> int:
+    async def _post(
+        self, channel: str, text: str, card: Card | None, marker: str | None = None
+    ) -> int:
+        """Show a post by Cercle. Its number is taken first; it is recorded (with its
+        marker, which says it was posted) only once it is shown, so a crash in between
+        shows it again later rather than never."""
         session = self.session
-        number = session.next_number()
+        number = await session.next_number()
         buttons = [[b.label, b.custom_id] for b in card.buttons] if card else []
-        session.remember(
-            ConsoleMessage(
-                community_id=session.state.community_id,
-                number=number,
-                channel=channel,
-                author="Cercle",
-                buttons=json.dumps(buttons) if buttons else "",
-                marker=marker,
-            )
-        )
         session.emit(render_post(number, channel, "Cercle", text))
+        with contextlib.suppress(Exception):  # on the terminal (or in the pipe) now
+            sys.stdout.flush()
+        message = ConsoleMessage(
+            community_id=session.state.community_id,
+            number=number,
+            channel=channel,
+            author="Cercle",
+            buttons=json.dumps(buttons) if buttons else "",
+            marker=marker,
+        )
+        session._messages[number] = message
+        async with session.core.adapter_session() as db_session:
+            await db_session.merge(message)
         return number

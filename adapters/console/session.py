@@ -96,8 +96,13 @@ class ConsoleSession:
         async with self.core.adapter_session() as session:
             state = await console_store.load_state(session, community.community_id)
             if state is None:
-                state = console_store.new_state(
-                    community.community_id, community.default_channel, start_at or self.core.now()
+                state = await console_store.create_state(
+                    session,
+                    console_store.new_state(
+                        community.community_id,
+                        community.default_channel,
+                        start_at or self.core.now(),
+                    ),
                 )
             elif start_at is not None and start_at > state.clock:
                 state.clock = start_at
@@ -150,7 +155,7 @@ class ConsoleSession:
                 await self._send(
                     CommandInvoked(
                         **self._base(),
-                        interaction_id=self._interaction(),
+                        interaction_id=await self._interaction(),
                         channel=self._channel(),
                         invoker=self.ref(who),
                         text=text,
@@ -223,6 +228,7 @@ class ConsoleSession:
                         time=self.clock.now().strftime("%Y-%m-%d %H:%M UTC"),
                     ) from None
                 self.state.clock = now
+                await self._save()  # the clock never goes back, even if what is due fails
                 self.emit(
                     i18n.t(self.locale, "console.clock", time=now.strftime("%Y-%m-%d %H:%M UTC"))
                 )
@@ -268,14 +274,25 @@ class ConsoleSession:
         name = name or self.state.channel
         return ChannelRef(name, name)
 
-    def _interaction(self) -> str:
-        number = self.state.next_interaction
-        self.state.next_interaction += 1
+    async def _interaction(self) -> str:
+        async with self.core.adapter_session() as session:
+            number = await console_store.allocate(
+                session, self.state.community_id, "next_interaction"
+            )
         return str(number)
 
-    def next_number(self) -> int:
-        number = self.state.next_number
-        self.state.next_number += 1
+    async def next_number(self, message: ConsoleMessage | None = None) -> int:
+        """A new message number, taken atomically in the database (two consoles on one
+        community never share one); with `message`, it is stored in the same transaction,
+        before the core hears of it, as a platform has a message before a bot sees it."""
+        async with self.core.adapter_session() as session:
+            number = await console_store.allocate(session, self.state.community_id, "next_number")
+            if message is not None:
+                message.number = number
+                session.add(message)
+        self.state.next_number = max(self.state.next_number, number + 1)
+        if message is not None:
+            self._messages[number] = message
         return number
 
     def remember(self, message: ConsoleMessage) -> None:
@@ -307,11 +324,10 @@ class ConsoleSession:
     async def _post(self, who: str, text: str, parent: ConsoleMessage | None) -> None:
         channel = parent.channel if parent else self.state.channel
         root = (parent.thread_root or parent.number) if parent else None
-        number = self.next_number()
-        self.remember(
+        number = await self.next_number(
             ConsoleMessage(
                 community_id=self.state.community_id,
-                number=number,
+                number=0,
                 channel=channel,
                 author=who,
                 reply_to=parent.number if parent else None,
@@ -341,7 +357,7 @@ class ConsoleSession:
         await self._send(
             SolutionMarked(
                 **self._base(),
-                interaction_id=self._interaction(),
+                interaction_id=await self._interaction(),
                 channel=self._channel(answer.channel),
                 marker=self.ref(who),
                 solution_id=str(number),
@@ -358,7 +374,7 @@ class ConsoleSession:
             await self._send(
                 ButtonPressed(
                     **self._base(),
-                    interaction_id=self._interaction(),
+                    interaction_id=await self._interaction(),
                     channel=self._channel(),
                     presser=self.ref(who),
                     custom_id=custom_id,
@@ -375,7 +391,7 @@ class ConsoleSession:
         await self._send(
             ButtonPressed(
                 **self._base(),
-                interaction_id=self._interaction(),
+                interaction_id=await self._interaction(),
                 channel=self._channel(card.channel),
                 presser=self.ref(who),
                 custom_id=custom_id,

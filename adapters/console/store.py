@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.console.tables import ConsoleMember, ConsoleMessage, ConsoleState
@@ -16,8 +16,34 @@ async def load_state(session: AsyncSession, community_id: int) -> ConsoleState |
     return await session.get(ConsoleState, community_id)
 
 
+async def create_state(session: AsyncSession, state: ConsoleState) -> ConsoleState:
+    """Store a new community's console state (its numbers start counting from there)."""
+    return await session.merge(state)
+
+
 async def save_state(session: AsyncSession, state: ConsoleState) -> None:
-    await session.merge(state)
+    """Save the channel and the clock; the numbers are only ever allocated (`allocate`),
+    never written back, so two consoles on one community cannot set them back."""
+    await session.execute(
+        update(ConsoleState)
+        .where(ConsoleState.community_id == state.community_id)
+        .values(channel=state.channel, clock=state.clock)
+    )
+
+
+async def allocate(session: AsyncSession, community_id: int, counter: str) -> int:
+    """The next message (`next_number`) or interaction (`next_interaction`) number of the
+    community's console, taken in one statement: never given twice, whichever console
+    asks (as idea and poll numbers are)."""
+    column = getattr(ConsoleState, counter)
+    taken = await session.scalar(
+        update(ConsoleState)
+        .where(ConsoleState.community_id == community_id)
+        .values({counter: column + 1})
+        .returning(column)
+    )
+    assert taken is not None, "the console's state is created when it starts"
+    return int(taken) - 1
 
 
 async def messages(

@@ -310,7 +310,10 @@ CASES = {
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+# The staged tests share the module's loop with their module-scoped fixture; the others
+# keep the loop of their function-scoped `console` (a connection opened on one loop cannot
+# be used on another).
+STAGED = pytest.mark.asyncio(loop_scope="module")
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -351,18 +354,21 @@ async def check_refused(stage: Transcript, db: Database, snapshot, case: Case, e
     assert not changed, f"{case.line!r} changed the tables {sorted(changed)}"
 
 
+@STAGED
 @pytest.mark.parametrize("name", list(CASES))
 async def test_bad_poll_input_is_refused_privately_and_changes_nothing(name, stages, snapshot):
     stage, db = stages["en"]
     await check_refused(stage, db, snapshot, CASES[name], CASES[name].english)
 
 
+@STAGED
 @pytest.mark.parametrize("name", list(CASES))
 async def test_bad_poll_input_is_refused_in_french(name, stages, snapshot):
     stage, db = stages["fr"]
     await check_refused(stage, db, snapshot, CASES[name], CASES[name].french)
 
 
+@STAGED
 async def test_a_good_vote_does_change_the_snapshot(stages, snapshot):
     """The control: the snapshot sees what a vote writes."""
     stage, db = stages["en"]
