@@ -143,13 +143,13 @@ async def test_a_press_acknowledged_just_before_a_crash_is_recorded(
                 events, data=command, headers={"Content-Type": FORM, **signed(command)}
             ) as answer:
                 assert answer.status == 200
-            for _ in range(200):
+            for _ in range(600):
                 if slack_api.history.get("CGENERAL1"):
                     break
                 await asyncio.sleep(0.05)
             card = slack_api.history["CGENERAL1"][0]["ts"]
             # Bob is new to Cercle: his profile is looked up on Slack (slowly) first.
-            slack_api.delays["users.info"] = 1.0
+            slack_api.delays["users.info"] = 0.5
             press = press_body("idea:1:vote:for", "UBOB", "press.1", card)
             async with http.post(
                 events, data=press, headers={"Content-Type": FORM, **signed(press)}
