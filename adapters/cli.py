@@ -423,13 +423,14 @@ def parser() -> argparse.ArgumentParser:
     check = command("check-config", "validate the configuration and exit")
     check.set_defaults(func=cmd_check_config)
     exporting = command(
-        "export", "write a community's members, contributions, ideas or polls as CSV or JSON"
+        "export",
+        "write a community's members, contributions, ideas, polls or audit trail as CSV or JSON",
     )
     exporting.add_argument("--community", required=True, help="the community's name (slug)")
     exporting.add_argument(
         "--what",
         required=True,
-        choices=("members", "contributions", "ideas", "polls"),
+        choices=("members", "contributions", "ideas", "polls", "audit"),
         help="what to export",
     )
     exporting.add_argument(

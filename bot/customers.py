@@ -20,6 +20,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import audit
 from storage.db import Database
 from storage.dialect import dialect_insert
 from storage.models import Community, Identity
@@ -129,6 +130,16 @@ async def import_customers(
                     for r in emails
                 ],
             )
+        # Every community counts customers: the import is written installation-wide.
+        await audit.record(
+            session,
+            None,
+            "import",
+            at=now,
+            actor_id=None,
+            what="customers",
+            count=len(accounts) + len(emails),
+        )
         members = await _members_among(session, accounts, community)
     return Imported(len(accounts), len(emails), members)
 

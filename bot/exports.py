@@ -1,5 +1,6 @@
 """`cercle export`: a community's members, contributions, ideas or polls as CSV or JSON, to
-join community activity with a customer database.
+join community activity with a customer database; or its audit trail (who did what by
+hand), to answer for moderators' actions.
 
 Rows are read in pages and written as they come (a large ledger never sits in memory);
 members carry their platform accounts and, once `cercle import-customers` ran, their
@@ -21,7 +22,8 @@ import json
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import aliased
 
 from bot.config import Rank
 from bot.features.polls.state import outcome_of
@@ -30,11 +32,12 @@ from storage import polls as poll_store
 from storage.counters import MEMBER_COUNTERS
 from storage.db import Database
 from storage.models import Community, Contribution, Identity, Member
+from storage.models.audit import AuditEntry
 from storage.models.digests import Customer
 from storage.models.ideas import Idea, IdeaEvent
 from storage.models.polls import Poll, PollBallot
 
-WHAT = ("members", "contributions", "ideas", "polls")
+WHAT = ("members", "contributions", "ideas", "polls", "audit")
 PAGE = 5000
 
 # Counters a member export leaves out: the current streak (its last active day is there).
@@ -99,7 +102,20 @@ POLL_FIELDS = (
     "winner",
     "created_at",
 )
+AUDIT_FIELDS = (
+    "id",
+    "at",
+    "actor_id",
+    "actor",
+    "kind",
+    "member_id",
+    "member",
+    "target",
+    "reason",
+    "detail",
+)
 FIELDS = {
+    "audit": AUDIT_FIELDS,
     "members": MEMBER_FIELDS,
     "contributions": CONTRIBUTION_FIELDS,
     "ideas": IDEA_FIELDS,
@@ -323,6 +339,40 @@ async def _polls(db: Database, community_id: int) -> AsyncIterator[dict[str, Any
         yield row
 
 
+async def _audit(db: Database, community_id: int) -> AsyncIterator[dict[str, Any]]:
+    """The community's audit trail and the installation-wide entries, oldest first, with
+    the names of who acted and whom it was about (an operator has none)."""
+    actor, member = aliased(Member), aliased(Member)
+    after = 0
+    while True:
+        async with db.transaction() as session:
+            rows = (
+                await session.execute(
+                    select(AuditEntry, actor.display_name, member.display_name)
+                    .outerjoin(actor, actor.id == AuditEntry.actor_id)
+                    .outerjoin(member, member.id == AuditEntry.member_id)
+                    .where(
+                        or_(
+                            AuditEntry.community_id == community_id,
+                            AuditEntry.community_id.is_(None),
+                        ),
+                        AuditEntry.id > after,
+                    )
+                    .order_by(AuditEntry.id)
+                    .limit(PAGE)
+                )
+            ).all()
+        if not rows:
+            return
+        for entry, actor_name, member_name in rows:
+            yield {
+                **{name: _plain(getattr(entry, name, None)) for name in AUDIT_FIELDS},
+                "actor": actor_name,
+                "member": member_name,
+            }
+        after = rows[-1][0].id
+
+
 async def export(
     db: Database,
     slug: str,
@@ -346,6 +396,8 @@ async def export(
         rows = _ideas(db, cid)
     elif what == "polls":
         rows = _polls(db, cid)
+    elif what == "audit":
+        rows = _audit(db, cid)
     else:
         raise ExportError(f"cannot export {what!r} (choose {', '.join(WHAT)})")
     fields = FIELDS[what]

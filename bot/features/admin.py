@@ -3,7 +3,7 @@ from scoring, and show the effective configuration with where each value comes f
 
 from __future__ import annotations
 
-from bot import i18n
+from bot import audit, i18n
 from bot.actions import Action, Card, CardField, Reply
 from bot.awards import award
 from bot.commands import (
@@ -66,6 +66,8 @@ async def _adjust(
     )
     if entry is None:
         return []
+    kind = "points_add" if sign > 0 else "points_remove"
+    await audit.by(ctx, kind, member_id=target.id, reason=reason, points=sign * amount)
     key = "admin.points.added" if sign > 0 else "admin.points.removed"
     return [
         Reply(
@@ -97,7 +99,12 @@ UNDO = OptionSpec("undo", OptionKind.BOOLEAN, required=False, default=False)
 
 
 async def _exclude(
-    ctx: CommandContext, kind: str, value: str, label: str, undo: bool
+    ctx: CommandContext,
+    kind: str,
+    value: str,
+    label: str,
+    undo: bool,
+    member_id: int | None = None,
 ) -> list[Action]:
     community = ctx.community
     if undo:
@@ -110,6 +117,14 @@ async def _exclude(
             ctx.session, community.id, view.excluded_members, view.excluded_roles
         )
     ctx.core.settings_changed(community.id)
+    if changed:
+        await audit.by(
+            ctx,
+            "include" if undo else "exclude",
+            member_id=member_id,
+            target="" if member_id is not None else label,
+            scope=kind,
+        )
     state = "included" if undo else "excluded"
     key = f"admin.exclude.{state}" if changed else f"admin.exclude.already_{state}"
     return [Reply(ctx.t(key, what=ctx.t(f"admin.exclude.kind.{kind}", name=label)))]
@@ -142,7 +157,7 @@ async def exclude_role(ctx: CommandContext, role: str, undo: bool) -> list[Actio
 )
 async def exclude_member(ctx: CommandContext, member: Mention, undo: bool) -> list[Action]:
     target, _ = await ctx.member(member)
-    return await _exclude(ctx, "member", str(target.id), target.name, undo)
+    return await _exclude(ctx, "member", str(target.id), target.name, undo, target.id)
 
 
 @command("admin", "config", permission=MOD)

@@ -28,7 +28,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import charts, formatting
+from bot import audit, charts, formatting
 from bot.actions import Action, Card, CardField, Image, PostToChannel, Reply
 from bot.commands import ChannelMention, OptionKind, OptionSpec, Permission, command
 from bot.community import CommunityView, load_view
@@ -226,6 +226,10 @@ def _today_end(view: CommunityView, at: datetime) -> date:
     return view.local_day(at) + timedelta(days=1)
 
 
+def _last_day(period: Period) -> date:
+    return period.end - timedelta(days=1)
+
+
 @command("admin", "digest", "preview", permission=MOD)
 async def preview(ctx: CommandContext) -> list[Action]:
     view = ctx.community
@@ -259,6 +263,7 @@ async def post_now(ctx: CommandContext) -> list[Action]:
         raise UserError("digest.error.already_posted", period=cards.period_label(view, period))
     await _check_later(ctx.session, view.id, run, ctx.at, 1)
     posts = await _posts(core, ctx.session, view, run, data)
+    await audit.by(ctx, "digest_now", start=period.start, last=_last_day(period), partial=False)
     return [*posts, Reply(ctx.t("digest.now.posted", period=cards.period_label(view, period)))]
 
 
@@ -284,6 +289,7 @@ async def _close_early(ctx: CommandContext, start: date, schedule: Schedule) -> 
         if run is not None:
             actions += await _posts(core, session, view, run, data)
             await _check_later(session, view.id, run, ctx.at, 1)
+    await audit.by(ctx, "digest_now", start=period.start, last=_last_day(period), early=True)
     label = cards.period_label(view, period)
     next_label = _next_label(view, schedule, end)
     return [*actions, Reply(ctx.t("digest.now.closed", period=label, next=next_label))]
@@ -312,6 +318,7 @@ async def set_schedule(
     if day is None and time is None and channel is None:
         return [Reply(card=await schedule_card(ctx))]
     current = await _schedule_of(ctx.core, session, view.id)
+    changes: dict[str, str] = {}
     if day is not None or time is not None:
         text = f"{day or str(current).split()[0]} {time or current.at.strftime('%H:%M')}"
         new = Schedule.parse(text)
@@ -320,6 +327,7 @@ async def set_schedule(
         )
         start = await current_start(ctx.core, session, view, ctx.at)
         await store.reschedule(session, view.id, new.due_for(start, view.timezone))
+        changes["schedule"] = str(new)
     if channel is not None:
         await community_store.set_runtime_setting(
             session,
@@ -329,6 +337,8 @@ async def set_schedule(
             ctx.caller.id,
             ctx.at,
         )
+        changes["channel"] = "#" + channel.name.lstrip("#")
+    await audit.by(ctx, "schedule", **changes)
     ctx.core.settings_changed(view.id)
     return [Reply(card=await schedule_card(ctx, changed=True))]
 

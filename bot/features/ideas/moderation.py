@@ -19,7 +19,7 @@ votes where they are: the reopened idea starts again from no votes.
 
 from __future__ import annotations
 
-from bot import i18n
+from bot import audit, i18n
 from bot.actions import Action, Card, PostToChannel, Reply
 from bot.awards import award
 from bot.commands import OptionKind, OptionSpec, Permission, command
@@ -125,6 +125,15 @@ async def change_status(
         other_idea_id=target.id if target is not None else None,
     )
     earned = await _score(ctx, found, status, reason)
+    await audit.by(
+        ctx,
+        "idea_merge" if target is not None else "idea_status",
+        target=f"#{found.number}",
+        reason=reason,
+        old=old,
+        status=status,
+        **({"of": target.number} if target is not None else {}),
+    )
 
     actions: list[Action] = [*await card_updates(ctx, found)]
     if target is not None:
@@ -258,6 +267,8 @@ async def testers(ctx: CommandContext, idea: int, action: str, message: str | No
     found = await find(ctx, idea, lock=True)
     await refuse_if_merged(ctx, found)
     message = (message or "").strip() or None
+    # Written first: a refusal below rolls the whole transaction back, entry included.
+    await audit.by(ctx, "idea_testers", target=f"#{idea}", reason=message, action=action)
     if action == "open":
         return await _open_call(ctx, found, message)
     if action == "close":

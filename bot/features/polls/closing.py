@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import audit
 from bot.actions import Action, PostToChannel, Reply
 from bot.cards import updates
 from bot.commands import OptionKind, OptionSpec, Permission, command
@@ -75,6 +76,7 @@ async def admin_close(ctx: CommandContext, poll: int) -> list[Action]:
         actions = []
     if not actions:
         raise UserError("poll.error.already_closed", number=poll)
+    await audit.by(ctx, "poll_close", target=f"#{poll}")
     return [*actions, Reply(ctx.t("poll.closed_now", number=poll))]
 
 
