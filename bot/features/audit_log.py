@@ -11,9 +11,9 @@ again. Nothing here writes to the trail: no command can change or remove an entr
 from __future__ import annotations
 
 import json
-from datetime import datetime, time
+from datetime import date, datetime, time
 
-from bot import audit, i18n
+from bot import audit, formatting, i18n
 from bot.actions import Action, Button, Card, Reply
 from bot.commands import PERIODS, Mention, OptionKind, OptionSpec, Permission, command
 from bot.context import CommandContext
@@ -151,5 +151,6 @@ def what(ctx: CommandContext, row: AuditEntry, names: dict[int, str]) -> str:
             str(detail[k]) for k in ("schedule", "channel") if k in detail
         )
     if row.kind == "digest_now":
-        params["period"] = f"{detail.get('start', '?')} → {detail.get('last', '?')}"
+        first, last = date.fromisoformat(detail["start"]), date.fromisoformat(detail["last"])
+        params["period"] = formatting.days(locale, first, last)
     return ctx.t(f"audit.what.{row.kind}", **params)

@@ -55,7 +55,7 @@ async def test_each_moderator_action_is_written_once_and_listed_newest_first(con
     out = await console.play("alice: /admin audit")
     assert audit_lines(out) == [
         "2026-01-05 09:00 · alice · closed poll #1",
-        "2026-01-05 09:00 · alice · posted the digest of 2026-01-02 → 2026-01-05",
+        "2026-01-05 09:00 · alice · posted the digest of 2–5 January 2026",
         "2026-01-05 09:00 · alice · changed the digest schedule: fri 16:30, #news",
         "2026-01-05 09:00 · alice · opened a call for testers for idea #1 — come and try",
         "2026-01-05 09:00 · alice · merged idea #2 into #1 — Same request",
@@ -126,7 +126,7 @@ async def test_filters_by_member_kind_and_period(console):
     ]
     this_week = await console.play("alice: /admin audit period=week")
     assert len(audit_lines(this_week)) == 2
-    assert any("week of 2026-01-12 to 2026-01-18" in line for line in this_week)
+    assert any("week of 12–18 January 2026" in line for line in this_week)
     by_bob = await console.play("alice: /admin audit @bob kind=exclude")
     assert any("No action recorded matches." in line for line in by_bob)
 
