@@ -136,6 +136,10 @@ def what(ctx: CommandContext, row: AuditEntry, names: dict[int, str]) -> str:
     params: dict[str, object] = {k: v for k, v in detail.items() if isinstance(v, str | int)}
     params["target"] = member_text(row.target, 100)
     params["member"] = names.get(row.member_id, "?") if row.member_id is not None else ""
+    if row.kind == "import" and i18n.has(f"audit.import.{detail.get('what')}"):
+        params["what"] = ctx.t(f"audit.import.{detail['what']}")
+    if "count" in detail:
+        params["count"] = i18n.plural(locale, "audit.unit.rows", int(detail["count"]))
     if "points" in detail:
         params["points"] = i18n.points(locale, abs(int(detail["points"])))
     if "scope" in detail:

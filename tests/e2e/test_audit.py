@@ -180,7 +180,7 @@ async def test_the_export_gives_every_entry_as_csv_and_json(console, db):
     assert json.loads(entries[2]["detail"]) == {"count": 1, "what": "customers"}
     assert entries[2]["actor_id"] is None
     listed = audit_lines(await console.play("alice: /admin audit"))
-    assert listed[0].endswith("operator (command line) · imported customers: 1 rows")
+    assert listed[0].endswith("operator (command line) · imported customers: 1 row")
 
 
 def test_nothing_in_cercle_changes_or_removes_an_audit_entry() -> None:
