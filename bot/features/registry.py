@@ -4,7 +4,7 @@ the default), so declaring commands is an explicit dependency of the core on its
 features and never a side effect that features rely on."""
 
 from bot.commands import REGISTRY, CommandRegistry
-from bot.features import admin, audit_log, help, kudos, leaderboards, privacy, profiles  # noqa: F401
+from bot.features import admin, audit_log, help, kudos, leaderboards, link, privacy, profiles  # noqa: F401
 from bot.features.digests import health_report, posting  # noqa: F401
 from bot.features.ideas import commands, moderation  # noqa: F401
 from bot.features.polls import closing  # noqa: F401
