@@ -48,14 +48,15 @@ async def test_each_moderator_action_is_written_once_and_listed_newest_first(con
         alice: /admin idea status 2 duplicate of=1 Same request
         alice: /admin idea testers 1 open come and try
         alice: /admin digest schedule fri 16:30 channel=#news
+        after 2d
         alice: /admin digest now
         alice: /poll create "What first?" options="A|B" duration=2d
         alice: /admin poll close 1
     """)
     out = await console.play("alice: /admin audit")
     assert audit_lines(out) == [
-        "2026-01-05 09:00 · alice · closed poll #1",
-        "2026-01-05 09:00 · alice · posted the digest of 2–5 January 2026",
+        "2026-01-07 09:00 · alice · closed poll #1",
+        "2026-01-07 09:00 · alice · posted the digest of 5–6 January 2026",
         "2026-01-05 09:00 · alice · changed the digest schedule: fri 16:30, #news",
         "2026-01-05 09:00 · alice · opened a call for testers for idea #1 — come and try",
         "2026-01-05 09:00 · alice · merged idea #2 into #1 — Same request",
