@@ -314,7 +314,13 @@ async def cmd_privacy(args: argparse.Namespace) -> int:
     who = Who(args.member, args.platform, args.id)
     try:
         told = await answer(
-            core.db, core.settings, args.community, args.action, who, Path(args.output or ".")
+            core.db,
+            core.settings,
+            args.community,
+            args.action,
+            who,
+            Path(args.output or "."),
+            core.now(),
         )
     except RequestError as error:
         print(f"cercle privacy: {error}", file=sys.stderr)

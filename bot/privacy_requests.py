@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
+from bot import audit
 from bot.community import load_view
 from bot.config import Settings
 from bot.features.privacy import export_file, export_filename, forget_member
@@ -32,7 +34,13 @@ class Who:
 
 
 async def answer(
-    db: Database, settings: Settings, slug: str, action: str, who: Who, folder: Path
+    db: Database,
+    settings: Settings,
+    slug: str,
+    action: str,
+    who: Who,
+    folder: Path,
+    at: datetime,
 ) -> str:
     """Carry out `export` (a JSON file written in `folder`) or `forget`; returns what to
     tell the operator (never the forgotten member's name once they are forgotten)."""
@@ -55,6 +63,8 @@ async def answer(
         member_id = member.id
         assert member_id is not None
         view = await load_view(session, community.id, slug, settings)
+        # Written to the audit trail by an operator (no actor), by number, never by name.
+        await audit.record(session, community.id, action, at=at, actor_id=None, member_id=member_id)
         if action == "export":
             data = await export_file(session, view, member_id)
             path = folder / export_filename(slug, member.display_name)

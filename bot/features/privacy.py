@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import audit
 from bot.actions import Action, Button, Card, CardField, Reply, SendFile
 from bot.commands import OptionKind, OptionSpec, command
 from bot.community import CommunityView, privacy_of
@@ -85,6 +86,7 @@ async def privacy(ctx: CommandContext, action: str | None) -> list[Action]:
         return [Reply(ctx.t(f"privacy.{action}_done"))]
     if action == "export":
         data = await export_file(ctx.session, ctx.community, ctx.caller.id)
+        await audit.by(ctx, "export", member_id=ctx.caller.id)
         return [
             SendFile(
                 ctx.platform,
@@ -115,6 +117,8 @@ async def press(ctx: CommandContext, parts: list[str]) -> list[Action]:
     if int(parts[1]) != ctx.caller.id:
         return [Reply(ctx.t("privacy.forget.not_yours"))]
     await forget_member(ctx.session, ctx.community, ctx.caller.id)
+    # The trail keeps the member's number only: the stub it names has no name any more.
+    await audit.by(ctx, "forget", member_id=ctx.caller.id)
     ctx.core.settings_changed(ctx.community.id)
     return [Reply(ctx.t("privacy.forget.done"))]
 
@@ -143,6 +147,15 @@ async def forget_departed(core: Services, session: AsyncSession, now: datetime) 
         wait = days.get(slug, default)
         if wait is not None and left_at <= now - timedelta(days=wait):
             await store.forget(session, member_id)
+            await audit.record(
+                session,
+                community_id,
+                "forget",
+                at=now,
+                actor_id=None,
+                member_id=member_id,
+                departed_days=wait,
+            )
             forgotten.add(community_id)
     for community_id in forgotten:
         core.settings_changed(community_id)

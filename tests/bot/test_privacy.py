@@ -17,6 +17,7 @@ from bot.core import Cercle
 from bot.events import MemberJoined, MemberLeft, MemberRef, MessagePosted, ReactionAdded
 from storage.db import Database
 from storage.models import Member
+from storage.models.audit import AuditEntry
 
 NORA = MemberRef("discord", "918273645546372819", "Noralynn Quist")
 NAME, NORA_ID = NORA.name, NORA.user_id
@@ -197,6 +198,10 @@ async def test_forget_erases_the_member_and_leaves_what_others_earned(core, db, 
 
     dump = await text_dump(db)
     assert NAME not in dump and "Noralynn" not in dump and NORA_ID not in dump
+    async with db.transaction() as session:
+        trail = list(await session.scalars(select(AuditEntry).where(AuditEntry.kind == "forget")))
+        stub = await session.scalar(select(Member).where(Member.visibility == "forgotten"))
+    assert stub is not None and [(e.member_id, e.actor_id) for e in trail] == [(stub.id, stub.id)]
     assert "patient help" not in dump and "Easier at night" not in dump
     assert (await points(core, BOB), await points(core, CAROL)) == (bob_before, carol_before)
     assert "Noralynn" not in said(await run(core, MOD, "/admin digest preview"))

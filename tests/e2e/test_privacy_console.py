@@ -95,5 +95,19 @@ def test_an_operator_exports_and_forgets_a_member_by_name(tmp_path: Path) -> Non
         cwd=tmp_path,
     )
     assert forgot.returncode == 0 and "nora" not in forgot.stdout
+    trail = cercle(
+        "export",
+        "--db",
+        str(db),
+        "--community",
+        "t",
+        "--what",
+        "audit",
+        "--format",
+        "json",
+        cwd=tmp_path,
+    )
+    assert trail.returncode == 0, trail.stderr
+    assert "forget" in trail.stdout and "export" in trail.stdout and "nora" not in trail.stdout
     board = console(db, "bob: /leaderboard all\n")
     assert "nora" not in board.stdout.split("/leaderboard")[-1]
