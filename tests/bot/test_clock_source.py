@@ -110,3 +110,18 @@ async def test_a_console_started_in_2031_dates_its_community_and_digests_in_2031
     assert len(titles) == 1
     assert "7–12 January 2031" in titles[0]
     assert "catching up" not in titles[0]
+
+
+async def test_stats_since_the_beginning_start_at_the_console_start_and_compare_with_nothing(
+    db: Database,
+) -> None:
+    core = Cercle(db, Settings(), SystemClock())
+    session = ConsoleSession(core, "future")
+    await session.start(datetime(2031, 1, 7, 12, 0, tzinfo=UTC))
+    shown = await Transcript(session).play(
+        "nora is moderator\nalice: hello\nafter 3d\nnora: /admin stats all"
+    )
+    text = "\n".join(shown)
+    assert "since the beginning (7–10 January 2031)" in text
+    assert "compared with" not in text and "up from none" not in text
+    assert "Messages: 1" in text

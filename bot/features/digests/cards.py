@@ -170,13 +170,14 @@ def _polls(view: CommunityView, data: DigestData) -> str:
     return "\n".join(lines)
 
 
-def health_lines(view: CommunityView, data: DigestData) -> str:
+def health_lines(view: CommunityView, data: DigestData, *, compared: bool = True) -> str:
+    """The health numbers, each with its change against the period before (`compared`)."""
     lines = []
     for key in HEALTH:
         now, before = data.health.get(key, (0, 0))
         lines.append(
             view.t(
-                "digest.health.line",
+                "digest.health.line" if compared else "digest.health.line_alone",
                 label=view.t(f"digest.health.{key}"),
                 value=i18n.number(view.locale, now),
                 change=change(view, now, before),

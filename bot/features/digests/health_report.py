@@ -48,9 +48,14 @@ async def stats(ctx: CommandContext, period: str | None) -> list[Action]:
             dates=cards.period_label(view, shown),
         ),
         fields=(
-            CardField(ctx.t("digest.health.name"), cards.health_lines(view, data)),
+            # Everything since the beginning has no period before it to compare with.
+            CardField(
+                ctx.t("digest.health.name"), cards.health_lines(view, data, compared=name != "all")
+            ),
             CardField(ctx.t("digest.shape.name"), cards.shape_line(view, data)),
         ),
-        footer=ctx.t("digest.footer", previous=cards.period_label(view, data.previous)),
+        footer=""
+        if name == "all"
+        else ctx.t("digest.footer", previous=cards.period_label(view, data.previous)),
     )
     return [Reply(card=cards.fit(card))]
