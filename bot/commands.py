@@ -72,6 +72,9 @@ class CommandSpec:
     options: tuple[OptionSpec, ...] = ()
     permission: Permission = Permission.MEMBER
     handler: Handler | None = field(default=None, compare=False, repr=False)
+    # Answers only the caller and posts nothing: shown in the caller's own language where
+    # the platform tells it (Discord's interaction.locale) and the catalog has it.
+    private: bool = False
 
     @property
     def key(self) -> str:
@@ -119,11 +122,13 @@ def command(
     options: tuple[OptionSpec, ...] = (),
     permission: Permission = Permission.MEMBER,
     registry: CommandRegistry = REGISTRY,
+    private: bool = False,
 ) -> Callable[[Handler], Handler]:
-    """Declare a command; the decorated coroutine receives the context and typed options."""
+    """Declare a command; the decorated coroutine receives the context and typed options.
+    `private`: it only answers the caller (see `CommandSpec.private`)."""
 
     def decorate(handler: Handler) -> Handler:
-        registry.add(CommandSpec(tuple(path), options, permission, handler))
+        registry.add(CommandSpec(tuple(path), options, permission, handler, private))
         return handler
 
     return decorate

@@ -9,6 +9,7 @@ is rolled back); anything else is logged with an id and the user gets a short ap
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 import uuid
@@ -54,7 +55,6 @@ from storage.models import MemberRole
 log = logging.getLogger("cercle.core")
 
 VIEW_TTL_SECONDS = 5.0
-
 
 
 def people_in(event: Event) -> list[MemberRef]:
@@ -173,9 +173,7 @@ class Cercle:
     ) -> list[Suggestion]:
         async with self.db.transaction() as session:
             view = await self.community(session, platform, space_id, self.clock.now())
-            return await suggestions.suggest(
-                session, view.id, self.registry, path, option, typed
-            )
+            return await suggestions.suggest(session, view.id, self.registry, path, option, typed)
 
     async def home(self, invoker: MemberRef, space_id: str) -> list[Card]:
         return await home.page(self, invoker, space_id)
@@ -362,6 +360,9 @@ class Cercle:
                 raise
             self._check_permission(ctx, spec)
             assert spec.handler is not None
+            if spec.private:  # only the caller reads it: in their own language
+                own = reader_locale(event, community.locale)
+                ctx = dataclasses.replace(ctx, community=dataclasses.replace(community, locale=own))
             actions = list(await spec.handler(ctx, **options))
         elif isinstance(event, SolutionMarked):
             ctx = await self._context(session, community, event, event.marker)

@@ -8,7 +8,7 @@ from bot.commands import Permission, command
 from bot.context import CommandContext
 
 
-@command("help")
+@command("help", private=True)
 async def help_command(ctx: CommandContext) -> list[Action]:
     lines = []
     for spec in ctx.core.registry.all():

@@ -43,7 +43,7 @@ async def _hidden(ctx: CommandContext, member_id: int) -> bool:
     return bool(await ctx.session.scalar(select(Member.hidden).where(Member.id == member_id)))
 
 
-@command("rank", options=(OptionSpec("member", OptionKind.MEMBER, required=False),))
+@command("rank", options=(OptionSpec("member", OptionKind.MEMBER, required=False),), private=True)
 async def rank(ctx: CommandContext, member: Mention | None) -> list[Action]:
     target_id = ctx.caller.id if member is None else (await ctx.member(member))[0].id
     row = (await member_counters.members_by_id(ctx.session, [target_id]))[target_id]
@@ -78,7 +78,7 @@ async def rank(ctx: CommandContext, member: Mention | None) -> list[Action]:
     return [Reply(card=card)]
 
 
-@command("profile")
+@command("profile", private=True)
 async def profile(ctx: CommandContext) -> list[Action]:
     row = (await member_counters.members_by_id(ctx.session, [ctx.caller.id]))[ctx.caller.id]
     community = ctx.community

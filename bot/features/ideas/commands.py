@@ -306,7 +306,7 @@ async def _trending(ctx: CommandContext, statuses: tuple[str, ...]) -> tuple[lis
     return pool[:LIST_SIZE], total
 
 
-@command("idea", "mine")
+@command("idea", "mine", private=True)
 async def mine(ctx: CommandContext) -> list[Action]:
     ideas, total = await store.ideas_of_author(
         ctx.session, ctx.community.id, ctx.caller.id, MINE_SIZE

@@ -281,3 +281,14 @@ async def test_a_private_refusal_follows_the_members_own_discord_language(harnes
     callback = await harness.interact(payload)
     assert callback.json["data"]["flags"] & EPHEMERAL
     assert "Il n'y a pas d'idée n°\u00a099 ici" in said(callback)
+
+
+async def test_a_reply_only_the_member_sees_follows_their_discord_language(harness) -> None:  # type: ignore[no-untyped-def]
+    payload = p.command(("rank",))
+    payload["locale"] = "fr"
+    callback = await harness.interact(payload)
+    assert callback.json["data"]["flags"] & EPHEMERAL
+    assert "Rang de alice" in said(callback)
+    assert "Nouveau venu" in said(callback)
+    english = await harness.interact(p.command(("rank",)))  # en-US: the community's English
+    assert "alice's rank" in said(english)
