@@ -30,6 +30,7 @@ from storage.models import (
 )
 from storage.models.digests import Customer
 from storage.models.ideas import Idea, IdeaDraft, IdeaEvent, IdeaVolunteer, IdeaVote
+from storage.models.links import LinkCode, LinkedRow, MemberLink
 from storage.models.polls import Poll, PollBallot, PollOption
 
 FORGOTTEN = "forgotten"
@@ -305,15 +306,28 @@ async def forget(session: AsyncSession, member_id: int) -> None:
         .values(reason=None)
         .execution_options(synchronize_session=False)
     )
-    await session.execute(
-        update(Member)
-        .where(Member.id == member_id)
-        .values(
-            display_name="",
-            origin=f"{FORGOTTEN}:{member_id}",
-            hidden=True,
-            visibility=FORGOTTEN,
-        )
-        .execution_options(synchronize_session=False)
+    # Linked accounts: the member rows they came from (kept, emptied, for `/link remove`)
+    # still carry their first account and name; after a forget there is nothing to split.
+    joined = list(
+        await session.scalars(select(MemberLink.member_id).where(MemberLink.into_id == member_id))
     )
+    await session.execute(delete(LinkedRow).where(LinkedRow.member_id.in_([member_id, *joined])))
+    await session.execute(
+        delete(MemberLink).where(
+            or_(MemberLink.into_id == member_id, MemberLink.member_id == member_id)
+        )
+    )
+    await session.execute(delete(LinkCode).where(LinkCode.member_id == member_id))
+    for stub in (member_id, *joined):
+        await session.execute(
+            update(Member)
+            .where(Member.id == stub)
+            .values(
+                display_name="",
+                origin=f"{FORGOTTEN}:{stub}",
+                hidden=True,
+                visibility=FORGOTTEN,
+            )
+            .execution_options(synchronize_session=False)
+        )
     session.expire(member)

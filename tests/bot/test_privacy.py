@@ -5,6 +5,7 @@ name and platform id are distinctive, so a dump of the database can be searched)
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 
 from sqlalchemy import String, Text, select
@@ -14,7 +15,15 @@ from test_polls import BOB, CAROL, GENERAL, MOD, click, run
 from bot.actions import Action, Card, Reply, SendFile
 from bot.config import Settings
 from bot.core import Cercle
-from bot.events import MemberJoined, MemberLeft, MemberRef, MessagePosted, ReactionAdded
+from bot.events import (
+    ButtonPressed,
+    CommandInvoked,
+    MemberJoined,
+    MemberLeft,
+    MemberRef,
+    MessagePosted,
+    ReactionAdded,
+)
 from storage.db import Database
 from storage.models import Member
 from storage.models.audit import AuditEntry
@@ -272,3 +281,31 @@ async def test_a_hidden_member_is_not_announced_in_a_channel(db, clock):
     assert "promotion" in await announced(CAROL)  # the control: a promotion is announced
     assert await announced(NORA) == []
     assert "Regular" in said(await run(core, NORA, "/rank"))  # promoted all the same
+
+
+async def test_linked_accounts_are_all_exported_and_all_forgotten(db, clock):
+    spaces = {"discord": "g1", "slack": "T0NORA"}
+    core = Cercle(db, Settings(communities=[{"name": "acme", "spaces": spaces}]), clock)
+    on_slack = MemberRef("slack", "U0NORA77", NAME)
+
+    async def slack(text: str) -> list[Action]:
+        event = CommandInvoked(
+            "slack", "T0NORA", clock.now(), f"s{next(_ids)}", GENERAL, on_slack, text=text
+        )
+        return await core.handle(event)
+
+    await post(core, NORA)
+    code = re.search(r"\b[A-Z2-9]{4}-[A-Z2-9]{4}\b", said(await run(core, NORA, "/link")))
+    assert code is not None
+    await slack(f"/link {code.group()}")
+    (sent,) = [a for a in await slack("/privacy export") if isinstance(a, SendFile)]
+    assert sorted(i["user_id"] for i in json.loads(sent.data)["identities"]) == sorted(
+        [NORA_ID, "U0NORA77"]
+    )
+    (button,) = next(a.card for a in await slack("/privacy forget") if a.card).buttons
+    event = ButtonPressed(
+        "slack", "T0NORA", clock.now(), f"b{next(_ids)}", GENERAL, on_slack, button.custom_id
+    )
+    assert "forgotten you" in said(await core.handle(event))
+    dump = await text_dump(db)
+    assert NORA_ID not in dump and "U0NORA77" not in dump and NAME not in dump
