@@ -30,10 +30,10 @@ SHAPES: dict[str, Callable[[int], str]] = {
     "a list of Slack token openings": lambda n: '/poll create "Q?" options=' + "<@" * (n // 2),
     "name= and quotes": lambda n: "/thanks @a x " + 'x="' * (n // 3),
 }
-SMALL, LARGE = 1000, TEXT_MAX - 100
+SMALL, LARGE = 500, TEXT_MAX - 100
 
 
-def best_time(text: str, repeats: int = 7) -> float:
+def best_time(text: str, repeats: int = 11) -> float:
     """The fastest of a few parses (the machine may be busy with other work)."""
     best = float("inf")
     for _ in range(repeats):
@@ -48,8 +48,9 @@ def best_time(text: str, repeats: int = 7) -> float:
 def test_parsing_time_grows_linearly_with_hostile_text(shape: str) -> None:
     make = SHAPES[shape]
     small, large = best_time(make(SMALL)), best_time(make(LARGE))
-    # 7.9 times the text: about 8 times the time when linear, about 60 when quadratic
-    assert large / max(small, 1e-5) < 25, (small, large)
+    # 15.8 times the text: about 16 times the time when linear, about 250 when quadratic
+    # (a busy machine blurs sub-millisecond times: the bound leaves room for it)
+    assert large / max(small, 1e-5) < 80, (small, large)
     assert large < 0.25, large
 
 
