@@ -104,6 +104,7 @@ def status_lines(folder: str | Path) -> list[str]:
                 continue
             report = json.loads(path.read_text())
             for entry in report.get("intake", []):
+                entry["reported_at"] = report.get("at")
                 lines.append(f"intake     {report['process']} {entry['platform']}: {_said(entry)}")
     writers = {p.name for p in folder.glob("health-*.json")}
     left = 0
@@ -121,9 +122,10 @@ def status_lines(folder: str | Path) -> list[str]:
 
 
 def _said(entry: dict[str, Any]) -> str:
-    since = entry.get("database_unavailable_since")
+    down_for = entry.get("database_unavailable_for")
     waiting = f"{entry['waiting']} events waiting ({entry['journaled']} in the journal)"
-    if since is None:
+    if down_for is None:
         return f"database answering; {waiting}"
-    start = datetime.fromtimestamp(since, UTC).strftime("%Y-%m-%d %H:%M:%S")
+    reported = entry.get("reported_at") or time.time()
+    start = datetime.fromtimestamp(reported - down_for, UTC).strftime("%Y-%m-%d %H:%M:%S")
     return f"DATABASE UNAVAILABLE since {start} UTC ({entry.get('error') or '?'}); {waiting}"

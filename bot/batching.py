@@ -66,7 +66,7 @@ class ActivityBatcher:
         self.flush = flush
         self.journal = journal
         self.memory_events = memory_events
-        self.outage_since: float | None = None  # wall-clock time the database stopped
+        self.outage_since: float | None = None  # when the database stopped (monotonic)
         self.outage_error = ""
         self._spilling = False  # new events go to the journal until it is read back
         self._inflight: list[Event] = []
@@ -119,7 +119,11 @@ class ActivityBatcher:
             "platform": self.name,
             "waiting": self._pending,
             "journaled": journaled,
+            # Seconds since the database stopped answering (None: it answers).
             "database_unavailable_since": self.outage_since,
+            "database_unavailable_for": None
+            if self.outage_since is None
+            else round(time.monotonic() - self.outage_since, 1),
             "error": self.outage_error or None,
         }
 
@@ -230,7 +234,7 @@ class ActivityBatcher:
         if self.outage_since is not None:
             log.warning(
                 "the database answers again after %.0f s: scoring the %d %s events kept",
-                time.time() - self.outage_since,
+                time.monotonic() - self.outage_since,
                 self._pending,
                 self.name,
             )
@@ -240,7 +244,7 @@ class ActivityBatcher:
         """Said once per outage, not once per event or per try."""
         if self.outage_since is not None:
             return
-        self.outage_since = time.time()
+        self.outage_since = time.monotonic()
         self.outage_error = str(error)[:300]
         log.error(
             "the database does not answer (%s): %d %s events are kept and will be scored "

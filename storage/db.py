@@ -61,7 +61,13 @@ def unavailable(error: BaseException) -> bool:
             text = str(error.orig if error.orig is not None else error).lower()
             return any(word in text for word in _UNAVAILABLE)
         return False
-    return isinstance(error, OSError | TimeoutError | ConnectionError)
+    if isinstance(error, OSError | TimeoutError | ConnectionError):
+        return True
+    # A driver's own error raised before SQLAlchemy wraps it (asyncpg while PostgreSQL
+    # starts up: CannotConnectNowError).
+    if (type(error).__module__ or "").startswith(("asyncpg", "aiosqlite", "sqlite3", "psycopg")):
+        return any(word in str(error).lower() for word in _UNAVAILABLE)
+    return False
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any, busy: float = BUSY_TIMEOUT) -> None:
