@@ -354,6 +354,12 @@ async def cmd_import_customers(args: argparse.Namespace) -> int:
     return 0
 
 
+async def cmd_import(args: argparse.Namespace) -> int:
+    from adapters import import_command
+
+    return await import_command.run(args, lambda: _core(_settings(args)))
+
+
 def parser() -> argparse.ArgumentParser:
     config_help = "config file (default: $CERCLE_CONFIG or ./config.toml)"
     # The docstring's first paragraph, whole: what Cercle's command line does.
@@ -465,6 +471,13 @@ def parser() -> argparse.ArgumentParser:
     )
     customers.add_argument("--db", help="database file or URL (default: database.url)")
     customers.set_defaults(func=cmd_import_customers)
+    importing = command(
+        "import", "bring members' levels over from MEE6, Amari, LevelUp, Polaris or a CSV file"
+    )
+    from adapters.import_command import add_parser as add_import_options
+
+    add_import_options(importing)
+    importing.set_defaults(func=cmd_import)
     return root
 
 

@@ -507,6 +507,9 @@ def run_all(keys: Sequence[str], quick: bool) -> int:
     from benchmarks import discord_bench  # the Discord live path (issue #4), SQLite
 
     discord_bench.report(quick)
+    from benchmarks import imports  # moving in from MEE6 (issue #17), SQLite
+
+    imports.report(quick)
     print(f"total run time {time.perf_counter() - began:.1f} s")
     print(f"load average at the end (this run included): {load_average()}")
     for failure in failures:

@@ -30,6 +30,9 @@ from storage.models.digests import MemberDayGain
 
 # The counters an entry's effects may change (active days and streaks are not summed).
 ENTRY_COUNTERS = frozenset(LEDGER_COUNTERS)
+# Kinds whose points count for all time only: standing brought from another bot was not
+# earned this week or this month, so it moves no period total and no daily rollup.
+ALL_TIME_KINDS = frozenset({"import"})
 
 
 @dataclass(slots=True)
@@ -313,6 +316,9 @@ def _plan(written: Sequence[Entry]) -> _Plan:
             known = latest.get(member_id)
             if known is None or last > known:
                 latest[member_id] = last
+        if points and kind in ALL_TIME_KINDS:
+            counters[(member_id, "points")] += points
+            continue
         if points:
             counters[(member_id, "points")] += points
             totals[("week", week, member_id)] += points
@@ -535,3 +541,14 @@ async def ledger_sum(session: AsyncSession, community_id: int, member_id: int) -
         )
     )
     return int(total or 0)
+
+
+async def points_under(session: AsyncSession, community_id: int, prefix: str) -> dict[str, int]:
+    """The points of every ledger row whose source key starts with `prefix`, by key."""
+    rows = await session.execute(
+        select(Contribution.source_key, Contribution.points).where(
+            Contribution.community_id == community_id,
+            Contribution.source_key.startswith(prefix, autoescape=True),
+        )
+    )
+    return {key: points for key, points in rows}

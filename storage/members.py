@@ -302,6 +302,20 @@ async def _create(
     return {(p.platform, p.user_id): ids[origin] for origin, p in origins.items()}, new_ids
 
 
+async def ensure_members(
+    session: AsyncSession, community_id: int, people: Sequence[SeenMember], now: datetime
+) -> dict[tuple[str, str], int]:
+    """The member id of each account, creating the members not known yet (as `people`
+    names them) and leaving the known ones as they are: their name, roles and exclusion
+    are the platform's to tell, not an imported file's."""
+    ids = await _member_ids(session, community_id, people)
+    made, _new = await _create(
+        session, community_id, [p for p in people if (p.platform, p.user_id) not in ids], now
+    )
+    ids.update(made)
+    return ids
+
+
 def origin_of(person: SeenMember) -> str:
     return f"{person.platform}:{person.user_id}"[:100]
 
