@@ -17,7 +17,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from adapters import platforms
+from dotenv import load_dotenv
+
+from adapters import logs, platforms
 from bot.clock import SystemClock, as_utc
 from bot.config import ConfigError, Secrets, Settings, load_secrets
 from storage.diagnosis import redacted_url, unreachable_reason
@@ -25,6 +27,7 @@ from storage.diagnosis import redacted_url, unreachable_reason
 log = logging.getLogger("cercle")
 EXIT_DATABASE_UNAVAILABLE = 69  # sysexits' EX_UNAVAILABLE
 EXIT_NOT_CONNECTED = 78  # sysexits' EX_CONFIG: every platform refused its credentials
+EXIT_NOTHING_TO_RUN = 78  # sysexits' EX_CONFIG: no platform token is set
 
 
 def database_url(raw: str) -> str:
@@ -124,10 +127,11 @@ async def cmd_run(args: argparse.Namespace) -> int:
             f"No platform is configured: set {needed}, to connect Cercle to a community.\n"
             "Without a token you can try Cercle right now:\n"
             "  cercle console   chat with Cercle in this terminal\n"
-            "  cercle demo      play a simulated community week"
+            "  cercle demo      play a simulated community week",
+            file=sys.stderr,
         )
-        return 0
-    logging.getLogger("cercle").setLevel(settings.log.level)
+        return EXIT_NOTHING_TO_RUN
+    logging.getLogger("cercle").setLevel(getattr(args, "log_level", None) or settings.log.level)
     from adapters.runtime import Runtime, platform_adapters
 
     core = await _core(settings)
@@ -360,12 +364,39 @@ async def cmd_import(args: argparse.Namespace) -> int:
     return await import_command.run(args, lambda: _core(_settings(args)))
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("cercle")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
+
+
+def add_log_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--log-level",
+        type=str.upper,
+        choices=logs.LEVELS,
+        help="how much Cercle logs (default: log.level in the config, INFO)",
+    )
+    command.add_argument(
+        "--log-format",
+        choices=logs.FORMATS,
+        default="text",
+        help="text (default: a UTC timestamp, level, logger, message) or json (one object "
+        "a line, for log collectors)",
+    )
+
+
 def parser() -> argparse.ArgumentParser:
     config_help = "config file (default: $CERCLE_CONFIG or ./config.toml)"
     # The docstring's first paragraph, whole: what Cercle's command line does.
     summary = " ".join(__doc__.split("\n\n")[0].split())
     root = argparse.ArgumentParser(prog="cercle", description=summary)
     root.add_argument("--config", help=config_help)
+    root.add_argument("--version", action="version", version=f"cercle {_version()}")
+    add_log_options(root)
     # --config is accepted after the subcommand too (`cercle check-config --config x.toml`).
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", default=argparse.SUPPRESS, help=config_help)
@@ -483,7 +514,9 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logs.configure(args.log_format, args.log_level)
+    # Secrets and settings from ./.env too; what the environment sets wins.
+    load_dotenv(Path(".env"), override=False)
     try:
         return asyncio.run(args.func(args))
     except ConfigError as error:

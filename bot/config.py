@@ -268,11 +268,21 @@ class Secrets(BaseModel):
 
 
 def load_secrets(env: Mapping[str, str] | None = None) -> Secrets:
-    """Read the platform secrets from `env` (default `os.environ`); blank means unset."""
+    """Read the platform secrets from `env` (default `os.environ`); blank means unset.
+    `NAME_FILE` names a file holding the secret (Docker secrets, systemd credentials),
+    read when `NAME` itself is not set."""
     environ = os.environ if env is None else env
     values: dict[str, SecretStr] = {}
     for name in SECRET_ENV_VARS:
         raw = (environ.get(name) or "").strip()
+        path = (environ.get(f"{name}_FILE") or "").strip()
+        if not raw and path:
+            try:
+                raw = Path(path).read_text(encoding="utf-8").strip()
+            except OSError as error:
+                raise ConfigError(
+                    f"{name}_FILE: cannot read {path}: {error.strerror or error}"
+                ) from None
         if raw:
             values[name.lower()] = SecretStr(raw)
     return Secrets(**values)

@@ -201,8 +201,11 @@ def test_demo_leaves_a_database_the_console_can_go_on_with(demo_runs):
 
 def test_run_without_tokens_says_so_and_points_to_console_and_demo(tmp_path):
     result = cercle("run", cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
-    out = result.stdout + result.stderr
+    # EX_CONFIG: a supervisor sees a configuration to fix, not a clean stop.
+    assert result.returncode == 78, result.stderr
+    assert result.stdout == ""
+    out = result.stderr
+    assert "No platform is configured: set DISCORD_TOKEN" in out
     assert "cercle console" in out
     assert "cercle demo" in out
 
