@@ -101,7 +101,8 @@ def report(quick: bool) -> None:
     )
     print(
         f"import: {count:,} MEE6 players into SQLite with `cercle import mee6`: "
-        f"{elapsed:.2f} s ({cpu:.2f} s of CPU; target < {TARGET_SECONDS:.0f} s for 100,000) {verdict}"
+        f"{elapsed:.2f} s ({cpu:.2f} s of CPU; "
+        f"target < {TARGET_SECONDS:.0f} s for 100,000) {verdict}"
     )
 
 
