@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import socket
 import sys
@@ -23,6 +24,7 @@ pytestmark = pytest.mark.backends("sqlite")
 
 GUILD = "1300000000000000042"
 EXIT_NOT_CONNECTED = 78
+INFO_LOG = re.compile(r"^\d{4}-\d\d-\d\dT[\d:.]+Z INFO ")
 
 
 def free_port() -> int:
@@ -74,8 +76,8 @@ async def test_a_refused_discord_token_alone_exits_non_zero_with_one_line(databa
     finally:
         await discord.stop()
     assert process.returncode == EXIT_NOT_CONNECTED, stderr.decode()
-    # startup's INFO lines aside, one line says what went wrong
-    lines = [line for line in stderr.decode().splitlines() if not line.startswith("INFO ")]
+    # startup's timestamped INFO log lines aside, one line says what went wrong
+    lines = [line for line in stderr.decode().splitlines() if not INFO_LOG.match(line)]
     assert len(lines) == 1, lines
     (line,) = lines
     assert "DISCORD_TOKEN" in line and "not-a-valid-token" not in line, line
