@@ -66,6 +66,8 @@ async def _core(settings: Settings):  # type: ignore[no-untyped-def]
     from bot.core import Cercle
     from storage.db import Database
 
+    # Every platform's own tables, and how each erases a forgotten member's rows from them.
+    platforms.declare_tables()
     db = Database(settings.database.url, settings.database.echo)
     await db.upgrade()
     return Cercle(db, settings, SystemClock())

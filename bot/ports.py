@@ -13,7 +13,7 @@ carries out what the core decided.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -204,3 +204,32 @@ def check_supported(adapter: Adapter, action: Action) -> None:
             f"the {adapter.platform} adapter does not carry out {type(action).__name__}"
         )
 
+
+
+# How a platform that keeps rows of its own about its accounts (the console keeps its
+# members and their messages, as a chat does) erases one account's when the member is
+# forgotten: called with the forgetting transaction, the community's id and the account.
+AccountEraser = Callable[["AsyncSession", int, str], Awaitable[None]]
+_ERASERS: dict[str, AccountEraser] = {}
+
+
+def erases_accounts(platform: str) -> Callable[[AccountEraser], AccountEraser]:
+    """Declare (as a decorator, in the module that declares the platform's tables) how the
+    platform's own rows about one account are erased by `/privacy forget`."""
+
+    def register(eraser: AccountEraser) -> AccountEraser:
+        _ERASERS[platform] = eraser
+        return eraser
+
+    return register
+
+
+async def erase_accounts(
+    session: AsyncSession, community_id: int, accounts: Iterable[tuple[str, str]]
+) -> None:
+    """Have each platform that keeps rows about an account erase the forgotten accounts'
+    (platforms that keep none, like Discord and Slack here, have nothing to do)."""
+    for platform, user_id in accounts:
+        eraser = _ERASERS.get(platform)
+        if eraser is not None:
+            await eraser(session, community_id, user_id)

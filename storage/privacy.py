@@ -256,14 +256,15 @@ async def everything(session: AsyncSession, member_id: int) -> dict[str, Any]:
     }
 
 
-async def forget(session: AsyncSession, member_id: int) -> None:
+async def forget(session: AsyncSession, member_id: int) -> list[tuple[str, str]]:
     """Erase every name, platform id, idea text, reason text and ballot of the member.
 
     Kept, without anything that names them: their ledger rows (the community's past
     numbers; what others earned from them), their counters and days, and the idea votes
     that others' idea scores are made of. The member row becomes a hidden stub with no
     name and an origin no account can match, so the same account posting again is a new
-    member with nothing."""
+    member with nothing. Returns the member's platform accounts (platform, user id), for
+    the platforms that keep rows of their own about an account (`bot.ports.erases_accounts`)."""
     member = await session.get(Member, member_id)
     assert member is not None
     platform, _, user_id = member.origin.partition(":")
@@ -331,3 +332,4 @@ async def forget(session: AsyncSession, member_id: int) -> None:
             .execution_options(synchronize_session=False)
         )
     session.expire(member)
+    return sorted(accounts)

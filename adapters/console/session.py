@@ -18,7 +18,13 @@ from pathlib import Path
 from adapters.console import script
 from adapters.console import store as console_store
 from adapters.console.outbound import ConsoleOutput
-from adapters.console.tables import ConsoleMember, ConsoleMessage, ConsoleState
+from adapters.console.tables import (
+    ERASED,
+    ConsoleMember,
+    ConsoleMessage,
+    ConsoleState,
+    watch_erasures,
+)
 from bot import i18n
 from bot.actions import Action, Card
 from bot.batching import ActivityBatcher
@@ -108,6 +114,7 @@ class ConsoleSession:
                 state.clock = start_at
             self._members = await console_store.members(session, community.community_id)
         self.state = state
+        watch_erasures(self)
         self.clock = ManualClock(state.clock)
         self.core.use_clock(self.clock)
         self._out = ConsoleOutput(self)
@@ -245,6 +252,20 @@ class ConsoleSession:
             self._members[name] = row
             self._dirty_members.add(name)
         return row
+
+    def forget_cached(self, community_id: int, name: str) -> None:
+        """A member was forgotten: what this session holds about them goes as it went in
+        the database, so that no later save writes it back."""
+        if community_id != self.state.community_id:
+            return
+        self._members.pop(name, None)
+        self._dirty_members.discard(name)
+        self.private_buttons.pop(name, None)
+        for message in self._messages.values():
+            if message.author == name:
+                message.author, message.text, message.buttons = "", "", ""
+            elif name in message.text:
+                message.text = message.text.replace(name, ERASED)
 
     def ref(self, name: str) -> MemberRef:
         if name == BOT_NAME:

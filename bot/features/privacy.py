@@ -25,6 +25,7 @@ from bot.context import CommandContext
 from bot.i18n import number
 from bot.interactions import button
 from bot.jobs import planner
+from bot.ports import erase_accounts
 from bot.services import Services
 from storage import privacy as store
 from storage.models import Member
@@ -124,9 +125,11 @@ async def press(ctx: CommandContext, parts: list[str]) -> list[Action]:
 
 
 async def forget_member(session: AsyncSession, view: CommunityView, member_id: int) -> None:
-    """Erase the member (see `storage.privacy.forget`); the caller clears what its process
-    cached about the community's members, so the account is a stranger again."""
-    await store.forget(session, member_id)
+    """Erase the member (see `storage.privacy.forget`), and what the platforms keep of their
+    own about the member's accounts; the caller clears what its process cached about the
+    community's members, so the account is a stranger again."""
+    accounts = await store.forget(session, member_id)
+    await erase_accounts(session, view.id, accounts)
 
 
 @planner
@@ -146,7 +149,8 @@ async def forget_departed(core: Services, session: AsyncSession, now: datetime) 
     ):
         wait = days.get(slug, default)
         if wait is not None and left_at <= now - timedelta(days=wait):
-            await store.forget(session, member_id)
+            accounts = await store.forget(session, member_id)
+            await erase_accounts(session, community_id, accounts)
             await audit.record(
                 session,
                 community_id,

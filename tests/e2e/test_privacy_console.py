@@ -5,6 +5,7 @@ DM with a file (`📎 cercle-<community>-<name>.json`) written to the console's 
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 from test_terminal_commands import cercle, console
@@ -111,3 +112,73 @@ def test_an_operator_exports_and_forgets_a_member_by_name(tmp_path: Path) -> Non
     assert "forget" in trail.stdout and "export" in trail.stdout and "nora" not in trail.stdout
     board = console(db, "bob: /leaderboard all\n")
     assert "nora" not in board.stdout.split("/leaderboard")[-1]
+
+
+def every_text(db: Path) -> str:
+    """Every text value of every table of the SQLite file, as one string."""
+    with sqlite3.connect(db) as connection:
+        tables = [
+            name
+            for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        ]
+        parts: list[str] = []
+        for table in tables:
+            for row in connection.execute(f'SELECT * FROM "{table}"'):
+                parts += [str(value) for value in row if isinstance(value, str)]
+    return "\n".join(parts)
+
+
+MENTIONS = """
+bob: I agree with @nora on this one
+bob: /thanks @nora for the patient walkthrough
+nora: my first real question, Noralynn asks
+"""
+
+
+def test_after_forget_no_table_of_the_console_keeps_the_name(tmp_path: Path) -> None:
+    db = tmp_path / "cercle.db"
+    before = console(db, ACTIVITY + MENTIONS + "nora is moderator\n")
+    assert before.returncode == 0, before.stdout + before.stderr
+    assert "nora" in every_text(db) and "Noralynn" in every_text(db)
+    done = console(db, "nora: /privacy forget\nnora presses Forget me\nbob: hello again all\n")
+    assert done.returncode == 0, done.stdout + done.stderr
+    dump = every_text(db)
+    assert "nora" not in dump and "Noralynn" not in dump and "patient walkthrough" not in dump
+    # bob's own words stay, with the name struck out; the message numbers go on
+    assert "I agree with @— on this one" in dump and "hello again all" in dump
+    board = console(db, "bob: /leaderboard all\nbob: reply 3 still here\n")
+    assert board.returncode == 0, board.stdout + board.stderr
+    assert "nora" not in board.stdout.split("/leaderboard")[-1]
+
+
+def test_forget_inside_a_running_session_is_not_written_back(tmp_path: Path) -> None:
+    db = tmp_path / "cercle.db"
+    done = console(
+        db,
+        ACTIVITY
+        + MENTIONS
+        + "nora: /privacy forget\nnora presses Forget me\nbob: /thanks @carol for the help\n"
+        + "carol reacts 1 :tada:\nbob: after the forget\n",
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    dump = every_text(db)
+    assert "nora" not in dump and "Noralynn" not in dump
+    assert "after the forget" in dump
+
+
+def test_an_operator_forget_erases_the_console_rows_too(tmp_path: Path) -> None:
+    db = tmp_path / "cercle.db"
+    assert console(db, ACTIVITY + MENTIONS).returncode == 0
+    forgot = cercle(
+        "privacy",
+        "forget",
+        "--db",
+        str(db),
+        "--community",
+        "t",
+        "--member",
+        "nora",
+        cwd=tmp_path,
+    )
+    assert forgot.returncode == 0, forgot.stderr
+    assert "nora" not in every_text(db)
