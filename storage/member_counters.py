@@ -7,13 +7,13 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, delete, select, update
+from sqlalchemy import Row, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.bulk import BulkSelect, BulkUpdate, values_for
 from storage.dialect import insert_ignore
 from storage.ledger import DayMark
-from storage.models import Member, MemberBadge
+from storage.models import Member, MemberBadge, RankChange
 
 
 async def members_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, Member]:
@@ -131,9 +131,31 @@ _SET_DAY_COUNTERS = BulkUpdate(
 )
 
 
-async def set_ranks(session: AsyncSession, ranks: dict[int, str]) -> None:
-    """Record members' ranks in one executemany (not one ORM update per member)."""
-    await _SET_RANKS.run(session, [(rank, member_id) for member_id, rank in sorted(ranks.items())])
+async def set_ranks(
+    session: AsyncSession,
+    community_id: int,
+    changes: dict[int, tuple[str | None, str]],
+    at: datetime,
+) -> None:
+    """Record members' new ranks (member id: (rank before, rank now)) in one executemany
+    (not one ORM update per member), and each change in their rank history."""
+    if not changes:
+        return
+    ordered = sorted(changes.items())
+    await _SET_RANKS.run(session, [(to, member_id) for member_id, (_, to) in ordered])
+    await session.execute(
+        insert(RankChange),
+        [
+            {
+                "community_id": community_id,
+                "member_id": member_id,
+                "from_rank": before,
+                "to_rank": to,
+                "at": at,
+            }
+            for member_id, (before, to) in ordered
+        ],
+    )
 
 
 _SET_RANKS = BulkUpdate(

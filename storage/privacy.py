@@ -27,6 +27,7 @@ from storage.models import (
     Member,
     MemberBadge,
     MemberRole,
+    RankChange,
 )
 from storage.models.digests import Customer
 from storage.models.ideas import Idea, IdeaDraft, IdeaEvent, IdeaVolunteer, IdeaVote
@@ -236,7 +237,7 @@ async def everything(session: AsyncSession, member_id: int) -> dict[str, Any]:
             for row in ledger
         ],
         "badges": [{"badge": b, "awarded_at": _plain(at)} for b, at in badges],
-        "rank_history": [{"rank": member.rank, "now": True}] if member.rank else [],
+        "rank_history": await _rank_history(session, member_id),
         "ideas": [
             _row(i, ("number", "title", "description", "category", "status", "created_at"))
             for i in ideas
@@ -254,6 +255,20 @@ async def everything(session: AsyncSession, member_id: int) -> dict[str, Any]:
             if t.member_id == member_id
         ],
     }
+
+
+async def _rank_history(session: AsyncSession, member_id: int) -> list[dict[str, Any]]:
+    """Each change of the member's rank, oldest first, with those of the accounts linked
+    into them (their ranks before the link)."""
+    joined = select(MemberLink.member_id).where(MemberLink.into_id == member_id)
+    rows = await session.scalars(
+        select(RankChange)
+        .where(or_(RankChange.member_id == member_id, RankChange.member_id.in_(joined)))
+        .order_by(RankChange.at, RankChange.id)
+    )
+    return [
+        {"from": row.from_rank, "to": row.to_rank, "at": _plain(row.at)} for row in rows.all()
+    ]
 
 
 async def forget(session: AsyncSession, member_id: int) -> list[tuple[str, str]]:

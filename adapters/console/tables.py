@@ -103,7 +103,10 @@ async def forget_account(session: AsyncSession, community_id: int, name: str) ->
     )
     await session.execute(
         update(ConsoleMessage)
-        .where(ConsoleMessage.community_id == community_id, ConsoleMessage.text.contains(name, autoescape=True))
+        .where(
+            ConsoleMessage.community_id == community_id,
+            ConsoleMessage.text.contains(name, autoescape=True),
+        )
         .values(text=func.replace(ConsoleMessage.text, name, ERASED))
         .execution_options(synchronize_session=False)
     )

@@ -32,14 +32,14 @@ async def review(
     members = await member_counters.standings(session, touched, counters)
     actions: list[Action] = []
     candidates: dict[int, list[Badge]] = {}
-    new_ranks: dict[int, str] = {}
+    new_ranks: dict[int, tuple[str | None, str]] = {}
     for member_id, ref in touched.items():
         member = members[member_id]
         if member.is_bot:
             continue
         rank = ranks.rank_of(member, ladder, above)
         if member.rank != rank.name:
-            new_ranks[member_id] = rank.name
+            new_ranks[member_id] = (member.rank, rank.name)
             # A member's first rank is the ladder's first step: nothing to announce.
             if member.rank is not None or rank is not ladder[0]:
                 user_id = ref.user_id if ref is not None and ref.platform == platform else None
@@ -62,7 +62,7 @@ async def review(
         for badge in reached
         if badge.key not in held[member_id]
     ]
-    await member_counters.set_ranks(session, new_ranks)
+    await member_counters.set_ranks(session, community.id, new_ranks, now)
     given = await member_counters.award_badges(session, community.id, new_badges, now)
     by_key = {b.key: b for b in settings.badges}
     for member_id, key in new_badges:

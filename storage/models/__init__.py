@@ -183,6 +183,21 @@ class MemberBadge(SQLModel, table=True):
     awarded_at: datetime = Field(sa_column=utc_column())
 
 
+class RankChange(SQLModel, table=True):
+    """A member's rank as it changed: from what, to what, when (their rank history, for
+    their own export; it names nobody, so a forgotten member's stays in the numbers)."""
+
+    __tablename__ = "rank_change"
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = Field(foreign_key="community.id")
+    member_id: int = Field(foreign_key="member.id")
+    from_rank: str | None = Field(default=None, max_length=50)
+    to_rank: str = Field(max_length=50)
+    at: datetime = Field(sa_column=utc_column())
+
+    __table_args__ = (Index("ix_rank_change_member", "member_id", "id"),)
+
+
 class Solution(SQLModel, table=True):
     """The accepted answer of a question (one per question)."""
 

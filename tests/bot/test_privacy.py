@@ -163,6 +163,23 @@ async def test_the_export_is_json_whose_ledger_adds_up_to_the_rank_total(core, t
     assert "direct message" in said([a for a in actions if isinstance(a, Reply)])
 
 
+async def test_the_export_has_the_rank_history_as_it_happened(core, clock):
+    await post(core, NORA)
+    first = clock.now()
+    for _ in range(3):  # Regular needs 3 active days and 50 points
+        clock.advance(timedelta(days=1))
+        await post(core, NORA)
+    promoted = clock.now()
+    await run(core, MOD, f"/admin points add @{NORA_ID} 60 moving in from the old forum")
+    (sent,) = [a for a in await run(core, NORA, "/privacy export") if isinstance(a, SendFile)]
+    data = json.loads(sent.data)
+    assert data["profile"]["rank"] == "Regular"
+    assert data["rank_history"] == [
+        {"from": None, "to": "Newcomer", "at": first.isoformat()},
+        {"from": "Newcomer", "to": "Regular", "at": promoted.isoformat()},
+    ]
+
+
 async def test_an_anonymous_ballot_leaves_the_export_once_the_poll_closes(core, clock):
     await community_activity(core)
     clock.advance(timedelta(days=2))
