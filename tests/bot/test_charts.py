@@ -4,6 +4,7 @@ drawn from the digest's own numbers in the community's words."""
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -51,6 +52,34 @@ def test_each_number_has_its_own_axis_from_zero_and_bars_at_their_true_height() 
     assert "82" in shown and "39" in shown
 
 
+def test_no_legend_hides_a_bar_even_when_the_first_bars_are_the_tallest() -> None:
+    # The first weeks of a catch-up are often its busiest: a legend in the panel's corner
+    # stood over their values.
+    chart = replace(WEEK, messages=[130, 120, 9, 9, 9, 9, 9], members=[30, 20, 1, 1, 1, 1, 1])
+    figure = activity_figure(chart)
+    renderer = figure.canvas.get_renderer()
+    figure.draw(renderer)
+    for axes in figure.axes:
+        legend = axes.get_legend().get_window_extent(renderer)
+        covered = [
+            artist
+            for artist in [*axes.patches, *axes.texts]
+            if artist.get_window_extent(renderer).overlaps(legend)
+        ]
+        assert covered == []
+        assert legend.y0 >= axes.get_window_extent(renderer).y1 - 1  # above the bars' area
+
+
+def test_numbers_on_the_chart_are_written_in_the_community_locale() -> None:
+    busy = replace(WEEK, messages=[12840, 15311, 14002, 13977, 16210, 8030, 7212])
+    upper_en = activity_figure(busy).axes[0]
+    upper_fr = activity_figure(replace(busy, locale="fr")).axes[0]
+    assert "12,840" in [t.get_text() for t in upper_en.texts]
+    assert "12\u202f840" in [t.get_text() for t in upper_fr.texts]  # French narrow space
+    ticks = upper_fr.yaxis.get_major_formatter()
+    assert ticks(10000, 0) == "10\u202f000" and ticks(0, 0) == "0"
+
+
 def test_the_png_is_opaque_so_it_reads_in_dark_and_light_themes() -> None:
     pixels = imread(io.BytesIO(activity_png(WEEK)), format="png")
     height, width = pixels.shape[:2]
@@ -92,7 +121,7 @@ async def test_the_digest_draws_its_own_numbers_in_the_community_language(
     )
     assert len(drawn) == 1 and len(posted) == 1
     chart = drawn[0]
-    assert chart.title == title and chart.axis_label == axis
+    assert chart.title == title and chart.axis_label == axis and chart.locale == locale
     assert list(chart.messages) == [2, 1, 0, 0, 0, 0, 0]
     assert list(chart.members) == [3, 1, 0, 0, 0, 0, 0]
     assert posted[0].png.startswith(b"\x89PNG")

@@ -259,6 +259,7 @@ def activity_chart(view: CommunityView, data: DigestData) -> ActivityChart:
         messages_label=view.t("digest.health.messages"),
         members_label=view.t("digest.health.active"),
         axis_label=view.t("digest.chart.axis_day" if daily else "digest.chart.axis_span"),
+        locale=view.locale,
     )
 
 
