@@ -366,6 +366,12 @@ async def cmd_import(args: argparse.Namespace) -> int:
     return await import_command.run(args, lambda: _core(_settings(args)))
 
 
+async def cmd_setup(args: argparse.Namespace) -> int:
+    from adapters import setup_command
+
+    return await setup_command.run(args, setup_command.Terminal())
+
+
 def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -511,6 +517,15 @@ def parser() -> argparse.ArgumentParser:
 
     add_import_options(importing)
     importing.set_defaults(func=cmd_import)
+    setup = command(
+        "setup",
+        "guided set-up: check the platform tokens, write config.toml and .env (mode 0600), "
+        "print the Discord invite URL and the Slack app manifest",
+    )
+    from adapters.setup_command import add_parser as add_setup_options
+
+    add_setup_options(setup)
+    setup.set_defaults(func=cmd_setup)
     return root
 
 

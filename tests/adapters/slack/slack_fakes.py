@@ -19,6 +19,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.slack.adapter import SlackAdapter
+from adapters.slack.manifest import BOT_SCOPES
 from bot.config import Secrets, Settings
 from bot.core import Cercle
 
@@ -55,6 +56,8 @@ class FakeSlackApi:
     rate_limited: dict[str, int] = field(default_factory=dict)
     history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     tokens: list[str] = field(default_factory=list)  # the token of each call, in order
+    # The bot token's scopes, which Slack names in the x-oauth-scopes header of each answer.
+    scopes: list[str] = field(default_factory=lambda: list(BOT_SCOPES))
     uploads: dict[str, bytes] = field(default_factory=dict)  # file id -> bytes received
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
     url: str = ""
@@ -113,7 +116,8 @@ class FakeSlackApi:
             await asyncio.sleep(self.delays[method])
         if method in self.failures:
             return web.json_response({"ok": False, "error": self.failures[method]})
-        return web.json_response({"ok": True, **self._answer(method, args)})
+        scopes = {"X-OAuth-Scopes": ",".join(self.scopes)}
+        return web.json_response({"ok": True, **self._answer(method, args)}, headers=scopes)
 
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         match method:
