@@ -13,8 +13,10 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from adapters.importing.formats import SOURCES, BadFile, read
+from adapters.importing.formats import SOURCES, BadFile, Player, read
+from adapters.importing.levels import level_of
 from adapters.importing.progress import SHOWN_FROM, Bar
+from bot.import_ranks import BadBands, RankBands
 from bot.imports import ImportFailed, Outcome, import_players
 
 # Points per XP by default: chosen so that a source's level lands on Cercle's default
@@ -30,6 +32,14 @@ RATE_HELP = (
     "0.00625, which give XP at other speeds; CSV 1, its points are Cercle points)"
 )
 
+RANKS_HELP = (
+    "keep: instead of --rate, each member starts at the points threshold of the rank their "
+    'level maps to, by [imports] ranks = {level = "rank name"} in the config (default: '
+    "levels 0 to 30 spread evenly over the ladder: 0, 8, 15, 23 and 30 for the default "
+    "five ranks); Polaris rows, which have no level, get the level of their XP on MEE6's "
+    "curve. The ladder's other requirements (active days, solutions, kudos) still apply"
+)
+
 
 def add_parser(command: argparse.ArgumentParser) -> None:
     command.add_argument("source", choices=SOURCES, help="the bot the file comes from")
@@ -40,6 +50,7 @@ def add_parser(command: argparse.ArgumentParser) -> None:
     )
     command.add_argument("--community", required=True, help="the community's name (slug)")
     command.add_argument("--rate", type=float, help=RATE_HELP)
+    command.add_argument("--ranks", choices=("keep",), help=RANKS_HELP)
     command.add_argument(
         "--dry-run",
         action="store_true",
@@ -62,6 +73,11 @@ async def run(args: argparse.Namespace, core_for: Callable[[], Awaitable[Any]]) 
     if rate is None:
         print(f"{name}: --rate must be a number above 0", file=sys.stderr)
         return 2
+    keep = getattr(args, "ranks", None) == "keep"
+    if keep and (args.rate is not None or args.source == "csv"):
+        why = "--rate gives points by XP" if args.rate is not None else "a CSV has no levels"
+        print(f"{name}: --ranks keep gives points by level, and {why}", file=sys.stderr)
+        return 2
     try:
         text = await asyncio.to_thread(Path(args.file).read_text, encoding="utf-8-sig")
         players = await asyncio.to_thread(read, args.source, text)
@@ -72,6 +88,16 @@ async def run(args: argparse.Namespace, core_for: Callable[[], Awaitable[Any]]) 
         print(f"{name}: {args.file}: {error}; nothing was imported", file=sys.stderr)
         return 1
     core = await core_for()
+    points_for = None
+    if keep:
+        try:
+            bands = RankBands.of(core.settings.imports.ranks, core.settings.ranks)
+        except BadBands as error:
+            await core.db.dispose()
+            print(f"{name}: {error}; nothing was imported", file=sys.stderr)
+            return 2
+        points_for = _by_level(bands, DEFAULT_RATES[args.source] / DEFAULT_RATES["mee6"])
+        print(f"Ranks kept: {bands.describe()}")
     bar = Bar(sys.stderr, "importing") if len(players) > SHOWN_FROM and not args.dry_run else None
     try:
         outcome = await import_players(
@@ -84,6 +110,7 @@ async def run(args: argparse.Namespace, core_for: Callable[[], Awaitable[Any]]) 
             core.clock.now(),
             dry_run=args.dry_run,
             progress=bar.update if bar else None,
+            points_for=points_for,
         )
     except ImportFailed as error:
         print(f"{name}: {error}; nothing was imported", file=sys.stderr)
@@ -94,6 +121,13 @@ async def run(args: argparse.Namespace, core_for: Callable[[], Awaitable[Any]]) 
         await core.db.dispose()
     print(_summary(outcome, args.dry_run))
     return 0
+
+
+def _by_level(bands: RankBands, scale: float) -> Callable[[Player], int]:
+    def points(player: Player) -> int:
+        return bands.points_for(level_of(player, scale))
+
+    return points
 
 
 def _summary(o: Outcome, dry: bool) -> str:

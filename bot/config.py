@@ -66,6 +66,7 @@ from bot.config_sections import (
     DiscordSettings,
     HealthSettings,
     IdeaSettings,
+    ImportSettings,
     IngestSettings,
     Locale,
     LogSettings,
@@ -95,6 +96,7 @@ __all__ = [
     "DiscordSettings",
     "HealthSettings",
     "IdeaSettings",
+    "ImportSettings",
     "IngestSettings",
     "Locale",
     "LogSettings",
@@ -168,6 +170,7 @@ class Settings(BaseSettings):
     runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     health: HealthSettings = Field(default_factory=HealthSettings)
+    imports: ImportSettings = Field(default_factory=ImportSettings)
     # The settings of a platform that has no section of its own here (a new platform's
     # `[platforms.matrix]`), by platform name; its package validates what is inside.
     platforms: dict[str, dict[str, Any]] = Field(default_factory=dict)

@@ -413,6 +413,17 @@ class HealthSettings(_Section):
     port: Annotated[Int, Field(ge=1, le=65535)] | None = None
 
 
+class ImportSettings(_Section):
+    """`cercle import --ranks keep`: from which source level each rank of the ladder is
+    given, as `{level = "rank name"}` (empty: the levels 0 to 30 spread evenly over the
+    ladder)."""
+
+    ranks: dict[
+        Annotated[Int, Field(ge=0)],
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)],
+    ] = Field(default_factory=dict)
+
+
 class RuntimeSettings(_Section):
     """Process-wide interpreter tuning `cercle run` applies once the platforms are
     connected (`adapters.tuning`); each one was kept for a gain `make bench` measures."""

@@ -99,9 +99,12 @@ async def import_players(
     *,
     dry_run: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    points_for: Callable[[Player], int] | None = None,
 ) -> Outcome:
     """Import `players` into the community named `community` (its slug), all in one
-    transaction; with `dry_run`, work out the same outcome and write nothing."""
+    transaction; with `dry_run`, work out the same outcome and write nothing. Each
+    player's points are their XP times `rate`, or what `points_for` gives them (the
+    points of the rank their level keeps, `bot.import_ranks`)."""
     outcome = Outcome()
     # Serialized: no other process can write these keys between reading and writing them,
     # so the rows go through the ledger's pipelined writer without a per-row check.
@@ -119,7 +122,7 @@ async def import_players(
         }
         moving: list[tuple[Player, int, int]] = []  # player, points to add, new total
         for player in players:
-            target = round(player.xp * rate)
+            target = points_for(player) if points_for else round(player.xp * rate)
             have = so_far.get(player.user_id, 0)
             known = standing.get((player.platform, player.user_id))
             if known is not None and known.excluded:

@@ -190,3 +190,77 @@ def test_a_big_file_shows_a_progress_bar_on_standard_error(tmp_path, file_db, ca
     assert "6000/6000" in captured.err and "importing [" in captured.err
     assert "6000 members got" in captured.out
     assert len(read("mee6", source.read_text())) == 6000
+
+
+def leaderboard_file(tmp_path, levels: dict[str, int | None]):
+    """A MEE6 page whose members have these levels (None: the field left out)."""
+    rows = []
+    for n, (name, level) in enumerate(levels.items()):
+        row = {"id": str(10**17 + n), "username": name, "xp": 1_000 * (n + 1)}
+        if level is not None:
+            row["level"] = level
+        rows.append(row)
+    path = tmp_path / "levels.json"
+    path.write_text(json.dumps({"players": rows}), encoding="utf-8")
+    return path
+
+
+def points_by_name(path) -> dict[str, int]:
+    import asyncio
+
+    from storage.models import Member
+
+    async def read() -> dict[str, int]:
+        db = Database(cli.database_url(str(path)))
+        async with db.transaction() as session:
+            rows = await session.execute(select(Member.display_name, Member.points))
+            found = {name: points for name, points in rows}
+        await db.dispose()
+        return found
+
+    return asyncio.run(read())
+
+
+def test_ranks_keep_spreads_levels_over_the_default_ladder(tmp_path, file_db, capsys):
+    source = leaderboard_file(
+        tmp_path, {"new": 0, "seven": 7, "eight": 8, "twenty": 20, "top": 42, "nolevel": None}
+    )
+    argv = ["import", "mee6", str(source), "--community", "acme", "--db", str(file_db)]
+    assert cli.main([*argv, "--ranks", "keep"]) == 0
+    out = capsys.readouterr().out
+    assert "Ranks kept: level 0+ Newcomer, 8+ Regular, 15+ Contributor, 23+ Expert, " in out
+    # Each member starts at the threshold of their level's rank; levels 0 to 7 bring
+    # nothing. The row without a level: 6,000 XP is level 10 on MEE6's curve.
+    assert points_by_name(file_db) == {"eight": 50, "twenty": 200, "top": 1500, "nolevel": 50}
+    assert "4 members got 1800 points" in out
+
+
+def test_ranks_keep_follows_the_configured_bands(tmp_path, file_db, capsys):
+    config = tmp_path / "config.toml"
+    config.write_text('[imports]\nranks = { 5 = "regular", 10 = "Expert" }\n', encoding="utf-8")
+    source = leaderboard_file(tmp_path, {"low": 4, "mid": 9, "high": 31})
+    argv = ["import", "mee6", str(source), "--community", "acme", "--db", str(file_db)]
+    assert cli.main(["--config", str(config), *argv, "--ranks", "keep", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "Ranks kept: level 5+ Regular, 10+ Expert" in out
+    assert "2 members would get 650 points" in out  # mid 50, high 600; low nothing
+
+    config.write_text('[imports]\nranks = { 0 = "Boss" }\n', encoding="utf-8")
+    assert cli.main(["--config", str(config), *argv, "--ranks", "keep"]) == 2
+    err = capsys.readouterr().err
+    assert "imports.ranks: level 0: no rank named 'Boss' on the ladder (Newcomer, " in err
+    assert ledger_rows(file_db) == 0
+
+
+def test_ranks_keep_refuses_a_rate_and_a_csv(tmp_path, file_db, capsys):
+    source = leaderboard_file(tmp_path, {"a": 3})
+    argv = ["import", "mee6", str(source), "--community", "acme", "--db", str(file_db)]
+    assert cli.main([*argv, "--ranks", "keep", "--rate", "1"]) == 2
+    assert "--ranks keep gives points by level, and --rate gives points by XP" in (
+        capsys.readouterr().err
+    )
+    table = tmp_path / "points.csv"
+    table.write_text("platform,user_id,name,points\ndiscord,1,a,5\n", encoding="utf-8")
+    csv_argv = ["import", "csv", str(table), "--community", "acme", "--db", str(file_db)]
+    assert cli.main([*csv_argv, "--ranks", "keep"]) == 2
+    assert "a CSV has no levels" in capsys.readouterr().err
