@@ -125,3 +125,13 @@ async def test_the_digest_draws_its_own_numbers_in_the_community_language(
     assert list(chart.messages) == [2, 1, 0, 0, 0, 0, 0]
     assert list(chart.members) == [3, 1, 0, 0, 0, 0, 0]
     assert posted[0].png.startswith(b"\x89PNG")
+
+
+def test_drawing_the_chart_stays_within_its_memory_budget() -> None:
+    # Drawn in a fresh process that holds the core, as the bot's first digest is: the peak
+    # it adds (matplotlib's import included) is what `make bench` checks.
+    from benchmarks.chart import CHART_MEMORY_MIB, measure
+
+    run = measure(WEEK)
+    assert run.bars == 7 and run.png_kib > 1
+    assert 0 < run.added_mib <= CHART_MEMORY_MIB
