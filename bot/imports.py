@@ -7,7 +7,8 @@ the same file again changes nothing, and a newer file adds only what each member
 since (a row keyed by the new total). Members are matched by platform account; an account
 Cercle has not seen yet becomes a member now, so the points are theirs the moment they next
 speak. Imported points count for all time only (kind `import`: no week or month total).
-An excluded member gets nothing, as with any award.
+An excluded member gets nothing, as with any award. Each import (not a dry run) is
+written to the audit trail: the source, the file's rows, the members and points it moved.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from bot import audit
 from bot.awards import ledger_entry
 from bot.community import LocalCalendar
 from bot.config_sections import Rank
@@ -139,6 +141,20 @@ async def import_players(
         if dry_run:
             outcome.top = _top(moving, standing, ladder)
             return outcome
+        # In the import's transaction: the trail has the entry exactly when it happened.
+        await audit.record(
+            session,
+            cid,
+            "import",
+            at=now if now.tzinfo else now.replace(tzinfo=UTC),
+            actor_id=None,
+            target=source,
+            what=source,
+            source=source,
+            count=len(players),
+            members=outcome.members,
+            points=outcome.points,
+        )
         if not moving:
             return outcome
         await _write(session, cid, source, moving, so_far, now, progress)

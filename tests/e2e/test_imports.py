@@ -264,3 +264,37 @@ def test_ranks_keep_refuses_a_rate_and_a_csv(tmp_path, file_db, capsys):
     csv_argv = ["import", "csv", str(table), "--community", "acme", "--db", str(file_db)]
     assert cli.main([*csv_argv, "--ranks", "keep"]) == 2
     assert "a CSV has no levels" in capsys.readouterr().err
+
+
+def test_an_import_is_written_to_the_audit_trail_and_a_dry_run_is_not(tmp_path, file_db, capsys):
+    source = mee6_file(tmp_path, 120)
+    argv = ["import", "mee6", str(source), "--community", "acme", "--db", str(file_db)]
+    export = ["export", "--community", "acme", "--what", "audit", "--format", "json"]
+    assert cli.main([*argv, "--dry-run"]) == 0
+    capsys.readouterr()
+    assert cli.main([*export, "--db", str(file_db)]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+
+    assert cli.main(argv) == 0
+    points = sum(round((40_000 - n) / 40) for n in range(120))
+    assert f"120 members got {points} points" in capsys.readouterr().out
+    assert cli.main([*export, "--db", str(file_db)]) == 0
+    entries = json.loads(capsys.readouterr().out)
+    assert len(entries) == 1
+    entry = entries[0]
+    assert (entry["kind"], entry["actor"], entry["target"]) == ("import", None, "mee6")
+    detail = entry["detail"] if isinstance(entry["detail"], dict) else json.loads(entry["detail"])
+    assert detail == {
+        "count": 120,
+        "members": 120,
+        "points": points,
+        "source": "mee6",
+        "what": "mee6",
+    }
+
+
+async def test_moderators_read_the_import_in_the_audit(console, core):
+    await console.play("mod is moderator")
+    await run(core, [("alice", 4_000), ("bob", 400)], rate=0.025, source="mee6")
+    out = "\n".join(await console.play("mod: /admin audit"))
+    assert "· imported levels from MEE6: 2 rows" in out
