@@ -1,11 +1,14 @@
 """What `cercle run` says of its own health, where an operator looks for it.
 
-`/healthz` (served on `health.host`:`health.port` when a port is set)
-answers 200 with `"status": "ok"`, or 503 with `"degraded"` while the database does not
-answer, with each platform's intake: events waiting, events in the journal, and since when
-and why the database is unavailable. The same report is written every few seconds to a
-file in the journal folder (`ingest.journal`), which `cercle status` reads: during an
-outage the process cannot say so in the database.
+`/healthz` (served on `health.host`:`health.port` when a port is set) says whether the
+process's parts work: the database (asked `SELECT 1` on each request, and whether the
+intake could write lately), and each platform (connected, or why not: connecting again,
+or refused for good). It answers 200 with `"status": "ok"` when all of them do, else 503
+with `"degraded"`, with each platform's intake: events waiting, events in the journal,
+and since when and why the database is unavailable. The same report (without the
+database question) is written every few seconds to a file in the journal folder
+(`ingest.journal`), which `cercle status` reads: during an outage the process cannot say
+so in the database.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,25 +36,56 @@ EVERY = 2.0  # seconds between two reports written for `cercle status`
 FRESH = 30.0  # a report older than this is from a process that is gone
 
 
-def snapshot(platforms: list[str]) -> dict[str, Any]:
+# Each platform's name, and None while it is connected, else why it is not.
+Connections = Callable[[], Awaitable[dict[str, str | None]]]
+# None while the database answers, else why it does not.
+DatabaseProbe = Callable[[], Awaitable[str | None]]
+
+
+def snapshot(platforms: dict[str, str | None], database: str | None = None) -> dict[str, Any]:
+    """The report: `platforms` as `Connections` gives them, `database` as the probe
+    said (None: it answered, or was not asked)."""
     intake = batching.health()
-    degraded = any(entry["database_unavailable_since"] is not None for entry in intake)
+    if database is None:
+        database = next(
+            (
+                entry.get("error") or "unavailable"
+                for entry in intake
+                if entry["database_unavailable_since"] is not None
+            ),
+            None,
+        )
+    healthy = database is None and all(why is None for why in platforms.values())
     return {
-        "status": "degraded" if degraded else "ok",
+        "status": "ok" if healthy else "degraded",
         "process": f"{socket.gethostname()}:{os.getpid()}",
-        "platforms": sorted(platforms),
+        "database": {"reachable": True} if database is None else _down("reachable", database),
+        "platforms": {
+            name: {"connected": True} if why is None else _down("connected", why)
+            for name, why in sorted(platforms.items())
+        },
         "intake": intake,
         "at": time.time(),
     }
+
+
+def _down(flag: str, why: str) -> dict[str, Any]:
+    return {flag: False, "error": why}
 
 
 class HealthReporter:
     """Serves `/healthz` and keeps the report file of this process up to date."""
 
     def __init__(
-        self, platforms: Callable[[], list[str]], folder: str | Path, host: str, port: int | None
+        self,
+        platforms: Connections,
+        folder: str | Path,
+        host: str,
+        port: int | None,
+        database: DatabaseProbe | None = None,
     ) -> None:
         self.platforms = platforms
+        self.database = database
         self.folder = Path(folder)
         self.file = self.folder / f"health-{socket.gethostname()}-{os.getpid()}.json"
         self.host, self.port = host, port
@@ -59,7 +93,8 @@ class HealthReporter:
         self._task: asyncio.Task[None] | None = None
 
     async def healthz(self, _request: web.Request) -> web.Response:
-        report = snapshot(self.platforms())
+        database = await self.database() if self.database is not None else None
+        report = snapshot(await self.platforms(), database)
         return web.json_response(report, status=200 if report["status"] == "ok" else 503)
 
     async def start(self) -> None:
@@ -77,7 +112,8 @@ class HealthReporter:
         while True:
             try:
                 self.folder.mkdir(parents=True, exist_ok=True)
-                self.file.write_text(json.dumps(snapshot(self.platforms())))
+                report = snapshot(await self.platforms())
+                self.file.write_text(json.dumps(report))
             except OSError:
                 log.debug("could not write %s", self.file, exc_info=True)
             await asyncio.sleep(EVERY)
@@ -103,6 +139,13 @@ def status_lines(folder: str | Path) -> list[str]:
             if time.time() - path.stat().st_mtime > FRESH:
                 continue
             report = json.loads(path.read_text())
+            for name, state in (report.get("platforms") or {}).items():
+                said = (
+                    "connected"
+                    if state.get("connected")
+                    else f"NOT CONNECTED ({state.get('error')})"
+                )
+                lines.append(f"platform   {report['process']} {name}: {said}")
             for entry in report.get("intake", []):
                 entry["reported_at"] = report.get("at")
                 lines.append(f"intake     {report['process']} {entry['platform']}: {_said(entry)}")

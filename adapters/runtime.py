@@ -15,7 +15,7 @@ import socket
 from datetime import timedelta
 
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from adapters.health import HealthReporter
 from adapters.platforms import configured
@@ -23,13 +23,15 @@ from adapters.tuning import tune_interpreter
 from bot.actions import Action
 from bot.config import Secrets, Settings
 from bot.core import Cercle
-from bot.ports import Adapter, StopsOnFailure
+from bot.ports import Adapter, ReportsConnection, StopsOnFailure
 from bot.scheduler import Timekeeper
 from bot.text import shorten
+from storage.diagnosis import unreachable_reason
 from storage.leadership import Leadership, report_process
 from storage.models import PlatformSpace
 
 log = logging.getLogger("cercle.run")
+DATABASE_PROBE_SECONDS = 3  # `/healthz` calls the database unreachable past this
 
 
 def platform_adapters(settings: Settings, secrets: Secrets) -> list[Adapter]:
@@ -63,6 +65,34 @@ class Runtime:
             self.core.clock.now(),
             self.started_at,
         )
+
+    async def connections(self) -> dict[str, str | None]:
+        """Each platform: None while it is connected, else why not (for `/healthz`)."""
+        states: dict[str, str | None] = {}
+        for name, adapter in self.adapters.items():
+            if name in self.down:
+                states[name] = self.down[name]
+                continue
+            try:
+                up = not isinstance(adapter, ReportsConnection) or await adapter.connected()
+            except Exception as error:  # a health question never takes the process down
+                log.debug("could not ask %s whether it is connected", name, exc_info=True)
+                up, states[name] = False, f"unknown ({type(error).__name__})"
+                continue
+            states[name] = None if up else "not connected (connecting)"
+        return states
+
+    async def database_answers(self) -> str | None:
+        """None when the database answers `SELECT 1` within a few seconds, else why not."""
+        try:
+            async with asyncio.timeout(DATABASE_PROBE_SECONDS):
+                async with self.core.db.engine.connect() as connection:
+                    await connection.execute(text("SELECT 1"))
+        except TimeoutError:
+            return f"no answer within {DATABASE_PROBE_SECONDS} s"
+        except Exception as error:
+            return unreachable_reason(error) or type(error).__name__
+        return None
 
     async def deliver(self, community_id: int, action: Action) -> None:
         """Send a scheduled action to every running platform the community is on."""
@@ -114,10 +144,11 @@ class Runtime:
         )
         settings = self.core.settings
         health = HealthReporter(
-            lambda: [name for name in self.adapters if name not in self.down],
+            self.connections,
             settings.ingest.journal,
             settings.health.host,
             settings.health.port,
+            self.database_answers,
         )
         await health.start()
         # Once the platforms are connected; see adapters.tuning and `[runtime]`.

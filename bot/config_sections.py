@@ -406,8 +406,9 @@ class IngestSettings(_Section):
 
 
 class HealthSettings(_Section):
-    """`/healthz` of `cercle run` (200 ok, 503 while the database does not answer); not
-    served without a port (`cercle status` shows the same)."""
+    """`/healthz` of `cercle run` (200 ok, 503 while the database does not answer or a
+    platform is not connected); not served without a port (`cercle status` shows the
+    same)."""
 
     host: str = "127.0.0.1"
     port: Annotated[Int, Field(ge=1, le=65535)] | None = None

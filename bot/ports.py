@@ -197,6 +197,16 @@ class StopsOnFailure(Protocol):
         ...
 
 
+@runtime_checkable
+class ReportsConnection(Protocol):
+    """An adapter that can say whether it is connected to its platform right now (for
+    `/healthz`); an adapter without it counts as connected while it has not failed."""
+
+    async def connected(self) -> bool:
+        """True while the platform connection is up (False while connecting again)."""
+        ...
+
+
 def check_supported(adapter: Adapter, action: Action) -> None:
     """Fail loudly when an adapter is handed an action type it does not carry out."""
     if type(action) not in adapter.supports:

@@ -190,6 +190,14 @@ class DiscordAdapter:
                 log.exception("the Discord connection stopped")
                 return
 
+    async def connected(self) -> bool:
+        """Ready, and every shard's gateway socket open (False while reconnecting)."""
+        client = self.client
+        if self.failed is not None or client is None or client.is_closed():
+            return False
+        shards = client.shards.values()
+        return client.is_ready() and bool(shards) and not any(s.is_closed() for s in shards)
+
     async def failure(self) -> str:
         """Wait until the gateway connection has ended by itself; why, in one line."""
         assert self._task is not None, "start() first"

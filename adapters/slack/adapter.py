@@ -157,6 +157,12 @@ class SlackAdapter:
         if found.get("team_id") and found.get("url"):
             self.bridge.team_urls[found["team_id"]] = found["url"]
 
+    async def connected(self) -> bool:
+        """Socket Mode: its websocket is open; HTTP mode: the server is listening."""
+        if self.socket is not None:
+            return bool(await self.socket.client.is_connected())
+        return self.runner is not None and bool(self.runner.addresses)
+
     async def deliver(self, space_id: str, action: Action) -> None:
         check_supported(self, action)
         if self.bridge is not None:

@@ -55,6 +55,11 @@ def posts(first: int, count: int) -> list[Event]:
     ]
 
 
+async def connected() -> dict[str, str | None]:
+    """`/healthz`'s platforms: Discord, connected."""
+    return {"discord": None}
+
+
 async def totals(db: Database) -> tuple[int, int]:
     async with db.transaction() as session:
         rows = await session.scalar(select(func.count()).select_from(Contribution))
@@ -127,7 +132,7 @@ async def test_sqlite_locked_past_the_busy_timeout_loses_nothing(
             assert state["database_unavailable_since"] is not None and state["journaled"] > 0
             # /healthz and `cercle status` say so.
             port = free_port()
-            reporter = HealthReporter(lambda: ["discord"], tmp_path / "journal", "127.0.0.1", port)
+            reporter = HealthReporter(connected, tmp_path / "journal", "127.0.0.1", port)
             await reporter.start()
             try:
                 async with (
@@ -137,6 +142,8 @@ async def test_sqlite_locked_past_the_busy_timeout_loses_nothing(
                     assert answer.status == 503
                     report = await answer.json()
                 assert report["status"] == "degraded"
+                assert report["database"]["reachable"] is False
+                assert report["platforms"] == {"discord": {"connected": True}}
                 assert any(entry["waiting"] == 400 for entry in report["intake"])
                 await asyncio.sleep(0.1)
                 said = "\n".join(health.status_lines(tmp_path / "journal"))
