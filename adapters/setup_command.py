@@ -73,8 +73,8 @@ def add_parser(command: argparse.ArgumentParser) -> None:
     )
     command.add_argument(
         "--platforms",
-        help="comma-separated: discord, slack or discord,slack (default: asked; without "
-        "--non-interactive's tokens, the platforms whose token is given)",
+        help="comma-separated: discord, slack or discord,slack (default: asked; with "
+        "--non-interactive, the platforms whose token is given)",
     )
     for name, attribute in FLAGS.items():
         command.add_argument(
