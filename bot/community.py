@@ -11,7 +11,7 @@ each value with its source.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -51,9 +51,24 @@ class CommunityView:
     # `privacy.default_visibility = "hidden"`: new members stay off lists until they opt in.
     hidden_by_default: bool = False
     sources: dict[str, str] = field(default_factory=dict, compare=False)
+    # The community's own language while this view speaks to one member in theirs
+    # (`speaking`); empty when it speaks the community's.
+    community_locale: str = ""
 
     def t(self, key: str, **params: Any) -> str:
         return i18n.t(self.locale, key, **params)
+
+    @property
+    def own_locale(self) -> str:
+        """The community's language setting, whoever this view is speaking to."""
+        return self.community_locale or self.locale
+
+    def speaking(self, locale: str) -> CommunityView:
+        """The same community, its words in `locale` (a reply only one member reads):
+        every setting, the language setting included, stays the community's."""
+        if locale == self.locale:
+            return self
+        return replace(self, locale=locale, community_locale=self.own_locale)
 
     def local_day(self, when: datetime) -> date:
         return when.astimezone(self.timezone).date()

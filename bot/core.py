@@ -361,8 +361,7 @@ class Cercle:
             self._check_permission(ctx, spec)
             assert spec.handler is not None
             if spec.private:  # only the caller reads it: in their own language
-                own = reader_locale(event, community.locale)
-                ctx = dataclasses.replace(ctx, community=dataclasses.replace(community, locale=own))
+                ctx = _speaking_to_reader(ctx, event)
             actions = list(await spec.handler(ctx, **options))
         elif isinstance(event, SolutionMarked):
             ctx = await self._context(session, community, event, event.marker)
@@ -373,6 +372,8 @@ class Cercle:
             handler = interactions.BUTTONS.get(head)
             if handler is None:
                 return [Reply(community.t("error.unknown_button"))]
+            if head in interactions.PRIVATE_BUTTONS:  # on a card only the presser sees
+                ctx = _speaking_to_reader(ctx, event)
             actions = list(await handler(ctx, parts))
         elif isinstance(event, FormSubmitted):
             ctx = await self._context(session, community, event, event.submitter)
@@ -449,6 +450,13 @@ def reader_locale(event: Event, community_locale: str) -> str:
     own = getattr(member, "locale", None)
     language = own.split("-")[0].lower() if own else None
     return language if language in i18n.LOCALES else community_locale
+
+
+def _speaking_to_reader(ctx: CommandContext, event: Event) -> CommandContext:
+    """`ctx` answering its member alone, in their own language (see `reader_locale`); what
+    the core posts for everyone afterwards keeps the community's."""
+    own = reader_locale(event, ctx.community.locale)
+    return dataclasses.replace(ctx, community=ctx.community.speaking(own))
 
 
 def _first_line(error: BaseException) -> str:

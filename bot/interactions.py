@@ -21,15 +21,21 @@ FormHandler = Callable[["CommandContext", list[str], dict[str, str]], Awaitable[
 
 BUTTONS: dict[str, ButtonHandler] = {}
 FORMS: dict[str, FormHandler] = {}
+# Buttons on cards only their presser sees, whose answers only they read: those answers
+# follow the presser's own language, like the private command that showed the card.
+PRIVATE_BUTTONS: set[str] = set()
 
 
-def button(prefix: str) -> Callable[[ButtonHandler], ButtonHandler]:
-    """Route presses of buttons whose id starts with `prefix:` to the decorated coroutine."""
+def button(prefix: str, *, private: bool = False) -> Callable[[ButtonHandler], ButtonHandler]:
+    """Route presses of buttons whose id starts with `prefix:` to the decorated coroutine;
+    `private`: the button sits on a private card and only answers its presser."""
 
     def register(handler: ButtonHandler) -> ButtonHandler:
         if prefix in BUTTONS:
             raise ValueError(f"button prefix {prefix!r} is registered twice")
         BUTTONS[prefix] = handler
+        if private:
+            PRIVATE_BUTTONS.add(prefix)
         return handler
 
     return register

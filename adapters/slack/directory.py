@@ -1,10 +1,11 @@
 """Who is who in a workspace: members (users.info), user groups and channels by name.
 
 Slack events name a user by id only; the core wants a `MemberRef` with a display name,
-whether they are a bot, the user groups they belong to (Cercle's "roles": moderator and
-excluded roles, rank groups) and whether they moderate (workspace admins and owners). All
-of it is cached for a few minutes per workspace, so a busy channel costs one users.info
-per member, not one per message.
+whether they are a bot, their own Slack language (for what only they read), the user
+groups they belong to (Cercle's "roles": moderator and excluded roles, rank groups) and
+whether they moderate (workspace admins and owners). All of it is cached for a few
+minutes per workspace, so a busy channel costs one users.info per member, not one per
+message.
 """
 
 from __future__ import annotations
@@ -100,7 +101,9 @@ class Directory:
         if cached is None or not self._fresh(cached):
             user: dict = {}
             try:
-                user = (await client.users_info(user=user_id)).get("user") or {}
+                # The member's own Slack language, for what only they read.
+                reply = await client.users_info(user=user_id, include_locale=True)
+                user = reply.get("user") or {}
             except SlackApiError as error:
                 log.info("users.info %s failed: %s", user_id, error.response.get("error"))
             cached = self._users[user_id] = _Cached(time.monotonic(), user)
@@ -126,6 +129,7 @@ class Directory:
             is_admin=bool(user.get("is_admin") or user.get("is_owner")),
             role_ids=tuple(sorted(g.id for g in mine)),
             email=profile.get("email") or None,
+            locale=user.get("locale") or None,
         )
 
     async def channel_id(self, client: AsyncWebClient, name: str) -> str | None:

@@ -136,13 +136,19 @@ async def _exclude(
     "channel",
     permission=MOD,
     options=(OptionSpec("channel", OptionKind.CHANNEL), UNDO),
+    private=True,
 )
 async def exclude_channel(ctx: CommandContext, channel: ChannelMention, undo: bool) -> list[Action]:
     return await _exclude(ctx, "channel", channel.id.lower(), channel.name, undo)
 
 
 @command(
-    "admin", "exclude", "role", permission=MOD, options=(OptionSpec("role", OptionKind.ROLE), UNDO)
+    "admin",
+    "exclude",
+    "role",
+    permission=MOD,
+    options=(OptionSpec("role", OptionKind.ROLE), UNDO),
+    private=True,
 )
 async def exclude_role(ctx: CommandContext, role: str, undo: bool) -> list[Action]:
     return await _exclude(ctx, "role", role.lower(), role, undo)
@@ -154,17 +160,18 @@ async def exclude_role(ctx: CommandContext, role: str, undo: bool) -> list[Actio
     "member",
     permission=MOD,
     options=(OptionSpec("member", OptionKind.MEMBER), UNDO),
+    private=True,
 )
 async def exclude_member(ctx: CommandContext, member: Mention, undo: bool) -> list[Action]:
     target, _ = await ctx.member(member)
     return await _exclude(ctx, "member", str(target.id), target.name, undo, target.id)
 
 
-@command("admin", "config", permission=MOD)
+@command("admin", "config", permission=MOD, private=True)
 async def config(ctx: CommandContext) -> list[Action]:
     community = ctx.community
     values = {
-        "locale": community.locale,
+        "locale": community.own_locale,  # the setting, not the language of this reply
         "timezone": str(community.timezone),
         "default_channel": "#" + community.default_channel,
         "announce_channel": "#" + (community.announce_channel or community.default_channel),

@@ -38,6 +38,7 @@ NONE = "-"
         OptionSpec("kind", OptionKind.CHOICE, required=False, choices=audit.KINDS),
         OptionSpec("period", OptionKind.PERIOD, required=False, choices=PERIODS, default="all"),
     ),
+    private=True,
 )
 async def show(
     ctx: CommandContext, member: Mention | None, kind: str | None, period: str
@@ -46,7 +47,7 @@ async def show(
     return [Reply(card=await _page(ctx, member_id, kind, period, None))]
 
 
-@button("audit")
+@button("audit", private=True)
 async def older(ctx: CommandContext, parts: list[str]) -> list[Action]:
     if not ctx.is_moderator:  # the button is a moderator command too
         raise NotAllowed("error.moderators_only", command="/admin audit")

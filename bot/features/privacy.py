@@ -76,6 +76,7 @@ async def _status(ctx: CommandContext) -> list[Action]:
 @command(
     "privacy",
     options=(OptionSpec("action", OptionKind.CHOICE, required=False, choices=ACTIONS),),
+    private=True,
 )
 async def privacy(ctx: CommandContext, action: str | None) -> list[Action]:
     if action is None:
@@ -110,7 +111,7 @@ async def privacy(ctx: CommandContext, action: str | None) -> list[Action]:
     return [Reply(card=card)]
 
 
-@button("privacy")
+@button("privacy", private=True)
 async def press(ctx: CommandContext, parts: list[str]) -> list[Action]:
     """`privacy:forget:<member id>`: only that member's own press forgets them."""
     if len(parts) != 2 or parts[0] != "forget" or not parts[1].isdigit():

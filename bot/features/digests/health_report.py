@@ -27,6 +27,7 @@ SPAN = {"week": 7, "month": 30}
     "stats",
     permission=Permission.MODERATOR,
     options=(OptionSpec("period", OptionKind.PERIOD, required=False, default="week"),),
+    private=True,
 )
 async def stats(ctx: CommandContext, period: str | None) -> list[Action]:
     view = ctx.community

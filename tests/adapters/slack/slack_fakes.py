@@ -32,6 +32,7 @@ USERS = {
     "UBOB": {"name": "bob"},
     "UCAROL": {"name": "carol"},
     "UMONA": {"name": "mona", "is_admin": True},
+    "UELISE": {"name": "elise", "is_admin": True, "locale": "fr-FR"},  # her Slack is in French
     "UBOT": {"name": "cercle", "is_bot": True},
 }
 CHANNELS = {"general": "CGENERAL1", "help": "CHELP0001", "mods": "CMODS0001"}
@@ -130,7 +131,9 @@ class FakeSlackApi:
                 }
             case "users.info":
                 user_id = args["user"]
-                known = USERS.get(user_id, {"name": user_id.lower()})
+                known = dict(USERS.get(user_id, {"name": user_id.lower()}))
+                if str(args.get("include_locale")).lower() not in ("1", "true"):
+                    known.pop("locale", None)  # Slack gives it only when asked
                 return {"user": {"id": user_id, "team_id": TEAM, **known, "profile": {}}}
             case "usergroups.list":
                 return {"usergroups": self.groups}

@@ -161,3 +161,14 @@ async def test_a_user_group_listed_in_moderator_roles_moderates(
     async with SlackApp(Cercle(db, settings, clock), settings, slack_api) as slack:
         assert "Only moderators" not in await say(slack, "/cercle", "admin config", user="UCAROL")
         await refused(slack, "/cercle", "admin config", "Only moderators", user="UBOB")
+
+
+async def test_what_only_the_caller_reads_follows_their_own_slack_language(
+    slack: SlackApp,
+) -> None:
+    # Elise's Slack is in French (users.info with include_locale); the workspace's is English.
+    assert "Santé de la communauté" in await say(slack, "/cercle", "admin stats", user="UELISE")
+    assert "Rang de elise" in await say(slack, "/rank", "", user="UELISE")
+    assert "Community health" in await say(slack, "/cercle", "admin stats", user="UMONA")
+    board = await say(slack, "/leaderboard", "all", user="UELISE")
+    assert "Leaderboard" in board  # posted for the channel: the community's English
