@@ -37,7 +37,8 @@ RANKS_HELP = (
     'level maps to, by [imports] ranks = {level = "rank name"} in the config (default: '
     "levels 0 to 30 spread evenly over the ladder: 0, 8, 15, 23 and 30 for the default "
     "five ranks); Polaris rows, which have no level, get the level of their XP on MEE6's "
-    "curve. The ladder's other requirements (active days, solutions, kudos) still apply"
+    "curve. Each member keeps that rank until they earn a higher one, whatever the ladder's "
+    "other requirements (active days, solutions, kudos) say"
 )
 
 
@@ -89,6 +90,7 @@ async def run(args: argparse.Namespace, core_for: Callable[[], Awaitable[Any]]) 
         return 1
     core = await core_for()
     points_for = None
+    rank_for = None
     if keep:
         try:
             bands = RankBands.of(core.settings.imports.ranks, core.settings.ranks)
@@ -96,7 +98,9 @@ async def run(args: argparse.Namespace, core_for: Callable[[], Awaitable[Any]]) 
             await core.db.dispose()
             print(f"{name}: {error}; nothing was imported", file=sys.stderr)
             return 2
-        points_for = _by_level(bands, DEFAULT_RATES[args.source] / DEFAULT_RATES["mee6"])
+        scale = DEFAULT_RATES[args.source] / DEFAULT_RATES["mee6"]
+        points_for = _by_level(bands, scale)
+        rank_for = _rank_by_level(bands, scale)
         print(f"Ranks kept: {bands.describe()}")
     bar = Bar(sys.stderr, "importing") if len(players) > SHOWN_FROM and not args.dry_run else None
     try:
@@ -111,6 +115,7 @@ async def run(args: argparse.Namespace, core_for: Callable[[], Awaitable[Any]]) 
             dry_run=args.dry_run,
             progress=bar.update if bar else None,
             points_for=points_for,
+            rank_for=rank_for,
         )
     except ImportFailed as error:
         print(f"{name}: {error}; nothing was imported", file=sys.stderr)
@@ -128,6 +133,14 @@ def _by_level(bands: RankBands, scale: float) -> Callable[[Player], int]:
         return bands.points_for(level_of(player, scale))
 
     return points
+
+
+def _rank_by_level(bands: RankBands, scale: float) -> Callable[[Player], str | None]:
+    def rank(player: Player) -> str | None:
+        kept = bands.rank_for(level_of(player, scale))
+        return kept.name if kept is not None else None
+
+    return rank
 
 
 def _summary(o: Outcome, dry: bool) -> str:

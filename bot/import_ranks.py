@@ -5,8 +5,9 @@ that rank's points threshold (`min_points`), so levels 30 and 34 of the same ban
 equal and what they do in Cercle orders them from there. The bands come from
 `[imports] ranks = {level = "rank name"}`; without it, the levels 0 to `TOP_LEVEL` are
 spread evenly over the ladder (five ranks: from levels 0, 8, 15, 23 and 30). A member
-below the first configured band gets nothing. The ladder's other requirements (active
-days, solutions, kudos) still apply, as they do to everyone.
+below the first configured band gets nothing. The member also keeps the band's rank
+(`Member.rank_floor`, see `bot.features.ranks.rank_of`) whatever the ladder's other
+requirements (active days, solutions, kudos) say, until they earn a higher one.
 """
 
 from __future__ import annotations

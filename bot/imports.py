@@ -21,7 +21,7 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot import audit
 from bot.awards import ledger_entry
@@ -102,11 +102,13 @@ async def import_players(
     dry_run: bool = False,
     progress: Callable[[int, int], None] | None = None,
     points_for: Callable[[Player], int] | None = None,
+    rank_for: Callable[[Player], str | None] | None = None,
 ) -> Outcome:
     """Import `players` into the community named `community` (its slug), all in one
     transaction; with `dry_run`, work out the same outcome and write nothing. Each
     player's points are their XP times `rate`, or what `points_for` gives them (the
-    points of the rank their level keeps, `bot.import_ranks`)."""
+    points of the rank their level keeps, `bot.import_ranks`); with `rank_for`, each
+    member also keeps that rank (`Member.rank_floor`) until they earn a higher one."""
     outcome = Outcome()
     # Serialized: no other process can write these keys between reading and writing them,
     # so the rows go through the ledger's pipelined writer without a per-row check.
@@ -139,7 +141,7 @@ async def import_players(
             1 for p, _, _ in moving if (p.platform, p.user_id) not in standing
         )
         if dry_run:
-            outcome.top = _top(moving, standing, ladder)
+            outcome.top = _top(moving, standing, ladder, rank_for)
             return outcome
         # In the import's transaction: the trail has the entry exactly when it happened.
         await audit.record(
@@ -155,10 +157,50 @@ async def import_players(
             members=outcome.members,
             points=outcome.points,
         )
-        if not moving:
-            return outcome
-        await _write(session, cid, source, moving, so_far, now, progress)
+        if moving:
+            await _write(session, cid, source, moving, so_far, now, progress)
+        if rank_for is not None:
+            await _keep_ranks(session, cid, players, rank_for, ladder)
     return outcome
+
+
+async def _keep_ranks(
+    session: AsyncSession,
+    community_id: int,
+    players: Sequence[Player],
+    rank_for: Callable[[Player], str | None],
+    ladder: Sequence[Rank],
+) -> None:
+    """Each member's kept rank: the one their level gives, unless they already keep a
+    higher one (an older file, another source). The first rank is everyone's anyway."""
+    names = [rank.name for rank in ladder]
+    kept = {}
+    for player in players:
+        rank = rank_for(player)
+        if rank in names and names.index(rank) > 0:
+            kept[(player.platform, player.user_id)] = names.index(rank)
+    if not kept:
+        return
+    rows = await session.execute(
+        select(Identity.platform, Identity.user_id, Member.id, Member.rank_floor, Member.excluded)
+        .join(Member, Member.id == Identity.member_id)
+        .where(Identity.community_id == community_id)
+    )
+    raised: dict[str, list[int]] = {}
+    for platform, user_id, member_id, floor, excluded in rows:
+        index = kept.get((platform, user_id))
+        if index is None or excluded:
+            continue
+        if floor not in names or names.index(floor) < index:
+            raised.setdefault(names[index], []).append(member_id)
+    for rank, ids in raised.items():
+        for start in range(0, len(ids), _CHUNK):
+            await session.execute(
+                update(Member)
+                .where(Member.id.in_(ids[start : start + _CHUNK]))
+                .values(rank_floor=rank)
+                .execution_options(synchronize_session=False)
+            )
 
 
 async def _standings(
@@ -187,6 +229,7 @@ def _top(
     moving: Sequence[tuple[Player, int, int]],
     standing: dict[tuple[str, str], SimpleNamespace],
     ladder: Sequence[Rank],
+    rank_for: Callable[[Player], str | None] | None = None,
 ) -> list[Future]:
     """The ten members with the most points once imported, with the rank that gives."""
     ranked = []
@@ -201,7 +244,8 @@ def _top(
         known = standing.get((player.platform, player.user_id))
         counters = {c: getattr(known, c) if known else 0 for c in MEMBER_COUNTERS}
         counters["points"] = points
-        who = SimpleNamespace(display_name=name, **counters)
+        floor = rank_for(player) if rank_for else None
+        who = SimpleNamespace(display_name=name, rank_floor=floor, **counters)
         futures.append(Future(name, points, rank_of(who, ladder, above).name if ladder else ""))
     return futures
 

@@ -29,9 +29,9 @@ async def members_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, 
 async def standings(
     session: AsyncSession, ids: Iterable[int], counters: Iterable[str]
 ) -> dict[int, Row[Any]]:
-    """Members' name, bot flag, rank and the named counters, as plain rows (attribute
-    access like a `Member`): what a rank and badge review reads, without loading whole
-    ORM objects."""
+    """Members' name, bot flag, rank (and the rank they keep) and the named counters, as
+    plain rows (attribute access like a `Member`): what a rank and badge review reads,
+    without loading whole ORM objects."""
     ids = set(ids)
     if not ids:
         return {}
@@ -41,6 +41,7 @@ async def standings(
         "is_bot",
         "hidden",
         "rank",
+        "rank_floor",
         "points",
         *sorted(set(counters) - {"points"}),
     )

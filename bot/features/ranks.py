@@ -77,8 +77,20 @@ def steps(ladder: Sequence[Rank]) -> Steps:
 
 
 def rank_of(member: Standing, ladder: Sequence[Rank], above: Steps | None = None) -> Rank:
-    """The highest rank of the ladder whose requirements the member meets (`above`:
-    `steps(ladder)`, when the caller checks many members)."""
+    """The highest rank of the ladder whose requirements the member meets, or the rank
+    they keep from an import if that is higher (`above`: `steps(ladder)`, when the caller
+    checks many members)."""
+    earned = _earned(member, ladder, above)
+    # A rank kept from another bot by an import holds until the member earns a higher one.
+    floor = getattr(member, "rank_floor", None)
+    if floor is not None and floor != earned.name:
+        names = [rank.name for rank in ladder]
+        if floor in names and names.index(floor) > names.index(earned.name):
+            return ladder[names.index(floor)]
+    return earned
+
+
+def _earned(member: Standing, ladder: Sequence[Rank], above: Steps | None) -> Rank:
     for rank, needs in steps(ladder) if above is None else above:
         for counter, need in needs:
             if getattr(member, counter) < need:

@@ -69,6 +69,9 @@ class Member(SQLModel, table=True):
         default=None, sa_column=utc_column(nullable=True)
     )
     rank: str | None = Field(default=None, max_length=50)
+    # A rank kept from another bot (`cercle import --ranks keep`): the member holds at
+    # least this one, whatever the ladder's other requirements say.
+    rank_floor: str | None = Field(default=None, max_length=50)
 
 
 class Identity(SQLModel, table=True):

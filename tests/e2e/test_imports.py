@@ -90,6 +90,39 @@ async def test_a_dry_run_shows_the_top_ten_and_their_rank_and_changes_nothing(co
     assert board(await console.play("obs: /leaderboard all")) == []
 
 
+async def test_a_kept_rank_holds_until_a_higher_one_is_earned(console, core):
+    kept = {"zed": "Contributor", "amy": None, "bo": "Newcomer", "cy": "Expert"}
+    await import_players(
+        core.db,
+        "test",
+        "mee6",
+        players([("zed", 200), ("amy", 10), ("bo", 0)]),
+        1.0,
+        core.settings.ranks,
+        core.clock.now(),
+        rank_for=lambda player: kept[player.user_id],
+    )
+    # Contributor also asks for 7 active days: zed has none, and keeps the rank anyway.
+    assert "Rank: Contributor" in "\n".join(await console.play("obs: /rank @zed"))
+    assert "Rank: Newcomer" in "\n".join(await console.play("obs: /rank @amy"))
+    said = "\n".join(await console.play("zed: back again, a long enough message"))
+    assert "Contributor" in said  # the kept rank is given (and its role) when zed is back
+    assert "Rank: Contributor" in "\n".join(await console.play("obs: /rank @zed"))
+    # A dry run of the same file shows the rank each member will hold.
+    again = await import_players(
+        core.db,
+        "test",
+        "mee6",
+        players([("zed", 200), ("cy", 600)]),
+        1.0,
+        core.settings.ranks,
+        core.clock.now(),
+        dry_run=True,
+        rank_for=lambda player: kept[player.user_id],
+    )
+    assert again.unchanged == 1 and [(f.name, f.rank) for f in again.top] == [("cy", "Expert")]
+
+
 async def test_an_excluded_member_gets_nothing(console, core):
     await console.play("""
         alice: a long enough message from alice

@@ -1,4 +1,5 @@
-"""rank history: rank_change, one row each time a member's rank changes
+"""rank history and kept ranks: rank_change, one row each time a member's rank changes;
+member.rank_floor, a rank kept from another bot by an import
 
 Revision ID: 0014
 Revises: 0013
@@ -32,6 +33,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_rank_change_member", "rank_change", ["member_id", "id"])
+    op.add_column(
+        "member",
+        sa.Column("rank_floor", sqlmodel.sql.sqltypes.AutoString(length=50), nullable=True),
+    )
     # Where a member already stands, their history starts with that rank (its date unknown:
     # the day they joined is the best there is).
     op.execute(
@@ -41,5 +46,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("member") as batch:
+        batch.drop_column("rank_floor")
     op.drop_index("ix_rank_change_member", table_name="rank_change")
     op.drop_table("rank_change")
