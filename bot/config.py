@@ -64,6 +64,7 @@ from bot.config_sections import (
     DatabaseSettings,
     DigestSettings,
     DiscordSettings,
+    EventSettings,
     HealthSettings,
     IdeaSettings,
     ImportSettings,
@@ -94,6 +95,7 @@ __all__ = [
     "DatabaseSettings",
     "DigestSettings",
     "DiscordSettings",
+    "EventSettings",
     "HealthSettings",
     "IdeaSettings",
     "ImportSettings",
@@ -164,6 +166,7 @@ class Settings(BaseSettings):
     digest: DigestSettings = Field(default_factory=DigestSettings)
     ideas: IdeaSettings = Field(default_factory=IdeaSettings)
     polls: PollSettings = Field(default_factory=PollSettings)
+    events: EventSettings = Field(default_factory=EventSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     log: LogSettings = Field(default_factory=LogSettings)

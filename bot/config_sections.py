@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -49,6 +50,7 @@ BadgeMetric = Literal[
     "ideas_submitted",
     "ideas_shipped",
     "poll_votes",
+    "events_attended",
 ]
 BADGE_METRICS: tuple[str, ...] = get_args(BadgeMetric)
 # A badge may count any member counter and nothing else: the Literal (which pydantic and
@@ -244,6 +246,10 @@ class ScoringSettings(_Section):
     idea_planned_points: Points = 5
     idea_shipped_points: Points = 20
     poll_vote_points: Points = 1
+    # Being at an event (checked in, or named by its host), and hosting one that somebody
+    # attended: each once per event.
+    event_attended: Points = 10
+    event_hosted: Points = 20
     admin_max_points: Annotated[Int, Field(ge=1)] = 10000
 
 
@@ -380,6 +386,40 @@ class PollSettings(_Section):
     hide_results_until_close: bool = False
 
 
+_SPAN = re.compile(r"\s*([0-9]{1,6})\s*([mhdw])\s*")
+_SPAN_UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def _span(value: Any) -> Any:
+    """`90m`, `1h`, `2d`, `1w` (what commands accept) as a duration; else left to pydantic."""
+    if isinstance(value, str):
+        match = _SPAN.fullmatch(value)
+        if match is None:
+            raise ValueError(f"expected a duration like 30m, 1h, 2d or 1w, got {value!r}")
+        return timedelta(seconds=int(match.group(1)) * _SPAN_UNITS[match.group(2)])
+    return value
+
+
+Span = Annotated[timedelta, BeforeValidator(_span)]
+
+
+class EventSettings(_Section):
+    """Community events (`/event`): who may create them, where their cards go, and when
+    reminders and check-ins happen."""
+
+    # The channel of event cards (unset: the community's default channel); `/event create
+    # channel=#name` wins for one event.
+    channel: str | None = None
+    # The lowest rank whose members may create events (unset: moderators only).
+    create_min_rank: str | None = None
+    # How long an event lasts when `/event create` gives no duration.
+    default_duration: Span = timedelta(hours=1)
+    # How long before the start everyone going gets a reminder by direct message.
+    remind_before: Span = timedelta(hours=1)
+    # How long after the end `/event checkin` is still accepted.
+    checkin_grace: Span = timedelta(minutes=30)
+
+
 class SchedulerSettings(_Section):
     tick_seconds: Annotated[Int, Field(ge=5)] = 60
     leader_takeover_seconds: Annotated[Int, Field(ge=1)] = 30
@@ -472,4 +512,18 @@ DEFAULT_BADGES: tuple[Badge, ...] = (
         threshold=1,
     ),
     Badge(key="shipped", name="Shipped!", name_fr="Livrée !", metric="ideas_shipped", threshold=1),
+    Badge(
+        key="first_event",
+        name="First event",
+        name_fr="Premier événement",
+        metric="events_attended",
+        threshold=1,
+    ),
+    Badge(
+        key="events_5",
+        name="Regular at events",
+        name_fr="Fidèle des événements",
+        metric="events_attended",
+        threshold=5,
+    ),
 )

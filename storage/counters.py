@@ -18,6 +18,7 @@ LEDGER_COUNTERS: tuple[str, ...] = (
     "ideas_submitted",
     "ideas_shipped",
     "poll_votes",
+    "events_attended",
 )
 # Kept by the active-day tracking (`ledger.mark_active_days`), never by entries.
 DAY_COUNTERS: tuple[str, ...] = ("active_days", "streak_days")

@@ -62,6 +62,7 @@ class Member(SQLModel, table=True):
     ideas_submitted: int = 0
     ideas_shipped: int = 0
     poll_votes: int = 0
+    events_attended: int = 0
     active_days: int = 0
     streak_days: int = 0
     last_active_day: date | None = None
@@ -266,4 +267,4 @@ class PostedCard(SQLModel, table=True):
 # the metadata that migrations and the schema check compare against. A platform's own
 # tables (Slack's OAuth installations) live in its adapter package and are registered by
 # the platform registry (adapters.platforms.declare_tables); storage never imports them.
-from storage.models import audit, digests, ideas, links, polls, runtime  # noqa: E402, F401
+from storage.models import audit, digests, events, ideas, links, polls, runtime  # noqa: E402, F401
