@@ -71,6 +71,8 @@ def test_defaults_with_no_file() -> None:
         "streak_7",
         "first_idea",
         "shipped",
+        "first_event",
+        "events_5",
     ]
     assert settings.badges == list(DEFAULT_BADGES)
     assert settings.defaults.locale == "en"

@@ -39,6 +39,7 @@ def test_members_export_columns_are_unchanged() -> None:
         "ideas_submitted",
         "ideas_shipped",
         "poll_votes",
+        "events_attended",
         "active_days",
         "last_active_day",
         "joined_at",

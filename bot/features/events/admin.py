@@ -14,7 +14,8 @@ from bot.commands import CommandSpec, Mention, OptionKind, OptionSpec, Permissio
 from bot.context import CommandContext
 from bot.errors import NotAllowed, UsageError, UserError
 from bot.features.events import attendance
-from bot.features.events.cards import title_text, when
+from bot.features.events.cards import title_text
+from bot.features.events.cards import when as moment_of
 from bot.features.events.commands import (
     CAPACITY_MAX,
     DESCRIPTION_MAX,
@@ -62,7 +63,7 @@ async def cancel(ctx: CommandContext, event: int, reason: str) -> list[Action]:
         "event.cancel_notice",
         number=event,
         title=title_text(found),
-        start=when(ctx.community, found.starts_at),
+        start=moment_of(ctx.community, found.starts_at),
         reason=why,
     )
     notices = await direct_messages(ctx.session, ctx.community, found, told, text)
@@ -145,7 +146,7 @@ async def edit(
             "event.moved_notice",
             number=event,
             title=title_text(found),
-            start=when(ctx.community, found.starts_at),
+            start=moment_of(ctx.community, found.starts_at),
         )
         actions += await direct_messages(ctx.session, ctx.community, found, told, text)
     actions += await fill_places(ctx.session, ctx.community, found)
@@ -186,7 +187,7 @@ async def attended(ctx: CommandContext, event: int, members: str) -> list[Action
             "event.error.not_started",
             number=event,
             title=title_text(found),
-            start=when(ctx.community, found.starts_at),
+            start=moment_of(ctx.community, found.starts_at),
         )
     people = [await ctx.member(mention) for mention in _mentions(members)]
     marked: list[str] = []
