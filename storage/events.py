@@ -1,5 +1,5 @@
 """Queries about community events: numbering, answers (with the waitlist), attendance,
-cancelling, and the numbers the digest and `/admin stats` show.
+and cancelling (the numbers the digest shows are in `storage.metrics.events`).
 
 What must happen once is one statement the database arbitrates: the next number is an
 atomic `last_number + 1`, cancelling is `UPDATE ... WHERE cancelled_at IS NULL`, and an
@@ -29,17 +29,6 @@ class Answerer:
     name: str
     hidden: bool
     status: str
-
-
-@dataclass(frozen=True)
-class EventNumbers:
-    """What events did in a span: held (started, not cancelled), answers going, people
-    who attended, and how many of those going came."""
-
-    held: int
-    going: int
-    attended: int
-    going_attended: int
 
 
 async def next_number(session: AsyncSession, community_id: int) -> int:
@@ -179,47 +168,6 @@ async def cancel(session: AsyncSession, event_id: int, at: datetime, reason: str
         .values(cancelled_at=at, cancel_reason=reason)
     )
     return bool(result.rowcount)
-
-
-def _held(community_id: int, start: datetime, end: datetime):  # type: ignore[no-untyped-def]
-    return select(Event.id).where(
-        Event.community_id == community_id,
-        Event.starts_at >= start,
-        Event.starts_at < end,
-        Event.cancelled_at.is_(None),  # type: ignore[union-attr]
-    )
-
-
-async def numbers(
-    session: AsyncSession, community_id: int, start: datetime, end: datetime
-) -> EventNumbers:
-    """Events that started in [start, end) and were not cancelled, with their answers
-    going and their attendance (all counted by the database)."""
-    held_ids = _held(community_id, start, end)
-    held = await session.scalar(select(func.count()).select_from(held_ids.subquery()))
-    going = await session.scalar(
-        select(func.count())
-        .select_from(EventAnswer)
-        .where(EventAnswer.event_id.in_(held_ids), EventAnswer.status == "going")
-    )
-    attended = await session.scalar(
-        select(func.count())
-        .select_from(EventAttendance)
-        .where(EventAttendance.event_id.in_(held_ids))
-    )
-    going_attended = await session.scalar(
-        select(func.count())
-        .select_from(EventAttendance)
-        .join(
-            EventAnswer,
-            (EventAnswer.event_id == EventAttendance.event_id)
-            & (EventAnswer.member_id == EventAttendance.member_id),
-        )
-        .where(EventAttendance.event_id.in_(held_ids), EventAnswer.status == "going")
-    )
-    return EventNumbers(
-        int(held or 0), int(going or 0), int(attended or 0), int(going_attended or 0)
-    )
 
 
 async def in_span(

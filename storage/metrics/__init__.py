@@ -10,7 +10,8 @@ Python. Each job has a module of its own:
 - `members`: top contributors, the best newcomer, rank-up candidates, badges and
   the regulars who went quiet, from the daily rollup `member_day_gain`;
 - `highlights`: the message of the period;
-- `ideas`: the ideas and polls sections.
+- `ideas`: the ideas and polls sections;
+- `events`: events held, people going, attendance and the show-up rate.
 
 Activity counts what members did (messages, reactions, kudos, votes...), never Cercle's
 own posts (bots are never scored) and never moderators' point adjustments. What a digest

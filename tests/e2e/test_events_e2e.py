@@ -104,6 +104,16 @@ async def test_the_whole_life_of_an_event(console: Transcript) -> None:
     # carol: 1 point for her hello message, 10 for being there; mod: 1 + 20 for hosting.
     assert "carol's rank" in text and "Points: 11 points" in text
     assert "mod's rank" in text and "Points: 21 points" in text
+
+    # The numbers: carol and dave were going and both came; alice (maybe) did not come.
+    text = "\n".join(await console.play("mod: /admin stats"))
+    assert "📅 Events: Events held: 1 (+1, up from none)" in text
+    assert "People going: 2" in text and "Attended: 2" in text
+    assert "Show-up rate (going who came): 100%" in text
+    out = await console.play("after 6d")  # Monday 12 January: the week's digest
+    text = "\n".join(out)
+    assert "Cercle: 📰" in text and "📅 Events: Events held: 1" in text
+    assert "Show-up rate (going who came): 100%" in text
     assert console.session.errors == 0
 
 
@@ -222,6 +232,9 @@ async def test_an_event_in_a_french_community(french: Transcript) -> None:
     out = await french.play(f"carol: /event checkin 1 {code}")
     assert any("Votre présence à l'événement n°\u00a01" in line for line in out)
     assert any("🏅 carol" in line and "Premier événement" in line for line in out)
+    text = "\n".join(await french.play("mod: /admin stats"))
+    assert "📅 Événements\u202f: Événements tenus\u202f: 1" in text
+    assert "Taux de présence (inscrits venus)\u202f: 100\u00a0%" in text
 
 
 # --------------------------------------------------------------------------- bad input

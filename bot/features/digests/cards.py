@@ -195,6 +195,32 @@ def health_lines(view: CommunityView, data: DigestData, *, compared: bool = True
     return "\n".join(lines)
 
 
+def events_lines(view: CommunityView, data: DigestData, *, compared: bool = True) -> str:
+    """Events held, people going, attendance and the show-up rate; empty when no event
+    was held in the period nor in the one before."""
+    now, before = data.events
+    if not now.held and not (compared and before.held):
+        return ""
+    key = "digest.health.line" if compared else "digest.health.line_alone"
+    lines = [
+        view.t(
+            key,
+            label=view.t(f"digest.events.{name}"),
+            value=i18n.number(view.locale, getattr(now, name)),
+            change=change(view, getattr(now, name), getattr(before, name)),
+        )
+        for name in ("held", "going", "attended")
+    ]
+    rate = now.show_up
+    lines.append(
+        view.t(
+            "digest.events.show_up",
+            value="—" if rate is None else formatting.percent(view.locale, rate),
+        )
+    )
+    return "\n".join(lines)
+
+
 def shape_line(view: CommunityView, data: DigestData) -> str:
     total = data.members or 1
 
@@ -327,6 +353,9 @@ def digest_card(
     polls = _polls(view, data)
     if polls:
         fields.append(CardField(view.t("digest.polls.name"), polls))
+    events = events_lines(view, data)
+    if events:
+        fields.append(CardField(view.t("digest.events.name"), events))
     fields.append(CardField(view.t("digest.health.name"), health_lines(view, data)))
     fields.append(CardField(view.t("digest.shape.name"), shape_line(view, data)))
     if image is None:

@@ -30,6 +30,7 @@ from storage.metrics import highlights as metrics_highlights
 from storage.metrics import ideas as metrics_ideas
 from storage.metrics import members as metrics_members
 from storage.metrics import shape as metrics_shape
+from storage.metrics.events import EventNumbers, event_numbers
 from storage.models import Member, PlatformSpace
 from storage.models.ideas import Idea, IdeaEvent
 from storage.models.polls import Poll
@@ -128,6 +129,8 @@ class DigestData:
     bars: list[Bar] = field(default_factory=list)  # the chart's activity
     customers: tuple[int, int] | None = None  # active customers, their accounts
     quiet: list[tuple[str, int]] = field(default_factory=list)
+    # Events held in the period and in the one before it.
+    events: tuple[EventNumbers, EventNumbers] = (EventNumbers(), EventNumbers())
 
     @property
     def lurkers(self) -> int:
@@ -325,6 +328,10 @@ async def _health(
         "poll_turnout": (turnout, turnout_before),
     }
     data.members, data.core, data.occasional = present, shape.core, shape.occasional
+    data.events = (
+        await event_numbers(session, view.id, period.start_at, period.end_at),
+        await event_numbers(session, view.id, previous.start_at, period.start_at),
+    )
     spans = chart_spans(period)
     found = await metrics_shape.activity(session, view.id, spans)
     data.bars = [Bar(s, e, n, m) for (s, e), (n, m) in zip(spans, found, strict=True)]

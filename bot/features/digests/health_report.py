@@ -2,7 +2,8 @@
 
 The same numbers as the digest's health section (active and new members, messages, kudos,
 accepted solutions, ideas submitted and shipped, poll turnout, customers among the active
-members), each with its change against the period before, and the participation shape.
+members), each with its change against the period before, the events held (people going,
+attendance, show-up rate) when there were any, and the participation shape.
 `week` is the last seven days up to today, `month` the last thirty, `all` everything since
 the community began (compared with nothing).
 """
@@ -41,6 +42,16 @@ async def stats(ctx: CommandContext, period: str | None) -> list[Action]:
         start = end - timedelta(days=SPAN[name])
     shown = Period(start, end, view.timezone)
     data = await health_of(ctx.core, ctx.session, view, shown)
+    fields = [
+        # Everything since the beginning has no period before it to compare with.
+        CardField(
+            ctx.t("digest.health.name"), cards.health_lines(view, data, compared=name != "all")
+        ),
+    ]
+    events = cards.events_lines(view, data, compared=name != "all")
+    if events:
+        fields.append(CardField(ctx.t("digest.events.name"), events))
+    fields.append(CardField(ctx.t("digest.shape.name"), cards.shape_line(view, data)))
     card = Card(
         kind="stats",
         title=ctx.t(
@@ -48,13 +59,7 @@ async def stats(ctx: CommandContext, period: str | None) -> list[Action]:
             period=ctx.t(f"stats.period.{name}"),
             dates=cards.period_label(view, shown),
         ),
-        fields=(
-            # Everything since the beginning has no period before it to compare with.
-            CardField(
-                ctx.t("digest.health.name"), cards.health_lines(view, data, compared=name != "all")
-            ),
-            CardField(ctx.t("digest.shape.name"), cards.shape_line(view, data)),
-        ),
+        fields=tuple(fields),
         footer=""
         if name == "all"
         else ctx.t("digest.footer", previous=cards.period_label(view, data.previous)),
