@@ -475,13 +475,14 @@ def parser() -> argparse.ArgumentParser:
     check.set_defaults(func=cmd_check_config)
     exporting = command(
         "export",
-        "write a community's members, contributions, ideas, polls or audit trail as CSV or JSON",
+        "write a community's members, contributions, ideas, polls, events or audit trail as CSV"
+        " or JSON",
     )
     exporting.add_argument("--community", required=True, help="the community's name (slug)")
     exporting.add_argument(
         "--what",
         required=True,
-        choices=("members", "contributions", "ideas", "polls", "audit"),
+        choices=("members", "contributions", "ideas", "polls", "events", "audit"),
         help="what to export",
     )
     exporting.add_argument(

@@ -1,13 +1,13 @@
-"""`cercle export`: a community's members, contributions, ideas or polls as CSV or JSON, to
-join community activity with a customer database; or its audit trail (who did what by
-hand), to answer for moderators' actions.
+"""`cercle export`: a community's members, contributions, ideas, polls or events as CSV or
+JSON, to join community activity with a customer database; or its audit trail (who did what
+by hand), to answer for moderators' actions.
 
 Rows are read in pages and written as they come (a large ledger never sits in memory);
 members carry their platform accounts and, once `cercle import-customers` ran, their
 customer id and account; every member has their rank, 0 points included. A contribution
 names its member and their accounts; an idea carries its description and history; a poll
-its options, their counts and the winner. No message text is exported: Cercle does not
-store it.
+its options, their counts and the winner; an event its answers and who attended. No
+message text is exported: Cercle does not store it.
 
 A CSV cell that a spreadsheet would read as a formula (starting with `=`, `+`, `-`, `@`,
 a tab or a carriage return) is written with a leading `'`, the OWASP advice: member
@@ -28,6 +28,7 @@ from sqlalchemy.orm import aliased
 from bot.config import Rank
 from bot.features.polls.state import outcome_of
 from bot.features.ranks import rank_of, steps
+from storage import events as event_store
 from storage import polls as poll_store
 from storage.counters import MEMBER_COUNTERS
 from storage.db import Database
@@ -37,7 +38,7 @@ from storage.models.digests import Customer
 from storage.models.ideas import Idea, IdeaEvent
 from storage.models.polls import Poll, PollBallot
 
-WHAT = ("members", "contributions", "ideas", "polls", "audit")
+WHAT = ("members", "contributions", "ideas", "polls", "events", "audit")
 PAGE = 5000
 
 # Counters a member export leaves out: the current streak (its last active day is there).
@@ -102,6 +103,28 @@ POLL_FIELDS = (
     "winner",
     "created_at",
 )
+EVENT_FIELDS = (
+    "number",
+    "title",
+    "starts_at",
+    "ends_at",
+    "capacity",
+    "private",
+    "host_id",
+    "host",
+    "cancelled_at",
+    "cancel_reason",
+    # How many answered each way when the export ran (waitlist: past the capacity).
+    "going",
+    "maybe",
+    "no",
+    "waitlist",
+    # Who was there (by check-in code or named by the host), in check-in order.
+    "attended",
+    "attendee_ids",
+    "attendees",
+    "created_at",
+)
 AUDIT_FIELDS = (
     "id",
     "at",
@@ -120,6 +143,7 @@ FIELDS = {
     "contributions": CONTRIBUTION_FIELDS,
     "ideas": IDEA_FIELDS,
     "polls": (*POLL_FIELDS, "closes_at", "closed_at"),
+    "events": EVENT_FIELDS,
 }
 
 
@@ -339,6 +363,25 @@ async def _polls(db: Database, community_id: int) -> AsyncIterator[dict[str, Any
         yield row
 
 
+async def _events(db: Database, community_id: int) -> AsyncIterator[dict[str, Any]]:
+    """Every event, cancelled ones included, by number, with its answers and attendees."""
+    async with db.transaction() as session:
+        events = await event_store.in_span(session, community_id, None, None)
+    for event in sorted(events, key=lambda e: e.number):
+        assert event.id is not None
+        row = {name: _plain(getattr(event, name, None)) for name in EVENT_FIELDS}
+        async with db.transaction() as session:
+            row["host"] = await session.scalar(
+                select(Member.display_name).where(Member.id == event.host_id)
+            )
+            row.update(await event_store.counts(session, event.id))
+            present = await event_store.attendees(session, event.id)
+        row["attended"] = len(present)
+        row["attendee_ids"] = [member_id for member_id, _, _, _ in present]
+        row["attendees"] = [name for _, name, _, _ in present]
+        yield row
+
+
 async def _audit(db: Database, community_id: int) -> AsyncIterator[dict[str, Any]]:
     """The community's audit trail and the installation-wide entries, oldest first, with
     the names of who acted and whom it was about (an operator has none)."""
@@ -396,6 +439,8 @@ async def export(
         rows = _ideas(db, cid)
     elif what == "polls":
         rows = _polls(db, cid)
+    elif what == "events":
+        rows = _events(db, cid)
     elif what == "audit":
         rows = _audit(db, cid)
     else:

@@ -6,6 +6,9 @@ refused privately with the database unchanged."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import re
 
 import pytest
@@ -14,6 +17,7 @@ from transcript import Transcript
 from adapters.console.session import ConsoleSession
 from bot.clock import ManualClock
 from bot.core import Cercle
+from bot.exports import export
 
 SETUP = """
     alice: hello everyone, this is alice
@@ -115,6 +119,21 @@ async def test_the_whole_life_of_an_event(console: Transcript) -> None:
     assert "Cercle: 📰" in text and "📅 Events: Events held: 1" in text
     assert "Show-up rate (going who came): 100%" in text
     assert console.session.errors == 0
+
+    # `cercle export --what events`: the event with its answers and who attended.
+    chunks: list[str] = []
+    core = console.session.core
+    await export(core.db, "test", "events", "json", chunks.append, core.settings.ranks)
+    (row,) = json.loads("".join(chunks))
+    assert row["number"] == 1 and row["title"] == "Office hours" and row["host"] == "mod"
+    assert (row["going"], row["maybe"], row["no"], row["waitlist"]) == (2, 1, 1, 0)
+    assert row["attended"] == 2 and row["attendees"] == ["carol", "dave"]
+    chunks = []
+    await export(core.db, "test", "events", "csv", chunks.append, core.settings.ranks)
+    (cells,) = csv.DictReader(io.StringIO("".join(chunks)))
+    assert cells["attendees"] == "carol | dave" and cells["starts_at"].startswith(
+        "2026-01-06T18:00"
+    )
 
 
 async def test_cancelling_tells_everyone_who_answered(console: Transcript) -> None:
