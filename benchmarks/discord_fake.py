@@ -207,6 +207,7 @@ class FakeDiscord:
         self.bot_role_ids = bot_role_ids or []
         self.requests: list[Recorded] = []
         self.messages: dict[str, list[dict[str, Any]]] = {}  # channel id -> oldest first
+        self.scheduled_events: dict[str, dict[str, Any]] = {}  # id -> as Discord returns it
         self.sessions: list[Session] = []
         self.identified: list[tuple[int, int]] = []
         self.refuse_intents = 0  # an IDENTIFY asking for any of these gets close code 4014
@@ -437,6 +438,32 @@ class FakeDiscord:
             message["nonce"] = body["nonce"]
         return message
 
+    def _scheduled_event(
+        self, method: str, guild_id: str, event_id: str | None, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        """A guild scheduled event as Discord returns it: created (POST) or changed (PATCH)."""
+        if event_id is None or event_id not in self.scheduled_events:
+            event_id = event_id or snowflake()
+            self.scheduled_events[event_id] = {
+                "id": event_id,
+                "guild_id": guild_id,
+                "channel_id": None,
+                "creator_id": self.bot["id"],
+                "description": None,
+                "entity_id": None,
+                "entity_metadata": None,
+                "image": None,
+                "privacy_level": 2,
+                "status": 1,
+                "entity_type": 3,
+                "scheduled_end_time": None,
+                "user_count": 0,
+            }
+        stored = self.scheduled_events[event_id]
+        if method in ("POST", "PATCH"):
+            stored.update(body)
+        return stored
+
     async def _rest(self, request: web.Request) -> web.Response:
         path = "/" + request.match_info["tail"]
         body = await self._body(request)
@@ -557,6 +584,8 @@ class FakeDiscord:
                     },
                 }
             )
+        if m := re.fullmatch(r"/guilds/(\d+)/scheduled-events(?:/(\d+))?", path):
+            return ok(self._scheduled_event(method, m.group(1), m.group(2), body))
         if re.fullmatch(r"/guilds/\d+/members/\d+/roles/\d+", path):
             return web.Response(status=204)
         if path == "/users/@me/channels":

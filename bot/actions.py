@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, is_dataclass, replace
+from datetime import datetime
 from typing import Any, TypeVar
 
 _T = TypeVar("_T")
@@ -92,6 +93,24 @@ class UpdateCard(Action):
     channel_id: str
     message_id: str
     card: Card
+
+
+@dataclass(frozen=True)
+class SyncScheduledEvent(Action):
+    """Keep the platform's own copy of a community event (a Discord guild scheduled event)
+    in step: created when `external_id` is None (the adapter reports its id back with
+    `card_posted(..., card_ref, space, id)`), else edited, or ended when `cancelled`.
+    A platform without scheduled events has the event card alone and does nothing."""
+
+    platform: str
+    card_ref: str  # `scheduled:event:3`
+    name: str
+    description: str
+    location: str
+    starts_at: datetime
+    ends_at: datetime
+    external_id: str | None = None
+    cancelled: bool = False
 
 
 @dataclass(frozen=True)

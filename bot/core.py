@@ -35,12 +35,14 @@ from bot.events import (
     CommandInvoked,
     Event,
     FormSubmitted,
+    InterestMarked,
     MemberRef,
     MessagePosted,
     ReactionAdded,
     SolutionMarked,
 )
 from bot.features import contributions, home, reaction_thanks, recognition, solutions, suggestions
+from bot.features.events import interest as event_interest
 from bot.features.registry import COMMANDS
 from bot.jobs import JobRunner
 from bot.moderators import is_moderator
@@ -375,6 +377,9 @@ class Cercle:
             if head in interactions.PRIVATE_BUTTONS:  # on a card only the presser sees
                 ctx = _speaking_to_reader(ctx, event)
             actions = list(await handler(ctx, parts))
+        elif isinstance(event, InterestMarked):
+            ctx = await self._context(session, community, event, event.member)
+            actions = await event_interest.marked(ctx, event)
         elif isinstance(event, FormSubmitted):
             ctx = await self._context(session, community, event, event.submitter)
             head, parts = interactions.split_id(event.form_id)

@@ -195,3 +195,15 @@ ACTIVITY = (
     MemberJoined,
     MemberLeft,
 )
+
+
+@dataclass(frozen=True)
+class InterestMarked(Event):
+    """A member marked (`interested`) or unmarked their interest in the platform's own copy
+    of a community event (Discord's "Interested" on a guild scheduled event)."""
+
+    external_id: str
+    member: MemberRef
+    interested: bool
+    channel: ChannelRef = ChannelRef("", "")
+    interaction_id: str = ""

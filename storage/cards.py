@@ -42,3 +42,17 @@ async def locations(
         )
     )
     return [(platform, channel, message) for platform, channel, message in rows]
+
+
+async def card_at(
+    session: AsyncSession, community_id: int, platform: str, message_id: str, prefix: str
+) -> str | None:
+    """The card (whose ref starts with `prefix`) posted on `platform` as `message_id`."""
+    return await session.scalar(
+        select(PostedCard.card_ref).where(
+            PostedCard.community_id == community_id,
+            PostedCard.platform == platform,
+            PostedCard.message_id == message_id,
+            PostedCard.card_ref.startswith(prefix),  # type: ignore[attr-defined]
+        )
+    )

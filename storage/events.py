@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import sequences
@@ -90,6 +90,14 @@ async def set_answer(
         row.status = status
         row.answered_at = at
     await session.flush()
+
+
+async def clear_answer(session: AsyncSession, event_id: int, member_id: int) -> None:
+    await session.execute(
+        delete(EventAnswer).where(
+            EventAnswer.event_id == event_id, EventAnswer.member_id == member_id
+        )
+    )
 
 
 async def counts(session: AsyncSession, event_id: int) -> dict[str, int]:

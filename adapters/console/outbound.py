@@ -27,6 +27,7 @@ from bot.actions import (
     Reply,
     RevokeRole,
     SendFile,
+    SyncScheduledEvent,
     UpdateCard,
     with_texts,
 )
@@ -44,8 +45,19 @@ def card_text(text: str, card: Card | None, field: str = "{name}: ") -> str:
     return f"{text}\n{shown}".strip() if text and shown else (text or shown)
 
 
+# A scheduled event of the platform's own (Discord's) has no console form: the event card
+# is the console's event, so `SyncScheduledEvent` is carried out by doing nothing.
 SUPPORTED: frozenset[type[Action]] = frozenset(
-    {Reply, PostToChannel, UpdateCard, DirectMessage, SendFile, GrantRole, RevokeRole}
+    {
+        Reply,
+        PostToChannel,
+        UpdateCard,
+        DirectMessage,
+        SendFile,
+        GrantRole,
+        RevokeRole,
+        SyncScheduledEvent,
+    }
 )
 
 
@@ -183,6 +195,8 @@ class ConsoleOutput:
                 granted = isinstance(action, GrantRole)
                 session.set_role(name, role, granted)
                 session.emit(f"  ({'+' if granted else '-'}role {role} {name})")
+            case SyncScheduledEvent():
+                pass
             case _:
                 session.emit(f"  ({type(action).__name__})")
 

@@ -18,7 +18,14 @@ from collections.abc import Sequence
 
 import discord
 
-from adapters.discord import app_commands, backfill, fast_messages, intents, routes
+from adapters.discord import (
+    app_commands,
+    backfill,
+    fast_messages,
+    intents,
+    routes,
+    scheduled_events,
+)
 from adapters.discord.inbound import Translator
 from adapters.discord.interactions import Interactions
 from adapters.discord.outbound import SUPPORTED, Outbound
@@ -26,7 +33,7 @@ from bot.actions import Action, Reply
 from bot.batching import ActivityBatcher, Journal
 from bot.commands import CommandRegistry
 from bot.config import Secrets, Settings
-from bot.events import Event, MemberRef, ReactionAdded
+from bot.events import Event, InterestMarked, MemberRef, ReactionAdded
 from bot.ports import CoreFace, Notice, check_supported
 
 # Cercle never joins voice: discord.py's warnings that its voice libraries are missing
@@ -243,6 +250,7 @@ class DiscordAdapter:
 
         # Ordinary messages skip discord.py's Message objects; the rest come to on_message.
         fast_messages.install(client, translator, batcher.put)
+        scheduled_events.install(client, self._interest)
 
         @client.event
         async def on_ready() -> None:
@@ -386,6 +394,24 @@ class DiscordAdapter:
                     await self.outbound.send(int(channel_id), action.text, action.card)
                 continue
             await self.outbound.carry_out(space_id, action)
+
+    def _interest(self, guild_id: str, external_id: str, user_id: str, interested: bool) -> None:
+        """A member's "Interested" on a guild scheduled event, for the core to count."""
+
+        async def run() -> None:
+            assert self.core is not None
+            member = await self.core.stored_member(PLATFORM, guild_id, user_id)
+            event = InterestMarked(
+                platform=PLATFORM,
+                space_id=guild_id,
+                at=self.core.now(),
+                external_id=external_id,
+                member=member,
+                interested=interested,
+            )
+            await self._carry_out(guild_id, await self.core.handle(event))
+
+        self._spawn(run())
 
     def _thanks(self, event: ReactionAdded, author_id: str) -> None:
         """Ask the core whether the reaction thanks the message's author (the rule and

@@ -44,6 +44,8 @@ def build(choice: IntentChoice) -> discord.Intents:
     intents.guilds = True
     intents.guild_messages = True
     intents.guild_reactions = True
+    # "Interested" on the guild scheduled events Cercle makes for its events (not privileged).
+    intents.guild_scheduled_events = True
     intents.members = choice.members
     intents.message_content = choice.message_content
     return intents

@@ -26,6 +26,8 @@ PERMISSIONS = discord.Permissions(
     attach_files=True,
     read_message_history=True,
     manage_roles=True,
+    # The guild scheduled event that goes with each of Cercle's events.
+    manage_events=True,
 )
 SCOPES = ("bot", "applications.commands")
 PLATFORM = "discord"

@@ -6,7 +6,8 @@ a post with a `card_ref` is reported back to the core (`card_posted`) so that vo
 status changes edit it in place; `thread_name` opens the discussion thread on it; a
 `marker` is an idempotency key: sent as the nonce (with enforce_nonce, Discord drops a
 retry) and carried invisibly by the post, so a re-delivered digest finds itself in the
-channel's recent history and is not posted twice. Roles and DMs have their own modules.
+channel's recent history and is not posted twice. Roles, DMs and scheduled events have
+their own modules.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Awaitable, Callable
 
 import discord
 
-from adapters.discord import dms, roles
+from adapters.discord import dms, roles, scheduled_events
 from adapters.discord.embeds import content, embed_for, file_for, view_for
 from adapters.discord.notices import Notices
 from bot.actions import (
@@ -30,13 +31,24 @@ from bot.actions import (
     Reply,
     RevokeRole,
     SendFile,
+    SyncScheduledEvent,
     UpdateCard,
 )
 from bot.ports import CoreFace, SpaceInfo, UnsupportedAction
 
 # What Discord carries out; an OpenForm only opens in answer to an interaction.
 SUPPORTED: frozenset[type[Action]] = frozenset(
-    {PostToChannel, UpdateCard, GrantRole, RevokeRole, DirectMessage, SendFile, Reply, OpenForm}
+    {
+        PostToChannel,
+        UpdateCard,
+        GrantRole,
+        RevokeRole,
+        DirectMessage,
+        SendFile,
+        Reply,
+        OpenForm,
+        SyncScheduledEvent,
+    }
 )
 
 log = logging.getLogger("cercle.discord")
@@ -216,6 +228,8 @@ class Outbound:
                     await dms.send(self, guild_id, action, ephemeral)
                 case SendFile():
                     await dms.send_file(self, guild_id, action, ephemeral)
+                case SyncScheduledEvent():
+                    await scheduled_events.sync(self, guild_id, action)
                 case Reply(text=text, card=card):  # a reply with no interaction to answer
                     channel_id = await self._resolve(guild_id, None)
                     if channel_id is not None and not action.ephemeral:

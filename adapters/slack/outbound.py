@@ -35,13 +35,26 @@ from bot.actions import (
     Reply,
     RevokeRole,
     SendFile,
+    SyncScheduledEvent,
     UpdateCard,
 )
 from bot.ports import UnsupportedAction
 
-# What Slack carries out; an OpenForm needs the trigger of an interaction.
+# What Slack carries out; an OpenForm needs the trigger of an interaction. Slack has no
+# scheduled events of its own: the event card is the event, and a `SyncScheduledEvent`
+# does nothing.
 SUPPORTED: frozenset[type[Action]] = frozenset(
-    {PostToChannel, UpdateCard, GrantRole, RevokeRole, DirectMessage, SendFile, Reply, OpenForm}
+    {
+        PostToChannel,
+        UpdateCard,
+        GrantRole,
+        RevokeRole,
+        DirectMessage,
+        SendFile,
+        Reply,
+        OpenForm,
+        SyncScheduledEvent,
+    }
 )
 
 if TYPE_CHECKING:
@@ -130,6 +143,8 @@ class Outbound:
                 )
             case GrantRole() | RevokeRole():
                 await self._usergroup(client, target.team_id, action)
+            case SyncScheduledEvent():
+                pass
             case OpenForm():
                 if self.open_form is not None and target.trigger_id:
                     await self.open_form(client, target, action)

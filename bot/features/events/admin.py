@@ -32,6 +32,7 @@ from bot.features.events.state import (
     fill_places,
     find_event,
     refuse_if_cancelled,
+    scheduled_copies,
 )
 from storage import events as store
 
@@ -70,7 +71,8 @@ async def cancel(ctx: CommandContext, event: int, reason: str) -> list[Action]:
     await audit.by(ctx, "event_cancel", target=f"#{event}", reason=why)
     told_text = i18n.plural(ctx.community.locale, "event.unit.members", len(notices))
     reply = Reply(ctx.t("event.cancelled_now", number=event, told=told_text))
-    return [reply, *notices, *await card_updates(ctx.session, ctx.community, found)]
+    copies = await scheduled_copies(ctx.session, ctx.community, found)
+    return [reply, *notices, *await card_updates(ctx.session, ctx.community, found), *copies]
 
 
 @command(
@@ -151,7 +153,8 @@ async def edit(
         actions += await direct_messages(ctx.session, ctx.community, found, told, text)
     actions += await fill_places(ctx.session, ctx.community, found)
     await audit.by(ctx, "event_edit", target=f"#{event}", changes=",".join(changes))
-    return [*actions, *await card_updates(ctx.session, ctx.community, found)]
+    copies = await scheduled_copies(ctx.session, ctx.community, found)
+    return [*actions, *await card_updates(ctx.session, ctx.community, found), *copies]
 
 
 def _mentions(text: str) -> list[Mention]:

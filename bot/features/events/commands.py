@@ -35,6 +35,7 @@ from bot.features.events.state import (
     card_updates,
     find_event,
     refuse_if_cancelled,
+    scheduled_copies,
     shown_event,
 )
 from bot.features.events.when import parse_start
@@ -144,7 +145,9 @@ async def create(
     )
     await schedule_jobs(ctx.session, ctx.community.id, event, ctx.settings, ctx.at)
     shown = EventShown(event, ctx.caller.name, await store.counts(ctx.session, event.id or 0))
+    copies = await scheduled_copies(ctx.session, ctx.community, event, new=True)
     return [
+        *copies,
         PostToChannel(
             ctx.platform,
             channel_id,

@@ -9,11 +9,12 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.actions import Action, DirectMessage
+from bot.actions import Action, DirectMessage, SyncScheduledEvent
 from bot.cards import updates
 from bot.community import CommunityView
 from bot.errors import NotFound, UserError
 from bot.features.events.cards import EventShown, event_card, title_text, when
+from storage import cards as card_store
 from storage import events as store
 from storage.ideas import contacts, names
 from storage.models.events import Event
@@ -22,6 +23,39 @@ from storage.models.events import Event
 def card_ref(number: int) -> str:
     """What the event's card is known as, to update it in place (`event:3`)."""
     return f"event:{number}"
+
+
+SCHEDULED = "scheduled:"
+
+
+def scheduled_ref(number: int) -> str:
+    """What the platform's own copy of the event is known as (`scheduled:event:3`)."""
+    return SCHEDULED + card_ref(number)
+
+
+def _copy(view: CommunityView, event: Event, platform: str, external_id: str | None) -> Action:
+    return SyncScheduledEvent(
+        platform=platform,
+        card_ref=scheduled_ref(event.number),
+        name=event.title,
+        description=event.description,
+        location=view.t("event.location", number=event.number),
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        external_id=external_id,
+        cancelled=event.cancelled_at is not None,
+    )
+
+
+async def scheduled_copies(
+    session: AsyncSession, view: CommunityView, event: Event, *, new: bool = False
+) -> list[Action]:
+    """The platform's own copy of the event, kept in step: made on the platform the event
+    was created on (`new`), else every copy already made, edited or cancelled."""
+    if new:
+        return [_copy(view, event, event.platform, None)]
+    found = await card_store.locations(session, view.id, scheduled_ref(event.number))
+    return [_copy(view, event, platform, external) for platform, _space, external in found]
 
 
 async def find_event(
