@@ -171,7 +171,9 @@ def _polls(view: CommunityView, data: DigestData) -> str:
 
 
 def health_lines(view: CommunityView, data: DigestData, *, compared: bool = True) -> str:
-    """The health numbers, each with its change against the period before (`compared`)."""
+    """The health numbers, each with its change against the period before (`compared`,
+    and only when the community existed before the period)."""
+    compared = compared and data.compared
     lines = []
     for key in HEALTH:
         now, before = data.health.get(key, (0, 0))
@@ -198,6 +200,7 @@ def health_lines(view: CommunityView, data: DigestData, *, compared: bool = True
 def events_lines(view: CommunityView, data: DigestData, *, compared: bool = True) -> str:
     """Events held, people going, attendance and the show-up rate; empty when no event
     was held in the period nor in the one before."""
+    compared = compared and data.compared  # nothing before the community to compare with
     now, before = data.events
     if not now.held and not (compared and before.held):
         return ""
@@ -289,6 +292,13 @@ def activity_chart(view: CommunityView, data: DigestData) -> ActivityChart:
     )
 
 
+def footer(view: CommunityView, data: DigestData) -> str:
+    """What the changes are measured against, or that the community has no period before."""
+    if not data.compared:
+        return view.t("digest.footer_first")
+    return view.t("digest.footer", previous=period_label(view, data.previous))
+
+
 def digest_card(
     view: CommunityView,
     settings: Settings,
@@ -298,7 +308,7 @@ def digest_card(
     image: Image | None = None,
 ) -> Card:
     heading = title(view, data.period, preview=preview)
-    compared = view.t("digest.footer", previous=period_label(view, data.previous))
+    compared = footer(view, data)
     if data.quiet_period:
         # One honest line: nobody acted (and, before anyone joined, no members to count).
         quiet = (

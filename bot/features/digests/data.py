@@ -23,6 +23,7 @@ from bot.features import ranks
 from bot.features.digests.schedule import Period
 from bot.features.polls.state import outcome_of
 from bot.services import Services
+from storage import communities as community_store
 from storage import metrics
 from storage import polls as poll_store
 from storage.metrics import health as metrics_health
@@ -131,6 +132,9 @@ class DigestData:
     quiet: list[tuple[str, int]] = field(default_factory=list)
     # Events held in the period and in the one before it.
     events: tuple[EventNumbers, EventNumbers] = (EventNumbers(), EventNumbers())
+    # The community existed before the period: its numbers have a period to compare with
+    # (a first digest's "+80, up from none" would only say the community was new).
+    compared: bool = True
 
     @property
     def lurkers(self) -> int:
@@ -332,6 +336,8 @@ async def _health(
         await event_numbers(session, view.id, period.start_at, period.end_at),
         await event_numbers(session, view.id, previous.start_at, period.start_at),
     )
+    created = await community_store.created_at(session, view.id)
+    data.compared = created is None or view.local_day(created) < period.start
     spans = chart_spans(period)
     found = await metrics_shape.activity(session, view.id, spans)
     data.bars = [Bar(s, e, n, m) for (s, e), (n, m) in zip(spans, found, strict=True)]

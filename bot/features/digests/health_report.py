@@ -60,8 +60,6 @@ async def stats(ctx: CommandContext, period: str | None) -> list[Action]:
             dates=cards.period_label(view, shown),
         ),
         fields=tuple(fields),
-        footer=""
-        if name == "all"
-        else ctx.t("digest.footer", previous=cards.period_label(view, data.previous)),
+        footer="" if name == "all" else cards.footer(view, data),
     )
     return [Reply(card=cards.fit(card))]
