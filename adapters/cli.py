@@ -28,6 +28,7 @@ log = logging.getLogger("cercle")
 EXIT_DATABASE_UNAVAILABLE = 69  # sysexits' EX_UNAVAILABLE
 EXIT_NOT_CONNECTED = 78  # sysexits' EX_CONFIG: every platform refused its credentials
 EXIT_NOTHING_TO_RUN = 78  # sysexits' EX_CONFIG: no platform token is set
+DEFAULT_WEB_PORT = 8090  # `cercle web` without web.port
 
 
 def database_url(raw: str) -> str:
@@ -148,6 +149,33 @@ async def cmd_run(args: argparse.Namespace) -> int:
     if runtime.exit_reason is not None:
         print(f"cercle: no platform is connected: {runtime.exit_reason}.", file=sys.stderr)
         return EXIT_NOT_CONNECTED
+    return 0
+
+
+async def cmd_web(args: argparse.Namespace) -> int:
+    from adapters.web.server import WebServer
+
+    settings = _settings(args)
+    web = settings.web.model_copy(
+        update={
+            "host": args.host or settings.web.host,
+            "port": args.port or settings.web.port or DEFAULT_WEB_PORT,
+        }
+    )
+    logging.getLogger("cercle").setLevel(getattr(args, "log_level", None) or settings.log.level)
+    core = await _core(settings.model_copy(update={"web": web}))
+    server = WebServer(web)
+    stopped = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stopped.set)
+    try:
+        await server.start(core)
+        print(f"cercle web: serving {server.base_url}/c/<community> (Ctrl-C stops)", flush=True)
+        await stopped.wait()
+    finally:
+        await server.stop()
+        await core.db.dispose()
     return 0
 
 
@@ -446,6 +474,15 @@ def parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--transcript", help="also write the whole chat transcript to this file")
     demo.set_defaults(func=cmd_demo)
+
+    web = command(
+        "web", "serve the community's web page: public leaderboards, the JSON API, the dashboard"
+    )
+    web.add_argument("--host", help="address to listen on (default: web.host)")
+    web.add_argument(
+        "--port", type=int, help=f"port (default: web.port, else {DEFAULT_WEB_PORT})"
+    )
+    web.set_defaults(func=cmd_web)
 
     db = command("db", "upgrade the database schema, or show its revision")
     db.add_argument("action", choices=("upgrade", "current"))

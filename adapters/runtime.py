@@ -151,6 +151,12 @@ class Runtime:
             self.database_answers,
         )
         await health.start()
+        site = None
+        if settings.web.port is not None:  # the community's web page, in this same loop
+            from adapters.web.server import WebServer
+
+            site = WebServer(settings.web)
+            await site.start(self.core)
         # Once the platforms are connected; see adapters.tuning and `[runtime]`.
         untune = tune_interpreter(self.core.settings.runtime)
         try:
@@ -159,6 +165,8 @@ class Runtime:
             for watcher in watchers:
                 watcher.cancel()
             await health.stop()
+            if site is not None:
+                await site.stop()
             untune()
             self.timekeeper.shutdown()
             if self.timekeeper.leadership is not None:

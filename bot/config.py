@@ -78,6 +78,7 @@ from bot.config_sections import (
     SchedulerSettings,
     ScoringSettings,
     SlackSettings,
+    WebSettings,
 )
 
 __all__ = [
@@ -111,6 +112,7 @@ __all__ = [
     "Secrets",
     "Settings",
     "SlackSettings",
+    "WebSettings",
     "load_secrets",
     "load_settings",
     "unknown_platforms",
@@ -174,6 +176,7 @@ class Settings(BaseSettings):
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     health: HealthSettings = Field(default_factory=HealthSettings)
     imports: ImportSettings = Field(default_factory=ImportSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
     # The settings of a platform that has no section of its own here (a new platform's
     # `[platforms.matrix]`), by platform name; its package validates what is inside.
     platforms: dict[str, dict[str, Any]] = Field(default_factory=dict)

@@ -327,6 +327,8 @@ class CommunityEntry(_Section):
     moderator_channel: str | None = None
     # `privacy = { default_visibility = "hidden" }`: this community is opt-in.
     privacy: PrivacySettings | None = None
+    # Whether this community's web pages are public (unset: `web.public`).
+    web_public: bool | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -452,6 +454,22 @@ class HealthSettings(_Section):
 
     host: str = "127.0.0.1"
     port: Annotated[Int, Field(ge=1, le=65535)] | None = None
+
+
+class WebSettings(_Section):
+    """The community's web page (`cercle web`, or `cercle run` when a port is set): public
+    leaderboards, ideas and polls, the JSON API, and the moderators' dashboard."""
+
+    host: str = "127.0.0.1"
+    port: Annotated[Int, Field(ge=1, le=65535)] | None = None
+    # The address members reach the pages at (behind a proxy), for the links Cercle gives;
+    # unset: http://host:port.
+    base_url: str | None = None
+    # Whether communities' public pages are served (a `[[communities]]` entry's
+    # `web_public` says it for one); without it, they answer 404.
+    public: bool = False
+    # How long a dashboard link given by `/admin dashboard` opens the dashboard.
+    link_minutes: Annotated[Int, Field(ge=1, le=7 * 24 * 60)] = 60
 
 
 class ImportSettings(_Section):

@@ -41,12 +41,20 @@ from bot.events import (
     ReactionAdded,
     SolutionMarked,
 )
-from bot.features import contributions, home, reaction_thanks, recognition, solutions, suggestions
+from bot.features import (
+    contributions,
+    home,
+    reaction_thanks,
+    recognition,
+    solutions,
+    suggestions,
+    web_pages,
+)
 from bot.features.events import interest as event_interest
 from bot.features.registry import COMMANDS
 from bot.jobs import JobRunner
 from bot.moderators import is_moderator
-from bot.ports import Adapter, Notice, SpaceInfo, Suggestion
+from bot.ports import Adapter, BoardPage, Notice, PublicCommunity, SpaceInfo, Suggestion
 from bot.readers import MessageReader
 from storage import cards, ledger, receipts
 from storage import communities as community_store
@@ -179,6 +187,12 @@ class Cercle:
 
     async def home(self, invoker: MemberRef, space_id: str) -> list[Card]:
         return await home.page(self, invoker, space_id)
+
+    async def public_community(self, slug: str) -> PublicCommunity | None:
+        return await web_pages.public_community(self, slug)
+
+    async def board_page(self, slug: str, period: str, page: int, size: int) -> BoardPage:
+        return await web_pages.board_page(self, slug, period, page, size)
 
     async def reaction_thanks(self, reaction: ReactionAdded) -> list[Action]:
         emoji = reaction_thanks.thanks_emoji(self.settings, reaction.platform)

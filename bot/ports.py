@@ -81,6 +81,40 @@ class Suggestion:
     value: str | int
 
 
+@dataclass(frozen=True)
+class PublicCommunity:
+    """A community as its web page needs it: its name, language and whether its public
+    pages are served (`web.public`, or its entry's `web_public`)."""
+
+    slug: str
+    locale: str
+    public: bool
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    """One line of a leaderboard page: place (ties share one), name, points, rank, badges."""
+
+    place: int
+    name: str
+    points: int
+    rank: str
+    badges: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BoardPage:
+    """One page of a community's leaderboard for a period (`week`, `month` or `all`)."""
+
+    period: str
+    # The period as members read it ("week of 5–11 January 2026"), in the community's language.
+    label: str
+    page: int
+    pages: int
+    total: int
+    rows: tuple[BoardRow, ...]
+
+
 class CoreFace(Protocol):
     """The core as an adapter sees it."""
 
@@ -131,6 +165,16 @@ class CoreFace(Protocol):
     async def home(self, invoker: MemberRef, space_id: str) -> list[Card]:
         """A member's own page (Slack's App Home): their profile, the week's leaderboard,
         the open ideas with For/Against buttons."""
+        ...
+
+    async def public_community(self, slug: str) -> PublicCommunity | None:
+        """The community called `slug` for its web page (None: there is none; never
+        created by asking)."""
+        ...
+
+    async def board_page(self, slug: str, period: str, page: int, size: int) -> BoardPage:
+        """A page of the community's leaderboard (hidden, excluded members and bots never
+        on it); a page past the last is empty."""
         ...
 
     async def reaction_thanks(self, reaction: ReactionAdded) -> list[Action]:

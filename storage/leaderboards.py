@@ -61,6 +61,37 @@ async def top(
     return standings
 
 
+async def page(
+    session: AsyncSession,
+    community_id: int,
+    period: str,
+    start: date | None,
+    offset: int,
+    limit: int,
+) -> tuple[list[Standing], int]:
+    """Standings `offset` to `offset + limit` of the board, and how many members are on
+    it; places are the board's own (the first row's counts everyone ahead of it)."""
+    query, points = _board(community_id, period, start)
+    total = int(await session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+    rows = (
+        await session.execute(query.order_by(points.desc(), Member.id).offset(offset).limit(limit))
+    ).all()
+    if not rows:
+        return [], total
+    ahead = await session.scalar(
+        select(func.count()).select_from(query.where(points > rows[0][2]).subquery())
+    )
+    standings: list[Standing] = []
+    for index, (member_id, name, total_points) in enumerate(rows):
+        same = standings and standings[-1].points == total_points
+        if same:
+            place = standings[-1].place
+        else:
+            place = int(ahead or 0) + 1 if index == 0 else offset + index + 1
+        standings.append(Standing(member_id, name, total_points, place))
+    return standings, total
+
+
 async def points_of(
     session: AsyncSession, community_id: int, member_id: int, period: str, start: date | None
 ) -> int:

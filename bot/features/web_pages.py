@@ -1,0 +1,79 @@
+"""What the community's web page reads: the community by its name and a leaderboard page.
+
+The web adapter asks the core (`bot.ports.CoreFace.public_community`, `board_page`) and
+this module answers with the same queries and rules as `/leaderboard` and `/profile`
+(periods in the community's time zone, ties sharing a place, hidden and excluded members
+and bots never shown, rank and badge names in the community's language), so the page and
+the commands never disagree. Asking never creates a community.
+"""
+
+from __future__ import annotations
+
+from bot.community import CommunityView, entry_for, load_view
+from bot.features import badges, ranks
+from bot.features.leaderboards import period_label, period_start
+from bot.ports import BoardPage, BoardRow, PublicCommunity
+from bot.services import Services
+from storage import leaderboards, member_counters
+from storage.communities import community_by_slug
+
+PERIODS = ("week", "month", "all")
+
+
+def is_public(core: Services, slug: str) -> bool:
+    """Whether the community's public pages are served: its entry says, else `web.public`."""
+    entry = entry_for(slug, core.settings)
+    if entry is not None and entry.web_public is not None:
+        return entry.web_public
+    return core.settings.web.public
+
+
+async def _view(core: Services, slug: str) -> CommunityView | None:
+    async with core.db.transaction() as session:
+        row = await community_by_slug(session, slug)
+        if row is None or row.id is None:
+            return None
+        return await load_view(session, row.id, row.slug, core.settings)
+
+
+async def public_community(core: Services, slug: str) -> PublicCommunity | None:
+    view = await _view(core, slug)
+    if view is None:
+        return None
+    return PublicCommunity(view.slug, view.locale, is_public(core, view.slug))
+
+
+async def board_page(core: Services, slug: str, period: str, page: int, size: int) -> BoardPage:
+    if period not in PERIODS:
+        raise ValueError(f"unknown period {period!r}")
+    view = await _view(core, slug)
+    if view is None:
+        raise LookupError(slug)
+    page = max(page, 1)
+    start = period_start(view, period, core.clock.now())
+    async with core.db.transaction() as session:
+        standings, total = await leaderboards.page(
+            session, view.id, period, start, (page - 1) * size, size
+        )
+        ids = [s.member_id for s in standings]
+        members = await member_counters.members_by_id(session, ids)
+        held = await member_counters.badges_of(session, ids)
+    ladder, locale, kept = core.settings.ranks, view.locale, core.settings.badges
+    rows = tuple(
+        BoardRow(
+            place=s.place,
+            name=s.name,
+            points=s.points,
+            rank=ranks.rank_name(ranks.rank_of(members[s.member_id], ladder), locale),
+            badges=tuple(badges.badge_name(b, locale) for b in kept if b.key in held[s.member_id]),
+        )
+        for s in standings
+    )
+    return BoardPage(
+        period=period,
+        label=period_label(view, period, start),
+        page=page,
+        pages=max(1, -(-total // size)),
+        total=total,
+        rows=rows,
+    )
