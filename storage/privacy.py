@@ -2,12 +2,12 @@
 `cercle privacy export|forget`.
 
 `summary` counts what is kept; `everything` gathers it for the member's own export (their
-profile, identities, every ledger row, badges, ideas, idea votes, poll ballots, thanks given
-and received with reasons); `forget` erases every name, platform id, idea text, reason text
-and ballot of the member. The member row stays as a nameless, hidden stub, so that what
-others earned from them (a reaction they gave, with an anonymous reactor now) and the
-community's past numbers keep adding up; a later post by the same account starts a new
-member.
+profile, identities, every ledger row, badges, ideas, idea votes, poll ballots, event
+answers, attendances and events hosted, thanks given and received with reasons); `forget`
+erases every name, platform id, idea text, event description, reason text and ballot of
+the member. The member row stays as a nameless, hidden stub, so that what others earned
+from them (a reaction they gave, with an anonymous reactor now) and the community's past
+numbers keep adding up; a later post by the same account starts a new member.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from storage.models import (
     RankChange,
 )
 from storage.models.digests import Customer
+from storage.models.events import Event, EventAnswer, EventAttendance
 from storage.models.ideas import Idea, IdeaDraft, IdeaEvent, IdeaVolunteer, IdeaVote
 from storage.models.links import LinkCode, LinkedRow, MemberLink
 from storage.models.polls import Poll, PollBallot, PollOption
@@ -224,6 +225,7 @@ async def everything(session: AsyncSession, member_id: int) -> dict[str, Any]:
             "kudos_given": member.kudos_given,
             "ideas_submitted": member.ideas_submitted,
             "poll_votes": member.poll_votes,
+            "events_attended": member.events_attended,
             "active_days": member.active_days,
             "last_active_day": _plain(member.last_active_day),
         },
@@ -244,6 +246,7 @@ async def everything(session: AsyncSession, member_id: int) -> dict[str, Any]:
         ],
         "idea_votes": [{"idea": n, "choice": c, "voted_at": _plain(at)} for n, c, at in votes],
         "poll_ballots": await _ballots(session, member_id),
+        **await _events(session, member_id),
         "thanks_given": [
             {"to": names.get(t.member_id), "reason": t.reason, "at": _plain(t.occurred_at)}
             for t in thanks
@@ -253,6 +256,38 @@ async def everything(session: AsyncSession, member_id: int) -> dict[str, Any]:
             {"from": names.get(t.actor_id), "reason": t.reason, "at": _plain(t.occurred_at)}
             for t in thanks
             if t.member_id == member_id
+        ],
+    }
+
+
+async def _events(session: AsyncSession, member_id: int) -> dict[str, list[dict[str, Any]]]:
+    """The member's answers to events, the events they were at, and those they hosted."""
+    answers = await session.execute(
+        select(Event.number, Event.title, EventAnswer.status, EventAnswer.answered_at)
+        .join(Event, Event.id == EventAnswer.event_id)
+        .where(EventAnswer.member_id == member_id)
+        .order_by(Event.number)
+    )
+    attended = await session.execute(
+        select(Event.number, Event.title, EventAttendance.at, EventAttendance.how)
+        .join(Event, Event.id == EventAttendance.event_id)
+        .where(EventAttendance.member_id == member_id)
+        .order_by(Event.number)
+    )
+    hosted = await session.scalars(
+        select(Event).where(Event.host_id == member_id).order_by(Event.number)
+    )
+    return {
+        "event_answers": [
+            {"event": n, "title": t, "answer": a, "answered_at": _plain(at)}
+            for n, t, a, at in answers
+        ],
+        "events_attended": [
+            {"event": n, "title": t, "at": _plain(at), "how": how} for n, t, at, how in attended
+        ],
+        "events_hosted": [
+            _row(e, ("number", "title", "description", "starts_at", "ends_at", "cancelled_at"))
+            for e in hosted.all()
         ],
     }
 
@@ -289,6 +324,9 @@ async def forget(session: AsyncSession, member_id: int) -> list[tuple[str, str]]
             delete(Customer).where(Customer.platform == platform, Customer.user_id == user_id)
         )
     await poll_store.forget_ballots(session, member_id)
+    # An event they host keeps its title (the community's calendar), not their description;
+    # their answers and attendances stay in the counts, naming nobody.
+    await session.execute(update(Event).where(Event.host_id == member_id).values(description=""))
     await session.execute(delete(Identity).where(Identity.member_id == member_id))
     await session.execute(delete(MemberRole).where(MemberRole.member_id == member_id))
     await session.execute(delete(IdeaVolunteer).where(IdeaVolunteer.member_id == member_id))

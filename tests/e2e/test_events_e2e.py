@@ -408,3 +408,28 @@ async def test_bad_event_input_is_refused_privately_and_changes_nothing(
     assert (english if locale == "en" else french) in text, text
     changed = {table for table in before if before[table] != after.get(table)}
     assert not changed, f"{line!r} changed {sorted(changed)}"
+
+
+async def test_a_members_own_export_has_their_events(console: Transcript, core: Cercle) -> None:
+    import json as json_module
+
+    from storage import privacy
+    from storage.members import find_member
+
+    await console.play(SETUP)
+    await console.play("""
+        mod: /event create "Meetup" "2026-01-05 10:00"
+        bob presses Going
+        after 1h
+    """)
+    async with core.db.transaction() as session:
+        community = await core.community(session, "console", "test", core.clock.now())
+        bob = await find_member(session, community.id, "console", "bob")
+        mod = await find_member(session, community.id, "console", "mod")
+        assert bob is not None and mod is not None and bob.id and mod.id
+        mine = await privacy.everything(session, bob.id)
+        hosted = await privacy.everything(session, mod.id)
+    assert mine["event_answers"][0]["event"] == 1 and mine["event_answers"][0]["answer"] == "going"
+    assert mine["events_attended"] == []
+    assert [e["title"] for e in hosted["events_hosted"]] == ["Meetup"]
+    json_module.dumps(mine)  # plain JSON all the way
