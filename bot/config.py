@@ -42,6 +42,7 @@ from pydantic import (
     SecretStr,
     ValidationError,
     field_validator,
+    model_validator,
 )
 from pydantic_settings import (
     BaseSettings,
@@ -206,6 +207,16 @@ class Settings(BaseSettings):
     def _unique_badges(cls, badges: list[Badge]) -> list[Badge]:
         _unique((badge.key for badge in badges), "badge key")
         return badges
+
+    @model_validator(mode="after")
+    def _event_rank_is_on_the_ladder(self) -> Settings:
+        lowest = self.events.create_min_rank
+        names = [rank.name for rank in self.ranks]
+        if lowest is not None and lowest not in names:
+            raise ValueError(
+                f"events.create_min_rank {lowest!r} is not one of the ranks ({', '.join(names)})"
+            )
+        return self
 
     @field_validator("communities")
     @classmethod

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from bot.config import (
     DEFAULT_BADGES,
@@ -399,3 +399,9 @@ def test_example_community_loads_once_uncommented(tmp_path: Path) -> None:
     assert acme.timezone == "Europe/Paris"
     assert set(acme.spaces) == {"discord", "slack"}
     assert acme.moderator_roles
+
+
+def test_an_event_rank_that_is_not_on_the_ladder_is_refused_by_name() -> None:
+    assert Settings(events={"create_min_rank": "Regular"}).events.create_min_rank == "Regular"
+    with pytest.raises(ValidationError, match=r"events\.create_min_rank 'Regulr'"):
+        Settings(events={"create_min_rank": "Regulr"})
