@@ -1,0 +1,70 @@
+"""The web page in a real browser (headless Chromium): what a person sees on the
+leaderboard, on a computer and on a phone, in the light and the dark theme. Screenshots
+are saved in the test's output folder (`tmp_path`)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from browser import browser
+from web_board import SHOWN
+
+pytestmark = pytest.mark.backends("sqlite")
+
+
+def _shown_names(driver) -> list[str]:  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.by import By
+
+    return [e.text for e in driver.find_elements(By.CSS_SELECTOR, "ol.board .name")]
+
+
+async def test_a_reader_sees_the_board_in_order_without_the_hidden_member(client, tmp_path: Path):
+    url = str(client.make_url("/c/test?period=all"))
+    with browser() as driver:
+        await asyncio.to_thread(driver.get, url)
+        assert driver.title.startswith("Leaderboard — test")
+        assert _shown_names(driver) == SHOWN
+        body = driver.find_element("tag name", "body").text
+        assert "nora" not in body and "mallory" not in body
+        assert "All time" in body and "Newcomer" in body
+        shot = tmp_path / "leaderboard-light.png"
+        assert driver.save_screenshot(str(shot))
+        light = driver.execute_script("return getComputedStyle(document.body).backgroundColor")
+        driver.execute_cdp_cmd(
+            "Emulation.setEmulatedMedia",
+            {"features": [{"name": "prefers-color-scheme", "value": "dark"}]},
+        )
+        dark = driver.execute_script("return getComputedStyle(document.body).backgroundColor")
+        assert driver.save_screenshot(str(tmp_path / "leaderboard-dark.png"))
+    assert light != dark  # the dark theme follows the reader's system setting
+    assert shot.stat().st_size > 5000
+
+
+async def test_on_a_phone_the_board_fits_the_screen(client, tmp_path: Path):
+    url = str(client.make_url("/c/test?period=all"))
+    with browser() as driver:
+        # A phone's screen (a desktop window cannot be made this narrow).
+        driver.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True},
+        )
+        await asyncio.to_thread(driver.get, url)
+        assert driver.execute_script("return window.innerWidth") == 390
+        assert _shown_names(driver) == SHOWN
+        overflow = driver.execute_script(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert driver.save_screenshot(str(tmp_path / "leaderboard-phone.png"))
+    assert overflow <= 0  # nothing to scroll sideways
+
+
+async def test_the_period_links_work_without_javascript(client, tmp_path: Path):
+    url = str(client.make_url("/c/test"))
+    with browser() as driver:
+        await asyncio.to_thread(driver.get, url)
+        link = driver.find_element("link text", "All time")
+        await asyncio.to_thread(link.click)
+        assert driver.current_url.endswith("?period=all")
+        assert _shown_names(driver) == SHOWN
