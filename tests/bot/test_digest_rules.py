@@ -8,9 +8,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.actions import Card, CardField
+from bot.community import CommunityView
 from bot.errors import UserError
-from bot.features.digests.cards import TOTAL_MAX, _size, fit
-from bot.features.digests.schedule import Schedule
+from bot.features.digests.cards import TOTAL_MAX, _size, fit, shape_line, whole_shares
+from bot.features.digests.data import DigestData
+from bot.features.digests.schedule import Period, Schedule
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -51,3 +53,40 @@ def test_cards_fit_discord_limits_whatever_the_content() -> None:
     assert len(fitted.title) <= 256 and len(fitted.fields) == 25
     assert all(len(f.value) <= 1024 for f in fitted.fields)
     assert _size(fitted) <= TOTAL_MAX
+
+
+@pytest.mark.parametrize(
+    ("counts", "shares"),
+    [
+        ((31, 49, 221), [10, 16, 74]),  # 10.3 + 16.3 + 73.4: rounded alone they made 99
+        ((0, 5, 1), [0, 83, 17]),
+        ((1, 1, 1), [34, 33, 33]),
+        ((0, 0, 0), [0, 0, 0]),
+        ((2, 0, 0), [100, 0, 0]),
+    ],
+)
+def test_participation_shares_add_up_to_one_hundred(
+    counts: tuple[int, int, int], shares: list[int]
+) -> None:
+    assert whole_shares(counts) == shares
+
+
+def test_the_participation_line_of_the_demo_week_adds_up() -> None:
+    period = Period(date(2026, 1, 5), date(2026, 1, 12), ZoneInfo("UTC"))
+    data = DigestData(period, period.previous(), members=301, core=31, occasional=49)
+    view = CommunityView(
+        id=1,
+        slug="t",
+        locale="fr",
+        timezone=ZoneInfo("UTC"),
+        default_channel="general",
+        announce_channel=None,
+        moderator_roles=frozenset(),
+        excluded_channels=frozenset(),
+        excluded_roles=frozenset(),
+        excluded_members=frozenset(),
+    )
+    line = shape_line(view, data)
+    # Babel's French percent sign follows a no-break space; the rule of thumb's too.
+    assert "10\u00a0% · occasionnels 16\u00a0% · lecteurs 74\u00a0% sur 301 membres" in line
+    assert "1\u00a0% · 9\u00a0% · 90\u00a0%" in line

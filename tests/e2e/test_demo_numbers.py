@@ -53,6 +53,7 @@ async def test_the_demo_week_agrees_with_itself_and_saves_its_chart(tmp_path: Pa
     core = _number(r"Core contributors (\d+)%", digest)
     occasional = _number(r"occasional (\d+)%", digest)
     assert abs((core + occasional) - took_part * 100 / members) <= 1
+    assert core + occasional + _number(r"readers (\d+)%", digest) == 100
     # The moderator never joined: she is present, not new.
     assert _number(r"New members: (\d+)", digest) == members - 1
     saved = re.search(r"The digest's chart is saved in (\S+\.png)\.", text)

@@ -8,6 +8,7 @@ to the strictest limits Cercle posts to: Discord embeds (title 256, 25 fields of
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 
 from bot import formatting, i18n
@@ -224,17 +225,30 @@ def events_lines(view: CommunityView, data: DigestData, *, compared: bool = True
     return "\n".join(lines)
 
 
+def whole_shares(counts: Sequence[int]) -> list[int]:
+    """Whole percentages of `counts` that add up to exactly 100 (largest remainders get the
+    points rounding lost), so a three-way split never reads 99% or 101%."""
+    total = sum(counts)
+    if total <= 0:
+        return [0 for _ in counts]
+    exact = [count * 100 / total for count in counts]
+    whole = [int(share) for share in exact]
+    by_remainder = sorted(range(len(counts)), key=lambda i: (whole[i] - exact[i], -counts[i]))
+    for i in by_remainder[: 100 - sum(whole)]:
+        whole[i] += 1
+    return whole
+
+
 def shape_line(view: CommunityView, data: DigestData) -> str:
-    total = data.members or 1
-
-    def share(n: int) -> str:
-        return formatting.percent(view.locale, n / total)
-
+    core, occasional, lurkers = (
+        formatting.percent(view.locale, share / 100)
+        for share in whole_shares([data.core, data.occasional, data.lurkers])
+    )
     return view.t(
         "digest.shape.line",
-        core=share(data.core),
-        occasional=share(data.occasional),
-        lurkers=share(data.lurkers),
+        core=core,
+        occasional=occasional,
+        lurkers=lurkers,
         members=i18n.plural(view.locale, "digest.unit.members", data.members),
     )
 
