@@ -6,7 +6,8 @@ waitlist when the event was full as they said they were going); `answered_at` or
 waitlist, so the first to ask is the first to move up. Attendance is its own row
 (`event_attendance`), written by a check-in with the event's code or by the host, so a
 member who came without answering is counted too. The check-in code is kept with the event
-and given to its host when it starts.
+and given to its host when it starts. Where a platform keeps its own copy of the event (a
+Discord guild scheduled event), that copy is a `posted_card` row (`scheduled:event:3`).
 """
 
 from __future__ import annotations
@@ -55,8 +56,6 @@ class Event(SQLModel, table=True):
     cancelled_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     cancel_reason: str | None = Field(default=None, max_length=500)
     checkin_code: str = Field(max_length=16)
-    # The platform's own copy (a Discord guild scheduled event), when one was made.
-    external_id: str | None = Field(default=None, max_length=64)
 
 
 class EventAnswer(SQLModel, table=True):

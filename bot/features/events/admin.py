@@ -165,9 +165,11 @@ def _mentions(text: str) -> list[Mention]:
     found: list[Mention] = []
     for token in tokens:
         try:
-            found.append(check_options(_ONE_MEMBER, {"member": token})["member"])
+            mention = check_options(_ONE_MEMBER, {"member": token})["member"]
         except UsageError:
             raise UserError("event.error.bad_member", value=token) from None
+        # Discord writes a member shown by nickname as `<@!123>`: the account is `123`.
+        found.append(Mention(mention.user_id.lstrip("!"), mention.name.lstrip("!")))
     return found
 
 
