@@ -37,6 +37,10 @@ async def test_the_demo_week_agrees_with_itself_and_saves_its_chart(tmp_path: Pa
     assert not re.search(r"core contributors \d", text)
     digest = text[text.index("📰 Community digest, 5–11 January 2026") :]
     assert "💡 Ideas" in digest and "📊 Polls closed" in digest
+    # Both ideas drew votes: one label for the two, and no "this week" in a digest's words.
+    supported = re.search(r"Most supported in the period: (.*)", digest)
+    assert supported is not None and digest.count("Most supported") == 1
+    assert sorted(re.findall(r"#(\d) [^(]+ \(\d+ votes?\)", supported.group(1))) == ["1", "2"]
     took_part = _number(r"(\d+) members took part", digest)
     assert took_part == _number(r"Active members: (\d+)", digest)
     # The chart's days add up to the health line's messages.

@@ -126,15 +126,17 @@ def _ideas(view: CommunityView, data: DigestData) -> str:
                 ),
             )
         )
-    for idea, votes in data.ideas_supported:
-        lines.append(
+    if data.ideas_supported:  # one label for the list, not one per idea
+        supported = " · ".join(
             view.t(
-                "digest.ideas.supported",
+                "digest.ideas.supported_item",
                 number=idea.number,
                 title=member_text(idea.title, 60),
                 votes=i18n.plural(view.locale, "digest.unit.votes", votes),
             )
+            for idea, votes in data.ideas_supported
         )
+        lines.append(view.t("digest.ideas.supported", list=supported))
     for idea, event in data.status_changes:
         lines.append(
             view.t(
