@@ -62,6 +62,7 @@ from bot.config_sections import (
     BadgeMetric,
     CommunityDefaults,
     CommunityEntry,
+    CommunityRule,
     DatabaseSettings,
     DigestSettings,
     DiscordSettings,
@@ -72,6 +73,7 @@ from bot.config_sections import (
     IngestSettings,
     Locale,
     LogSettings,
+    ModerationSettings,
     PollSettings,
     PrivacySettings,
     Rank,
@@ -93,6 +95,7 @@ __all__ = [
     "BadgeMetric",
     "CommunityDefaults",
     "CommunityEntry",
+    "CommunityRule",
     "ConfigError",
     "DatabaseSettings",
     "DigestSettings",
@@ -104,6 +107,7 @@ __all__ = [
     "IngestSettings",
     "Locale",
     "LogSettings",
+    "ModerationSettings",
     "PollSettings",
     "PrivacySettings",
     "Rank",
@@ -171,6 +175,7 @@ class Settings(BaseSettings):
     polls: PollSettings = Field(default_factory=PollSettings)
     events: EventSettings = Field(default_factory=EventSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    moderation: ModerationSettings = Field(default_factory=ModerationSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     log: LogSettings = Field(default_factory=LogSettings)
     runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)

@@ -298,6 +298,34 @@ class PrivacySettings(_Section):
     forget_departed_after_days: Annotated[Int, Field(ge=1)] | None = None
 
 
+class CommunityRule(_Section):
+    """One of a community's public rules, numbered by its place in the list (`/rules`)."""
+
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+# A step of the consequence ladder: a warning, a timeout of a duration, or a suggestion.
+_LADDER_STEP = re.compile(r"^(?i:warning|timeout \d+[mhdw]|(?:kick|ban) suggested)$")
+LadderStep = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, to_lower=True, pattern=_LADDER_STEP.pattern),
+]
+
+
+class ModerationSettings(_Section):
+    """The consequence ladder of warnings, and what Cercle does at each step."""
+
+    # What the 1st, 2nd, ... warning within `window_days` leads to; past the end, the last.
+    ladder: Annotated[list[LadderStep], Field(min_length=1)] = Field(
+        default_factory=lambda: ["warning", "timeout 1h", "timeout 1d", "ban suggested"]
+    )
+    window_days: Annotated[Int, Field(ge=1)] = 90
+    # On Discord, carry out a timeout step (needs Moderate Members); else suggest it.
+    apply_timeouts: bool = False
+    ring_window_days: Annotated[Int, Field(ge=1)] = 7
+
+
 class CommunityDefaults(_Section):
     """What a community uses when neither its `[[communities]]` entry nor a moderator says."""
 
@@ -309,6 +337,10 @@ class CommunityDefaults(_Section):
     excluded_roles: list[str] = Field(default_factory=list)
     announce_channel: str | None = None
     moderator_channel: str | None = None
+    # The public rules (`/rules`), numbered in this order.
+    rules: list[CommunityRule] = Field(default_factory=list)
+    # Roles whose members `/team` lists, role name -> what the community calls them.
+    team_roles: dict[str, str] = Field(default_factory=dict)
 
 
 class CommunityEntry(_Section):
@@ -325,6 +357,8 @@ class CommunityEntry(_Section):
     default_channel: str | None = None
     announce_channel: str | None = None
     moderator_channel: str | None = None
+    rules: list[CommunityRule] | None = None
+    team_roles: dict[str, str] | None = None
     # `privacy = { default_visibility = "hidden" }`: this community is opt-in.
     privacy: PrivacySettings | None = None
     # Whether this community's web pages are public (unset: `web.public`).

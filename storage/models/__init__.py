@@ -267,4 +267,13 @@ class PostedCard(SQLModel, table=True):
 # the metadata that migrations and the schema check compare against. A platform's own
 # tables (Slack's OAuth installations) live in its adapter package and are registered by
 # the platform registry (adapters.platforms.declare_tables); storage never imports them.
-from storage.models import audit, digests, events, ideas, links, polls, runtime  # noqa: E402, F401
+from storage.models import (  # noqa: E402, F401
+    audit,
+    digests,
+    events,
+    ideas,
+    links,
+    moderation,
+    polls,
+    runtime,
+)
