@@ -588,6 +588,17 @@ class FakeDiscord:
             return ok(self._scheduled_event(method, m.group(1), m.group(2), body))
         if re.fullmatch(r"/guilds/\d+/members/\d+/roles/\d+", path):
             return web.Response(status=204)
+        if (m := re.fullmatch(r"/guilds/\d+/members/(\d+)", path)) and method == "PATCH":
+            return ok(  # the member as changed (a timeout: communication_disabled_until)
+                {
+                    "user": user(m.group(1), "member"),
+                    "roles": [],
+                    "joined_at": "2026-01-01T00:00:00+00:00",
+                    "deaf": False,
+                    "mute": False,
+                    "communication_disabled_until": body.get("communication_disabled_until"),
+                }
+            )
         if path == "/users/@me/channels":
             recipient = str(body.get("recipient_id"))
             return ok(

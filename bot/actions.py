@@ -135,6 +135,20 @@ class SendFile(Action):
 
 
 @dataclass(frozen=True)
+class TimeoutMember(Action):
+    """Keep a member from talking until `until` (a step of the consequence ladder), on a
+    platform that has timeouts; `reason` goes to the platform's own audit log and
+    `refused` is the one notice moderators get if the platform refuses (no permission)."""
+
+    platform: str
+    user_id: str
+    user_name: str
+    until: datetime
+    reason: str
+    refused: str
+
+
+@dataclass(frozen=True)
 class GrantRole(Action):
     platform: str
     user_id: str

@@ -45,6 +45,9 @@ KINDS = (
     "import",
     "forget",
     "export",
+    "warn",
+    "warn_undo",
+    "report_dismiss",
 )
 
 

@@ -58,6 +58,7 @@ from bot.ports import Adapter, BoardPage, Notice, PublicCommunity, SpaceInfo, Su
 from bot.readers import MessageReader
 from storage import cards, ledger, receipts
 from storage import communities as community_store
+from storage import moderation as moderation_store
 from storage.db import Database, unavailable
 from storage.members import MemberCache, MemberInfo, SeenMember, find_member, resolve_members
 from storage.models import MemberRole
@@ -99,6 +100,9 @@ class Cercle:
         # tell what moderators should know about their connection.
         self.readers: dict[str, MessageReader] = {}
         self.adapters: dict[str, Adapter] = {}
+        # Who this process last recorded as moderating or not, per (community, member):
+        # `/team` lists moderators, and the record is written only when it changes.
+        self._moderators: dict[tuple[int, int], bool] = {}
         # Called after a command scheduled something (the live scheduler plans its wake-up).
         self.on_schedule_change: Callable[[], Awaitable[object]] | None = None
 
@@ -291,6 +295,7 @@ class Cercle:
         self._spaces.clear()
         self._views.clear()
         self.members.clear()
+        self._moderators.clear()
 
     async def _activity(self, events: Sequence[Event]) -> list[Action]:
         try:
@@ -429,6 +434,12 @@ class Cercle:
         caller = (await self.resolve(session, community, [invoker], event.at))[
             (invoker.platform, invoker.user_id)
         ]
+        moderator = is_moderator(invoker, community.moderator_roles)
+        if not invoker.is_bot and self._moderators.get((community.id, caller.id)) is not moderator:
+            await moderation_store.saw_moderator(
+                session, community.id, caller.id, moderator, event.at
+            )
+            self._moderators[(community.id, caller.id)] = moderator
         return CommandContext(
             core=self,
             session=session,
@@ -442,7 +453,7 @@ class Cercle:
             caller=caller,
             at=event.at,
             mentions=mentions,
-            is_moderator=is_moderator(invoker, community.moderator_roles),
+            is_moderator=moderator,
         )
 
     def _refuse_moderator_group(self, ctx: CommandContext, error: UsageError) -> None:

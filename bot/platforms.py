@@ -26,12 +26,16 @@ class PlatformTraits:
     # Roles are plain names that need no setting: a rank with no role for the platform
     # grants a role named after the rank.
     ranks_are_roles: bool = False
+    # A member can be timed out by Cercle (a ladder step is applied, not only suggested,
+    # when `moderation.apply_timeouts` is on).
+    timeouts: bool = False
 
 
 ORDINARY = PlatformTraits()
 
 TRAITS: Mapping[str, PlatformTraits] = {
     "console": PlatformTraits(spaces_are_communities=True, ranks_are_roles=True),
+    "discord": PlatformTraits(timeouts=True),
 }
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import moderation as moderation_store
 from storage import polls as poll_store
 from storage.models import (
     Community,
@@ -301,9 +302,7 @@ async def _rank_history(session: AsyncSession, member_id: int) -> list[dict[str,
         .where(or_(RankChange.member_id == member_id, RankChange.member_id.in_(joined)))
         .order_by(RankChange.at, RankChange.id)
     )
-    return [
-        {"from": row.from_rank, "to": row.to_rank, "at": _plain(row.at)} for row in rows.all()
-    ]
+    return [{"from": row.from_rank, "to": row.to_rank, "at": _plain(row.at)} for row in rows.all()]
 
 
 async def forget(session: AsyncSession, member_id: int) -> list[tuple[str, str]]:
@@ -327,6 +326,7 @@ async def forget(session: AsyncSession, member_id: int) -> list[tuple[str, str]]
     # An event they host keeps its title (the community's calendar), not their description;
     # their answers and attendances stay in the counts, naming nobody.
     await session.execute(update(Event).where(Event.host_id == member_id).values(description=""))
+    await moderation_store.forget(session, member_id)
     await session.execute(delete(Identity).where(Identity.member_id == member_id))
     await session.execute(delete(MemberRole).where(MemberRole.member_id == member_id))
     await session.execute(delete(IdeaVolunteer).where(IdeaVolunteer.member_id == member_id))

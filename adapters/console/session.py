@@ -10,6 +10,7 @@ community, so a later run on the same database goes on where the last one stoppe
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -166,6 +167,7 @@ class ConsoleSession:
                         channel=self._channel(),
                         invoker=self.ref(who),
                         text=text,
+                        mentions=self._mentioned(text),
                     )
                 )
             case script.Edit(who, number, text):
@@ -273,6 +275,12 @@ class ConsoleSession:
         row = self.member(name)
         roles = tuple(r for r in row.roles.split("|") if r)
         return MemberRef(PLATFORM, name, name, row.is_bot, roles, is_admin=row.is_moderator)
+
+    def _mentioned(self, text: str) -> tuple[MemberRef, ...]:
+        """The console's members that `@name` in a command names, with what the console
+        knows of them (a moderator, a bot, their roles), as a platform resolves mentions."""
+        names = dict.fromkeys(re.findall(r"@([A-Za-z0-9_.-]+)", text))
+        return tuple(self.ref(name) for name in names if name in self._members)
 
     def _change(self, name: str, **flags: bool) -> None:
         row = self.member(name)

@@ -29,9 +29,15 @@ class Notices:
         """Post `key` in the moderator channel unless `problem` was already reported."""
         if (guild_id, *problem) in self._told:
             return
+        view: SpaceInfo = await self.outbound.view(guild_id)
+        await self.say(guild_id, problem, view.t(key, **params))
+
+    async def say(self, guild_id: str, problem: tuple[str, ...], text: str) -> None:
+        """Post `text`, already in the community's language, unless `problem` was told."""
+        if (guild_id, *problem) in self._told:
+            return
         self._told.add((guild_id, *problem))
         view: SpaceInfo = await self.outbound.view(guild_id)
-        text = view.t(key, **params)
         log.warning("guild %s: %s", guild_id, text)
         where = view.moderator_channel or view.default_channel
         try:

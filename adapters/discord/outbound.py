@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 
 import discord
 
-from adapters.discord import dms, roles, scheduled_events
+from adapters.discord import dms, roles, scheduled_events, timeouts
 from adapters.discord.embeds import content, embed_for, file_for, view_for
 from adapters.discord.notices import Notices
 from bot.actions import (
@@ -32,6 +32,7 @@ from bot.actions import (
     RevokeRole,
     SendFile,
     SyncScheduledEvent,
+    TimeoutMember,
     UpdateCard,
 )
 from bot.ports import CoreFace, SpaceInfo, UnsupportedAction
@@ -48,6 +49,7 @@ SUPPORTED: frozenset[type[Action]] = frozenset(
         Reply,
         OpenForm,
         SyncScheduledEvent,
+        TimeoutMember,
     }
 )
 
@@ -224,6 +226,8 @@ class Outbound:
                     await self.update(action)
                 case GrantRole() | RevokeRole():
                     await roles.apply(self, guild_id, action)
+                case TimeoutMember():
+                    await timeouts.apply(self, guild_id, action)
                 case DirectMessage():
                     await dms.send(self, guild_id, action, ephemeral)
                 case SendFile():

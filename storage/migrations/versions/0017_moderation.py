@@ -1,7 +1,7 @@
 """moderation: member_warning, message_report, report_voice, seen_moderator
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 """
 
 from collections.abc import Sequence
@@ -12,8 +12,8 @@ from alembic import op
 
 import storage.types
 
-revision: str = "0016"
-down_revision: str | None = "0015"
+revision: str = "0017"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -60,9 +60,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("community_id", "open_key", name="uq_message_report_open"),
     )
-    op.create_index(
-        op.f("ix_message_report_community_id"), "message_report", ["community_id"]
-    )
+    op.create_index(op.f("ix_message_report_community_id"), "message_report", ["community_id"])
     op.create_table(
         "report_voice",
         sa.Column("report_id", sa.Integer(), nullable=False),
