@@ -38,6 +38,7 @@ from bot.events import (
     InterestMarked,
     MemberRef,
     MessagePosted,
+    MessageReported,
     ReactionAdded,
     SolutionMarked,
 )
@@ -51,6 +52,7 @@ from bot.features import (
     web_pages,
 )
 from bot.features.events import interest as event_interest
+from bot.features.moderation import reports
 from bot.features.registry import COMMANDS
 from bot.jobs import JobRunner
 from bot.moderators import is_moderator
@@ -387,6 +389,9 @@ class Cercle:
         elif isinstance(event, SolutionMarked):
             ctx = await self._context(session, community, event, event.marker)
             actions = await solutions.mark(ctx, event)
+        elif isinstance(event, MessageReported):
+            ctx = await self._context(session, community, event, event.reporter)
+            actions = await reports.report(ctx, event)
         elif isinstance(event, ButtonPressed):
             ctx = await self._context(session, community, event, event.presser)
             head, parts = interactions.split_id(event.custom_id)
@@ -476,7 +481,7 @@ def reader_locale(event: Event, community_locale: str) -> str:
     """The language of what only the event's member sees (a refusal, an error): their own
     client's where the platform tells it and the catalog has it, else the community's."""
     member = getattr(event, "invoker", None) or getattr(event, "presser", None)
-    member = member or getattr(event, "submitter", None)
+    member = member or getattr(event, "submitter", None) or getattr(event, "reporter", None)
     own = getattr(member, "locale", None)
     language = own.split("-")[0].lower() if own else None
     return language if language in i18n.LOCALES else community_locale

@@ -127,6 +127,23 @@ class SolutionMarked(Event):
 
 
 @dataclass(frozen=True)
+class MessageReported(Event):
+    """`reporter` reports the message `message_id` to the moderators (Discord's "Report
+    message" menu, Slack's message shortcut, the console's `carol reports 5: spam`)."""
+
+    interaction_id: str
+    channel: ChannelRef
+    reporter: MemberRef
+    message_id: str
+    message_author: MemberRef
+    reason: str = ""
+    # Where a moderator opens the message (a platform link, or `#general [5]`).
+    link: str = ""
+    # The platform's own identity of this delivery (see `CommandInvoked.delivery`).
+    delivery: str | None = None
+
+
+@dataclass(frozen=True)
 class CommandInvoked(Event):
     """A command, either as text to parse (console, Slack) or with typed options (Discord).
 

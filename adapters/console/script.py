@@ -17,6 +17,7 @@ The console (`cercle console`) replays a conversation written one event per line
     erin has role staff               -> GainRole("erin", "staff") (`loses role`: LoseRole)
     helper is a bot                   -> SetBot("helper")
     after 1d12h                       -> After(timedelta(days=1, hours=12))
+    carol reports 5: spam links       -> Report("carol", 5, "spam links")  (reason optional)
 
 Member names are `[A-Za-z0-9_.-]+` with their case preserved; keywords are
 case-insensitive; message numbers may be written `3`, `[3]` or `#3`. Blank lines and
@@ -49,6 +50,7 @@ __all__ = [
     "Press",
     "React",
     "ReplyTo",
+    "Report",
     "Say",
     "ScriptLine",
     "ScriptSyntaxError",
@@ -151,6 +153,15 @@ class MarkSolution:
 
 
 @dataclass(frozen=True, slots=True)
+class Report:
+    """`carol reports 5: spam links` — carol reports message [5] to the moderators."""
+
+    who: str
+    number: int
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Press:
     """`bob presses For` (the last card) or `bob presses Dark mode on 7` (card [7])."""
 
@@ -229,6 +240,7 @@ ScriptLine: TypeAlias = (
     | Delete
     | MarkSolution
     | Press
+    | Report
     | Join
     | Leave
     | SetModerator
@@ -264,6 +276,7 @@ _REST_REACT = re.compile(
     rf"(?:to\s+)?{_NUMBER}\s+(?:with\s+)?(?::(?P<code>[^\s:]+):|(?P<bare>[^\s:]+))", _FLAGS
 )
 _REST_NUMBER = re.compile(_NUMBER, _FLAGS)
+_REST_REPORT = re.compile(rf"{_NUMBER}\s*(?::(?P<text>.*))?", _FLAGS)
 _REST_SOLUTION = re.compile(rf"{_NUMBER}\s+as\s+(?:the\s+|a\s+)?solution", _FLAGS)
 _REST_PRESS = re.compile(rf"(?P<label>.+?)(?:\s+on\s+{_NUMBER})?", _FLAGS)
 _REST_ROLE = re.compile(r"role\s+@?(?P<role>.+)", _FLAGS)
@@ -356,6 +369,13 @@ def _deletes(who: str, rest: str, line: str) -> ScriptLine | None:
     return None if match is None else Delete(who, _number(match, line))
 
 
+def _reports(who: str, rest: str, line: str) -> ScriptLine | None:
+    match = _REST_REPORT.fullmatch(rest)
+    if match is None:
+        return None
+    return Report(who, _number(match, line), (match.group("text") or "").strip())
+
+
 def _marks(who: str, rest: str, line: str) -> ScriptLine | None:
     match = _REST_SOLUTION.fullmatch(rest)
     return None if match is None else MarkSolution(who, _number(match, line))
@@ -409,6 +429,7 @@ _VERBS: dict[str, tuple[_VerbParser, str]] = {
     "unreacts": (_reaction(Unreact), "NAME unreacts N :emoji:"),
     "deletes": (_deletes, "NAME deletes N"),
     "marks": (_marks, "NAME marks N as solution"),
+    "reports": (_reports, "NAME reports N[: REASON]"),
     "presses": (_presses, "NAME presses LABEL [on N]"),
     "joins": (_joins, "NAME joins"),
     "leaves": (_leaves, "NAME leaves"),

@@ -42,6 +42,7 @@ from bot.events import (
     MessageDeleted,
     MessageEdited,
     MessagePosted,
+    MessageReported,
     ReactionAdded,
     ReactionRemoved,
     SolutionMarked,
@@ -215,6 +216,20 @@ class ConsoleSession:
                 )
             case script.MarkSolution(who, number):
                 await self._mark_solution(who, number)
+            case script.Report(who, number, reason):
+                message = self._message(number)
+                await self._send(
+                    MessageReported(
+                        **self._base(),
+                        interaction_id=await self._interaction(),
+                        channel=self._channel(message.channel),
+                        reporter=self.ref(who),
+                        message_id=str(number),
+                        message_author=self.ref(message.author or BOT_NAME),
+                        reason=reason,
+                        link=f"#{message.channel} [{number}]",
+                    )
+                )
             case script.Press(who, label, number):
                 await self._press(who, label, number)
             case script.Join(who) | script.Leave(who):
@@ -445,7 +460,7 @@ class ConsoleSession:
         actor = next(
             (
                 getattr(event, name)
-                for name in ("invoker", "presser", "marker", "submitter")
+                for name in ("invoker", "presser", "marker", "submitter", "reporter")
                 if hasattr(event, name)
             ),
             None,

@@ -5,7 +5,8 @@ Each registry path becomes a slash command, a subcommand or a subcommand in a gr
 autocomplete for idea and poll numbers and durations, and French names and descriptions
 from the catalog. Moderator commands live under the one `/admin` command, hidden from
 members by `default_member_permissions` (Discord applies it to top-level commands only);
-the core still checks every call. A message context menu marks a solution.
+the core still checks every call. Message context menus mark a solution and report a
+message to the moderators.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ STRING_MAX = 6000
 LOCALE = "fr"  # Discord's locale code for French
 
 SOLUTION_MENU = "solution"  # catalog key discord.context.solution
+REPORT_MENU = "report"  # catalog key discord.context.report
 
 # Application command and option types
 # (https://discord.com/developers/docs/interactions/application-commands).
@@ -165,17 +167,24 @@ def manifest(registry: CommandRegistry) -> list[dict[str, Any]]:
             }
             top["options"].append(group)
         group["options"].append({"type": SUB_COMMAND, **_leaf(spec, spec.path[2])})
-    menu = {
-        "type": MESSAGE_MENU,
-        "name": i18n.t("en", f"discord.context.{SOLUTION_MENU}"),
-        "name_localizations": {LOCALE: i18n.t("fr", f"discord.context.{SOLUTION_MENU}")},
-        "contexts": GUILD_ONLY,
-    }
-    return [*tops.values(), menu]
+    menus = [
+        {
+            "type": MESSAGE_MENU,
+            "name": i18n.t("en", f"discord.context.{menu}"),
+            "name_localizations": {LOCALE: i18n.t("fr", f"discord.context.{menu}")},
+            "contexts": GUILD_ONLY,
+        }
+        for menu in (SOLUTION_MENU, REPORT_MENU)
+    ]
+    return [*tops.values(), *menus]
 
 
 def is_solution_menu(name: str) -> bool:
     return name == i18n.t("en", f"discord.context.{SOLUTION_MENU}")
+
+
+def is_report_menu(name: str) -> bool:
+    return name == i18n.t("en", f"discord.context.{REPORT_MENU}")
 
 
 async def sync(

@@ -34,6 +34,7 @@ from bot.events import (
     Event,
     FormSubmitted,
     MemberRef,
+    MessageReported,
     SolutionMarked,
 )
 from bot.ports import CoreFace
@@ -85,6 +86,8 @@ class Interactions:
         kind = interaction.type
         if kind is discord.InteractionType.application_command:
             if data.get("type") == app_commands.MESSAGE_MENU:
+                if app_commands.is_report_menu(str(data.get("name", ""))):
+                    return self._report(interaction, data)
                 return self._solution(interaction, data)
             path, options, mentions = command_options(data, interaction.guild)
             return CommandInvoked(
@@ -109,6 +112,26 @@ class Interactions:
                 values=form_values(data.get("components", [])),
             )
         return None
+
+    def _report(self, interaction: discord.Interaction, data: dict[str, Any]) -> Event:
+        """ "Report message": the message (as `resolved` shows it) goes to the moderators."""
+        target_id = str(data.get("target_id"))
+        message = data.get("resolved", {}).get("messages", {}).get(target_id, {})
+        author = message.get("author", {})
+        member = data.get("resolved", {}).get("members", {}).get(author.get("id"), {})
+        channel_id = str(message.get("channel_id") or interaction.channel_id)
+        return MessageReported(
+            **self._base(interaction),
+            reporter=self._invoker(interaction),
+            message_id=target_id,
+            message_author=MemberRef(
+                PLATFORM,
+                str(author.get("id")),
+                member.get("nick") or author.get("global_name") or author.get("username", ""),
+                bool(author.get("bot")),
+            ),
+            link=f"https://discord.com/channels/{interaction.guild_id}/{channel_id}/{target_id}",
+        )
 
     def _solution(self, interaction: discord.Interaction, data: dict[str, Any]) -> Event:
         target_id = str(data.get("target_id"))

@@ -20,6 +20,7 @@ from adapters.console.script import (
     Press,
     React,
     ReplyTo,
+    Report,
     Say,
     ScriptSyntaxError,
     SetBot,
@@ -37,6 +38,9 @@ from bot.actions import Button, Card, CardField
     ("line", "expected"),
     [
         ("alice: hello everyone", Say("alice", "hello everyone")),
+        ("carol reports 5: spam links", Report("carol", 5, "spam links")),
+        ("carol reports [5]", Report("carol", 5, "")),
+        ("Carol REPORTS #5 : rude", Report("Carol", 5, "rude")),
         ("bob: /thanks @alice for the help", Command("bob", "/thanks @alice for the help")),
         ("bob replies to 3: try this", ReplyTo("bob", 3, "try this")),
         ("alice edits 3: hello all", Edit("alice", 3, "hello all")),

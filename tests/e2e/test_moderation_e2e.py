@@ -184,3 +184,78 @@ async def test_in_french(moderes):
     assert "Avertissements de bob" in out and "par alice — encore" in out
     out = "\n".join(await moderes.play("alice: /admin warn @bob undo=true"))
     assert "Le dernier avertissement de bob (règle 2" in out
+
+
+# -- reports ------------------------------------------------------------------------------
+
+REPORTED = """
+    carol: hello, carol here
+    bob: buy my stuff at example dot com
+"""
+
+
+async def test_a_report_opens_one_card_that_counts_its_reporters(db, clock):
+    mods = await _console(db, clock, moderator_channel="moderators")
+    await mods.play(REPORTED)
+    out = "\n".join(await mods.play("carol reports 6: spam links"))
+    assert "[7] #moderators Cercle: 🚩 A message is reported" in out
+    assert "#general [6]" in out and "Written by: bob" in out and "Reports: 1" in out
+    assert "carol: spam links" in out and "[ Warn ] [ Dismiss ]" in out
+    assert "(only you) 🙏 Thank you: the moderators have your report." in out
+    out = "\n".join(await mods.play("erin reports 6: ads"))
+    assert "(card [7] updated)" in out and "Reports: 2" in out and "erin: ads" in out
+    assert "[8]" not in out  # still one card
+    out = "\n".join(await mods.play("erin reports 6: again"))
+    assert "You have already reported this message" in out
+    assert "(DM to bob)" not in mods.text  # bob is never told who reported him
+
+
+async def test_moderator_warns_from_the_card(db, clock):
+    mods = await _console(db, clock, moderator_channel="moderators")
+    await mods.play(REPORTED + "carol reports 6: spam links")
+    out = "\n".join(await mods.play("carol presses Warn on 7"))
+    assert "Only moderators can handle a report." in out
+    out = "\n".join(await mods.play("alice presses Warn on 7"))
+    assert "Which rule does the message break?" in out and "[ Rule 1 ] [ Rule 2 ]" in out
+    out = "\n".join(await mods.play("alice presses Rule 2"))
+    assert "bob is warned for rule 2 (No spam): 1st warning in 90 days" in out
+    assert "Reason: reported message: spam links" in out
+    assert "Handled by alice: the author is warned." in out
+    out = "\n".join(await mods.play("alice presses Dismiss on 7"))
+    assert "no button" in out or "already handled" in out
+    # Handled: a new report of the same message opens a new card.
+    out = "\n".join(await mods.play("erin reports 6: still spam"))
+    assert "[8] #moderators Cercle: 🚩 A message is reported" in out
+
+
+async def test_moderator_dismisses_a_report_into_the_audit_trail(db, clock):
+    mods = await _console(db, clock, moderator_channel="moderators")
+    await mods.play(REPORTED + "carol reports 6: spam links")
+    out = "\n".join(await mods.play("alice presses Dismiss on 7"))
+    assert "Dismissed by alice." in out
+    assert "(only you) The report is dismissed" in out
+    audit = "\n".join(await mods.play("alice: /admin audit"))
+    assert "alice · dismissed the report of message #general [6]" in audit
+
+
+async def test_bad_reports_are_refused_and_change_nothing(mods, db, snapshot):
+    await mods.play(REPORTED)
+    before = await snapshot(db)
+    out = "\n".join(await mods.play("bob reports 6: mine"))
+    assert "You cannot report your own message." in out
+    out = "\n".join(await mods.play("carol reports 99: spam"))
+    assert "99" in out and out.startswith("!")
+    assert await snapshot(db) == before
+
+
+async def test_reports_in_french(db, clock):
+    moderes = await _console(db, clock, "fr", moderator_channel="moderateurs")
+    await moderes.play(REPORTED)
+    out = "\n".join(await moderes.play("carol reports 6: pub"))
+    assert "🚩 Un message est signalé" in out and "Écrit par\u202f: bob" in out
+    assert "[ Avertir ] [ Classer ]" in out
+    assert "🙏 Merci\u202f: les modérateurs ont votre signalement." in out
+    out = "\n".join(await moderes.play("alice presses Classer on 7"))
+    assert "Classé par alice." in out
+    out = "\n".join(await moderes.play("bob reports 6"))
+    assert "Vous ne pouvez pas signaler votre propre message." in out

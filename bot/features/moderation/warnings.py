@@ -33,7 +33,7 @@ MOD = Permission.MODERATOR
 MEMBER = OptionSpec("member", OptionKind.MEMBER)
 
 
-async def _target(ctx: CommandContext, member: Mention) -> tuple[MemberInfo, MemberRef]:
+async def target_of(ctx: CommandContext, member: Mention) -> tuple[MemberInfo, MemberRef]:
     """The member to warn, refused if a bot, a moderator or the caller."""
     target, ref = await ctx.member(member)
     if target.is_bot:
@@ -61,7 +61,7 @@ async def _target(ctx: CommandContext, member: Mention) -> tuple[MemberInfo, Mem
 async def warn(
     ctx: CommandContext, member: Mention, rule: int | None, reason: str | None, undo: bool
 ) -> list[Action]:
-    target, ref = await _target(ctx, member)
+    target, ref = await target_of(ctx, member)
     if undo:
         return await _undo(ctx, target)
     rules = rules_of(ctx)
@@ -69,11 +69,18 @@ async def warn(
         raise UserError("moderation.warn.error.no_rules")
     if rule is None:
         raise UsageError("moderation.warn.error.missing_rule", usage_path=("admin", "warn"))
-    if rule > len(rules):
-        raise UserError("moderation.warn.error.unknown_rule", rule=rule, count=len(rules))
-    reason = (reason or "").strip()
-    if not reason:
+    if not (reason or "").strip():
         raise UsageError("moderation.warn.error.missing_reason", usage_path=("admin", "warn"))
+    return await give_warning(ctx, target, ref, rule, (reason or "").strip())
+
+
+async def give_warning(
+    ctx: CommandContext, target: MemberInfo, ref: MemberRef, rule: int, reason: str
+) -> list[Action]:
+    """Record the warning, tell the member, and carry out or suggest the step reached."""
+    rules = rules_of(ctx)
+    if not 1 <= rule <= len(rules):
+        raise UserError("moderation.warn.error.unknown_rule", rule=rule, count=len(rules))
     settings = ctx.settings.moderation
     since = ctx.at - timedelta(days=settings.window_days)
     count = len(await store.active_warnings(ctx.session, ctx.community.id, target.id, since)) + 1

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import discord_payloads as p
 import pytest
-from test_commands import MOD, ok, said
+from test_commands import EPHEMERAL, MOD, ok, said
 
 from bot.config_sections import CommunityDefaults, CommunityRule, ModerationSettings
 
@@ -94,3 +94,36 @@ async def test_warning_a_moderator_is_refused_and_changes_nothing(start) -> None
     await harness.settle()
     assert not harness.fake.calls("PATCH", r"/guilds/\d+/members/\d+$")
     assert not harness.fake.calls("POST", "/users/@me/channels")
+
+
+def report_menu(target: dict, user_id: str, name: str) -> dict:
+    payload = p.solution_menu(target, user_id, name)
+    payload["data"]["name"] = "Report message"
+    return payload
+
+
+async def test_report_menu_puts_one_card_in_the_moderator_channel(start) -> None:  # type: ignore[no-untyped-def]
+    harness = await start(defaults=DEFAULTS)
+    spam = p.message_create("2002", "bob", "buy my stuff", channel_id=p.HELP)
+    await harness.send("MESSAGE_CREATE", spam)
+    await harness.settle()
+    thanks = await harness.interact(report_menu(spam, "2003", "carol"))
+    assert thanks.json["data"]["flags"] & EPHEMERAL
+    assert "Thank you" in said(thanks)
+    cards = harness.fake.calls("POST", rf"/channels/{p.MODS}/messages$")
+    assert len(cards) == 1
+    embed = cards[0].json["embeds"][0]
+    link = f"https://discord.com/channels/{p.GUILD}/{p.HELP}/{spam['id']}"
+    assert link in embed["description"]
+    assert {f["name"]: f["value"] for f in embed["fields"]}["Reports"] == "1"
+    labels = [c["label"] for row in cards[0].json["components"] for c in row["components"]]
+    assert labels == ["Warn", "Dismiss"]
+    assert cards[0].json["allowed_mentions"] == {"parse": []}
+    again = await harness.interact(report_menu(spam, "2004", "dave"))
+    assert "Thank you" in said(again)
+    assert len(harness.fake.calls("POST", rf"/channels/{p.MODS}/messages$")) == 1  # one card
+    edits = await harness.fake.wait_for("PATCH", rf"/channels/{p.MODS}/messages/\d+$")
+    fields = {f["name"]: f["value"] for f in edits[-1].json["embeds"][0]["fields"]}
+    assert fields["Reports"] == "2"
+    own = await harness.interact(report_menu(spam, "2002", "bob"))
+    assert "your own message" in said(own)

@@ -57,9 +57,11 @@ def test_manifest_has_every_command_with_french() -> None:
     assert tops["admin"]["default_member_permissions"] == str(1 << 5)
     assert "default_member_permissions" not in tops["rank"]
     assert tops["leaderboard"]["options"][0]["choices"][0]["name_localizations"]["fr"] == "semaine"
-    menu = next(c for c in manifest if c["type"] == 3)
+    menu, report = (c for c in manifest if c["type"] == 3)
     assert menu["name"] == "Mark as solution"
     assert menu["name_localizations"]["fr"] == "Marquer comme solution"
+    assert report["name"] == "Report message"
+    assert report["name_localizations"]["fr"] == "Signaler le message"
     submit = next(o for o in tops["idea"]["options"] if o["name"] == "submit")
     title = next(o for o in submit["options"] if o["name"] == "title")
     assert (title["min_length"], title["max_length"]) == (1, 100)
