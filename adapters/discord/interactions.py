@@ -114,7 +114,7 @@ class Interactions:
         return None
 
     def _report(self, interaction: discord.Interaction, data: dict[str, Any]) -> Event:
-        """ "Report message": the message (as `resolved` shows it) goes to the moderators."""
+        """The Report message menu: the message (as `resolved` shows it) goes to the moderators."""
         target_id = str(data.get("target_id"))
         message = data.get("resolved", {}).get("messages", {}).get(target_id, {})
         author = message.get("author", {})

@@ -40,6 +40,7 @@ from bot.events import (
     Event,
     FormSubmitted,
     MemberRef,
+    MessageReported,
     ReactionAdded,
     SolutionMarked,
 )
@@ -50,6 +51,7 @@ log = logging.getLogger("cercle.slack")
 PLATFORM = "slack"
 ACK_WITHIN = 2.0  # seconds the core gets to record an interaction before it is acknowledged
 SOLUTION_SHORTCUT = "mark_solution"
+REPORT_SHORTCUT = "report_message"
 ClientFor = Callable[[str], Awaitable[AsyncWebClient | None]]
 
 
@@ -312,6 +314,42 @@ class SlackBridge:
 
         await self._answer(ack, record(), target, client)
 
+    async def on_report_shortcut(self, ack: Any, body: dict, client: AsyncWebClient) -> None:
+        """The Report message shortcut: the message goes to the moderators; the reporter is
+        thanked where only they see it."""
+        team = (body.get("team") or {}).get("id", "")
+        user = (body.get("user") or {}).get("id", "")
+        channel = (body.get("channel") or {}).get("id", "")
+        message = body.get("message") or {}
+        ts = message.get("ts") or body.get("message_ts", "")
+        target = Target(team, channel, user, body.get("response_url"))
+
+        async def record() -> list[Any]:
+            directory = self.directory(team)
+            author = message.get("user")
+            trigger = body.get("trigger_id", "")
+            message_id = inbound.message_id(channel, ts)
+            base = self.team_urls.get(team, "https://slack.com/").rstrip("/")
+            event = MessageReported(
+                platform=PLATFORM,
+                space_id=team,
+                at=self.core.now(),
+                interaction_id=f"{channel}:{ts}:{trigger}",
+                channel=ChannelRef(channel),
+                reporter=await directory.member(client, user),
+                message_id=message_id,
+                message_author=(
+                    await directory.member(client, author)
+                    if author
+                    else MemberRef(PLATFORM, message.get("bot_id") or "bot", "", is_bot=True)
+                ),
+                link=f"{base}/archives/{channel}/p{ts.replace('.', '')}",
+                delivery=trigger or None,
+            )
+            return await self.core.handle(event)
+
+        await self._answer(ack, record(), target, client)
+
     async def _thread_author(
         self, client: AsyncWebClient, team: str, channel: str, thread: str
     ) -> MemberRef | None:
@@ -393,6 +431,7 @@ def build_app(bridge: SlackBridge, **app_args: Any) -> AsyncApp:
     for name in (commands.MAIN_COMMAND, *commands.ALIASES):
         app.command(name)(bridge.on_command)
     app.shortcut(SOLUTION_SHORTCUT)(bridge.on_solution_shortcut)
+    app.shortcut(REPORT_SHORTCUT)(bridge.on_report_shortcut)
     app.action(re.compile(".+"))(bridge.on_button)
     app.view(re.compile(r"^cercle-"))(bridge.on_view)
     return app

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from adapters.slack.app import SOLUTION_SHORTCUT
+from adapters.slack.app import REPORT_SHORTCUT, SOLUTION_SHORTCUT
 from adapters.slack.commands import ALIASES, MAIN_COMMAND
 from bot import i18n
 from bot.command_text import usage_line
@@ -121,7 +121,13 @@ def manifest(
                     "type": "message",
                     "callback_id": SOLUTION_SHORTCUT,
                     "description": i18n.t(LOCALE, "slack.manifest.solution_description"),
-                }
+                },
+                {
+                    "name": i18n.t(LOCALE, "slack.manifest.report_shortcut"),
+                    "type": "message",
+                    "callback_id": REPORT_SHORTCUT,
+                    "description": i18n.t(LOCALE, "slack.manifest.report_description"),
+                },
             ],
             "slash_commands": slash_commands(registry, url),
         },
