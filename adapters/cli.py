@@ -465,7 +465,10 @@ def parser() -> argparse.ArgumentParser:
         "--seed", type=int, default=7, help="seed of the simulation: the same seed, the same week"
     )
     demo.add_argument(
-        "--members", type=int, default=300, help="how many members the community has (300)"
+        "--members",
+        type=int,
+        default=300,
+        help="how many members join during the week (300), besides the moderator and staff",
     )
     demo.add_argument(
         "--db",
@@ -479,9 +482,7 @@ def parser() -> argparse.ArgumentParser:
         "web", "serve the community's web page: public leaderboards, the JSON API, the dashboard"
     )
     web.add_argument("--host", help="address to listen on (default: web.host)")
-    web.add_argument(
-        "--port", type=int, help=f"port (default: web.port, else {DEFAULT_WEB_PORT})"
-    )
+    web.add_argument("--port", type=int, help=f"port (default: web.port, else {DEFAULT_WEB_PORT})")
     web.set_defaults(func=cmd_web)
 
     db = command("db", "upgrade the database schema, or show its revision")

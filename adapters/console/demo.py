@@ -108,6 +108,12 @@ THANKS = (
 )
 
 
+# Who runs the demo's community, there before anyone joins: a moderator, a staff member
+# (whose role earns no points) and a bot.
+MODERATOR, STAFF, BOT = "nora", "sam", "helper"
+CAST = (MODERATOR, STAFF, BOT)
+
+
 @dataclass
 class Person:
     name: str
@@ -129,7 +135,15 @@ class DemoWeek:
         self.people = self._population()
 
     def _population(self) -> list[Person]:
-        names = [f"{first}{n}" if n else first for n in range(10) for first in FIRST_NAMES]
+        # The cast (the moderator, the staff member, the bot) are never among the members
+        # who join: each person is counted once, in one role.
+        rounds = max(10, self.members // len(FIRST_NAMES) + 2)
+        names = [
+            name
+            for n in range(rounds)
+            for first in FIRST_NAMES
+            if (name := f"{first}{n}" if n else first) not in CAST
+        ]
         self.rng.shuffle(names)
         core = max(1, round(self.members * 0.01))
         occasional = max(1, round(self.members * 0.09))
@@ -190,10 +204,14 @@ class DemoWeek:
             for _ in range(rng.randint(1, 4)):
                 voter = self.pick()
                 idea = rng.choice(("1", "2"))
-                if voter.name not in {p.name for p in self.people[:2]} and (
-                    voter.name,
-                    idea,
-                ) not in voted:
+                if (
+                    voter.name not in {p.name for p in self.people[:2]}
+                    and (
+                        voter.name,
+                        idea,
+                    )
+                    not in voted
+                ):
                     voted.add((voter.name, idea))
                     choice = "for" if rng.random() < 0.8 else "against"
                     yield f"{voter.name}: /idea vote {idea} {choice}"

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
-from adapters.console.demo import DemoWeek, play_week
+from adapters.console.demo import BOT, MODERATOR, STAFF, DemoWeek, play_week
 from adapters.console.script import ScriptSyntaxError, parse_line
 from adapters.console.session import ConsoleSession
 from bot.actions import Action, Image, PostToChannel
@@ -101,8 +101,12 @@ async def run_demo(
     if transcript:
         text = "\n".join(report.transcript) + "\n"
         await asyncio.to_thread(Path(transcript).write_text, text, encoding="utf-8")
+    # Who is counted where: the members who join are the digest's new members; with the
+    # moderator and the staff member who were there first, they are its members in all.
     emit(
-        f"Cercle demo — a simulated week of {members} members (seed {seed}): "
+        f"Cercle demo — a simulated week (seed {seed}): {members} members join a new "
+        f"community that {MODERATOR} moderates, with {STAFF} from the staff (whose role earns "
+        f"no points) and a bot, {BOT}: {members + 2} members in all. "
         f"{report.lines} script lines played through the console adapter."
     )
     # The simulation's habits are not measurements: the numbers are the digest's alone, so
@@ -117,7 +121,7 @@ async def run_demo(
     charts: list[Image] = []
     session.on_action = lambda action: _keep_chart(action, charts)
     busiest = week.people[0].name  # the most active core contributor
-    for line in ("nora: /leaderboard week", f"nora: /rank @{busiest}"):
+    for line in (f"{MODERATOR}: /leaderboard week", f"{MODERATOR}: /rank @{busiest}"):
         await session.feed(line)
     # On to Monday morning, when the weekly digest of the demo's week is posted.
     await session.feed(f"after {_minutes_to_digest(session.clock.now())}m")
@@ -135,5 +139,8 @@ async def run_demo(
         await asyncio.to_thread(chart.write_bytes, charts[-1].png)
         emit(f"The digest's chart is saved in {await asyncio.to_thread(chart.resolve)}.")
     emit(f"The community's database is {await asyncio.to_thread(path.resolve)}.")
-    emit(f"Go on where the demo stopped: cercle console --db {path} --community demo --as nora")
+    emit(
+        f"Go on where the demo stopped: cercle console --db {path} --community demo"
+        f" --as {MODERATOR}"
+    )
     return 1 if report.errors else 0

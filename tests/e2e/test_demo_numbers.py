@@ -58,8 +58,10 @@ async def test_the_demo_week_agrees_with_itself_and_saves_its_chart(tmp_path: Pa
     occasional = _number(r"occasional (\d+)%", digest)
     assert abs((core + occasional) - took_part * 100 / members) <= 1
     assert core + occasional + _number(r"readers (\d+)%", digest) == 100
-    # The moderator never joined: she is present, not new.
-    assert _number(r"New members: (\d+)", digest) == members - 1
+    # The header's cast is the digest's: the 120 who joined are new, and with the moderator
+    # and the staff member who were there first they are the members in all.
+    assert "120 members join" in text and _number(r"(\d+) members in all", text) == members
+    assert _number(r"New members: (\d+)", digest) == 120 == members - 2
     saved = re.search(r"The digest's chart is saved in (\S+\.png)\.", text)
     assert saved is not None
     png = await asyncio.to_thread(Path(saved.group(1)).read_bytes)
