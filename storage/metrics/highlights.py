@@ -103,7 +103,20 @@ async def top_message(
     end: datetime,
     excluded_channels: frozenset[str],
 ) -> TopMessage | None:
-    """The message that most distinct members reacted to in the period.
+    """The message that most distinct members reacted to in the period."""
+    ranked = await top_messages(session, community_id, start, end, excluded_channels)
+    return ranked[0] if ranked else None
+
+
+async def top_messages(
+    session: AsyncSession,
+    community_id: int,
+    start: datetime,
+    end: datetime,
+    excluded_channels: frozenset[str],
+) -> list[TopMessage]:
+    """The few messages that most distinct members reacted to in the period, the most
+    first (then by reference).
 
     The ledger's reaction awards (never self, bot or excluded-channel reactions) find the
     candidates in one grouped scan; the awards stop at the per-message cap, so the
@@ -111,7 +124,7 @@ async def top_message(
     """
     found = await candidates(session, community_id, start, end)
     if not found:
-        return None
+        return []
     refs = [ref for ref, _ in found]
     rows = list(
         await session.scalars(
@@ -149,7 +162,7 @@ async def top_message(
             )
         ).all()
     )
-    best: TopMessage | None = None
+    ranked: list[TopMessage] = []
     for ref, count in found:
         row = posts.get(ref)
         if row is None or ref in deleted:
@@ -157,6 +170,6 @@ async def top_message(
         if (row.channel_id or "").lower().lstrip("#") in excluded_channels:
             continue
         reactors = int(exact.get(ref, count))
-        if best is None or reactors > best.reactors:
-            best = TopMessage(ref, row.channel_id, row.member_id, reactors)
-    return best
+        ranked.append(TopMessage(ref, row.channel_id, row.member_id, reactors))
+    ranked.sort(key=lambda top: (-top.reactors, top.message_ref))
+    return ranked

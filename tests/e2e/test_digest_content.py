@@ -199,3 +199,28 @@ async def test_a_customer_imported_by_email_is_matched_when_the_platform_gives_i
     rows = {r["name"]: r for r in csv.DictReader(io.StringIO("".join(chunks)))}
     assert (rows["ada"]["customer_id"], rows["ada"]["account"]) == ("C-9", "Initech")
     assert rows["zed"]["customer_id"] == ""
+
+
+async def test_a_message_too_short_to_score_is_never_the_message_of_the_week(
+    console: Transcript,
+) -> None:
+    await console.play(
+        """
+alice joins
+bob joins
+carol joins
+dave joins
+alice: +1
+bob: here is how I fixed the sync job, step by step
+carol reacts 1 :+1:
+dave reacts 1 :heart:
+bob reacts 1 :tada:
+carol reacts 2 :+1:
+dave reacts 2 :tada:
+"""
+    )
+    text = digest_text(await console.play("after 7d"))
+    # "+1" drew three reactions, the answer two: the answer is worth quoting.
+    assert "> here is how I fixed the sync job, step by step" in text
+    assert "by bob in #general, with reactions from 2 members" in text
+    assert "> +1" not in text

@@ -368,35 +368,54 @@ async def _closed_poll(session: AsyncSession, poll: Poll) -> ClosedPoll:
 async def _highlight(
     core: Services, session: AsyncSession, view: CommunityView, period: Period, quote: bool
 ) -> Highlight | None:
-    top = await metrics_highlights.top_message(
+    """The most reacted-to message of the period (two reactors at least), unless its author
+    chose to be hidden; when its text is read back, a message too short to score (a "+1",
+    an "ok") gives way to the next one, as it would not be worth quoting."""
+    ranked = await metrics_highlights.top_messages(
         session, view.id, period.start_at, period.end_at, view.excluded_channels
     )
-    if top is None or top.reactors < 2:
-        return None  # one reaction is not a highlight
+    shortest = core.settings.scoring.message_min_length
+    for top in ranked:
+        if top.reactors < 2:
+            return None  # one reaction is not a highlight
+        found = (
+            await session.execute(
+                select(Member.display_name, Member.hidden).where(Member.id == top.author_id)
+            )
+        ).first()
+        if found is None or found.hidden:
+            return None  # a member who chose to be hidden is never featured
+        text, link = await _read_back(core, session, view, top, quote)
+        if text is not None and len(text.strip()) < shortest:
+            continue
+        return Highlight(found.display_name or "?", top.channel_id, top.reactors, text, link)
+    return None
+
+
+async def _read_back(
+    core: Services,
+    session: AsyncSession,
+    view: CommunityView,
+    top: metrics_highlights.TopMessage,
+    quote: bool,
+) -> tuple[str | None, str | None]:
+    """(the message's text when `quote` and the platform gives it, its link)."""
     platform, _, message_id = top.message_ref.partition(":")
-    found = (
-        await session.execute(
-            select(Member.display_name, Member.hidden).where(Member.id == top.author_id)
-        )
-    ).first()
-    if found is None or found.hidden:
-        return None  # a member who chose to be hidden is never featured
-    author = found.display_name
     space = await session.scalar(
         select(PlatformSpace.space_id).where(
             PlatformSpace.community_id == view.id, PlatformSpace.platform == platform
         )
     )
     reader = core.readers.get(platform)
-    text = link = None
-    if reader is not None and space is not None and top.channel_id is not None:
-        link = reader.message_link(space, top.channel_id, message_id)
-        if quote:
-            try:
-                text = await reader.message_text(space, top.channel_id, message_id)
-            except Exception:  # a platform error must not lose the digest: link instead
-                text = None
-    return Highlight(author or "?", top.channel_id, top.reactors, text, link)
+    if reader is None or space is None or top.channel_id is None:
+        return None, None
+    link = reader.message_link(space, top.channel_id, message_id)
+    if not quote:
+        return None, link
+    try:
+        return await reader.message_text(space, top.channel_id, message_id), link
+    except Exception:  # a platform error must not lose the digest: link instead
+        return None, link
 
 
 async def health_of(
