@@ -183,6 +183,7 @@ MEMBER_COLUMNS = (
     "last_active_day",
     "last_scored_message_at",
     "rank",
+    "rank_floor",
 )
 CONTRIBUTION_COLUMNS = ("id", *LEDGER_COLUMNS)
 
@@ -224,6 +225,7 @@ def _member_rows(
             sql_timestamp(last) if last is not None else None,
             # What the core's rank review has already written for a member it has seen.
             ranks.rank_of(counter_view(counters), settings.ranks).name,
+            None,  # no rank kept from another bot
         )
 
 

@@ -369,9 +369,14 @@ CASES: dict[str, tuple[str, str, str]] = {
         "Les bots ne répondent pas aux événements.",
     ),
     "attendance marked by someone else": (
-        "bob: /admin event attended 4 @carol",
+        "bob: /event attended 4 @carol",
         "Only the host of event #4 or a moderator can mark who attended.",
         "Seuls l'organisateur de l'événement n°\u00a04",
+    ),
+    "a member using the moderators' attendance command": (
+        "bob: /admin event attended 4 @carol",
+        "Only moderators",
+        "Seuls les modérateurs",
     ),
     "attendance naming no member": (
         "mod: /admin event attended 4 carol",

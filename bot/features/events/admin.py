@@ -1,7 +1,7 @@
 """Moderators' event commands: `/admin event cancel N reason` (everyone who answered is
 told), `/admin event edit N ...` (what changed is shown on the card; a new time is told to
 everyone who answered and gets its own reminder), and `/admin event attended N @a @b`,
-which the event's host may run too (a host need not be a moderator)."""
+which the event's host runs as `/event attended N @a @b` (a host need not be a moderator)."""
 
 from __future__ import annotations
 
@@ -173,15 +173,16 @@ def _mentions(text: str) -> list[Mention]:
     return found
 
 
-@command(
-    "admin",
-    "event",
-    "attended",
-    options=(
-        OptionSpec("event", OptionKind.NUMBER_REF),
-        OptionSpec("members", OptionKind.TEXT, min_length=1, max_length=2000),
-    ),
+ATTENDED_OPTIONS = (
+    OptionSpec("event", OptionKind.NUMBER_REF),
+    OptionSpec("members", OptionKind.TEXT, min_length=1, max_length=2000),
 )
+
+
+# The host (who need not be a moderator) marks attendance with `/event attended`; `/admin`
+# stays the moderators' own group, so a member typing `/admin` is told it is for them.
+@command("admin", "event", "attended", options=ATTENDED_OPTIONS, permission=Permission.MODERATOR)
+@command("event", "attended", options=ATTENDED_OPTIONS)
 async def attended(ctx: CommandContext, event: int, members: str) -> list[Action]:
     found = await find_event(ctx.session, ctx.community.id, event)
     if not ctx.is_moderator and found.host_id != ctx.caller.id:

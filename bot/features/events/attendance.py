@@ -1,5 +1,5 @@
 """Attendance: who was at an event, by check-in code (`/event checkin N CODE`, during the
-event and `events.checkin_grace` after it) or named by the host (`/admin event attended N
+event and `events.checkin_grace` after it) or named by the host (`/event attended N
 @a @b`). Each attendee earns `scoring.event_attended` once per event, and the host
 `scoring.event_hosted` once, when the first attendee is recorded: an event nobody came to
 earns nothing. Both are ledger rows under keys naming the event, so nothing counts twice;
