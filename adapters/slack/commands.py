@@ -27,6 +27,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "/thanks": ("thanks",),
     "/idea": ("idea",),
     "/poll": ("poll",),
+    "/event": ("event",),
 }
 # Commands that open a modal when typed without arguments: typing these is painful.
 FORM_COMMANDS: set[tuple[str, ...]] = {("idea", "submit"), ("poll", "create")}

@@ -30,6 +30,8 @@ async def test_the_event_card_and_its_buttons_work_after_a_restart(
         buttons = [e for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]]
         assert [b["text"]["text"] for b in buttons] == ["Going", "Maybe", "Can't go"]
         assert [b["value"] for b in buttons] == ["event:1:going", "event:1:maybe", "event:1:no"]
+        # `/event` is a short alias of `/cercle event`.
+        assert (await first.command("/event", "show 1"))[0] == 200
     # A new process: a new core and a new app on the same database.
     restarted = Cercle(db, settings, clock)
     message_ts = slack_api.history[card["channel"]][0]["ts"]
