@@ -60,6 +60,7 @@ from bot.config_sections import (
     LEGACY_SPACE_KEYS,
     Badge,
     BadgeMetric,
+    ChecklistStep,
     CommunityDefaults,
     CommunityEntry,
     CommunityRule,
@@ -82,6 +83,7 @@ from bot.config_sections import (
     ScoringSettings,
     SlackSettings,
     WebSettings,
+    WelcomeSettings,
 )
 
 __all__ = [
@@ -93,6 +95,7 @@ __all__ = [
     "SECRET_ENV_VARS",
     "Badge",
     "BadgeMetric",
+    "ChecklistStep",
     "CommunityDefaults",
     "CommunityEntry",
     "CommunityRule",
@@ -118,6 +121,7 @@ __all__ = [
     "Settings",
     "SlackSettings",
     "WebSettings",
+    "WelcomeSettings",
     "load_secrets",
     "load_settings",
     "unknown_platforms",
@@ -176,6 +180,7 @@ class Settings(BaseSettings):
     events: EventSettings = Field(default_factory=EventSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
     moderation: ModerationSettings = Field(default_factory=ModerationSettings)
+    welcome: WelcomeSettings = Field(default_factory=WelcomeSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     log: LogSettings = Field(default_factory=LogSettings)
     runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)

@@ -260,8 +260,7 @@ class Rank(_Section):
     # How French members read it; without it, the catalog's name for a default rank
     # (`rank.names.newcomer`), else `name`. `name` stays the rank's identity (and role).
     name_fr: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
-        | None
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)] | None
     ) = None
     min_points: NonNegative
     min_active_days: NonNegative = 0
@@ -324,6 +323,48 @@ class ModerationSettings(_Section):
     # On Discord, carry out a timeout step (needs Moderate Members); else suggest it.
     apply_timeouts: bool = False
     ring_window_days: Annotated[Int, Field(ge=1)] = 7
+
+
+class ChecklistStep(_Section):
+    """One first step of the welcome checklist, and what a member does that completes it:
+    `post` a message (in `channel` if given), `reply` to one (or post in a thread), or
+    read the rules (`rules`)."""
+
+    key: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_-]+$", max_length=50)]
+    done_by: Literal["post", "reply", "rules"]
+    channel: str | None = None
+    # What the checklist says (default: the catalog's text for a built-in key).
+    text: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    text_fr: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+
+
+def _default_checklist() -> list[ChecklistStep]:
+    return [
+        ChecklistStep(key="introduce", done_by="post"),
+        ChecklistStep(key="question", done_by="reply"),
+        ChecklistStep(key="rules", done_by="rules"),
+    ]
+
+
+class WelcomeSettings(_Section):
+    """The welcome a member gets when they join, with a checklist of first steps."""
+
+    # Off unless a community manager turns it on (then only up to `max_members`).
+    enabled: bool = False
+    # Where the welcome is posted (default: the community's default channel).
+    channel: str | None = None
+    # Send the welcome as a direct message instead of a post.
+    direct_message: bool = False
+    # No welcome in a community with more members than this (a large server is not flooded).
+    max_members: Annotated[Int, Field(ge=1)] = 1000
+    checklist: list[ChecklistStep] = Field(default_factory=_default_checklist)
+    # The badge earned by completing the checklist.
+    badge_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)] = (
+        "Welcome aboard"
+    )
+    badge_name_fr: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)] = (
+        "Bienvenue à bord"
+    )
 
 
 class CommunityDefaults(_Section):

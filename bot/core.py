@@ -52,7 +52,7 @@ from bot.features import (
     web_pages,
 )
 from bot.features.events import interest as event_interest
-from bot.features.moderation import reports
+from bot.features.moderation import reports, welcome
 from bot.features.registry import COMMANDS
 from bot.jobs import JobRunner
 from bot.moderators import is_moderator
@@ -325,9 +325,14 @@ class Cercle:
             members = await self.resolve(session, community, refs, first.at)
             batch = contributions.Ingest(session, community, self.settings.scoring, members)
             await contributions.ingest(batch, events)
-            return await recognition.review(
-                session, community, self.settings, batch.touched, first.platform, self.clock.now()
+            now = self.clock.now()
+            # The welcome and its checklist follow who joined and what they posted.
+            greeted = await welcome.greet(session, community, self.settings, events, members)
+            ticked = await welcome.progress(session, community, self.settings, events, members, now)
+            reviewed = await recognition.review(
+                session, community, self.settings, batch.touched, first.platform, now
             )
+            return [*greeted, *reviewed, *ticked]
 
     # -- commands and interactions -----------------------------------------------------------
 

@@ -12,7 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import insert_ignore
 from storage.models import Member, MemberRole
-from storage.models.moderation import MemberWarning, MessageReport, ReportVoice, SeenModerator
+from storage.models.moderation import (
+    MemberWarning,
+    MessageReport,
+    ReportVoice,
+    SeenModerator,
+    WelcomeStep,
+)
 
 # -- the team ---------------------------------------------------------------------------
 
@@ -185,6 +191,72 @@ async def close_report(
     await session.flush()
 
 
+# -- the welcome checklist -----------------------------------------------------------------
+
+
+async def present_members(session: AsyncSession, community_id: int) -> int:
+    """How many people (not bots) are in the community now."""
+    count = await session.scalar(
+        select(func.count(Member.id)).where(
+            Member.community_id == community_id,
+            Member.is_bot.is_(False),
+            Member.left_at.is_(None),
+        )
+    )
+    return int(count or 0)
+
+
+async def start_checklist(
+    session: AsyncSession, community_id: int, member_id: int, steps: Collection[str]
+) -> bool:
+    """Give the member their checklist; False if they already had one (welcomed before)."""
+    known = await session.scalar(
+        select(func.count()).where(
+            WelcomeStep.community_id == community_id, WelcomeStep.member_id == member_id
+        )
+    )
+    if known:
+        return False
+    for step in steps:
+        session.add(WelcomeStep(community_id=community_id, member_id=member_id, step=step))
+    await session.flush()
+    return True
+
+
+async def pending_steps(
+    session: AsyncSession, community_id: int, member_ids: Collection[int]
+) -> dict[int, set[str]]:
+    """The steps each of these members still has to do (members with none are left out)."""
+    if not member_ids:
+        return {}
+    rows = await session.execute(
+        select(WelcomeStep.member_id, WelcomeStep.step).where(
+            WelcomeStep.community_id == community_id,
+            WelcomeStep.member_id.in_(list(member_ids)),
+            WelcomeStep.done_at.is_(None),
+        )
+    )
+    pending: dict[int, set[str]] = {}
+    for member_id, step in rows.all():
+        pending.setdefault(member_id, set()).add(step)
+    return pending
+
+
+async def complete_steps(
+    session: AsyncSession, community_id: int, member_id: int, steps: Collection[str], at: datetime
+) -> None:
+    await session.execute(
+        update(WelcomeStep)
+        .where(
+            WelcomeStep.community_id == community_id,
+            WelcomeStep.member_id == member_id,
+            WelcomeStep.step.in_(list(steps)),
+            WelcomeStep.done_at.is_(None),
+        )
+        .values(done_at=at)
+    )
+
+
 # -- privacy --------------------------------------------------------------------------------
 
 
@@ -203,3 +275,4 @@ async def forget(session: AsyncSession, member_id: int) -> None:
         update(ReportVoice).where(ReportVoice.report_id.in_(reported)).values(reason="")
     )
     await session.execute(delete(SeenModerator).where(SeenModerator.member_id == member_id))
+    await session.execute(delete(WelcomeStep).where(WelcomeStep.member_id == member_id))

@@ -9,6 +9,7 @@ from bot.actions import Action, Card, CardField, Reply
 from bot.commands import Mention, OptionKind, OptionSpec, command
 from bot.context import CommandContext
 from bot.features import badges, ranks
+from bot.features.moderation import welcome
 from bot.i18n import number
 from storage import leaderboards, member_counters
 from storage.models import Member
@@ -35,6 +36,8 @@ async def badge_names(ctx: CommandContext, member_id: int) -> str:
     names = [
         badges.badge_name(b, ctx.community.locale) for b in ctx.settings.badges if b.key in held
     ]
+    if welcome.BADGE in held:  # the welcome checklist's own badge
+        names.append(welcome.badge_name(ctx.settings.welcome, ctx.community.locale))
     return ", ".join(names) if names else ctx.t("rank.no_badges")
 
 

@@ -1,5 +1,6 @@
 """Moderation's tables: warnings against a community's rules, reports of messages and who
-made them, and the members last seen moderating (for `/team`).
+made them, the members last seen moderating (for `/team`), and the welcome checklist of
+members who joined.
 
 A warning names the rule by its number and keeps the moderator's reason; withdrawing it
 (`undo=true`) marks it, never deletes it, so the trail stays whole. A report is one row
@@ -73,3 +74,13 @@ class SeenModerator(SQLModel, table=True):
     community_id: int = Field(foreign_key="community.id", primary_key=True)
     member_id: int = Field(foreign_key="member.id", primary_key=True)
     at: datetime = Field(sa_column=utc_column())
+
+
+class WelcomeStep(SQLModel, table=True):
+    """One step of a welcomed member's checklist; `done_at` is set when they complete it."""
+
+    __tablename__ = "welcome_step"
+    community_id: int = Field(foreign_key="community.id", primary_key=True)
+    member_id: int = Field(foreign_key="member.id", primary_key=True)
+    step: str = Field(primary_key=True, max_length=50)
+    done_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))

@@ -60,6 +60,9 @@ def badge_name(settings: Settings, locale: str, key: str) -> str:
     for badge in settings.badges:
         if badge.key == key:
             return (badge.name_fr if locale == "fr" and badge.name_fr else badge.name) or key
+    if key == "welcome":  # the welcome checklist's own badge
+        welcome = settings.welcome
+        return welcome.badge_name_fr if locale == "fr" else welcome.badge_name
     return key
 
 

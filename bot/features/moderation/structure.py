@@ -14,6 +14,7 @@ from bot.commands import command
 from bot.community import entry_for
 from bot.config import CommunityRule
 from bot.context import CommandContext
+from bot.features.moderation import welcome
 from bot.features.moderation.ladder import ladder_lines
 from bot.features.ranks import rank_name_of
 from bot.text import member_text
@@ -41,8 +42,12 @@ def rule_line(number: int, rule: CommunityRule) -> str:
 @command("rules", private=True)
 async def rules(ctx: CommandContext) -> list[Action]:
     listed = rules_of(ctx)
+    # Reading the rules is a step of the welcome checklist.
+    ticked = await welcome.rules_read(
+        ctx.session, ctx.community, ctx.settings, ctx.caller.id, ctx.platform, ctx.at
+    )
     if not listed:
-        return [Reply(ctx.t("moderation.rules.none"))]
+        return [Reply(ctx.t("moderation.rules.none")), *ticked]
     moderation = ctx.settings.moderation
     card = Card(
         kind="rules",
@@ -56,7 +61,7 @@ async def rules(ctx: CommandContext) -> list[Action]:
         ),
         footer=ctx.t("moderation.rules.footer"),
     )
-    return [Reply(card=card)]
+    return [Reply(card=card), *ticked]
 
 
 def _person(ctx: CommandContext, member: Member) -> str:
