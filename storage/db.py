@@ -50,12 +50,20 @@ _UNAVAILABLE = (
     "server closed",
 )
 
+# SQLSTATE classes and codes of a server that does not answer: connection exceptions (08),
+# and an administrator's shutdown, a crash shutdown, a server still starting (57P01-3).
+_UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03")
+
 
 def unavailable(error: BaseException) -> bool:
     """Whether `error` means the database did not answer (the same work may be tried
     again later), rather than something wrong with what was asked of it."""
     if isinstance(error, DBAPIError):
         if error.connection_invalidated:
+            return True
+        # PostgreSQL's own word for it, whichever class the driver's error was mapped to
+        # (asyncpg's "the database system is starting up" arrives as a plain DBAPIError).
+        if str(getattr(error.orig, "sqlstate", None) or "").startswith(_UNAVAILABLE_SQLSTATES):
             return True
         if isinstance(error, OperationalError | InterfaceError):
             text = str(error.orig if error.orig is not None else error).lower()
