@@ -137,6 +137,16 @@ async def test_stats_on_demand(console: Transcript) -> None:
     # Created on 5 January: its first days have no week before them to compare with.
     assert "Active members: 5\n" in text and "up from none" not in text
     assert "The community is new: there is no earlier period to compare with." in text
+    # A week later the week before holds only its first day: a week against one day is
+    # no comparison either ("+114%" would only say the community was young).
+    text = "\n".join(await console.play("after 7d\nnora: /admin stats week"))
+    text = text[text.index("Community health, last 7 days (6–12 January 2026)") :]
+    assert "Active members: 0\n" in text and "New members: 0\n" in text
+    assert "no change" not in text and "(−" not in text
+    assert (
+        "No comparison: the community began on 5 January 2026, during the period before"
+        " this one." in text
+    )
     assert "alice: /admin stats" not in text
     refused = "\n".join(await console.play("alice: /admin stats"))
     assert "moderators" in refused

@@ -312,9 +312,12 @@ def activity_chart(view: CommunityView, data: DigestData) -> ActivityChart:
 
 
 def footer(view: CommunityView, data: DigestData) -> str:
-    """What the changes are measured against, or that the community has no period before."""
-    if not data.compared:
+    """What the changes are measured against, or why there is no comparison: the
+    community is new, or it began during the period before this one."""
+    if data.began is not None and data.began >= data.period.start:
         return view.t("digest.footer_first")
+    if data.began is not None:
+        return view.t("digest.footer_young", day=day_label(view, data.began))
     return view.t("digest.footer", previous=period_label(view, data.previous))
 
 

@@ -132,9 +132,15 @@ class DigestData:
     quiet: list[tuple[str, int]] = field(default_factory=list)
     # Events held in the period and in the one before it.
     events: tuple[EventNumbers, EventNumbers] = (EventNumbers(), EventNumbers())
-    # The community existed before the period: its numbers have a period to compare with
-    # (a first digest's "+80, up from none" would only say the community was new).
-    compared: bool = True
+    # The day the community began, when that was after the period before this one began:
+    # its numbers then have no whole period to compare with (a first digest's "+80, up
+    # from none" would only say the community was new, a week against its first day
+    # "+114%" only that it was young).
+    began: date | None = None
+
+    @property
+    def compared(self) -> bool:
+        return self.began is None
 
     @property
     def lurkers(self) -> int:
@@ -337,7 +343,8 @@ async def _health(
         await event_numbers(session, view.id, previous.start_at, period.start_at),
     )
     created = await community_store.created_at(session, view.id)
-    data.compared = created is None or view.local_day(created) < period.start
+    if created is not None and view.local_day(created) > previous.start:
+        data.began = view.local_day(created)
     spans = chart_spans(period)
     found = await metrics_shape.activity(session, view.id, spans)
     data.bars = [Bar(s, e, n, m) for (s, e), (n, m) in zip(spans, found, strict=True)]
