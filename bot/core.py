@@ -49,14 +49,24 @@ from bot.features import (
     recognition,
     solutions,
     suggestions,
-    web_pages,
 )
+from bot.features import web as web_pages
 from bot.features.events import interest as event_interest
 from bot.features.moderation import reports, welcome
 from bot.features.registry import COMMANDS
 from bot.jobs import JobRunner
 from bot.moderators import is_moderator
-from bot.ports import Adapter, BoardPage, Notice, PublicCommunity, SpaceInfo, Suggestion
+from bot.ports import (
+    Adapter,
+    BoardPage,
+    IdeaSection,
+    MemberPage,
+    Notice,
+    PollPage,
+    PublicCommunity,
+    SpaceInfo,
+    Suggestion,
+)
 from bot.readers import MessageReader
 from storage import cards, ledger, receipts
 from storage import communities as community_store
@@ -199,6 +209,15 @@ class Cercle:
 
     async def board_page(self, slug: str, period: str, page: int, size: int) -> BoardPage:
         return await web_pages.board_page(self, slug, period, page, size)
+
+    async def ideas_board(self, slug: str) -> tuple[IdeaSection, ...]:
+        return await web_pages.ideas_board(self, slug)
+
+    async def member_page(self, slug: str, name: str) -> MemberPage | None:
+        return await web_pages.member_page(self, slug, name)
+
+    async def poll_page(self, slug: str, number: int) -> PollPage | None:
+        return await web_pages.poll_page(self, slug, number)
 
     async def reaction_thanks(self, reaction: ReactionAdded) -> list[Action]:
         emoji = reaction_thanks.thanks_emoji(self.settings, reaction.platform)

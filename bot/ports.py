@@ -115,6 +115,60 @@ class BoardPage:
     rows: tuple[BoardRow, ...]
 
 
+@dataclass(frozen=True)
+class IdeaItem:
+    """One idea on the ideas board: its counts, status (and why) and history in words."""
+
+    number: int
+    title: str
+    description: str
+    status: str
+    votes_for: int
+    votes_against: int
+    reason: str | None
+    history: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class IdeaSection:
+    """The ideas of one status, most supported first; `total` counts those not shown too."""
+
+    status: str
+    label: str
+    total: int
+    ideas: tuple[IdeaItem, ...]
+
+
+@dataclass(frozen=True)
+class MemberPage:
+    """A member's public profile, as `/profile` shows it (never for a hidden member)."""
+
+    name: str
+    rank: str
+    next_step: str
+    place: int | None
+    points: dict[str, int]  # by period: week, month, all
+    counters: tuple[tuple[str, str], ...]  # (label, value) in the community's language
+    badges: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PollRound:
+    """One round of a ranked poll's count (or the only one of any other poll)."""
+
+    votes: tuple[tuple[str, int], ...]
+    eliminated: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PollPage:
+    """A closed poll's result: the result card as chat shows it, and its rounds to draw."""
+
+    number: int
+    card: Card
+    rounds: tuple[PollRound, ...]
+
+
 class CoreFace(Protocol):
     """The core as an adapter sees it."""
 
@@ -175,6 +229,18 @@ class CoreFace(Protocol):
     async def board_page(self, slug: str, period: str, page: int, size: int) -> BoardPage:
         """A page of the community's leaderboard (hidden, excluded members and bots never
         on it); a page past the last is empty."""
+        ...
+
+    async def ideas_board(self, slug: str) -> tuple[IdeaSection, ...]:
+        """The community's ideas by status, with votes and each idea's history."""
+        ...
+
+    async def member_page(self, slug: str, name: str) -> MemberPage | None:
+        """A member's profile by name (None: no such member, or hidden or excluded)."""
+        ...
+
+    async def poll_page(self, slug: str, number: int) -> PollPage | None:
+        """A closed poll's result (None: no such poll, or still open)."""
         ...
 
     async def reaction_thanks(self, reaction: ReactionAdded) -> list[Action]:

@@ -357,6 +357,22 @@ async def history(session: AsyncSession, idea_id: int, limit: int = 20) -> list[
     return list(reversed(list(rows)))
 
 
+async def histories(
+    session: AsyncSession, idea_ids: Iterable[int], limit: int = 20
+) -> dict[int, list[IdeaEvent]]:
+    """`history` of many ideas in one query: each idea's latest `limit` events, oldest first."""
+    wanted = sorted(set(idea_ids))
+    found: dict[int, list[IdeaEvent]] = {i: [] for i in wanted}
+    if not wanted:
+        return found
+    rows = await session.scalars(
+        select(IdeaEvent).where(IdeaEvent.idea_id.in_(wanted)).order_by(IdeaEvent.at, IdeaEvent.id)
+    )
+    for event in rows:
+        found[event.idea_id].append(event)
+    return {i: events[-limit:] for i, events in found.items()}
+
+
 # -- volunteers -------------------------------------------------------------------------------
 
 

@@ -10,6 +10,7 @@ the community's language: no JavaScript, light and dark by the reader's system s
 
 from __future__ import annotations
 
+import asyncio
 import importlib.metadata
 from collections.abc import Awaitable, Callable
 from functools import partial
@@ -19,10 +20,13 @@ from typing import Any
 import jinja2
 from aiohttp import web
 
+from adapters.web import charts
 from adapters.web.openapi import description
 from adapters.web.ratelimit import RateLimit
 from bot import i18n
-from bot.ports import BoardPage, CoreFace, PublicCommunity
+from bot.actions import Card
+from bot.ports import BoardPage, CoreFace, IdeaSection, MemberPage, PollPage, PublicCommunity
+from bot.text import render_moments
 
 PERIODS = ("week", "month", "all")
 PAGE_SIZE = 25  # members per leaderboard page
@@ -76,7 +80,13 @@ class WebSite:
     def app(self) -> web.Application:
         app = web.Application(middlewares=[self._errors, self._rate_limit])
         app.router.add_get("/c/{community}", self.leaderboard)
+        app.router.add_get("/c/{community}/ideas", self.ideas)
+        app.router.add_get("/c/{community}/members/{name}", self.member)
+        app.router.add_get("/c/{community}/polls/{number:[0-9]+}", self.poll)
         app.router.add_get("/api/c/{community}/leaderboard", self.api_leaderboard)
+        app.router.add_get("/api/c/{community}/ideas", self.api_ideas)
+        app.router.add_get("/api/c/{community}/members/{name}", self.api_member)
+        app.router.add_get("/api/c/{community}/polls/{number:[0-9]+}", self.api_poll)
         app.router.add_get("/api/openapi.json", self.openapi)
         return app
 
@@ -107,12 +117,16 @@ class WebSite:
         except web.HTTPNotFound:
             return self._not_found(api, i18n.DEFAULT_LOCALE)
 
-    def _not_found(self, api: bool, locale: str) -> web.Response:
-        text = i18n.t(locale, "web.error.not_found")
+    def _not_found(
+        self, api: bool, locale: str, community: PublicCommunity | None = None
+    ) -> web.Response:
+        text = i18n.t(locale, "web.error.not_found" if community is None else "web.error.no_page")
         if api:
             return web.json_response({"error": text}, status=404)
         title = i18n.t(locale, "web.error.not_found_title")
-        return self._page("error.html", 404, locale, title=title, message=text)
+        return self._page(
+            "error.html", 404, locale, title=title, message=text, community=community
+        )
 
     # -- rendering ------------------------------------------------------------------------
 
@@ -145,6 +159,40 @@ class WebSite:
             section="leaderboard",
         )
 
+    async def ideas(self, request: web.Request) -> web.Response:
+        community = await self._community(request)
+        sections = await self.core.ideas_board(community.slug)
+        return self._page(
+            "ideas.html", 200, community.locale, community=community, sections=sections,
+            section="ideas",
+        )
+
+    async def member(self, request: web.Request) -> web.Response:
+        community = await self._community(request)
+        found = await self.core.member_page(community.slug, request.match_info["name"])
+        if found is None:
+            return self._not_found(False, community.locale, community)
+        return self._page(
+            "member.html", 200, community.locale, community=community, member=found,
+            section="leaderboard",
+        )
+
+    async def poll(self, request: web.Request) -> web.Response:
+        community = await self._community(request)
+        found = await self.core.poll_page(community.slug, int(request.match_info["number"]))
+        if found is None:
+            return self._not_found(False, community.locale, community)
+        title = i18n.t(community.locale, "web.poll_round")
+        rounds = [
+            (title.format(round=i) if len(found.rounds) > 1 else "", r.votes, r.eliminated)
+            for i, r in enumerate(found.rounds, start=1)
+        ]
+        chart = await asyncio.to_thread(charts.rounds_svg, rounds, community.locale)
+        return self._page(
+            "poll.html", 200, community.locale, community=community, poll=found,
+            card=card_text(found.card), chart=chart, section="ideas",
+        )
+
     # -- JSON API -------------------------------------------------------------------------
 
     async def api_leaderboard(self, request: web.Request) -> web.Response:
@@ -154,6 +202,25 @@ class WebSite:
         size = _int(request, "size", PAGE_SIZE, 1, API_MAX_SIZE)
         board = await self.core.board_page(community.slug, period, page, size)
         return web.json_response(board_json(community, board))
+
+    async def api_ideas(self, request: web.Request) -> web.Response:
+        community = await self._community(request)
+        sections = await self.core.ideas_board(community.slug)
+        return web.json_response({"community": community.slug, **ideas_json(sections)})
+
+    async def api_member(self, request: web.Request) -> web.Response:
+        community = await self._community(request)
+        found = await self.core.member_page(community.slug, request.match_info["name"])
+        if found is None:
+            raise web.HTTPNotFound()
+        return web.json_response({"community": community.slug, **member_json(found)})
+
+    async def api_poll(self, request: web.Request) -> web.Response:
+        community = await self._community(request)
+        found = await self.core.poll_page(community.slug, int(request.match_info["number"]))
+        if found is None:
+            raise web.HTTPNotFound()
+        return web.json_response({"community": community.slug, **poll_json(found)})
 
     async def openapi(self, _request: web.Request) -> web.Response:
         return web.json_response(description(self.version))
@@ -177,5 +244,65 @@ def board_json(community: PublicCommunity, board: BoardPage) -> dict[str, Any]:
                 "badges": list(row.badges),
             }
             for row in board.rows
+        ],
+    }
+
+
+def card_text(card: Card) -> dict[str, Any]:
+    """A card of the chat (a poll's result) as the page shows it: instants in words."""
+    return {
+        "title": render_moments(card.title),
+        "body": render_moments(card.body),
+        "fields": [(render_moments(f.name), render_moments(f.value)) for f in card.fields],
+        "footer": render_moments(card.footer),
+    }
+
+
+def ideas_json(sections: tuple[IdeaSection, ...]) -> dict[str, Any]:
+    return {
+        "statuses": [
+            {
+                "status": section.status,
+                "label": section.label,
+                "total": section.total,
+                "ideas": [
+                    {
+                        "number": idea.number,
+                        "title": idea.title,
+                        "description": idea.description,
+                        "status": idea.status,
+                        "votes_for": idea.votes_for,
+                        "votes_against": idea.votes_against,
+                        "reason": idea.reason,
+                        "history": list(idea.history),
+                    }
+                    for idea in section.ideas
+                ],
+            }
+            for section in sections
+        ]
+    }
+
+
+def member_json(member: MemberPage) -> dict[str, Any]:
+    return {
+        "name": member.name,
+        "rank": member.rank,
+        "next": member.next_step,
+        "place": member.place,
+        "points": dict(member.points),
+        "activity": dict(member.counters),
+        "badges": list(member.badges),
+    }
+
+
+def poll_json(poll: PollPage) -> dict[str, Any]:
+    shown = card_text(poll.card)
+    return {
+        "number": poll.number,
+        "title": shown["title"],
+        "result": dict(shown["fields"]),
+        "rounds": [
+            {"votes": dict(r.votes), "eliminated": list(r.eliminated)} for r in poll.rounds
         ],
     }

@@ -39,6 +39,78 @@ _BOARD = {
 }
 
 
+_IDEAS = {
+    "type": "object",
+    "properties": {
+        "community": {"type": "string"},
+        "statuses": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "status": {"type": "string"},
+                    "label": {"type": "string"},
+                    "total": {"type": "integer"},
+                    "ideas": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "number": {"type": "integer"},
+                                "title": {"type": "string"},
+                                "description": {"type": "string"},
+                                "status": {"type": "string"},
+                                "votes_for": {"type": "integer"},
+                                "votes_against": {"type": "integer"},
+                                "reason": {"type": ["string", "null"]},
+                                "history": {"type": "array", "items": {"type": "string"}},
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    },
+}
+
+_MEMBER = {
+    "type": "object",
+    "properties": {
+        "community": {"type": "string"},
+        "name": {"type": "string"},
+        "rank": {"type": "string"},
+        "next": {"type": "string", "description": "what the next rank needs, in words"},
+        "place": {"type": ["integer", "null"], "description": "all-time place"},
+        "points": {
+            "type": "object",
+            "properties": {p: {"type": "integer"} for p in ("week", "month", "all")},
+        },
+        "activity": {"type": "object", "additionalProperties": {"type": "string"}},
+        "badges": {"type": "array", "items": {"type": "string"}},
+    },
+}
+
+_POLL = {
+    "type": "object",
+    "properties": {
+        "community": {"type": "string"},
+        "number": {"type": "integer"},
+        "title": {"type": "string"},
+        "result": {"type": "object", "additionalProperties": {"type": "string"}},
+        "rounds": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "votes": {"type": "object", "additionalProperties": {"type": "integer"}},
+                    "eliminated": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+        },
+    },
+}
+
+
 def _errors(*codes: int) -> dict[str, Any]:
     said = {
         400: "a parameter is not valid",
@@ -51,6 +123,28 @@ def _errors(*codes: int) -> dict[str, Any]:
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
         }
         for code in codes
+    }
+
+
+def _path(name: str, kind: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": kind}}
+
+
+def _read(summary: str, schema: str, parameters: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "get": {
+            "summary": summary,
+            "parameters": parameters,
+            "responses": {
+                "200": {
+                    "description": summary,
+                    "content": {
+                        "application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}
+                    },
+                },
+                **_errors(404, 429),
+            },
+        }
     }
 
 
@@ -115,7 +209,28 @@ def description(version: str) -> dict[str, Any]:
                         **_errors(400, 404, 429),
                     },
                 }
+            },
+            "/api/c/{community}/ideas": _read(
+                "The ideas board: ideas by status with votes and history", "Ideas", [community]
+            ),
+            "/api/c/{community}/members/{name}": _read(
+                "A member's profile (hidden and excluded members have none)",
+                "Member",
+                [community, _path("name", "string")],
+            ),
+            "/api/c/{community}/polls/{number}": _read(
+                "A closed poll's result, with each round of a ranked poll",
+                "Poll",
+                [community, _path("number", "integer")],
+            ),
+        },
+        "components": {
+            "schemas": {
+                "Leaderboard": _BOARD,
+                "Ideas": _IDEAS,
+                "Member": _MEMBER,
+                "Poll": _POLL,
+                "Error": _ERROR,
             }
         },
-        "components": {"schemas": {"Leaderboard": _BOARD, "Error": _ERROR}},
     }

@@ -157,7 +157,7 @@ async def card_updates(ctx: CommandContext, idea: Idea) -> list[UpdateCard]:
 # -- /idea show -------------------------------------------------------------------------------
 
 
-def _history_line(
+def history_line(
     ctx: CommandContext, event: IdeaEvent, actors: dict[int, str], others: dict[int, Idea]
 ) -> str:
     params = {
@@ -206,7 +206,7 @@ async def detail_card(ctx: CommandContext, idea: Idea) -> Card:
             actor=member_text(actors.get(idea.author_id, "?"), 50),
         )
     ]
-    lines += [_history_line(ctx, event, actors, others) for event in events]
+    lines += [history_line(ctx, event, actors, others) for event in events]
     fields.append(CardField(ctx.t("idea.field.history"), "\n".join(lines)))
     return Card(
         kind="idea_detail",

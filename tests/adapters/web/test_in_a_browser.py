@@ -68,3 +68,30 @@ async def test_the_period_links_work_without_javascript(client, tmp_path: Path):
         await asyncio.to_thread(link.click)
         assert driver.current_url.endswith("?period=all")
         assert _shown_names(driver) == SHOWN
+
+
+async def test_a_reader_sees_the_ideas_board_and_a_polls_rounds_drawn(
+    client, console, tmp_path: Path
+):
+    from test_ideas_members_polls import IDEAS, POLL
+
+    await console.play(IDEAS)
+    await console.play(POLL)
+    await console.play("after 3d")
+    with browser() as driver:
+        await asyncio.to_thread(driver.get, str(client.make_url("/c/test/ideas")))
+        titles = [e.text for e in driver.find_elements("css selector", ".idea-title")]
+        assert titles == ["#2 Offline sync", "#1 Dark mode"]  # New, then Planned
+        history = driver.find_element("css selector", "details")
+        await asyncio.to_thread(driver.find_element("css selector", "summary").click)
+        assert "a member: submitted" in history.text  # the hidden author is not named
+        assert "nora" not in driver.find_element("tag name", "body").text
+        assert driver.save_screenshot(str(tmp_path / "ideas.png"))
+        await asyncio.to_thread(driver.get, str(client.make_url("/c/test/polls/1")))
+        chart = driver.find_element("css selector", "figure.chart img")
+        drawn = driver.execute_script("return arguments[0].naturalWidth", chart)
+        assert driver.save_screenshot(str(tmp_path / "poll.png"))
+        await asyncio.to_thread(driver.get, str(client.make_url("/c/test/members/bob")))
+        assert driver.find_element("tag name", "h1").text == "bob"
+        assert driver.save_screenshot(str(tmp_path / "member.png"))
+    assert drawn > 100  # the chart was drawn, not a broken image

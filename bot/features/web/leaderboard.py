@@ -1,15 +1,18 @@
-"""What the community's web page reads: the community by its name and a leaderboard page.
+"""The community by its name and its leaderboard pages, for the web page.
 
-The web adapter asks the core (`bot.ports.CoreFace.public_community`, `board_page`) and
-this module answers with the same queries and rules as `/leaderboard` and `/profile`
-(periods in the community's time zone, ties sharing a place, hidden and excluded members
-and bots never shown, rank and badge names in the community's language), so the page and
-the commands never disagree. Asking never creates a community.
+The same queries and rules as `/leaderboard` and `/profile`: periods in the community's time
+zone, ties sharing a place, hidden and excluded members and bots never shown, rank and
+badge names in the community's language.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any, cast
+
 from bot.community import CommunityView, entry_for, load_view
+from bot.config import Settings
+from bot.context import CommandContext
 from bot.features import badges, ranks
 from bot.features.leaderboards import period_label, period_start
 from bot.ports import BoardPage, BoardRow, PublicCommunity
@@ -20,6 +23,24 @@ from storage.communities import community_by_slug
 PERIODS = ("week", "month", "all")
 
 
+@dataclass(frozen=True)
+class _Words:
+    """What the chat commands' wording reads of a command's context (the community, its
+    catalog and the settings): the web reads outside any command, so this stands in."""
+
+    community: CommunityView
+    settings: Settings
+
+    def t(self, key: str, **params: Any) -> str:
+        return self.community.t(key, **params)
+
+
+def wording(core: Services, view: CommunityView) -> CommandContext:
+    """A stand-in context for the commands' wording helpers (`/idea show`'s history
+    lines, `/profile`'s progress): they only read what `_Words` has."""
+    return cast(CommandContext, _Words(view, core.settings))
+
+
 def is_public(core: Services, slug: str) -> bool:
     """Whether the community's public pages are served: its entry says, else `web.public`."""
     entry = entry_for(slug, core.settings)
@@ -28,7 +49,7 @@ def is_public(core: Services, slug: str) -> bool:
     return core.settings.web.public
 
 
-async def _view(core: Services, slug: str) -> CommunityView | None:
+async def community_view(core: Services, slug: str) -> CommunityView | None:
     async with core.db.transaction() as session:
         row = await community_by_slug(session, slug)
         if row is None or row.id is None:
@@ -37,7 +58,7 @@ async def _view(core: Services, slug: str) -> CommunityView | None:
 
 
 async def public_community(core: Services, slug: str) -> PublicCommunity | None:
-    view = await _view(core, slug)
+    view = await community_view(core, slug)
     if view is None:
         return None
     return PublicCommunity(view.slug, view.locale, is_public(core, view.slug))
@@ -46,7 +67,7 @@ async def public_community(core: Services, slug: str) -> PublicCommunity | None:
 async def board_page(core: Services, slug: str, period: str, page: int, size: int) -> BoardPage:
     if period not in PERIODS:
         raise ValueError(f"unknown period {period!r}")
-    view = await _view(core, slug)
+    view = await community_view(core, slug)
     if view is None:
         raise LookupError(slug)
     page = max(page, 1)
