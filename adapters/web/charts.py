@@ -15,7 +15,7 @@ import io
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from bot import formatting
+from bot import i18n
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -47,7 +47,7 @@ def _whole_numbers(axis, locale: str) -> None:  # type: ignore[no-untyped-def]
     from matplotlib.ticker import MaxNLocator
 
     axis.set_major_locator(MaxNLocator(integer=True))
-    axis.set_major_formatter(lambda value, _pos: formatting.number(locale, round(value)))
+    axis.set_major_formatter(lambda value, _pos: i18n.number(locale, round(value)))
 
 
 def _style(axes, title: str) -> None:  # type: ignore[no-untyped-def]
@@ -73,7 +73,7 @@ def rounds_svg(
         colours = [OUT if n in eliminated else COLOURS[0] for n in names]
         bars = axes.barh(names, values, color=colours)
         axes.bar_label(
-            bars, labels=[formatting.number(locale, v) for v in values], color=TEXT, padding=3
+            bars, labels=[i18n.number(locale, v) for v in values], color=TEXT, padding=3
         )
         axes.set_xlim(0, max([*values, 1]) * 1.15)
         _whole_numbers(axes.xaxis, locale)
