@@ -71,7 +71,10 @@ async def _core(settings: Settings):  # type: ignore[no-untyped-def]
     platforms.declare_tables()
     db = Database(settings.database.url, settings.database.echo)
     await db.upgrade()
-    return Cercle(db, settings, SystemClock())
+    core = Cercle(db, settings, SystemClock())
+    secret = load_secrets().cercle_web_secret  # signs the dashboard links, if set
+    core.web_secret = secret.get_secret_value() if secret is not None else None
+    return core
 
 
 def _start_time(raw: str | None) -> datetime | None:

@@ -138,6 +138,9 @@ SECRET_ENV_VARS: tuple[str, ...] = (
     "SLACK_SIGNING_SECRET",
     "SLACK_CLIENT_ID",
     "SLACK_CLIENT_SECRET",
+    # Signs the moderators' dashboard links (`/admin dashboard`); unset: a secret generated
+    # per community and kept in the database.
+    "CERCLE_WEB_SECRET",
 )
 
 
@@ -295,6 +298,7 @@ class Secrets(BaseModel):
     # Multi-workspace install through OAuth (slack.oauth_enabled).
     slack_client_id: SecretStr | None = None
     slack_client_secret: SecretStr | None = None
+    cercle_web_secret: SecretStr | None = None
 
 
 def load_secrets(env: Mapping[str, str] | None = None) -> Secrets:

@@ -59,6 +59,7 @@ from bot.moderators import is_moderator
 from bot.ports import (
     Adapter,
     BoardPage,
+    DashboardPage,
     IdeaSection,
     MemberPage,
     Notice,
@@ -115,6 +116,9 @@ class Cercle:
         # Who this process last recorded as moderating or not, per (community, member):
         # `/team` lists moderators, and the record is written only when it changes.
         self._moderators: dict[tuple[int, int], bool] = {}
+        # Signs `/admin dashboard` links (CERCLE_WEB_SECRET, set by the composition root);
+        # None: a secret generated per community and kept in the database.
+        self.web_secret: str | None = None
         # Called after a command scheduled something (the live scheduler plans its wake-up).
         self.on_schedule_change: Callable[[], Awaitable[object]] | None = None
 
@@ -218,6 +222,9 @@ class Cercle:
 
     async def poll_page(self, slug: str, number: int) -> PollPage | None:
         return await web_pages.poll_page(self, slug, number)
+
+    async def dashboard(self, slug: str, until: int, signature: str) -> DashboardPage | None:
+        return await web_pages.dashboard_page(self, slug, until, signature)
 
     async def reaction_thanks(self, reaction: ReactionAdded) -> list[Action]:
         emoji = reaction_thanks.thanks_emoji(self.settings, reaction.platform)

@@ -58,6 +58,11 @@ def day(locale: str, when: date, *, year: bool = True) -> str:
     return format_skeleton("MMMMd", when, locale=babel_locale(locale))
 
 
+def short_day(locale: str, when: date) -> str:
+    """`5 Jan` / `5 janv.`: a day on a chart's axis."""
+    return format_skeleton("MMMd", when, locale=babel_locale(locale))
+
+
 def weekday(locale: str, when: date, *, short: bool = True) -> str:
     """`Mon` / `lun.` (short) or `Monday` / `lundi`."""
     return format_date(when, "EEE" if short else "EEEE", locale=babel_locale(locale))

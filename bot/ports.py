@@ -169,6 +169,26 @@ class PollPage:
     rounds: tuple[PollRound, ...]
 
 
+@dataclass(frozen=True)
+class HealthSeries:
+    """One chart of the dashboard: its title and its lines, one value per week."""
+
+    title: str
+    lines: tuple[tuple[str, Sequence[int]], ...]
+
+
+@dataclass(frozen=True)
+class DashboardPage:
+    """The moderators' dashboard, every word in the community's language."""
+
+    weeks: tuple[str, ...]  # the charts' x axis: each week's first day
+    charts: tuple[HealthSeries, ...]
+    digests: tuple[str, ...]  # newest first
+    quiet: tuple[tuple[str, int], ...]  # quiet regulars: name, active days before
+    audit: tuple[str, ...]  # newest first
+    expires: str  # when the link stops opening it
+
+
 class CoreFace(Protocol):
     """The core as an adapter sees it."""
 
@@ -241,6 +261,11 @@ class CoreFace(Protocol):
 
     async def poll_page(self, slug: str, number: int) -> PollPage | None:
         """A closed poll's result (None: no such poll, or still open)."""
+        ...
+
+    async def dashboard(self, slug: str, until: int, signature: str) -> DashboardPage | None:
+        """The moderators' dashboard for a link `/admin dashboard` gave (None: the link is
+        expired, forged or for another community)."""
         ...
 
     async def reaction_thanks(self, reaction: ReactionAdded) -> list[Action]:

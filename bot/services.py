@@ -58,6 +58,9 @@ class Services(Protocol):
     @property
     def jobs(self) -> JobOwner: ...
 
+    # Signs the dashboard links (CERCLE_WEB_SECRET); None: each community's stored one.
+    web_secret: str | None
+
     async def handle(self, event: Event) -> list[Action]:
         """Answer an event as if a member had sent it (the home page renders commands)."""
         ...

@@ -97,3 +97,22 @@ async def remove_exclusion(session: AsyncSession, community_id: int, kind: str, 
         )
     )
     return bool(result.rowcount)
+
+
+async def kept_value(
+    session: AsyncSession, community_id: int, key: str, value: str, now: datetime
+) -> str:
+    """The community's stored `key`, storing `value` first if it has none (race-safe: two
+    processes asking at once both get the one that was stored first)."""
+    await session.execute(
+        insert_ignore(session, CommunitySetting.__table__, ["community_id", "key"]).values(
+            community_id=community_id, key=key, value=value, updated_at=now
+        )
+    )
+    stored = await session.scalar(
+        select(CommunitySetting.value).where(
+            CommunitySetting.community_id == community_id, CommunitySetting.key == key
+        )
+    )
+    assert stored is not None
+    return stored

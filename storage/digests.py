@@ -210,3 +210,14 @@ async def confirmed(session: AsyncSession, found: DigestRun) -> bool:
 
 async def mark_posted(session: AsyncSession, found: DigestRun, at: datetime) -> None:
     found.status, found.posted_at = "posted", at
+
+
+async def history(session: AsyncSession, community_id: int, limit: int) -> list[DigestRun]:
+    """The community's latest digest runs (one per period and destination), newest first."""
+    rows = await session.scalars(
+        select(DigestRun)
+        .where(DigestRun.community_id == community_id)
+        .order_by(DigestRun.period_start.desc(), DigestRun.destination)
+        .limit(limit)
+    )
+    return list(rows)

@@ -25,7 +25,15 @@ from adapters.web.openapi import description
 from adapters.web.ratelimit import RateLimit
 from bot import i18n
 from bot.actions import Card
-from bot.ports import BoardPage, CoreFace, IdeaSection, MemberPage, PollPage, PublicCommunity
+from bot.ports import (
+    BoardPage,
+    CoreFace,
+    DashboardPage,
+    IdeaSection,
+    MemberPage,
+    PollPage,
+    PublicCommunity,
+)
 from bot.text import render_moments
 
 PERIODS = ("week", "month", "all")
@@ -66,8 +74,11 @@ def _period(request: web.Request) -> str:
 class WebSite:
     """The application: `app()` builds it around a core (any `CoreFace`)."""
 
-    def __init__(self, core: CoreFace, limit: RateLimit | None = None) -> None:
+    def __init__(
+        self, core: CoreFace, limit: RateLimit | None = None, link_minutes: int = 60
+    ) -> None:
         self.core = core
+        self.link_minutes = link_minutes  # said on the page a refused link gets
         self.limit = limit or RateLimit()
         self.templates = jinja2.Environment(
             loader=jinja2.FileSystemLoader(TEMPLATES),
@@ -83,6 +94,7 @@ class WebSite:
         app.router.add_get("/c/{community}/ideas", self.ideas)
         app.router.add_get("/c/{community}/members/{name}", self.member)
         app.router.add_get("/c/{community}/polls/{number:[0-9]+}", self.poll)
+        app.router.add_get("/c/{community}/dashboard", self.dashboard)
         app.router.add_get("/api/c/{community}/leaderboard", self.api_leaderboard)
         app.router.add_get("/api/c/{community}/ideas", self.api_ideas)
         app.router.add_get("/api/c/{community}/members/{name}", self.api_member)
@@ -192,6 +204,43 @@ class WebSite:
             "poll.html", 200, community.locale, community=community, poll=found,
             card=card_text(found.card), chart=chart, section="ideas",
         )
+
+    # -- the moderators' dashboard ----------------------------------------------------------
+
+    async def dashboard(self, request: web.Request) -> web.Response:
+        """Opened only by a link `/admin dashboard` gave, public community or not."""
+        slug = request.match_info["community"]
+        until, given = request.query.get("until", ""), request.query.get("sig", "")
+        found = None
+        if until.isdigit() and len(until) < 12 and given:
+            found = await self.core.dashboard(slug, int(until), given)
+        community = await self.core.public_community(slug)
+        locale = community.locale if community is not None else i18n.DEFAULT_LOCALE
+        if found is None or community is None:
+            minutes = self.link_minutes
+            return self._page(
+                "error.html",
+                403,
+                locale,
+                title=i18n.t(locale, "web.error.forbidden_title"),
+                message=i18n.t(locale, "web.error.forbidden", minutes=minutes),
+            )
+        drawn = await asyncio.to_thread(self._charts, found, locale)
+        response = self._page(
+            "dashboard.html", 200, locale, community=community, board=found, charts=drawn,
+            expires=render_moments(found.expires), section="dashboard",
+        )
+        # The link is a key: keep it out of caches and of the referrer of outgoing links.
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
+
+    @staticmethod
+    def _charts(found: DashboardPage, locale: str) -> list[tuple[str, str]]:
+        return [
+            (chart.title, charts.weekly_svg(chart.title, found.weeks, chart.lines, locale))
+            for chart in found.charts
+        ]
 
     # -- JSON API -------------------------------------------------------------------------
 

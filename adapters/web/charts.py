@@ -90,13 +90,17 @@ def weekly_svg(
     axes = figure.add_subplot(1, 1, 1)
     for colour, (name, values) in zip(COLOURS, series, strict=False):
         axes.plot(weeks, values, marker="o", color=colour, label=name, linewidth=2)
-    axes.set_ylim(bottom=0)
+    highest = max((max(values, default=0) for _, values in series), default=0)
+    axes.set_ylim(0, max(1, highest) * 1.1)
     _whole_numbers(axes.yaxis, locale)
     axes.tick_params(axis="x", rotation=45)
     axes.grid(axis="y", color=GRID, linewidth=0.6)
     _style(axes, title)
     axes.grid(axis="x", visible=False)
     if len(series) > 1:
-        axes.legend(frameon=False, labelcolor=TEXT, fontsize=9, loc="upper left")
+        # Beside the plot, never over a line.
+        axes.legend(
+            frameon=False, labelcolor=TEXT, fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1)
+        )
     figure.tight_layout()
     return _svg(figure)

@@ -36,7 +36,8 @@ class WebServer:
     async def start(self, core: CoreFace) -> None:
         if self.settings.port is None:
             raise ValueError("web.port is not set: the web page has no port to serve on")
-        self._runner = web.AppRunner(WebSite(core).app(), access_log=None)
+        site = WebSite(core, link_minutes=self.settings.link_minutes)
+        self._runner = web.AppRunner(site.app(), access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, self.settings.host, self.settings.port).start()
         log.info("community pages at %s/c/<community>", self.base_url)

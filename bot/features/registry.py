@@ -13,5 +13,6 @@ from bot.features.ideas import commands, moderation  # noqa: F401
 from bot.features.moderation import structure, warnings  # noqa: F401
 from bot.features.polls import closing  # noqa: F401
 from bot.features.polls import commands as poll_commands  # noqa: F401
+from bot.features.web import dashboard  # noqa: F401
 
 COMMANDS: CommandRegistry = REGISTRY

@@ -17,7 +17,7 @@ from bot.core import Cercle
 
 @pytest.fixture
 def settings() -> Settings:
-    return Settings(web=WebSettings(public=True))
+    return Settings(web=WebSettings(public=True, base_url="https://cercle.example.com"))
 
 
 @pytest.fixture
@@ -34,5 +34,6 @@ def limit() -> RateLimit:
 
 @pytest.fixture
 async def client(core: Cercle, community: str, limit: RateLimit) -> AsyncIterator[TestClient]:
-    async with TestClient(TestServer(WebSite(core, limit).app())) as client:
+    site = WebSite(core, limit, core.settings.web.link_minutes)
+    async with TestClient(TestServer(site.app())) as client:
         yield client

@@ -5,6 +5,7 @@ are saved in the test's output folder (`tmp_path`)."""
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
 
 import pytest
@@ -95,3 +96,24 @@ async def test_a_reader_sees_the_ideas_board_and_a_polls_rounds_drawn(
         assert driver.find_element("tag name", "h1").text == "bob"
         assert driver.save_screenshot(str(tmp_path / "member.png"))
     assert drawn > 100  # the chart was drawn, not a broken image
+
+
+async def test_a_moderator_reaches_the_dashboard_through_the_link_and_sees_the_charts(
+    client, console, tmp_path: Path
+):
+    out = "\n".join(await console.play("alice: /admin dashboard"))
+    (path,) = re.findall(r"https://cercle\.example\.com(/c/test/dashboard\?\S+)", out)
+    with browser() as driver:
+        await asyncio.to_thread(driver.get, str(client.make_url(path)))
+        assert driver.find_element("tag name", "h1").text == "Dashboard"
+        images = driver.find_elements("css selector", "figure.chart img")
+        widths = [driver.execute_script("return arguments[0].naturalWidth", i) for i in images]
+        body = driver.find_element("tag name", "body").text
+        driver.set_window_size(1280, 2600)
+        assert driver.save_screenshot(str(tmp_path / "dashboard.png"))
+        await asyncio.to_thread(driver.get, str(client.make_url(path.replace("sig=", "sig=0"))))
+        refused = driver.find_element("tag name", "body").text
+        assert driver.save_screenshot(str(tmp_path / "dashboard-refused.png"))
+    assert len(widths) == 4 and all(w > 100 for w in widths)  # every chart drawn
+    assert "Audit trail" in body and "mallory" in body
+    assert "It has expired or is not valid" in refused and "/admin dashboard" in refused
