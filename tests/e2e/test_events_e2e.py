@@ -203,6 +203,30 @@ async def test_a_restart_before_the_reminder_sends_it_once(console: Transcript) 
     assert [a for _, a in await old.run_due(later.clock.now())] == []
 
 
+async def test_a_reminder_that_runs_at_the_start_says_it_has_started(
+    console: Transcript,
+) -> None:
+    await console.play(SETUP)
+    out = await console.play("""
+        mod: /event create "Office hours" "in 2d"
+        bob presses Going
+        after 2d
+    """)
+    (late,) = dms(out, "bob")
+    assert late.startswith('(DM to bob) ⏰ Event #1 "Office hours" has started (')
+    assert "(in " not in late
+
+
+async def test_no_reminder_once_the_event_is_over(console: Transcript) -> None:
+    await console.play(SETUP)
+    out = await console.play("""
+        mod: /event create "Office hours" "in 2d"
+        bob presses Going
+        after 3d
+    """)
+    assert dms(out, "bob") == []
+
+
 async def test_private_events_show_counts_but_not_who(console: Transcript) -> None:
     await console.play(SETUP)
     out = await console.play("""

@@ -9,7 +9,7 @@ of the old time (or of a cancelled event) finds nothing to do.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -65,14 +65,26 @@ async def remind(
     event = await _current(session, view, job)
     if event is None or event.id is None:
         return []
+    if now >= event.ends_at:
+        return []  # reached only after the event (the process was down): nothing to remind
     going = [a.member_id for a in await store.answerers(session, event.id, ("going",))]
-    text = view.t(
-        "event.reminder",
-        number=event.number,
-        title=title_text(event),
-        start=when(view, event.starts_at),
-        left=length(view, event.starts_at - now) if event.starts_at > now else "0",
-    )
+    left = event.starts_at - now
+    if left < timedelta(minutes=1):
+        # A reminder that runs late (the process was down until the start) says so.
+        text = view.t(
+            "event.reminder_started",
+            number=event.number,
+            title=title_text(event),
+            start=when(view, event.starts_at),
+        )
+    else:
+        text = view.t(
+            "event.reminder",
+            number=event.number,
+            title=title_text(event),
+            start=when(view, event.starts_at),
+            left=length(view, left),
+        )
     return await direct_messages(session, view, event, going, text)
 
 
