@@ -10,7 +10,7 @@ from bot.features.events import admin as event_admin  # noqa: F401
 from bot.features.events import commands as event_commands  # noqa: F401
 from bot.features.events import reminders  # noqa: F401
 from bot.features.ideas import commands, moderation  # noqa: F401
-from bot.features.moderation import structure, warnings  # noqa: F401
+from bot.features.moderation import flags, structure, warnings  # noqa: F401
 from bot.features.polls import closing  # noqa: F401
 from bot.features.polls import commands as poll_commands  # noqa: F401
 from bot.features.web import dashboard  # noqa: F401

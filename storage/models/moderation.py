@@ -84,3 +84,23 @@ class WelcomeStep(SQLModel, table=True):
     member_id: int = Field(foreign_key="member.id", primary_key=True)
     step: str = Field(primary_key=True, max_length=50)
     done_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+
+class GamingFlag(SQLModel, table=True):
+    """A pattern that games the points (a thanks ring, reaction farming, a burst of
+    messages), noticed once (`key` names the pattern) and open until a moderator acts."""
+
+    __tablename__ = "gaming_flag"
+    __table_args__ = (UniqueConstraint("community_id", "key", name="uq_gaming_flag_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = Field(foreign_key="community.id", index=True)
+    kind: str = Field(max_length=16)  # ring | farming | burst
+    key: str = Field(max_length=100)
+    # The member who gained (a ring's first member); `others` are the ids of the rest.
+    member_id: int = Field(foreign_key="member.id")
+    others: str = Field(default="", max_length=200)
+    evidence: str = Field(default="{}", max_length=1000)
+    status: str = Field(default="open", max_length=16)  # open | dismissed | adjusted
+    opened_at: datetime = Field(sa_column=utc_column())
+    closed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    closed_by: int | None = Field(default=None, foreign_key="member.id")
