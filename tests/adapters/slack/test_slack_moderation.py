@@ -5,11 +5,47 @@ report the same message, and thanks the reporter where only they see it."""
 from __future__ import annotations
 
 import pytest
-from slack_fakes import Seen, SlackApp, texts_of
+from slack_fakes import FakeSlackApi, Seen, SlackApp, texts_of
 
 from adapters.slack.manifest import manifest
+from bot.config import CommunityDefaults, CommunityRule, ModerationSettings, Settings
+from bot.config_sections import SlackSettings
 
 pytestmark = pytest.mark.backends("sqlite")
+
+
+@pytest.fixture
+def settings(slack_api: FakeSlackApi) -> Settings:
+    rules = [
+        CommunityRule(title="Be kind", text="No insults."),
+        CommunityRule(title="No spam", text="No ads or repeated links."),
+    ]
+    return Settings(
+        slack=SlackSettings(api_base_url=slack_api.url),
+        defaults=CommunityDefaults(moderator_channel="mods", rules=rules),
+        # Slack has no timeouts: the step is suggested even when applying is on.
+        moderation=ModerationSettings(ladder=["timeout 1h", "ban suggested"], apply_timeouts=True),
+    )
+
+
+async def test_warn_sends_the_member_a_dm_and_suggests_the_timeout(slack: SlackApp) -> None:
+    await slack.message("UBOB", "buy my stuff at example dot com", 1)
+    seen = Seen(slack.api)
+    seen.new()
+    await slack.command("/cercle", "admin warn <@UBOB|bob> 2 posting ads", user="UMONA")
+    shown = seen.new()
+    answer = "\n".join(text for kind, text in shown if kind == "ephemeral")
+    assert "bob is warned for rule 2 (No spam)" in answer
+    assert "Suggested to the moderators: a 1h timeout for bob" in answer
+    dms = [c.args for c in slack.api.calls if c.method == "chat.postMessage"]
+    dm = next(a for a in dms if a["channel"] == "DUBOB")
+    text = texts_of(dm)
+    assert "No ads or repeated links." in text and "posting ads" in text
+    assert "Next time: a ban (moderators decide)" in text
+    refused = Seen(slack.api)
+    refused.new()
+    await slack.command("/cercle", "admin warn <@UMONA|mona> 1 rude", user="UELISE")
+    assert "mona est modérateur" in refused.text()  # in the language of her own Slack
 
 
 def shortcut(reporter: str, ts: str, n: int, author: str = "UBOB") -> dict:
