@@ -17,7 +17,8 @@ server that the run starts itself (the `pgserver` wheel) and stops at the end. O
 3. At scale: a community of 100k members and 1M ledger rows, bulk-loaded (`benchmarks.
    fixture` through `benchmarks.loaders`, in a child process), then `/leaderboard
    week|month|all` and `/rank @member` through the real core (`Cercle.handle`): p50 and p99
-   over many calls, each by a different member drawn among those with points.
+   over many calls, each by a different member drawn among those with points; then the
+   web page's leaderboard and its JSON API over HTTP (`benchmarks.web`).
 4. Peak memory (`ru_maxrss`) of the process running the core, of the fixture builder and
    of each of the two ingesting processes. (The PostgreSQL server's own memory is not
    counted.)
@@ -27,7 +28,7 @@ two processes against one, replies of the expected kind, no error logged by the 
 otherwise INVALID is printed.
 
 Targets (issue #3), applied to both backends: ingestion at least 10x the naive baseline;
-p99 under 50 ms for both commands at that size. A missed target prints MISSED; the exit
+p99 under 50 ms for both commands, the web page and its API at that size. A missed target prints MISSED; the exit
 code is 0 either way (this is a report, not a test). `--quick` runs smaller sizes, for a
 smoke check; `--backend` picks one backend (default: both).
 """
@@ -64,6 +65,7 @@ from benchmarks.results import (
     Sizes,
     peak_rss_mib,
 )
+from benchmarks.web import web_latency
 from benchmarks.workload import (
     INGEST_START,
     PLATFORM,
@@ -74,7 +76,7 @@ from benchmarks.workload import (
 )
 from bot.actions import Action, Reply
 from bot.clock import ManualClock
-from bot.config import Settings
+from bot.config import Settings, WebSettings
 from bot.core import Cercle
 from bot.events import ChannelRef, CommandInvoked, MemberRef, MessagePosted
 from bot.features.contributions import message_key
@@ -382,6 +384,9 @@ async def at_scale(
             await command_latency(core, scale, sizes, what, rng, counter)
             for what in ("week", "month", "all", "rank")
         ]
+        # The web page reads the same database, as a public community's.
+        public = settings.model_copy(update={"web": WebSettings(public=True)})
+        results += await web_latency(Cercle(db, public, ManualClock(SCALE_NOW)), scale, sizes, rng)
     finally:
         await db.dispose()
     return scale, results, problems
