@@ -27,9 +27,9 @@ Every run is checked: ledger rows against events, maintained totals against the 
 two processes against one, replies of the expected kind, no error logged by the core;
 otherwise INVALID is printed.
 
-Targets (issue #3), applied to both backends: ingestion at least 10x the naive baseline;
-p99 under 50 ms for both commands, the web page and its API at that size. A missed target prints MISSED; the exit
-code is 0 either way (this is a report, not a test). `--quick` runs smaller sizes, for a
+Targets (issues #3 and #20), applied to both backends: ingestion at least 10x the naive
+baseline; p99 under 50 ms for both commands, the web page and its API at that size. A
+missed target prints MISSED; the exit code is 0 either way (this is a report, not a test). `--quick` runs smaller sizes, for a
 smoke check; `--backend` picks one backend (default: both).
 """
 
