@@ -30,7 +30,8 @@ otherwise INVALID is printed.
 Targets (issues #3 and #20), applied to both backends: ingestion at least 10x the naive
 baseline; p99 under 50 ms for both commands, the web page and its API at that size. A
 missed target prints MISSED; the exit code is 0 either way (this is a report, not a
-test). `--quick` runs smaller sizes, for a smoke check; `--backend` picks one backend (default: both).
+test). `--quick` runs smaller sizes, for a smoke check; `--backend` picks one backend
+(default: both).
 """
 
 from __future__ import annotations
