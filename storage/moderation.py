@@ -260,6 +260,22 @@ async def complete_steps(
 # -- privacy --------------------------------------------------------------------------------
 
 
+async def warnings_export(session: AsyncSession, member_id: int) -> list[dict[str, object]]:
+    """The member's warnings for their own data export (the moderator stays unnamed)."""
+    rows = await session.scalars(
+        select(MemberWarning).where(MemberWarning.member_id == member_id).order_by(MemberWarning.at)
+    )
+    return [
+        {
+            "rule": w.rule,
+            "reason": w.reason,
+            "at": w.at.isoformat(),
+            "withdrawn_at": w.withdrawn_at.isoformat() if w.withdrawn_at else None,
+        }
+        for w in rows.all()
+    ]
+
+
 async def forget(session: AsyncSession, member_id: int) -> None:
     """Erase the reasons written about or by the member, and their moderator sightings."""
     await session.execute(

@@ -248,6 +248,7 @@ async def everything(session: AsyncSession, member_id: int) -> dict[str, Any]:
         "idea_votes": [{"idea": n, "choice": c, "voted_at": _plain(at)} for n, c, at in votes],
         "poll_ballots": await _ballots(session, member_id),
         **await _events(session, member_id),
+        "warnings": await moderation_store.warnings_export(session, member_id),
         "thanks_given": [
             {"to": names.get(t.member_id), "reason": t.reason, "at": _plain(t.occurred_at)}
             for t in thanks

@@ -5,11 +5,13 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 from transcript import Transcript
 
 from adapters.console.session import ConsoleSession
 from bot.config import CommunityDefaults, CommunityRule, Settings
 from bot.core import Cercle
+from storage.models.moderation import MemberWarning
 from tests.conftest import START
 
 RULES = [
@@ -259,3 +261,19 @@ async def test_reports_in_french(db, clock):
     assert "Classé par alice." in out
     out = "\n".join(await moderes.play("bob reports 6"))
     assert "Vous ne pouvez pas signaler votre propre message." in out
+
+
+async def test_a_members_warnings_are_in_their_export_and_forgotten_with_them(mods, db):
+    import json
+    from pathlib import Path
+
+    await mods.play("alice: /admin warn @bob 2 posting ads")
+    mods.session.files = Path(str(db.url).split("///")[-1]).parent / "files-bob"
+    await mods.play("bob: /privacy export")
+    exported = next(mods.session.files.glob("*.json"))
+    data = json.loads(exported.read_text(encoding="utf-8"))
+    assert [(w["rule"], w["reason"]) for w in data["warnings"]] == [(2, "posting ads")]
+    await mods.play("bob: /privacy forget\nbob presses Forget me")
+    async with db.transaction() as session:
+        reasons = (await session.scalars(select(MemberWarning.reason))).all()
+    assert reasons == [""]  # the reason written about bob is erased with him
