@@ -42,6 +42,13 @@ async def test_a_thanks_ring_is_told_to_the_moderators_once(db, clock):
     assert "Possible gaming" not in out  # once per pattern
 
 
+async def test_without_a_moderator_channel_flags_are_not_posted_for_all_to_read(console):
+    await console.play(RING)
+    out = text(await console.play("after 1d"))
+    assert "Possible gaming" not in out and "thanks ring" not in out
+    assert "#1 thanks ring: bob and carol" in text(await console.play("alice: /admin flags"))
+
+
 async def test_admin_flags_lists_dismisses_and_adjusts(console, points):
     await console.play(RING)
     out = text(await console.play("alice: /admin flags"))

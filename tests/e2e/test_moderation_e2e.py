@@ -212,6 +212,14 @@ async def test_a_report_opens_one_card_that_counts_its_reporters(db, clock):
     assert "(DM to bob)" not in mods.text  # bob is never told who reported him
 
 
+async def test_without_a_moderator_channel_the_card_names_no_reporter(mods):
+    await mods.play(REPORTED)
+    out = "\n".join(await mods.play("carol reports 6: spam links"))
+    assert "#general Cercle: 🚩 A message is reported" in out  # where bob reads it too
+    assert "— spam links" in out and "carol" not in out.split("A message is reported")[1]
+    assert "set moderator_channel so that reports stay among moderators" in out
+
+
 async def test_moderator_warns_from_the_card(db, clock):
     mods = await _console(db, clock, moderator_channel="moderators")
     await mods.play(REPORTED + "carol reports 6: spam links")

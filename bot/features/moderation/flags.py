@@ -159,9 +159,12 @@ async def plan_scans(core: Services, session: AsyncSession, now: datetime) -> No
 async def run_scan(
     core: Services, session: AsyncSession, community: CommunityView, job: object, now: datetime
 ) -> list[Action]:
-    """Post each new flag in the moderator channel, on each platform of the community."""
+    """Post each new flag in the moderator channel, on each platform of the community
+    (with none set, the flags are listed by `/admin flags` only)."""
     new = await scan(session, community, core.settings, now)
-    if not new:
+    if not new or community.moderator_channel is None:
+        # A flag names members: without a moderator channel it waits for `/admin flags`
+        # rather than being posted where everyone reads it.
         return []
     lines = [await describe(session, community, f) for f in new]
     card = Card(
@@ -170,9 +173,9 @@ async def run_scan(
         body="\n".join(lines),
         footer=community.t("flags.footer"),
     )
-    channel = community.moderator_channel or community.default_channel
     return [
-        PostToChannel(p, channel, card=card) for p in await _destinations(session, community.id)
+        PostToChannel(p, community.moderator_channel, card=card)
+        for p in await _destinations(session, community.id)
     ]
 
 

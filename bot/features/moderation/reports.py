@@ -1,11 +1,12 @@
 """Reports of messages: a member reports a message, the moderators get one card for it.
 
 However many members report the same message, it has one open card in the moderator
-channel (`moderator_channel`, else the default channel), which counts the reporters and
-shows their reasons, with the message's link and author, and two buttons: `Warn` (then the
-rule broken, which warns the author with the reports as the reason) and `Dismiss`. Only
-moderators may press them; the card then says who handled it and how. The reporter gets a
-thank-you only they see; the reported member is never told who reported them.
+channel (`moderator_channel`; else the default channel, where the reporters are not
+named), which counts the reporters and shows their reasons, with the message's link and
+author, and two buttons: `Warn` (then the rule broken, which warns the author with the
+reports as the reason) and `Dismiss`. Only moderators may press them; the card then says
+who handled it and how. The reporter gets a thank-you only they see; the reported member
+is never told who reported them.
 """
 
 from __future__ import annotations
@@ -79,10 +80,18 @@ async def _card(ctx: CommandContext, found: MessageReport) -> Card:
     names = await store.names(
         ctx.session, {v.member_id for v in voices} | {found.author_id or 0, found.closed_by or 0}
     )
+    # Without a moderator channel the card is in the default channel, where the reported
+    # member reads it too: the reporters are not named there.
+    among_moderators = ctx.community.moderator_channel is not None
     lines = [
         ctx.t(
             "moderation.report.reason_line",
             member=member_text(names.get(v.member_id, "?"), 50),
+            reason=member_text(v.reason, REASON_MAX) if v.reason else "—",
+        )
+        if among_moderators
+        else ctx.t(
+            "moderation.report.reason_unnamed",
             reason=member_text(v.reason, REASON_MAX) if v.reason else "—",
         )
         for v in voices[:REASONS_SHOWN]
@@ -97,7 +106,9 @@ async def _card(ctx: CommandContext, found: MessageReport) -> Card:
         CardField(ctx.t("moderation.report.reasons"), "\n".join(lines)),
     ]
     buttons: tuple[Button, ...] = ()
-    footer = ctx.t("moderation.report.footer")
+    footer = ctx.t(
+        "moderation.report.footer" if among_moderators else "moderation.report.footer_public"
+    )
     if found.status == "open":
         buttons = (
             Button(ctx.t("moderation.report.warn"), f"report:{found.id}:warn", "danger"),
