@@ -271,12 +271,13 @@ async def test_reports_in_french(db, clock):
     assert "Vous ne pouvez pas signaler votre propre message." in out
 
 
-async def test_a_members_warnings_are_in_their_export_and_forgotten_with_them(mods, db):
+async def test_a_members_warnings_are_in_their_export_and_forgotten_with_them(
+    mods, db, tmp_path
+):
     import json
-    from pathlib import Path
 
     await mods.play("alice: /admin warn @bob 2 posting ads")
-    mods.session.files = Path(str(db.url).split("///")[-1]).parent / "files-bob"
+    mods.session.files = tmp_path / "files-bob"
     await mods.play("bob: /privacy export")
     exported = next(mods.session.files.glob("*.json"))
     data = json.loads(exported.read_text(encoding="utf-8"))
