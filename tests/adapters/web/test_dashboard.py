@@ -16,8 +16,6 @@ from adapters.web.app import WebSite
 from bot.config import Settings, WebSettings
 from bot.core import Cercle
 
-pytestmark = pytest.mark.backends("sqlite")
-
 
 @pytest.fixture
 def settings() -> Settings:

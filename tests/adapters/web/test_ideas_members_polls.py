@@ -3,10 +3,6 @@ their JSON twins: hidden members are never named and have no page; an open poll 
 
 from __future__ import annotations
 
-import pytest
-
-pytestmark = pytest.mark.backends("sqlite")
-
 IDEAS = """
     bob: /idea submit "Dark mode" "Easier on the eyes at night"
     nora: /idea submit "Offline sync" "Work on the train"

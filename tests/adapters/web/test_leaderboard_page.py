@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from web_board import SHOWN
 
 from adapters.web.app import WebSite
 from bot.config import CommunityEntry, Settings, WebSettings
 from bot.core import Cercle
-
-pytestmark = pytest.mark.backends("sqlite")
 
 
 def names(html: str) -> list[str]:
