@@ -68,19 +68,24 @@ async def page(
     start: date | None,
     offset: int,
     limit: int,
+    total: int | None = None,
 ) -> tuple[list[Standing], int]:
     """Standings `offset` to `offset + limit` of the board, and how many members are on
-    it; places are the board's own (the first row's counts everyone ahead of it)."""
+    it (counted unless the caller knows: counting a whole board is the costly part);
+    places are the board's own (the first row's counts everyone ahead of it)."""
     query, points = _board(community_id, period, start)
-    total = int(await session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+    if total is None:
+        total = int(await session.scalar(select(func.count()).select_from(query.subquery())) or 0)
     rows = (
         await session.execute(query.order_by(points.desc(), Member.id).offset(offset).limit(limit))
     ).all()
     if not rows:
         return [], total
-    ahead = await session.scalar(
-        select(func.count()).select_from(query.where(points > rows[0][2]).subquery())
-    )
+    ahead = 0
+    if offset:  # on the first page nobody is ahead of the first row
+        ahead = await session.scalar(
+            select(func.count()).select_from(query.where(points > rows[0][2]).subquery())
+        )
     standings: list[Standing] = []
     for index, (member_id, name, total_points) in enumerate(rows):
         same = standings and standings[-1].points == total_points

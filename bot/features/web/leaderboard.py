@@ -7,8 +7,10 @@ badge names in the community's language.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any, cast
+from weakref import WeakKeyDictionary
 
 from bot.community import CommunityView, entry_for, load_view
 from bot.config import Settings
@@ -21,6 +23,11 @@ from storage import leaderboards, member_counters
 from storage.communities import community_by_slug
 
 PERIODS = ("week", "month", "all")
+VIEW_SECONDS = 5.0  # as the core's own view of a community
+# "N on the board" may lag this long: counting a board of 100k members on every page view
+# would cost more than the page itself.
+TOTAL_SECONDS = 30.0
+_MEMORY: WeakKeyDictionary[Any, dict[Any, tuple[float, Any]]] = WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -49,12 +56,26 @@ def is_public(core: Services, slug: str) -> bool:
     return core.settings.web.public
 
 
+def _remembered(core: Services) -> dict[Any, tuple[float, Any]]:
+    """What this core's web reads remember for a few seconds (per core: two cores with
+    different settings never share)."""
+    return _MEMORY.setdefault(core, {})
+
+
 async def community_view(core: Services, slug: str) -> CommunityView | None:
+    """The community's effective settings, as the chat's core keeps them: re-read after
+    a few seconds, so a moderator's change shows soon (a page asks on every request)."""
+    memory = _remembered(core)
+    kept = memory.get(("view", slug))
+    if kept is not None and time.monotonic() - kept[0] < VIEW_SECONDS:
+        return cast(CommunityView, kept[1])
     async with core.db.transaction() as session:
         row = await community_by_slug(session, slug)
         if row is None or row.id is None:
             return None
-        return await load_view(session, row.id, row.slug, core.settings)
+        view = await load_view(session, row.id, row.slug, core.settings)
+    memory[("view", slug)] = (time.monotonic(), view)
+    return view
 
 
 async def public_community(core: Services, slug: str) -> PublicCommunity | None:
@@ -72,13 +93,19 @@ async def board_page(core: Services, slug: str, period: str, page: int, size: in
         raise LookupError(slug)
     page = max(page, 1)
     start = period_start(view, period, core.clock.now())
+    memory = _remembered(core)
+    key = ("total", view.id, period, start)
+    kept = memory.get(key)
+    known = kept[1] if kept is not None and time.monotonic() - kept[0] < TOTAL_SECONDS else None
     async with core.db.transaction() as session:
         standings, total = await leaderboards.page(
-            session, view.id, period, start, (page - 1) * size, size
+            session, view.id, period, start, (page - 1) * size, size, known
         )
         ids = [s.member_id for s in standings]
         members = await member_counters.members_by_id(session, ids)
         held = await member_counters.badges_of(session, ids)
+    if known is None:
+        memory[key] = (time.monotonic(), total)
     ladder, locale, kept = core.settings.ranks, view.locale, core.settings.badges
     rows = tuple(
         BoardRow(
