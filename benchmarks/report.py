@@ -165,6 +165,7 @@ def print_details(report: Report) -> None:
         )
     print(f"digest time: {digest_cell(report)} for {scale_what(report)}")
     print(f"digest chart, drawn alone: {chart_cell(report)}")
+    print(f"/admin stats week with questions: {stats_cell(report)}")
 
     print()
     print("4. Memory and time")
@@ -189,6 +190,10 @@ def print_details(report: Report) -> None:
 
 def digest_cell(report: Report) -> str:
     return report.digest.cell() if report.digest is not None else "n/a"
+
+
+def stats_cell(report: Report) -> str:
+    return report.digest.stats_cell() if report.digest is not None else "n/a"
 
 
 def chart_cell(report: Report) -> str:
@@ -263,6 +268,7 @@ def print_summary(reports: Sequence[Report]) -> None:
         ),
         ["digest time (stats week), 1M rows in the week", *(digest_cell(r) for r in reports)],
         ["digest chart: time, peak RSS added, tracemalloc", *(chart_cell(r) for r in reports)],
+        ["/admin stats week with questions", *(stats_cell(r) for r in reports)],
         ["peak RSS, core process", *(f"{r.rss_whole:,.0f} MiB" for r in reports)],
         [
             "peak RSS, each of the two processes",

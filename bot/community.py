@@ -50,6 +50,9 @@ class CommunityView:
     moderator_channel: str | None = None
     # `privacy.default_visibility = "hidden"`: new members stay off lists until they opt in.
     hidden_by_default: bool = False
+    # Channels (lower-case names, no '#') where a message that starts a conversation is a
+    # question.
+    help_channels: frozenset[str] = frozenset()
     sources: dict[str, str] = field(default_factory=dict, compare=False)
     # The community's own language while this view speaks to one member in theirs
     # (`speaking`); empty when it speaks the community's.
@@ -160,7 +163,7 @@ async def load_view(
     defaults = settings.defaults
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
-    for key in (*RUNTIME_KEYS, "excluded_channels", "excluded_roles"):
+    for key in (*RUNTIME_KEYS, "excluded_channels", "excluded_roles", "help_channels"):
         values[key] = getattr(defaults, key)
         sources[key] = "file" if key in defaults.model_fields_set else "default"
         if entry is not None and getattr(entry, key, None) is not None:
@@ -191,5 +194,6 @@ async def load_view(
         excluded_roles=frozenset(roles),
         excluded_members=frozenset(members),
         hidden_by_default=privacy_of(slug, settings).default_visibility == "hidden",
+        help_channels=frozenset(c.lower().lstrip("#") for c in values["help_channels"]),
         sources=sources,
     )

@@ -78,6 +78,7 @@ from bot.config_sections import (
     PollSettings,
     PrivacySettings,
     Rank,
+    ResponsivenessSettings,
     RuntimeSettings,
     SchedulerSettings,
     ScoringSettings,
@@ -114,6 +115,7 @@ __all__ = [
     "PollSettings",
     "PrivacySettings",
     "Rank",
+    "ResponsivenessSettings",
     "RuntimeSettings",
     "SchedulerSettings",
     "ScoringSettings",
@@ -180,6 +182,7 @@ class Settings(BaseSettings):
     digest: DigestSettings = Field(default_factory=DigestSettings)
     ideas: IdeaSettings = Field(default_factory=IdeaSettings)
     polls: PollSettings = Field(default_factory=PollSettings)
+    responsiveness: ResponsivenessSettings = Field(default_factory=ResponsivenessSettings)
     events: EventSettings = Field(default_factory=EventSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
     moderation: ModerationSettings = Field(default_factory=ModerationSettings)

@@ -382,6 +382,9 @@ class CommunityDefaults(_Section):
     rules: list[CommunityRule] = Field(default_factory=list)
     # Roles whose members `/team` lists, role name -> what the community calls them.
     team_roles: dict[str, str] = Field(default_factory=dict)
+    # Channels where every message that starts a conversation is a question (see
+    # `[responsiveness]`).
+    help_channels: list[str] = Field(default_factory=list)
 
 
 class CommunityEntry(_Section):
@@ -400,6 +403,7 @@ class CommunityEntry(_Section):
     moderator_channel: str | None = None
     rules: list[CommunityRule] | None = None
     team_roles: dict[str, str] | None = None
+    help_channels: list[str] | None = None
     # `privacy = { default_visibility = "hidden" }`: this community is opt-in.
     privacy: PrivacySettings | None = None
     # Whether this community's web pages are public (unset: `web.public`).
@@ -440,6 +444,20 @@ class DigestSettings(_Section):
             raise ValueError(f"{value!r} is not a weekly schedule like 'mon 09:00'")
         day, hour, minute = match.groups()
         return f"{day} {int(hour):02d}:{minute}"
+
+
+class ResponsivenessSettings(_Section):
+    """What counts as a question and how fast it should get its first response."""
+
+    # A question answered within this many hours counts as answered in time; one without
+    # any response after it is listed by `/admin unanswered`.
+    target_hours: Annotated[Int, Field(ge=1, le=24 * 30)] = 24
+    # Outside the help channels, a message that starts a conversation and ends with "?"
+    # is a question too (false: only the help channels count).
+    question_mark: bool = True
+    # Channels where a "?" never makes a question (the community's excluded channels never
+    # do either).
+    excluded_channels: list[str] = Field(default_factory=list)
 
 
 class IdeaSettings(_Section):

@@ -349,7 +349,13 @@ class Cercle:
             community = await self.community(session, first.platform, first.space_id, first.at)
             refs = [ref for event in events for ref in people_in(event)]
             members = await self.resolve(session, community, refs, first.at)
-            batch = contributions.Ingest(session, community, self.settings.scoring, members)
+            batch = contributions.Ingest(
+                session,
+                community,
+                self.settings.scoring,
+                members,
+                responsiveness=self.settings.responsiveness,
+            )
             await contributions.ingest(batch, events)
             now = self.clock.now()
             # The welcome and its checklist follow who joined and what they posted.

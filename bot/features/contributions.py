@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.awards import ledger_entry, touch
 from bot.community import CommunityView, LocalCalendar
-from bot.config import ScoringSettings
+from bot.config import ResponsivenessSettings, ScoringSettings
 from bot.events import (
     Event,
     MemberJoined,
@@ -29,7 +29,7 @@ from bot.events import (
     ReactionAdded,
     ReactionRemoved,
 )
-from bot.features import scoring
+from bot.features import questions, scoring
 from storage import ledger, member_counters, reactions
 from storage import solutions as solution_store
 from storage.ledger import DayMark, Entry
@@ -47,6 +47,7 @@ class Ingest:
     # Members whose counters changed, with the platform account to act on (roles, DMs).
     # None when the event did not say who they are on its platform (looked up later).
     touched: dict[int, MemberRef | None] = field(default_factory=dict)
+    responsiveness: ResponsivenessSettings = field(default_factory=ResponsivenessSettings)
     calendar: LocalCalendar = field(init=False)
 
     def __post_init__(self) -> None:
@@ -85,6 +86,12 @@ async def ingest(batch: Ingest, events: Sequence[Event]) -> None:
     posts = [e for e in events if isinstance(e, MessagePosted) and not e.author.is_bot]
     if posts:
         await _ingest_posts(batch, posts)
+        await questions.record_posts(
+            batch.session,
+            batch.community,
+            batch.responsiveness,
+            [(post, batch.member(post.author).id) for post in posts],
+        )
     about_messages = [
         e
         for e in events
@@ -93,6 +100,10 @@ async def ingest(batch: Ingest, events: Sequence[Event]) -> None:
     ]
     if about_messages:
         await _ingest_reactions_and_deletions(batch, about_messages)
+        gone = [
+            message_ref(e.platform, e.message_id) for e in events if isinstance(e, MessageDeleted)
+        ]
+        await questions.deleted(batch.session, batch.community.id, gone)
     for event in events:
         if isinstance(event, MemberJoined | MemberLeft):
             info = batch.member(event.member)

@@ -11,6 +11,7 @@ from bot.awards import award
 from bot.context import CommandContext
 from bot.errors import NotAllowed, UserError
 from bot.events import SolutionMarked
+from bot.features import questions
 from bot.features.badges import badge_name
 from bot.features.contributions import message_key, message_ref
 from storage import ideas as contact_store
@@ -93,6 +94,12 @@ async def mark(ctx: CommandContext, event: SolutionMarked) -> list[Action]:
     current.marked_by, current.marked_at = ctx.caller.id, ctx.at
     current.contribution_id = awarded.id if awarded is not None else None
     await session.flush()
+    # The solution responded when it was posted (if Cercle saw it), not when it was marked.
+    posted = await ledger.find_entry(
+        session, community.id, message_key(event.platform, event.solution_id)
+    )
+    answered_at = posted.occurred_at if posted is not None else ctx.at
+    await questions.solved(session, community.id, question_ref, author.id, answered_at)
     return [
         *told,
         Reply(

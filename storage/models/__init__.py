@@ -275,5 +275,6 @@ from storage.models import (  # noqa: E402, F401
     links,
     moderation,
     polls,
+    questions,
     runtime,
 )

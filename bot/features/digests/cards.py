@@ -328,6 +328,7 @@ def digest_card(
     *,
     preview: bool = False,
     image: Image | None = None,
+    questions: str = "",
 ) -> Card:
     heading = title(view, data.period, preview=preview)
     compared = footer(view, data)
@@ -389,6 +390,8 @@ def digest_card(
     if events:
         fields.append(CardField(view.t("digest.events.name"), events))
     fields.append(CardField(view.t("digest.health.name"), health_lines(view, data)))
+    if questions:
+        fields.append(CardField(view.t("questions.name"), questions))
     fields.append(CardField(view.t("digest.shape.name"), shape_line(view, data)))
     if image is None:
         # The field's name already says what it is: its value is the days alone.

@@ -32,6 +32,7 @@ from storage.metrics import ideas as metrics_ideas
 from storage.metrics import members as metrics_members
 from storage.metrics import shape as metrics_shape
 from storage.metrics.events import EventNumbers, event_numbers
+from storage.metrics.responsiveness import Responsiveness, responsiveness
 from storage.models import Member, PlatformSpace
 from storage.models.ideas import Idea, IdeaEvent
 from storage.models.polls import Poll
@@ -137,6 +138,9 @@ class DigestData:
     # from none" would only say the community was new, a week against its first day
     # "+114%" only that it was young).
     began: date | None = None
+    # Questions and their first responses (key "" for all, else a help channel), now and
+    # in the period before.
+    questions: tuple[dict[str, Responsiveness], dict[str, Responsiveness]] = ({}, {})
 
     @property
     def compared(self) -> bool:
@@ -173,6 +177,7 @@ async def build(
     data = DigestData(period, previous)
     await _members(session, view, settings, period, data)
     await _health(session, view, period, previous, window, data)
+    await _questions(core, session, view, window, data)
     data.badges, data.badges_total = await metrics_members.badges_between(
         session, view.id, period.start_at, period.end_at
     )
@@ -433,7 +438,23 @@ async def health_of(
     window = metrics.Window(previous.start_at, period.start_at, period.end_at)
     data = DigestData(period, previous)
     await _health(session, view, period, previous, window, data)
+    await _questions(core, session, view, window, data)
     data.customers = await metrics_health.active_customers(
         session, view.id, period.start, period.end
     )
     return data
+
+
+async def _questions(
+    core: Services,
+    session: AsyncSession,
+    view: CommunityView,
+    window: metrics.Window,
+    data: DigestData,
+) -> None:
+    target = core.settings.responsiveness.target_hours * 3600
+    now = core.clock.now()
+    data.questions = (
+        await responsiveness(session, view.id, window.start, window.end, now, target),
+        await responsiveness(session, view.id, window.previous, window.start, now, target),
+    )

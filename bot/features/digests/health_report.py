@@ -15,7 +15,7 @@ from datetime import timedelta
 from bot.actions import Action, Card, CardField, Reply
 from bot.commands import PERIODS, OptionKind, OptionSpec, Permission, command
 from bot.context import CommandContext
-from bot.features.digests import cards
+from bot.features.digests import cards, responsiveness
 from bot.features.digests.data import health_of
 from bot.features.digests.schedule import Period
 from storage import communities as community_store
@@ -51,6 +51,11 @@ async def stats(ctx: CommandContext, period: str | None) -> list[Action]:
     events = cards.events_lines(view, data, compared=name != "all")
     if events:
         fields.append(CardField(ctx.t("digest.events.name"), events))
+    asked = responsiveness.question_lines(
+        view, data, ctx.settings.responsiveness.target_hours, compared=name != "all"
+    )
+    if asked:
+        fields.append(CardField(ctx.t("questions.name"), asked))
     fields.append(CardField(ctx.t("digest.shape.name"), cards.shape_line(view, data)))
     card = Card(
         kind="stats",

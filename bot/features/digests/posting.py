@@ -34,7 +34,7 @@ from bot.commands import ChannelMention, OptionKind, OptionSpec, Permission, com
 from bot.community import CommunityView, load_view
 from bot.context import CommandContext
 from bot.errors import UserError
-from bot.features.digests import cards
+from bot.features.digests import cards, responsiveness
 from bot.features.digests.data import DigestData, build
 from bot.features.digests.schedule import (
     DAYS,
@@ -160,7 +160,9 @@ async def _posts(
     image = None
     if core.settings.digest.chart and not data.quiet_period:
         image = await _chart(view, data)
-    card = cards.digest_card(view, core.settings, data, image=image)
+    card = cards.digest_card(
+        view, core.settings, data, image=image, questions=_questions(core, view, data)
+    )
     channel = await _channel(core, session, view, run.destination)
     posts: list[Action] = [
         PostToChannel(
@@ -180,7 +182,22 @@ async def _posts(
                 marker=f"{run.marker}:quiet",
             )
         )
+    if view.moderator_channel:
+        waiting, count = await responsiveness.unanswered_card(core, session, view, core.clock.now())
+        if count:
+            posts.append(
+                PostToChannel(
+                    run.destination,
+                    view.moderator_channel,
+                    card=waiting,
+                    marker=f"{run.marker}:unanswered",
+                )
+            )
     return posts
+
+
+def _questions(core: Services, view: CommunityView, data: DigestData) -> str:
+    return responsiveness.question_lines(view, data, core.settings.responsiveness.target_hours)
 
 
 async def _check_later(
@@ -238,7 +255,10 @@ async def preview(ctx: CommandContext) -> list[Action]:
     data = await build(
         ctx.core, ctx.session, view, period, quote=ctx.settings.digest.quote_messages, quiet=True
     )
-    replies: list[Action] = [Reply(card=cards.digest_card(view, ctx.settings, data, preview=True))]
+    card = cards.digest_card(
+        view, ctx.settings, data, preview=True, questions=_questions(ctx.core, view, data)
+    )
+    replies: list[Action] = [Reply(card=card)]
     replies.append(Reply(card=cards.quiet_card(view, data)))
     return replies
 
