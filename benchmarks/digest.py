@@ -11,7 +11,8 @@ ledger rows (a tenth of them in five help channels, most answered, some solved),
 a first response, per help channel) over about 100k questions a week. Target (issue
 #7): under two seconds on SQLite, the max of both. The digest's chart is then built from
 that data as the digest builds it and drawn in a process of its own (`benchmarks.chart`):
-its time, and the peak resident memory the drawing adds (matplotlib's import included), against `CHART_MEMORY_MIB`.
+its time, and the peak resident memory the drawing adds (matplotlib's import included),
+against `CHART_MEMORY_MIB`.
 """
 
 from __future__ import annotations
