@@ -3,13 +3,16 @@ step applied with PATCH /guilds/{guild}/members/{user} (or refused, with one not
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import discord_payloads as p
 import pytest
+from sqlalchemy import func, select
 from test_commands import EPHEMERAL, MOD, ok, said
 
 from bot.config_sections import CommunityDefaults, CommunityRule, ModerationSettings
+from storage.models import PostedCard
 
 pytestmark = pytest.mark.backends("sqlite")
 
@@ -119,6 +122,14 @@ async def test_report_menu_puts_one_card_in_the_moderator_channel(start) -> None
     labels = [c["label"] for row in cards[0].json["components"] for c in row["components"]]
     assert labels == ["Warn", "Dismiss"]
     assert cards[0].json["allowed_mentions"] == {"parse": []}
+
+    # The adapter tells the core where the card went once Discord answers the post; a
+    # second report before that would have no card to update.
+    for _ in range(500):
+        async with harness.core.db.transaction() as session:
+            if await session.scalar(select(func.count()).select_from(PostedCard)):
+                break
+        await asyncio.sleep(0.02)
     again = await harness.interact(report_menu(spam, "2004", "dave"))
     assert "Thank you" in said(again)
     assert len(harness.fake.calls("POST", rf"/channels/{p.MODS}/messages$")) == 1  # one card
