@@ -218,6 +218,21 @@ class Settings(BaseSettings):
         )
         return ranks
 
+    @model_validator(mode="after")
+    def _gates_name_ranks(self) -> Settings:
+        names = [rank.name for rank in self.ranks]
+        for section, key in (
+            ("ideas", "submit_min_rank"),
+            ("ideas", "vote_min_rank"),
+            ("polls", "vote_min_rank"),
+        ):
+            value = getattr(getattr(self, section), key)
+            if value is not None and value not in names:
+                raise ValueError(
+                    f"{section}.{key}: {value!r} is not a rank of the ladder ({', '.join(names)})"
+                )
+        return self
+
     @field_validator("badges")
     @classmethod
     def _unique_badges(cls, badges: list[Badge]) -> list[Badge]:

@@ -253,6 +253,9 @@ class ScoringSettings(_Section):
     admin_max_points: Annotated[Int, Field(ge=1)] = 10000
 
 
+RankName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+
+
 class Rank(_Section):
     """One step of the rank ladder; every `min_*` condition must hold to reach it."""
 
@@ -470,6 +473,12 @@ class IdeaSettings(_Section):
     category_names_fr: dict[str, str] = Field(default_factory=dict)
     notify_voters: bool = True
     similarity_threshold: Annotated[float, Field(ge=0.0, le=1.0)] = 0.55
+    # Gates (`bot.features.gates`): the lowest rank of the ladder, and the fewest days in the
+    # community, a member needs to submit ideas and to vote on them (unset / 0: anyone).
+    submit_min_rank: RankName | None = None
+    vote_min_rank: RankName | None = None
+    submit_min_member_days: Annotated[Int, Field(ge=0, le=3650)] = 0
+    vote_min_member_days: Annotated[Int, Field(ge=0, le=3650)] = 0
 
 
 class PollSettings(_Section):
@@ -479,6 +488,10 @@ class PollSettings(_Section):
     max_duration_days: Annotated[Int, Field(ge=1, le=365)] = 30
     budget_points: Annotated[Int, Field(ge=2, le=100)] = 10
     hide_results_until_close: bool = False
+    # Who may vote in polls: the lowest rank, the fewest days in the community (unset / 0:
+    # anyone).
+    vote_min_rank: RankName | None = None
+    vote_min_member_days: Annotated[Int, Field(ge=0, le=3650)] = 0
 
 
 _SPAN = re.compile(r"\s*([0-9]{1,6})\s*([mhdw])\s*")

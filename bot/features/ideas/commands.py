@@ -26,6 +26,7 @@ from bot.awards import award
 from bot.commands import OptionKind, OptionSpec, command
 from bot.context import CommandContext
 from bot.errors import NotAllowed, UserError
+from bot.features import gates
 from bot.features.ideas import rules
 from bot.features.ideas.cards import (
     card_ref,
@@ -87,6 +88,7 @@ def _category(ctx: CommandContext, given: str | None) -> str | None:
 async def submit(
     ctx: CommandContext, title: str, description: str | None, category: str | None
 ) -> list[Action]:
+    await gates.require(ctx, "idea_submit")
     title = one_line(title)
     if not member_text(title).strip():  # nothing left to show (control characters only)
         raise UserError("idea.error.empty_title")
@@ -195,6 +197,7 @@ async def _draft_pressed(ctx: CommandContext, draft_id: str, what: str) -> list[
     await store.delete_draft(ctx.session, draft)
     if what == "cancel":
         return [Reply(ctx.t("idea.similar.cancelled"))]
+    await gates.require(ctx, "idea_submit")
     category = _category(ctx, draft.category)
     return await _save(ctx, draft.title, draft.description, category)
 

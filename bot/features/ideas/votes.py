@@ -18,6 +18,7 @@ from bot.actions import Action, DirectMessage, Reply
 from bot.awards import award, mark_active
 from bot.context import CommandContext
 from bot.errors import NotFound, UserError
+from bot.features import gates
 from bot.features.ideas import rules
 from bot.features.ideas.cards import card_updates, status_label, title_text
 from storage import ideas as store
@@ -47,6 +48,7 @@ async def refuse_if_merged(ctx: CommandContext, idea: Idea) -> None:
 async def vote(ctx: CommandContext, number: int, choice: str | None, toggle: bool) -> list[Action]:
     """Make the caller's vote on idea `number` `choice` (None takes it back); with
     `toggle` (a button), asking again for the vote one holds takes it back."""
+    await gates.require(ctx, "idea_vote")
     idea = await find(ctx, number, lock=True)
     await refuse_if_merged(ctx, idea)
     if not rules.accepts_votes(idea.status):
@@ -96,6 +98,7 @@ async def _score_first_vote(ctx: CommandContext, idea: Idea) -> None:
 
 async def volunteer(ctx: CommandContext, number: int) -> list[Action]:
     """Put the caller on the testers list of idea `number`, while its call is open."""
+    await gates.require(ctx, "idea_vote")
     idea = await find(ctx, number, lock=True)
     await refuse_if_merged(ctx, idea)
     if idea.testers != "open" or not rules.accepts_testers(idea.status):

@@ -24,6 +24,7 @@ from bot.awards import award, mark_active
 from bot.commands import OptionKind, OptionSpec, command
 from bot.context import CommandContext
 from bot.errors import UserError
+from bot.features import gates
 from bot.features.polls import ballots
 from bot.features.polls.ballots import Marks
 from bot.features.polls.cards import (
@@ -183,6 +184,7 @@ async def create(
 async def _open_for_vote(ctx: CommandContext, number: int) -> Poll:
     if ctx.caller.is_bot:
         raise UserError("poll.error.bot")
+    await gates.require(ctx, "poll_vote")
     # Held against a concurrent close, so no ballot lands after the count that closes it.
     poll = await find_poll(ctx.session, ctx.community.id, number, lock=True)
     if poll.closed_at is not None or ctx.at >= poll.closes_at:
