@@ -167,6 +167,27 @@ async def exclude_member(ctx: CommandContext, member: Mention, undo: bool) -> li
     return await _exclude(ctx, "member", str(target.id), target.name, undo, target.id)
 
 
+def _questions_and_gates(ctx: CommandContext) -> list[CardField]:
+    """What counts as a question, how fast it should be answered, and who may vote."""
+    community, settings = ctx.community, ctx.settings
+    answer = settings.responsiveness
+    ideas, polls = settings.ideas, settings.polls
+    help_channels = ", ".join(f"#{c}" for c in sorted(community.help_channels)) or "—"
+    questions = (
+        f"help_channels={help_channels}, target_hours={answer.target_hours}, "
+        f"question_mark={str(answer.question_mark).lower()}"
+    )
+    gates = (
+        f"ideas.submit_min_rank={ideas.submit_min_rank or '—'}, "
+        f"ideas.vote_min_rank={ideas.vote_min_rank or '—'}, "
+        f"polls.vote_min_rank={polls.vote_min_rank or '—'}, "
+        f"ideas.submit_min_member_days={ideas.submit_min_member_days}, "
+        f"ideas.vote_min_member_days={ideas.vote_min_member_days}, "
+        f"polls.vote_min_member_days={polls.vote_min_member_days}"
+    )
+    return [CardField("questions", questions), CardField("gates", gates)]
+
+
 @command("admin", "config", permission=MOD, private=True)
 async def config(ctx: CommandContext) -> list[Action]:
     community = ctx.community
@@ -202,6 +223,7 @@ async def config(ctx: CommandContext) -> list[Action]:
     fields.append(
         CardField("ranks", " → ".join(f"{r.name} ({r.min_points})" for r in ctx.settings.ranks))
     )
+    fields += _questions_and_gates(ctx)
     fields += await digests.config_fields(ctx)
     card = Card(
         kind="config",

@@ -150,3 +150,10 @@ async def test_in_french(french: Transcript) -> None:
     text = "\n".join(out)
     assert "Questions sans réponse après 24 h" in text
     assert "par bob, en attente depuis 1 j" in text
+
+
+async def test_admin_config_shows_what_counts_as_a_question(console: Transcript) -> None:
+    out = await console.play("mod is moderator\nmod: /admin config")
+    text = "\n".join(out)
+    assert "help_channels=#help, target_hours=24, question_mark=true" in text
+    assert "polls.vote_min_rank=—" in text
