@@ -72,6 +72,7 @@ from bot.config_sections import (
     IdeaSettings,
     ImportSettings,
     IngestSettings,
+    LadderSettings,
     Locale,
     LogSettings,
     ModerationSettings,
@@ -109,6 +110,7 @@ __all__ = [
     "IdeaSettings",
     "ImportSettings",
     "IngestSettings",
+    "LadderSettings",
     "Locale",
     "LogSettings",
     "ModerationSettings",
@@ -177,6 +179,7 @@ class Settings(BaseSettings):
     scoring: ScoringSettings = Field(default_factory=ScoringSettings)
     ranks: list[Rank] = Field(default_factory=lambda: list(DEFAULT_RANKS))
     badges: list[Badge] = Field(default_factory=lambda: list(DEFAULT_BADGES))
+    ladder: LadderSettings = Field(default_factory=LadderSettings)
     defaults: CommunityDefaults = Field(default_factory=CommunityDefaults)
     communities: list[CommunityEntry] = Field(default_factory=list)
     digest: DigestSettings = Field(default_factory=DigestSettings)

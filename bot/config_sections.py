@@ -269,6 +269,13 @@ class Rank(_Section):
     min_active_days: NonNegative = 0
     min_solutions: NonNegative = 0
     min_kudos: NonNegative = 0
+    # Rolling windows: what the member did in the last 30 or 90 days. Falling short of them
+    # demotes only at the weekly review, after `ladder.grace_days` (see `bot.features.
+    # rank_review`); falling short of an all-time minimum (a correction) demotes at once.
+    min_points_30d: NonNegative = 0
+    min_active_days_30d: NonNegative = 0
+    min_solutions_90d: NonNegative = 0
+    min_kudos_received_90d: NonNegative = 0
     # The role (Discord role, Slack user group, ...) that goes with the rank, per platform.
     roles: dict[PlatformName, Annotated[str, StringConstraints(min_length=1)]] = Field(
         default_factory=dict
@@ -461,6 +468,17 @@ class ResponsivenessSettings(_Section):
     # Channels where a "?" never makes a question (the community's excluded channels never
     # do either).
     excluded_channels: list[str] = Field(default_factory=list)
+
+
+class LadderSettings(_Section):
+    """How the rank ladder reviews members who fell short of its rolling windows."""
+
+    # When the review runs: weekly, on Monday at 09:00 in the community's time zone.
+    review: Literal["weekly"] = "weekly"
+    # Days a member may stay below their rank's rolling windows before a review demotes them.
+    grace_days: Annotated[Int, Field(ge=0, le=365)] = 14
+    # False: nobody is ever demoted for falling short of a rolling window.
+    demote: bool = True
 
 
 class IdeaSettings(_Section):

@@ -27,6 +27,8 @@ def progress_text(ctx: CommandContext, member: Member) -> str:
         )
         for name, have, need in step.missing
     ]
+    if not needs:  # short only of a rolling window (points in 30 days, ...)
+        needs = [ctx.t("rank.need.recent")]
     rank = ranks.rank_name(step.next_rank, ctx.community.locale)
     return ctx.t("rank.next", rank=rank, needs=", ".join(needs))
 
@@ -51,7 +53,7 @@ async def rank(ctx: CommandContext, member: Mention | None) -> list[Action]:
     target_id = ctx.caller.id if member is None else (await ctx.member(member))[0].id
     row = (await member_counters.members_by_id(ctx.session, [target_id]))[target_id]
     locale = ctx.community.locale
-    held = ranks.rank_of(row, ctx.settings.ranks)
+    held = ranks.shown_rank(row, ctx.settings.ranks)
     place = await leaderboards.place_of(ctx.session, ctx.community.id, target_id, "all", None)
     fields = [
         CardField(
@@ -100,7 +102,7 @@ async def profile(ctx: CommandContext) -> list[Action]:
         ),
         CardField(
             ctx.t("rank.field.rank"),
-            ranks.rank_name(ranks.rank_of(row, ctx.settings.ranks), ctx.community.locale),
+            ranks.rank_name(ranks.shown_rank(row, ctx.settings.ranks), ctx.community.locale),
             inline=True,
         ),
         CardField(ctx.t("profile.messages"), n(row.messages), inline=True),

@@ -100,8 +100,19 @@ def _earned(member: Standing, ladder: Sequence[Rank], above: Steps | None) -> Ra
     return ladder[0]
 
 
+def shown_rank(member: Standing, ladder: Sequence[Rank]) -> Rank:
+    """The member's rank as shown: with rolling windows, the rank they hold (reviewed
+    weekly by `rank_review`, which their counters alone cannot say); else `rank_of`."""
+    held = getattr(member, "rank", None)
+    if uses_windows(ladder):
+        for rank in ladder:
+            if rank.name == held:
+                return rank
+    return rank_of(member, ladder)
+
+
 def progress(member: Standing, ladder: Sequence[Rank]) -> Progress:
-    rank = rank_of(member, ladder)
+    rank = shown_rank(member, ladder)
     index = list(ladder).index(rank)
     next_rank = ladder[index + 1] if index + 1 < len(ladder) else None
     missing: tuple[tuple[str, int, int], ...] = ()
@@ -188,3 +199,62 @@ def rank_change_actions(
             )
         )
     return actions
+
+
+# Rolling-window requirement name -> the window number it is judged on
+# (`storage.rank_windows`); a rank sets each as `min_<name>`.
+WINDOWED: tuple[str, ...] = (
+    "points_30d",
+    "active_days_30d",
+    "solutions_90d",
+    "kudos_received_90d",
+)
+
+
+def uses_windows(ladder: Sequence[Rank]) -> bool:
+    return any(getattr(rank, f"min_{name}") for rank in ladder for name in WINDOWED)
+
+
+def full_steps(ladder: Sequence[Rank]) -> Steps:
+    """`steps` with the rolling windows too: what a member must meet to reach each rank."""
+    return tuple(
+        (
+            rank,
+            needs
+            + tuple(
+                (name, getattr(rank, f"min_{name}"))
+                for name in WINDOWED
+                if getattr(rank, f"min_{name}")
+            ),
+        )
+        for rank, needs in steps(ladder)
+    )
+
+
+class Windowed:
+    """A member's standing with their rolling-window numbers beside their counters."""
+
+    def __init__(self, standing: Standing, numbers: dict[str, int]) -> None:
+        self._standing = standing
+        self._numbers = numbers
+
+    def __getattr__(self, name: str) -> object:
+        if name in WINDOWED:
+            return self._numbers.get(name, 0)
+        return getattr(self._standing, name)
+
+
+def reviewed_rank(ladder: Sequence[Rank], held: str | None, all_time: Rank, full: Rank) -> Rank:
+    """The rank a member moves to between reviews: up at once to the highest rank whose
+    every requirement (windows included) they meet; down at once only to what their
+    all-time counters allow (a correction); a shortfall of a rolling window alone waits for
+    the weekly review (`bot.features.rank_review`)."""
+    names = [rank.name for rank in ladder]
+    if held not in names:
+        return full
+    held_index = names.index(held)
+    if names.index(full.name) > held_index:
+        return full
+    if names.index(all_time.name) < held_index:
+        return all_time
+    return ladder[held_index]

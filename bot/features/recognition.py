@@ -3,7 +3,7 @@ the badges, and what they earned (or lost) becomes announcements and role change
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,7 +12,7 @@ from bot.community import CommunityView
 from bot.config import Badge, Settings
 from bot.events import MemberRef
 from bot.features import badges, ranks
-from storage import member_counters
+from storage import member_counters, rank_windows
 from storage.members import user_id_on
 
 
@@ -30,6 +30,12 @@ async def review(
     above = ranks.steps(ladder)
     counters = {c for _, needs in above for c, _ in needs} | {b.metric for b in settings.badges}
     members = await member_counters.standings(session, touched, counters)
+    windows: dict[int, dict[str, int]] = {}
+    full = ranks.full_steps(ladder) if ranks.uses_windows(ladder) else None
+    if full is not None:
+        windows = await rank_windows.windowed(
+            session, community.id, touched, now.astimezone(UTC).date(), community.local_day(now)
+        )
     actions: list[Action] = []
     candidates: dict[int, list[Badge]] = {}
     new_ranks: dict[int, tuple[str | None, str]] = {}
@@ -38,6 +44,9 @@ async def review(
         if member.is_bot:
             continue
         rank = ranks.rank_of(member, ladder, above)
+        if full is not None:
+            best = ranks.rank_of(ranks.Windowed(member, windows[member_id]), ladder, full)
+            rank = ranks.reviewed_rank(ladder, member.rank, rank, best)
         if member.rank != rank.name:
             new_ranks[member_id] = (member.rank, rank.name)
             # A member's first rank is the ladder's first step: nothing to announce.

@@ -4,7 +4,17 @@ the default), so declaring commands is an explicit dependency of the core on its
 features and never a side effect that features rely on."""
 
 from bot.commands import REGISTRY, CommandRegistry
-from bot.features import admin, audit_log, help, kudos, leaderboards, link, privacy, profiles  # noqa: F401
+from bot.features import (  # noqa: F401
+    admin,
+    audit_log,
+    help,
+    kudos,
+    leaderboards,
+    link,
+    privacy,
+    profiles,
+    rank_review,
+)
 from bot.features.digests import health_report, posting, responsiveness  # noqa: F401
 from bot.features.events import admin as event_admin  # noqa: F401
 from bot.features.events import commands as event_commands  # noqa: F401

@@ -272,6 +272,7 @@ from storage.models import (  # noqa: E402, F401
     digests,
     events,
     ideas,
+    ladder,
     links,
     moderation,
     polls,

@@ -112,7 +112,7 @@ async def board_page(core: Services, slug: str, period: str, page: int, size: in
             place=s.place,
             name=s.name,
             points=s.points,
-            rank=ranks.rank_name(ranks.rank_of(members[s.member_id], ladder), locale),
+            rank=ranks.rank_name(ranks.shown_rank(members[s.member_id], ladder), locale),
             badges=tuple(badges.badge_name(b, locale) for b in kept if b.key in held[s.member_id]),
         )
         for s in standings

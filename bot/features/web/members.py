@@ -56,7 +56,7 @@ async def member_page(core: Services, slug: str, name: str) -> MemberPage | None
     )
     return MemberPage(
         name=member.display_name,
-        rank=ranks.rank_name(ranks.rank_of(member, core.settings.ranks), locale),
+        rank=ranks.rank_name(ranks.shown_rank(member, core.settings.ranks), locale),
         next_step=progress_text(wording(core, view), member),
         place=place.place if place is not None else None,
         points=points,
