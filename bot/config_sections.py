@@ -251,6 +251,14 @@ class ScoringSettings(_Section):
     event_attended: Points = 10
     event_hosted: Points = 20
     admin_max_points: Annotated[Int, Field(ge=1)] = 10000
+    # Multipliers of a message's points by channel (name or id, e.g. `{ help = 2.0,
+    # off-topic = 0.0 }`) and by the author's role (the highest of their roles that has
+    # one); both apply, the result rounded to a whole number of points (0.0: the message
+    # counts as activity but earns nothing).
+    channel_weights: dict[str, Annotated[float, Field(ge=0.0, le=10.0)]] = Field(
+        default_factory=dict
+    )
+    role_weights: dict[str, Annotated[float, Field(ge=0.0, le=10.0)]] = Field(default_factory=dict)
 
 
 RankName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]

@@ -162,6 +162,7 @@ async def _score_posts(
     # Whether each channel (by id and name) is excluded, worked out once per batch.
     excluded_channels: dict[tuple[str, str], bool] = {}
     any_excluded = bool(community.excluded_channels)
+    weights = bool(rules.channel_weights or rules.role_weights)
     days: dict[str, tuple[int, date]] = {}
     for post, key in zip(posts, keys, strict=True):
         if key in seen:
@@ -187,6 +188,10 @@ async def _score_posts(
             author_excluded=author.excluded,
             in_excluded_channel=in_excluded,
         )
+        if points and weights:
+            points = scoring.weighted(
+                points, scoring.message_weight(rules, post.channel, author.roles)
+            )
         if points and window is not None:
             taken.add((author.id, window))
             if last.get(author.id) is None or at > last[author.id]:

@@ -56,6 +56,29 @@ def message_points(
     return scoring.message_points
 
 
+def message_weight(
+    scoring: ScoringSettings, channel: ChannelRef, roles: frozenset[str] | tuple[str, ...]
+) -> float:
+    """`scoring.channel_weights` of the channel times the highest `scoring.role_weights`
+    among the author's roles (1.0 where none is set)."""
+    weight = 1.0
+    if scoring.channel_weights:
+        names = (channel.name.lower().lstrip("#"), channel.id.lower())
+        channels = {k.lower().lstrip("#"): v for k, v in scoring.channel_weights.items()}
+        weight = next((channels[n] for n in names if n in channels), 1.0)
+    if scoring.role_weights:
+        wanted = {k.lower(): v for k, v in scoring.role_weights.items()}
+        found = [wanted[r.lower()] for r in roles if r.lower() in wanted]
+        if found:
+            weight *= max(found)
+    return weight
+
+
+def weighted(points: int, weight: float) -> int:
+    """Points times a weight, rounded half up to a whole number."""
+    return int(points * weight + 0.5) if points else 0
+
+
 def reaction_points(
     scoring: ScoringSettings,
     *,
