@@ -10,12 +10,13 @@ is served from an index).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import func, select, union_all
+from sqlalchemy import case, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Member, MemberTotal
+from storage.models import Contribution, Member, MemberTotal
+from storage.models.questions import Question
 
 
 @dataclass(frozen=True)
@@ -181,3 +182,52 @@ async def place_of(
             )
         ahead = int(everyone or 0) - int(hidden or 0)
     return Standing(member_id, member.display_name, mine, int(ahead or 0) + 1)
+
+
+async def activity_top(
+    session: AsyncSession,
+    community_id: int,
+    board: str,
+    since: datetime | None,
+    limit: int = 10,
+) -> list[Standing]:
+    """The `helpers` board (accepted solutions, net of those taken back, plus first
+    responses to questions) or the `givers` board (thanks given) since `since` (None: all
+    time), with the same members shown and the same places as the points board."""
+    c = Contribution.__table__.c
+    if board == "helpers":
+        solved = select(
+            c.member_id.label("member_id"),
+            case((c.kind == "solution", 1), else_=-1).label("n"),
+        ).where(c.community_id == community_id, c.kind.in_(("solution", "solution_reversed")))
+        q = Question.__table__.c
+        answered = select(q.responder_id.label("member_id"), literal(1).label("n")).where(
+            q.community_id == community_id, q.responder_id.is_not(None)
+        )
+        if since is not None:
+            solved = solved.where(c.occurred_at >= since)
+            answered = answered.where(q.first_response_at >= since)
+        rows = union_all(solved, answered).subquery()
+    else:
+        rows = select(c.actor_id.label("member_id"), literal(1).label("n")).where(
+            c.community_id == community_id, c.kind == "kudos", c.actor_id.is_not(None)
+        )
+        if since is not None:
+            rows = rows.where(c.occurred_at >= since)
+        rows = rows.subquery()
+    total = func.sum(rows.c.n).label("total")
+    query = (
+        select(Member.id, Member.display_name, total)
+        .join(Member, Member.id == rows.c.member_id)
+        .where(Member.excluded.is_(False), Member.is_bot.is_(False), Member.hidden.is_(False))
+        .group_by(Member.id, Member.display_name)
+        .having(total > 0)
+        .order_by(total.desc(), Member.id)
+        .limit(limit)
+    )
+    standings: list[Standing] = []
+    for index, (member_id, name, count) in enumerate(await session.execute(query)):
+        same = standings and standings[-1].points == count
+        place = standings[-1].place if same else index + 1
+        standings.append(Standing(member_id, name, int(count), place))
+    return standings

@@ -1,8 +1,10 @@
-"""`/leaderboard [period]`: the top members of the week, the month or all time."""
+"""`/leaderboard [period] [board]`: the top members of the week, the month or all time, by
+points (default), as helpers (accepted solutions and first responses to questions) or as
+givers (thanks given)."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from bot import formatting, i18n
 from bot.actions import Action, Card, Reply
@@ -31,15 +33,21 @@ def period_label(community: CommunityView, period: str, start: date | None) -> s
     return community.t("period.month", month=formatting.month(community.locale, start))
 
 
+BOARDS = ("points", "helpers", "givers")
+
+
 @command(
     "leaderboard",
     options=(
         OptionSpec("period", OptionKind.PERIOD, required=False, choices=PERIODS, default="week"),
+        OptionSpec("board", OptionKind.CHOICE, required=False, choices=BOARDS, default="points"),
     ),
 )
-async def leaderboard(ctx: CommandContext, period: str) -> list[Action]:
+async def leaderboard(ctx: CommandContext, period: str, board: str = "points") -> list[Action]:
     community = ctx.community
     start = period_start(community, period, ctx.at)
+    if board in ("helpers", "givers"):
+        return [Reply(card=await _activity_board(ctx, period, board, start), ephemeral=False)]
     standings = await leaderboards.top(ctx.session, community.id, period, start, BOARD_SIZE)
     lines = [
         ctx.t(
@@ -68,3 +76,24 @@ async def leaderboard(ctx: CommandContext, period: str) -> list[Action]:
         body="\n".join(lines),
     )
     return [Reply(card=card, ephemeral=False)]
+
+
+async def _activity_board(ctx: CommandContext, period: str, board: str, start: date | None) -> Card:
+    """The helpers (accepted solutions and first responses) or givers (thanks given)."""
+    community = ctx.community
+    since = None if start is None else datetime.combine(start, time(), community.timezone)
+    standings = await leaderboards.activity_top(ctx.session, community.id, board, since, BOARD_SIZE)
+    lines = [
+        ctx.t(
+            "leaderboard.line",
+            place=s.place,
+            member=s.name,
+            points=i18n.plural(community.locale, f"leaderboard.unit.{board}", s.points),
+        )
+        for s in standings
+    ] or [ctx.t(f"leaderboard.empty_{board}")]
+    return Card(
+        kind="leaderboard",
+        title=ctx.t(f"leaderboard.title_{board}", period=period_label(community, period, start)),
+        body="\n".join(lines),
+    )
