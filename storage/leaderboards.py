@@ -190,6 +190,7 @@ async def activity_top(
     board: str,
     since: datetime | None,
     limit: int = 10,
+    offset: int = 0,
 ) -> list[Standing]:
     """The `helpers` board (accepted solutions, net of those taken back, plus first
     responses to questions) or the `givers` board (thanks given) since `since` (None: all
@@ -223,11 +224,12 @@ async def activity_top(
         .group_by(Member.id, Member.display_name)
         .having(total > 0)
         .order_by(total.desc(), Member.id)
+        .offset(offset)
         .limit(limit)
     )
     standings: list[Standing] = []
     for index, (member_id, name, count) in enumerate(await session.execute(query)):
         same = standings and standings[-1].points == count
-        place = standings[-1].place if same else index + 1
+        place = standings[-1].place if same else offset + index + 1
         standings.append(Standing(member_id, name, int(count), place))
     return standings

@@ -7,10 +7,12 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from bot import formatting, i18n
-from bot.actions import Action, Card, Reply
+from bot.actions import Action, Button, Card, Reply
 from bot.commands import PERIODS, OptionKind, OptionSpec, command
 from bot.community import CommunityView
 from bot.context import CommandContext
+from bot.errors import UserError
+from bot.interactions import button
 from storage import leaderboards
 
 BOARD_SIZE = 10
@@ -44,11 +46,67 @@ BOARDS = ("points", "helpers", "givers")
     ),
 )
 async def leaderboard(ctx: CommandContext, period: str, board: str = "points") -> list[Action]:
+    return [Reply(card=await _board_page(ctx, period, board, 0), ephemeral=False)]
+
+
+@button("board")
+async def turn_page(ctx: CommandContext, parts: list[str]) -> list[Action]:
+    """`board:<period>:<board>:<page>`: Next and Previous below a board (only the member
+    who pressed sees the page)."""
+    match parts:
+        case [period, board, number] if (
+            period in PERIODS and board in BOARDS and number.isdigit() and int(number) < 10_000
+        ):
+            return [Reply(card=await _board_page(ctx, period, board, int(number)))]
+    raise UserError("error.unknown_button")
+
+
+async def _board_page(ctx: CommandContext, period: str, board: str, number: int) -> Card:
     community = ctx.community
     start = period_start(community, period, ctx.at)
+    offset = number * BOARD_SIZE
     if board in ("helpers", "givers"):
-        return [Reply(card=await _activity_board(ctx, period, board, start), ephemeral=False)]
-    standings = await leaderboards.top(ctx.session, community.id, period, start, BOARD_SIZE)
+        since = None if start is None else datetime.combine(start, time(), community.timezone)
+        found = await leaderboards.activity_top(
+            ctx.session, community.id, board, since, BOARD_SIZE + 1, offset
+        )
+        more, standings = len(found) > BOARD_SIZE, found[:BOARD_SIZE]
+        lines = [
+            ctx.t(
+                "leaderboard.line",
+                place=s.place,
+                member=s.name,
+                points=i18n.plural(community.locale, f"leaderboard.unit.{board}", s.points),
+            )
+            for s in standings
+        ] or [ctx.t(f"leaderboard.empty_{board}")]
+        title = ctx.t(f"leaderboard.title_{board}", period=period_label(community, period, start))
+    else:
+        standings, total = await leaderboards.page(
+            ctx.session, community.id, period, start, offset, BOARD_SIZE
+        )
+        more = offset + len(standings) < total
+        lines = await _points_lines(ctx, period, start, standings, first=number == 0)
+        title = ctx.t("leaderboard.title", period=period_label(community, period, start))
+    buttons: list[Button] = []
+    if number > 0:
+        buttons.append(
+            Button(ctx.t("leaderboard.previous"), f"board:{period}:{board}:{number - 1}")
+        )
+    if more:
+        buttons.append(Button(ctx.t("leaderboard.next"), f"board:{period}:{board}:{number + 1}"))
+    return Card(kind="leaderboard", title=title, body="\n".join(lines), buttons=tuple(buttons))
+
+
+async def _points_lines(
+    ctx: CommandContext,
+    period: str,
+    start: date | None,
+    standings: list[leaderboards.Standing],
+    *,
+    first: bool,
+) -> list[str]:
+    community = ctx.community
     lines = [
         ctx.t(
             "leaderboard.line",
@@ -59,8 +117,8 @@ async def leaderboard(ctx: CommandContext, period: str, board: str = "points") -
         for s in standings
     ]
     if not lines:
-        lines = [ctx.t("leaderboard.empty")]
-    elif all(s.member_id != ctx.caller.id for s in standings):
+        return [ctx.t("leaderboard.empty")] if first else []
+    if first and all(s.member_id != ctx.caller.id for s in standings):
         mine = await leaderboards.place_of(ctx.session, community.id, ctx.caller.id, period, start)
         if mine is not None:
             lines.append(
@@ -70,30 +128,4 @@ async def leaderboard(ctx: CommandContext, period: str, board: str = "points") -
                     points=i18n.points(community.locale, mine.points),
                 )
             )
-    card = Card(
-        kind="leaderboard",
-        title=ctx.t("leaderboard.title", period=period_label(community, period, start)),
-        body="\n".join(lines),
-    )
-    return [Reply(card=card, ephemeral=False)]
-
-
-async def _activity_board(ctx: CommandContext, period: str, board: str, start: date | None) -> Card:
-    """The helpers (accepted solutions and first responses) or givers (thanks given)."""
-    community = ctx.community
-    since = None if start is None else datetime.combine(start, time(), community.timezone)
-    standings = await leaderboards.activity_top(ctx.session, community.id, board, since, BOARD_SIZE)
-    lines = [
-        ctx.t(
-            "leaderboard.line",
-            place=s.place,
-            member=s.name,
-            points=i18n.plural(community.locale, f"leaderboard.unit.{board}", s.points),
-        )
-        for s in standings
-    ] or [ctx.t(f"leaderboard.empty_{board}")]
-    return Card(
-        kind="leaderboard",
-        title=ctx.t(f"leaderboard.title_{board}", period=period_label(community, period, start)),
-        body="\n".join(lines),
-    )
+    return lines

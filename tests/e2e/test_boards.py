@@ -55,3 +55,19 @@ async def test_a_hidden_member_stays_off_the_boards(console: Transcript) -> None
 async def test_an_unknown_board_is_refused(console: Transcript) -> None:
     out = "\n".join(await console.play("alice: /leaderboard week lurkers"))
     assert "`board` must be one of" in out
+
+
+async def test_next_and_previous_turn_the_pages_of_a_board(console: Transcript) -> None:
+    names = [f"m{n:02d}" for n in range(12)]
+    await console.play("\n".join(f"{name}: hello from {name}, glad to be here" for name in names))
+    out = await console.play("mod: /leaderboard all")
+    text = "\n".join(out)
+    assert "[ Next ▶ ]" in text
+    page_two = "\n".join(await console.play("m00 presses Next ▶"))
+    assert "(only you)" in page_two
+    # Everyone has one point: they share the first place, page after page.
+    assert "1. m10 — 1 point" in page_two and "1. m11 — 1 point" in page_two
+    assert "m00" not in page_two.split("\n", 1)[1]
+    assert "[ ◀ Previous ]" in page_two
+    back = "\n".join(await console.play("m00 presses ◀ Previous"))
+    assert "1. m00 — 1 point" in back and "[ Next ▶ ]" in back
