@@ -32,6 +32,7 @@ from storage.models import (
 )
 from storage.models.digests import MemberDayGain
 from storage.models.links import LinkCode, LinkedRow, MemberLink
+from storage.models.questions import Question
 
 
 def code_hash(code: str) -> str:
@@ -211,11 +212,15 @@ async def _points_from_ledger(session: AsyncSession, member: Member) -> None:
 async def _move_reactions(
     session: AsyncSession, community_id: int, old: int, new: int, platform: str | None
 ) -> None:
-    """Reaction state of `old` becomes `new`'s (only on `platform`'s messages if given)."""
+    """Reaction state, questions asked and first responses of `old` become `new`'s (only
+    on `platform`'s messages if given)."""
     for table, column in (
         (ReactionState, ReactionState.reactor_id),
         (ReactionAward, ReactionAward.reactor_id),
         (ReactionAward, ReactionAward.author_id),
+        # Questions asked and first responses given follow their messages too.
+        (Question, Question.asker_id),
+        (Question, Question.responder_id),
     ):
         query = update(table).where(table.community_id == community_id, column == old)
         if platform is not None:
