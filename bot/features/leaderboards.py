@@ -82,10 +82,14 @@ async def _board_page(ctx: CommandContext, period: str, board: str, number: int)
         ] or [ctx.t(f"leaderboard.empty_{board}")]
         title = ctx.t(f"leaderboard.title_{board}", period=period_label(community, period, start))
     else:
-        standings, total = await leaderboards.page(
-            ctx.session, community.id, period, start, offset, BOARD_SIZE
-        )
-        more = offset + len(standings) < total
+        if number == 0:  # the board as always: no count of the whole board, one more row
+            found = await leaderboards.top(ctx.session, community.id, period, start, BOARD_SIZE + 1)
+            more, standings = len(found) > BOARD_SIZE, found[:BOARD_SIZE]
+        else:
+            standings, total = await leaderboards.page(
+                ctx.session, community.id, period, start, offset, BOARD_SIZE
+            )
+            more = offset + len(standings) < total
         lines = await _points_lines(ctx, period, start, standings, first=number == 0)
         title = ctx.t("leaderboard.title", period=period_label(community, period, start))
     buttons: list[Button] = []
