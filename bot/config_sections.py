@@ -65,6 +65,7 @@ _SLUG = re.compile(r"[a-z0-9][a-z0-9_-]*")
 _PLATFORM_NAME = re.compile(r"[a-z][a-z0-9_]*")
 _BADGE_KEY = re.compile(r"[a-z0-9_-]+")
 _SCHEDULE = re.compile(r"(mon|tue|wed|thu|fri|sat|sun)\s+([01]?\d|2[0-3]):([0-5]\d)")
+_MONTHLY_SCHEDULE = re.compile(r"monthly\s+([1-9]|1\d|2[0-8])\s+([01]?\d|2[0-3]):([0-5]\d)")
 
 
 def _check_timezone(name: str) -> str:
@@ -435,6 +436,8 @@ class CommunityEntry(_Section):
 
 class DigestSettings(_Section):
     quote_messages: bool = True
+    # "weekly" (default schedule "mon 09:00") or "monthly" (default "monthly 1 09:00").
+    cadence: Literal["weekly", "monthly"] = "weekly"
     schedule: str = "mon 09:00"
     top_contributors: Annotated[Int, Field(ge=1, le=25)] = 5
     # Where the digest is posted (None: the community's default channel); a platform's
@@ -457,11 +460,39 @@ class DigestSettings(_Section):
     @field_validator("schedule")
     @classmethod
     def _weekly_schedule(cls, value: str) -> str:
-        match = _SCHEDULE.fullmatch(value.strip().lower())
+        cleaned = value.strip().lower()
+        monthly = _MONTHLY_SCHEDULE.fullmatch(cleaned)
+        if monthly is not None:
+            day, hour, minute = monthly.groups()
+            return f"monthly {int(day)} {int(hour):02d}:{minute}"
+        match = _SCHEDULE.fullmatch(cleaned)
         if match is None:
-            raise ValueError(f"{value!r} is not a weekly schedule like 'mon 09:00'")
+            raise ValueError(
+                f"{value!r} is not a schedule like 'mon 09:00' (weekly) or 'monthly 1 09:00'"
+            )
         day, hour, minute = match.groups()
         return f"{day} {int(hour):02d}:{minute}"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _cadence_and_schedule_agree(cls, data: Any) -> Any:
+        """A monthly cadence without a schedule posts on the 1st at 09:00; a monthly
+        schedule makes the cadence monthly; a weekly schedule with a monthly cadence is a
+        contradiction, refused."""
+        if not isinstance(data, dict):
+            return data
+        cadence, schedule = data.get("cadence"), data.get("schedule")
+        if schedule is None:
+            if cadence == "monthly":
+                return {**data, "schedule": "monthly 1 09:00"}
+            return data
+        monthly = str(schedule).strip().lower().startswith("monthly")
+        if cadence == "monthly" and not monthly:
+            raise ValueError(
+                f"cadence is 'monthly' but schedule {schedule!r} is weekly: give a schedule "
+                "like 'monthly 1 09:00', or leave it out"
+            )
+        return {**data, "cadence": "monthly"} if monthly else data
 
 
 class ResponsivenessSettings(_Section):

@@ -38,10 +38,12 @@ def period_label(view: CommunityView, period: Period) -> str:
     return formatting.days(view.locale, period.start, period.end - timedelta(days=1))
 
 
-def title(view: CommunityView, period: Period, *, preview: bool = False) -> str:
+def title(
+    view: CommunityView, period: Period, *, preview: bool = False, monthly: bool = False
+) -> str:
     key = "digest.title_preview" if preview else "digest.title"
-    if not preview and period.days > 7:
-        key = "digest.title_catch_up"
+    if not preview and period.days > (31 if monthly else 7):
+        key = "digest.title_catch_up_monthly" if monthly else "digest.title_catch_up"
     return shorten(view.t(key, period=period_label(view, period)), TITLE_MAX)
 
 
@@ -330,16 +332,18 @@ def digest_card(
     image: Image | None = None,
     questions: str = "",
 ) -> Card:
-    heading = title(view, data.period, preview=preview)
+    heading = title(view, data.period, preview=preview, monthly=data.monthly)
+    month = "_monthly" if data.monthly else ""
     compared = footer(view, data)
     if data.quiet_period:
         # One honest line: nobody acted (and, before anyone joined, no members to count).
         quiet = (
-            view.t("digest.quiet", members=i18n.number(view.locale, data.members))
+            view.t(f"digest.quiet{month}", members=i18n.number(view.locale, data.members))
             if data.members
             else view.t("digest.quiet_empty")
         )
-        return Card(kind="digest", title=heading, body=quiet, footer=view.t("digest.quiet_footer"))
+        footer_text = view.t(f"digest.quiet_footer{month}")
+        return Card(kind="digest", title=heading, body=quiet, footer=footer_text)
     fields: list[CardField] = []
     if data.top:
         fields.append(CardField(view.t("digest.top.name"), _contributors(view, settings, data)))
@@ -379,7 +383,8 @@ def digest_card(
             CardField(view.t("digest.badges.name"), _list(view, lines, data.badges_total))
         )
     if data.highlight is not None:
-        fields.append(CardField(view.t("digest.highlight.name"), _highlight(view, data)))
+        highlight = "digest.highlight.name_monthly" if data.monthly else "digest.highlight.name"
+        fields.append(CardField(view.t(highlight), _highlight(view, data)))
     ideas = _ideas(view, data)
     if ideas:
         fields.append(CardField(view.t("digest.ideas.name"), ideas))

@@ -131,6 +131,8 @@ class DigestData:
     bars: list[Bar] = field(default_factory=list)  # the chart's activity
     customers: tuple[int, int] | None = None  # active customers, their accounts
     quiet: list[tuple[str, int]] = field(default_factory=list)
+    # Posted monthly (`digest.cadence`, `/admin digest schedule monthly`): its words say month.
+    monthly: bool = False
     # Events held in the period and in the one before it.
     events: tuple[EventNumbers, EventNumbers] = (EventNumbers(), EventNumbers())
     # The day the community began, when that was after the period before this one began:

@@ -38,6 +38,7 @@ from bot.features.digests import cards, responsiveness
 from bot.features.digests.data import DigestData, build
 from bot.features.digests.schedule import (
     DAYS,
+    MONTHLY,
     SCHEDULE_KEY,
     Period,
     Schedule,
@@ -135,9 +136,12 @@ async def _data(
     core: Services, session: AsyncSession, view: CommunityView, period: Period
 ) -> DigestData:
     digest = core.settings.digest
-    return await build(
+    data = await build(
         core, session, view, period, quote=digest.quote_messages, quiet=digest.quiet_regulars
     )
+    # A monthly digest speaks of its month ("Message of the month", "See you next month").
+    data.monthly = (await _schedule_of(core, session, view.id)).monthly
+    return data
 
 
 async def _chart(view: CommunityView, data: DigestData) -> Image:
@@ -326,21 +330,33 @@ def _next_label(view: CommunityView, schedule: Schedule, start: date) -> str:
     "schedule",
     permission=MOD,
     options=(
-        OptionSpec("day", OptionKind.CHOICE, required=False, choices=DAYS),
+        OptionSpec("day", OptionKind.CHOICE, required=False, choices=(*DAYS, MONTHLY)),
         OptionSpec("time", OptionKind.TEXT, required=False, min_length=4, max_length=5),
         OptionSpec("channel", OptionKind.CHANNEL, required=False),
+        OptionSpec("on", OptionKind.INTEGER, required=False, min_value=1, max_value=28),
     ),
 )
 async def set_schedule(
-    ctx: CommandContext, day: str | None, time: str | None, channel: ChannelMention | None
+    ctx: CommandContext,
+    day: str | None,
+    time: str | None,
+    channel: ChannelMention | None,
+    on: int | None = None,
 ) -> list[Action]:
+    """`mon 09:00` (weekly), `monthly 09:00 on=1` (monthly, on the 1st), `on=15` (a monthly
+    schedule's day), `channel=#name`; nothing: show the schedule."""
     view, session = ctx.community, ctx.session
-    if day is None and time is None and channel is None:
+    if day is None and time is None and channel is None and on is None:
         return [Reply(card=await schedule_card(ctx))]
     current = await _schedule_of(ctx.core, session, view.id)
     changes: dict[str, str] = {}
-    if day is not None or time is not None:
-        text = f"{day or str(current).split()[0]} {time or current.at.strftime('%H:%M')}"
+    if day is not None or time is not None or on is not None:
+        at = time or current.at.strftime("%H:%M")
+        monthly = day == MONTHLY or (day is None and (current.monthly or on is not None))
+        if monthly:
+            text = f"{MONTHLY} {on or current.monthday or 1} {at}"
+        else:
+            text = f"{day or DAYS[current.weekday]} {at}"
         new = Schedule.parse(text)
         await community_store.set_runtime_setting(
             session, view.id, SCHEDULE_KEY, json.dumps(str(new)), ctx.caller.id, ctx.at

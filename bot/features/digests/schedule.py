@@ -1,8 +1,10 @@
 """When digests fall due and which days they cover, in the community's own time zone.
 
-A schedule is weekly, cron-like: a weekday and a local time (`mon 09:00`). A digest covers
-whole local days, from where the previous one stopped up to (not including) the day it is
-posted on, so a Monday 09:00 digest covers the calendar week before it. Fire times are
+A schedule is weekly, cron-like: a weekday and a local time (`mon 09:00`), or monthly: a day
+of the month (1 to 28, so that every month has it) and a local time (`monthly 1 09:00`). A
+digest covers whole local days, from where the previous one stopped up to (not including)
+the day it is posted on, so a Monday 09:00 digest covers the calendar week before it and a
+`monthly 1 09:00` one the calendar month before it. Fire times are
 computed from local dates with `zoneinfo`, so 09:00 stays 09:00 across a DST change.
 
 The chain: a community's first period starts on the day it was created (never before:
@@ -28,22 +30,36 @@ DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 PERIOD_DAYS = 7
 SCHEDULE_KEY = "digest_schedule"
 _SCHEDULE = re.compile(r"(mon|tue|wed|thu|fri|sat|sun)\s+([01]?\d|2[0-3]):([0-5]\d)")
+_MONTHLY = re.compile(r"monthly\s+([1-9]|1\d|2[0-8])\s+([01]?\d|2[0-3]):([0-5]\d)")
+MONTHLY = "monthly"
 
 
 @dataclass(frozen=True)
 class Schedule:
-    weekday: int  # Monday is 0
+    weekday: int  # Monday is 0 (a weekly schedule)
     at: time
+    monthday: int | None = None  # the day of the month, 1 to 28 (a monthly schedule)
 
     @classmethod
     def parse(cls, text: str) -> Schedule:
-        match = _SCHEDULE.fullmatch(text.strip().lower())
+        cleaned = text.strip().lower()
+        monthly = _MONTHLY.fullmatch(cleaned)
+        if monthly is not None:
+            day, hour, minute = monthly.groups()
+            return cls(0, time(int(hour), int(minute)), int(day))
+        match = _SCHEDULE.fullmatch(cleaned)
         if match is None:
             raise UserError("digest.error.schedule", value=text)
-        day, hour, minute = match.groups()
-        return cls(DAYS.index(day), time(int(hour), int(minute)))
+        weekday, hour, minute = match.groups()
+        return cls(DAYS.index(weekday), time(int(hour), int(minute)))
+
+    @property
+    def monthly(self) -> bool:
+        return self.monthday is not None
 
     def __str__(self) -> str:
+        if self.monthday is not None:
+            return f"{MONTHLY} {self.monthday} {self.at.strftime('%H:%M')}"
         return f"{DAYS[self.weekday]} {self.at.strftime('%H:%M')}"
 
     def fire_on(self, day: date, tz: ZoneInfo) -> datetime:
@@ -51,16 +67,26 @@ class Schedule:
         return datetime.combine(day, self.at, tz).astimezone(UTC)
 
     def first_day_from(self, day: date) -> date:
-        """The first scheduled weekday on or after `day`."""
+        """The first scheduled day on or after `day`."""
+        if self.monthday is not None:
+            if day.day <= self.monthday:
+                return day.replace(day=self.monthday)
+            following = (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+            return following.replace(day=self.monthday)
         return day + timedelta(days=(self.weekday - day.weekday()) % 7)
 
     def last_day_until(self, day: date) -> date:
-        """The last scheduled weekday on or before `day`."""
+        """The last scheduled day on or before `day`."""
+        if self.monthday is not None:
+            if day.day >= self.monthday:
+                return day.replace(day=self.monthday)
+            before = day.replace(day=1) - timedelta(days=1)
+            return before.replace(day=self.monthday)
         return day - timedelta(days=(day.weekday() - self.weekday) % 7)
 
     def first_end(self, start: date) -> date:
         """The end of the shortest period from `start`: the next scheduled day after it
-        (a week later when `start` is itself a scheduled day)."""
+        (a week or a month later when `start` is itself a scheduled day)."""
         return self.first_day_from(start + timedelta(days=1))
 
     def due_for(self, start: date, tz: ZoneInfo) -> datetime:
@@ -73,7 +99,7 @@ class Schedule:
         passed), or None when the period is still running."""
         day = self.last_day_until(now.astimezone(tz).date())
         if fired and self.fire_on(day, tz) > now:
-            day -= timedelta(days=7)
+            day = self.last_day_until(day - timedelta(days=1))
         return day if day >= self.first_end(start) else None
 
 
