@@ -62,7 +62,11 @@ async def test_leaderboard(slack: SlackApp) -> None:
     assert "bob" in await say(slack, "/leaderboard", "week")
     assert "bob" in await say(slack, "/cercle", "leaderboard all")
     await refused(
-        slack, "/leaderboard", "decade", "week, month, all", USAGE + "/leaderboard [period]`"
+        slack,
+        "/leaderboard",
+        "decade",
+        "week, month, all",
+        USAGE + "/leaderboard [period] [board]`",
     )
 
 
