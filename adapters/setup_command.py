@@ -16,7 +16,7 @@ import asyncio
 import getpass
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -231,6 +231,32 @@ def _secret(
     return found
 
 
+async def _usable_token(
+    args: argparse.Namespace,
+    prompter: Prompter,
+    interactive: bool,
+    kept: dict[str, str],
+    name: str,
+    what: str,
+    question: str,
+    check: Callable[[str], Awaitable[Check]],
+) -> tuple[str, Check]:
+    """The token `name` and what the platform said of it, once `check` finds it usable:
+    typed again (up to ATTEMPTS times) when asked interactively, else refused at once."""
+    for attempt in range(1, ATTEMPTS + 1):
+        token = _secret(args, prompter, interactive, kept, name, question)
+        if not token:
+            raise SetupFailed(f"no {what} was given")
+        said = await check(token)
+        if said.usable:
+            return token, said
+        if not interactive or attempt == ATTEMPTS or _given(args, name):
+            raise SetupFailed(said.said)
+        prompter.ask(f"{said.said}. Press Enter to type it again")
+        kept.pop(name, None)
+    raise AssertionError("the last attempt returns or raises")
+
+
 async def _discord(
     args: argparse.Namespace,
     prompter: Prompter,
@@ -239,20 +265,19 @@ async def _discord(
     settings: Settings,
     plan: Plan,
 ) -> None:
-    for attempt in range(1, ATTEMPTS + 1):
-        token = _secret(args, prompter, interactive, kept, DISCORD_TOKEN, "Discord bot token")
-        if not token:
-            raise SetupFailed("no Discord bot token was given")
-        check = await check_discord(settings.discord.api_base_url, token, settings.discord)
-        if check.usable:
-            plan.checks.append(check)
-            if token != kept.get(DISCORD_TOKEN):
-                plan.secrets[DISCORD_TOKEN] = token
-            return
-        if not interactive or attempt == ATTEMPTS or _given(args, DISCORD_TOKEN):
-            raise SetupFailed(check.said)
-        prompter.ask(f"{check.said}. Press Enter to type it again")
-        kept.pop(DISCORD_TOKEN, None)
+    token, check = await _usable_token(
+        args,
+        prompter,
+        interactive,
+        kept,
+        DISCORD_TOKEN,
+        "Discord bot token",
+        "Discord bot token",
+        lambda typed: check_discord(settings.discord.api_base_url, typed, settings.discord),
+    )
+    plan.checks.append(check)
+    if token != kept.get(DISCORD_TOKEN):
+        plan.secrets[DISCORD_TOKEN] = token
 
 
 async def _slack(
@@ -265,17 +290,16 @@ async def _slack(
 ) -> None:
     from adapters.slack.manifest import BOT_SCOPES
 
-    for attempt in range(1, ATTEMPTS + 1):
-        token = _secret(args, prompter, interactive, kept, SLACK_BOT, "Slack bot token (xoxb-...)")
-        if not token:
-            raise SetupFailed("no Slack bot token was given")
-        check = await check_slack(settings.slack.api_base_url, token, BOT_SCOPES)
-        if check.usable:
-            break
-        if not interactive or attempt == ATTEMPTS or _given(args, SLACK_BOT):
-            raise SetupFailed(check.said)
-        prompter.ask(f"{check.said}. Press Enter to type it again")
-        kept.pop(SLACK_BOT, None)
+    token, check = await _usable_token(
+        args,
+        prompter,
+        interactive,
+        kept,
+        SLACK_BOT,
+        "Slack bot token",
+        "Slack bot token (xoxb-...)",
+        lambda typed: check_slack(settings.slack.api_base_url, typed, BOT_SCOPES),
+    )
     if token != kept.get(SLACK_BOT):
         plan.secrets[SLACK_BOT] = token
     if check.team_id:
