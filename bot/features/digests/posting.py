@@ -118,7 +118,7 @@ async def run_digest(
     period = Period(start, end, view.timezone)
     # Read first, write last: the heavy reads hold no write lock on SQLite.
     destinations = await store.platforms(session, view.id)
-    data = await _data(core, session, view, period)
+    data = await _data(core, session, view, period, schedule)
     if not await store.advance(session, view.id, start, end, now):
         return []
     await store.schedule(session, view.id, end, schedule.due_for(end, view.timezone))
@@ -133,14 +133,14 @@ async def run_digest(
 
 
 async def _data(
-    core: Services, session: AsyncSession, view: CommunityView, period: Period
+    core: Services, session: AsyncSession, view: CommunityView, period: Period, schedule: Schedule
 ) -> DigestData:
     digest = core.settings.digest
     data = await build(
         core, session, view, period, quote=digest.quote_messages, quiet=digest.quiet_regulars
     )
     # A monthly digest speaks of its month ("Message of the month", "See you next month").
-    data.monthly = (await _schedule_of(core, session, view.id)).monthly
+    data.monthly = schedule.monthly
     return data
 
 
@@ -234,7 +234,7 @@ async def check_digest(
     attempt = int(details.get("attempt", 1))
     log.warning("digest run %s not reported as posted; sending it again", run.id)
     period = Period(run.period_start, run.period_end, view.timezone)
-    data = await _data(core, session, view, period)
+    data = await _data(core, session, view, period, await _schedule_of(core, session, view.id))
     if attempt < CHECK_ATTEMPTS:
         await _check_later(session, view.id, run, now, attempt + 1)
     return await _posts(core, session, view, run, data)
@@ -281,7 +281,7 @@ async def post_now(ctx: CommandContext) -> list[Action]:
     if end is None:
         return await _close_early(ctx, start, schedule)
     period = Period(start, end, view.timezone)
-    data = await _data(core, ctx.session, view, period)
+    data = await _data(core, ctx.session, view, period, schedule)
     run = await store.claim(ctx.session, view.id, start, end, ctx.platform, core.jobs.owner, ctx.at)
     if run is None:
         raise UserError("digest.error.already_posted", period=cards.period_label(view, period))
@@ -302,7 +302,7 @@ async def _close_early(ctx: CommandContext, start: date, schedule: Schedule) -> 
         )
     period = Period(start, end, view.timezone)
     destinations = await store.platforms(session, view.id)
-    data = await _data(core, session, view, period)
+    data = await _data(core, session, view, period, schedule)
     if not await store.advance(session, view.id, start, end, ctx.at):
         raise UserError("digest.error.already_posted", period=cards.period_label(view, period))
     await store.drop_pending(session, view.id)
