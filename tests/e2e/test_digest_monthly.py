@@ -55,6 +55,8 @@ async def test_moderators_switch_to_monthly_and_back(console, core) -> None:
     assert "monthly 20 08:30" in out
     out = "\n".join(await console.play("nora: /admin digest schedule mon 09:00"))
     assert "mon 09:00" in out
+    out = "\n".join(await console.play("nora: /admin digest schedule tue 09:00 on=15"))
+    assert "`on` is the day of the month of a monthly digest, and `tue` makes it weekly" in out
     out = "\n".join(await console.play("nora: /admin digest schedule monthly 09:00 on=31"))
     assert "`on` must be between 1 and 28 (got 31)." in out
     assert "digest schedule: mon 09:00" in "\n".join(

@@ -351,6 +351,8 @@ async def set_schedule(
     current = await _schedule_of(ctx.core, session, view.id)
     changes: dict[str, str] = {}
     if day is not None or time is not None or on is not None:
+        if on is not None and day is not None and day != MONTHLY:
+            raise UserError("digest.error.on_weekly", day=day)
         at = time or current.at.strftime("%H:%M")
         monthly = day == MONTHLY or (day is None and (current.monthly or on is not None))
         if monthly:
