@@ -27,7 +27,8 @@ test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 
-# `make bench BENCH_ARGS=--soak` (or `--quick`, `--soak --quick`)
+# `make bench BENCH_ARGS=--soak` (or `--quick`, `--soak --quick`, `--backend sqlite`);
+# `--tenfold`: commands and digest at 1M members / 10M rows only (long: fixtures of 30M rows)
 bench: $(STAMP)
 	$(PY) -m benchmarks.run $(BENCH_ARGS)
 

@@ -26,6 +26,7 @@ import random
 import resource
 import sys
 import time
+from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -290,8 +291,9 @@ class ScaleFixture:
     members: int
     ledger_rows: int
     seconds: float
-    # Indexes of members with points who are not excluded (callers and /rank targets).
-    ranked: list[int]
+    # Indexes of members with points who are not excluded (callers and /rank targets), as
+    # machine ints: at 1M members a list of Python ints would weigh on the core's memory.
+    ranked: array[int]
     week_board: int
     month_board: int
     peak_rss_mib: float = 0.0  # of the process that built it
@@ -501,7 +503,9 @@ def build_scale(
         members=members,
         ledger_rows=ledger_rows,
         seconds=time.perf_counter() - started,
-        ranked=[i for i in range(members) if history.points[i] > 0 and not is_excluded(i)],
+        ranked=array(
+            "i", (i for i in range(members) if history.points[i] > 0 and not is_excluded(i))
+        ),
         week_board=sum(1 for key in ledger.weeks if key % SLOTS == week_slot),
         month_board=sum(1 for key in ledger.months if key % SLOTS == month_slot),
         peak_rss_mib=peak_rss_mib(),

@@ -9,7 +9,16 @@ from collections.abc import Sequence
 
 import sqlalchemy
 
-from benchmarks.results import TARGET_P99_MS, TARGET_SPEEDUP, PairRun, Report
+from benchmarks.results import (
+    TARGET_P99_MS,
+    TARGET_SPEEDUP,
+    TENFOLD_CORE_RSS_MIB,
+    TENFOLD_DIGEST_SECONDS,
+    TENFOLD_P99_MS,
+    PairRun,
+    Report,
+    Tenfold,
+)
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int]) -> str:
@@ -293,3 +302,71 @@ def print_summary(reports: Sequence[Report]) -> None:
     print("Summary (p99 target < 50 ms; two processes: distinct events per second of wall time)")
     headers = ["measure", *(r.backend for r in reports)]
     print(table(headers, rows, right=set()))
+
+
+def print_tenfold(reports: Sequence[Tenfold]) -> None:
+    """The tenfold tier: one row per figure, one column per backend, each judged."""
+
+    def latency(report: Tenfold, index: int) -> str:
+        result = report.latencies[index]
+        verdict = "ok" if report.latency_ok(result) else "MISSED"
+        if result.errors:
+            verdict += f" ({result.errors} bad replies)"
+        return f"{result.quantile(0.50):.1f} / {result.quantile(0.99):.1f} {verdict}"
+
+    def seconds(median: float, worst: float, ok: bool) -> str:
+        return f"{median:.2f} / {worst:.2f} {status(ok)}"
+
+    first = reports[0]
+    scale = f"{first.scale.members:,} members / {first.scale.ledger_rows:,} rows"
+    digest = first.digest
+    rows: list[list[str]] = [
+        *(
+            [f"{command} p50 / p99 ms", *(latency(r, index) for r in reports)]
+            for index, command in enumerate(result.command for result in first.latencies)
+        ),
+        [
+            "digest (whole build) median / max s",
+            *(seconds(r.digest.digest_p50, r.digest.digest_max, r.digest_ok) for r in reports),
+        ],
+        [
+            "/admin stats week median / max s",
+            *(seconds(r.digest.stats_p50, r.digest.stats_max, r.stats_ok) for r in reports),
+        ],
+        ["digest chart, drawn alone", *(r.digest.chart_cell() for r in reports)],
+        [
+            "peak RSS, core process",
+            *(f"{r.rss_core:,.0f} MiB {status(r.rss_ok)}" for r in reports),
+        ],
+        [
+            "peak RSS, fixture builder (child)",
+            *(f"{r.scale.peak_rss_mib:,.0f} MiB" for r in reports),
+        ],
+        ["database at scale, on disk", *(f"{r.scale_mib:,.0f} MiB" for r in reports)],
+        ["fixture build, commands", *(f"{r.scale.seconds:.1f} s" for r in reports)],
+        ["fixture build, digest", *(f"{r.digest.fixture_seconds:.1f} s" for r in reports)],
+        ["checks", *("INVALID" if r.problems else "ok" for r in reports)],
+        [
+            "targets",
+            *("MISSED: " + ", ".join(m) if (m := r.missed()) else "all met" for r in reports),
+        ],
+    ]
+    print()
+    print(
+        f"Tenfold tier: commands at {scale} over {first.sizes.scale_days} days; digest at "
+        f"{digest.members:,} members with {digest.rows_in_period:,} ledger rows in its week "
+        f"(and as many the week before), {digest.questions:,} questions in the week"
+    )
+    print(
+        f"targets: p99 <= {TENFOLD_P99_MS:.0f} ms, digest and /admin stats <= "
+        f"{TENFOLD_DIGEST_SECONDS:.0f} s, core peak RSS <= {TENFOLD_CORE_RSS_MIB:.0f} MiB"
+    )
+    headers = ["measure", *(r.backend for r in reports)]
+    print(table(headers, rows, right=set()))
+    for report in reports:
+        timings = ", ".join(f"{name} {value:.1f} s" for name, value in report.timings.items())
+        print(f"{report.backend} times: {timings}")
+        if report.problems:
+            print(f"INVALID ({report.backend}): the figures above may not mean what they say:")
+            for problem in report.problems:
+                print(f"  - {problem}")

@@ -14,6 +14,10 @@ from benchmarks import fixture, pair
 
 TARGET_SPEEDUP = 10.0
 TARGET_P99_MS = 50.0
+# The tenfold tier (`--tenfold`, issue #22): 1M members / 10M rows.
+TENFOLD_P99_MS = 10.0
+TENFOLD_DIGEST_SECONDS = 1.0
+TENFOLD_CORE_RSS_MIB = 150.0
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,23 @@ FULL = Sizes(
     unseen_members=2_000,
     scale_members=100_000,
     scale_rows=1_000_000,
+    scale_days=90,
+    calls=200,
+    warmup_calls=10,
+)
+# The tenfold tier measures only the commands and the digest at scale: the ingestion
+# sizes are not used.
+TENFOLD = Sizes(
+    ingest_events=0,
+    ingest_members=0,
+    batch=500,
+    rounds=0,
+    baseline_events=0,
+    baseline_time_box=0.0,
+    unseen_events=0,
+    unseen_members=0,
+    scale_members=1_000_000,
+    scale_rows=10_000_000,
     scale_days=90,
     calls=200,
     warmup_calls=10,
@@ -148,3 +169,46 @@ class Report:
 
     def latency_ok(self, result: Latency) -> bool:
         return result.quantile(0.99) < TARGET_P99_MS and result.errors == 0
+
+
+@dataclass
+class Tenfold:
+    """The tenfold tier of one backend: commands, digest and the core's memory at scale."""
+
+    backend: str
+    description: str
+    sizes: Sizes
+    scale: fixture.ScaleFixture
+    latencies: list[Latency]
+    scale_mib: float
+    digest: digest_bench.DigestRun
+    rss_core: float  # peak RSS of the process running the core, the whole run
+    timings: dict[str, float] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    def latency_ok(self, result: Latency) -> bool:
+        return result.quantile(0.99) <= TENFOLD_P99_MS and result.errors == 0
+
+    @property
+    def digest_ok(self) -> bool:
+        return self.digest.digest_max <= TENFOLD_DIGEST_SECONDS
+
+    @property
+    def stats_ok(self) -> bool:
+        return self.digest.stats_max <= TENFOLD_DIGEST_SECONDS
+
+    @property
+    def rss_ok(self) -> bool:
+        return self.rss_core <= TENFOLD_CORE_RSS_MIB
+
+    def missed(self) -> list[str]:
+        return [
+            name
+            for name, ok in (
+                *((r.command, self.latency_ok(r)) for r in self.latencies),
+                ("digest", self.digest_ok),
+                ("/admin stats week", self.stats_ok),
+                ("core peak RSS", self.rss_ok),
+            )
+            if not ok
+        ]

@@ -32,6 +32,16 @@ baseline; p99 under 50 ms for both commands, the web page and its API at that si
 missed target prints MISSED; the exit code is 0 either way (this is a report, not a
 test). `--quick` runs smaller sizes, for a smoke check; `--backend` picks one backend
 (default: both).
+
+`--tenfold` (issue #22, not part of the default run) measures only step 3 and the digest,
+tenfold: 1M members / 10M ledger rows for the commands (over the same 90 days), and for
+the digest 1M members with 10M rows in its week and 10M in the week before; each backend
+in a process of its own, the fixtures built in child processes and the chart drawn in
+one, so that the peak memory reported is that of the process running the core alone.
+Targets: p99 <= 10 ms for `/rank` and `/leaderboard`, the digest (and `/admin stats
+week`) <= 1 s, the core's peak RSS <= 150 MiB. Building the fixtures takes most of the
+run (tens of minutes per backend). `--tenfold --quick` runs the same steps at the quick
+sizes.
 """
 
 from __future__ import annotations
@@ -45,6 +55,7 @@ import random
 import sys
 import tempfile
 import time
+from array import array
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
@@ -54,16 +65,24 @@ from pathlib import Path
 from benchmarks import checks, fixture, naive, pair
 from benchmarks import digest as digest_bench
 from benchmarks.backends import BACKENDS, Backend, started
-from benchmarks.report import load_average, machine_facts, print_details, print_summary
+from benchmarks.report import (
+    load_average,
+    machine_facts,
+    print_details,
+    print_summary,
+    print_tenfold,
+)
 from benchmarks.results import (
     FULL,
     QUICK,
+    TENFOLD,
     ErrorCounter,
     Ingestion,
     Latency,
     PairRun,
     Report,
     Sizes,
+    Tenfold,
     peak_rss_mib,
 )
 from benchmarks.web import web_latency
@@ -371,7 +390,7 @@ async def build_fixture(
 
 
 async def at_scale(
-    backend: Backend, settings: Settings, sizes: Sizes, seed: int
+    backend: Backend, settings: Settings, sizes: Sizes, seed: int, *, web: bool = True
 ) -> tuple[fixture.ScaleFixture, list[Latency], list[str]]:
     url = await backend.create("scale")
     scale = await build_fixture(url, settings, sizes, seed)
@@ -385,9 +404,11 @@ async def at_scale(
             await command_latency(core, scale, sizes, what, rng, counter)
             for what in ("week", "month", "all", "rank")
         ]
-        # The web page reads the same database, as a public community's.
-        public = settings.model_copy(update={"web": WebSettings(public=True)})
-        results += await web_latency(Cercle(db, public, ManualClock(SCALE_NOW)), scale, sizes, rng)
+        if web:
+            # The web page reads the same database, as a public community's.
+            public = settings.model_copy(update={"web": WebSettings(public=True)})
+            web_core = Cercle(db, public, ManualClock(SCALE_NOW))
+            results += await web_latency(web_core, scale, sizes, rng)
     finally:
         await db.dispose()
     return scale, results, problems
@@ -459,13 +480,66 @@ async def measure(key: str, sizes: Sizes, settings: Settings, errors: ErrorCount
     )
 
 
-def _backend_process(key: str, quick: bool, sender: Connection) -> None:
+async def measure_tenfold(
+    key: str, sizes: Sizes, settings: Settings, errors: ErrorCounter
+) -> Tenfold:
+    """The tenfold tier on one backend: commands at scale, then the digest."""
+    timings: dict[str, float] = {}
+    began = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="cercle-bench-") as tmp:
+        mark = time.perf_counter()
+        with started(key, Path(tmp)) as backend:
+            if key != "sqlite":
+                timings["server start"] = time.perf_counter() - mark
+            description = await backend.describe()
+            say(backend, description)
+
+            mark = time.perf_counter()
+            scale, latencies, scale_problems = await at_scale(
+                backend, settings, sizes, seed=4, web=False
+            )
+            timings["fixture build (child process)"] = scale.seconds
+            timings["commands at scale, with checks"] = time.perf_counter() - mark - scale.seconds
+            scale_mib = await backend.size_mib("scale")
+            say(backend, f"commands at scale measured in {time.perf_counter() - mark:.1f} s")
+
+            mark = time.perf_counter()
+            digest_run = await digest_bench.digest_time(
+                backend, settings, sizes.scale_members, sizes.scale_rows
+            )
+            timings["digest (fixture and rounds)"] = time.perf_counter() - mark
+            say(backend, f"digest measured in {time.perf_counter() - mark:.1f} s")
+        timings["backend total"] = time.perf_counter() - began
+    problems = [f"scale fixture: {p}" for p in scale_problems]
+    problems += [f"digest: {p}" for p in digest_run.problems]
+    if errors.count:
+        problems.append(f"the core logged {errors.count} error(s) during the run")
+    return Tenfold(
+        backend=BACKENDS[key],
+        description=description,
+        sizes=sizes,
+        scale=scale,
+        latencies=latencies,
+        scale_mib=scale_mib,
+        digest=digest_run,
+        rss_core=peak_rss_mib(),
+        timings=timings,
+        problems=problems,
+    )
+
+
+def _backend_process(key: str, quick: bool, tenfold: bool, sender: Connection) -> None:
     errors = ErrorCounter()
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     logging.getLogger().addHandler(errors)
     try:
-        report = asyncio.run(measure(key, QUICK if quick else FULL, Settings(), errors))
-        report.scale.ranked = []  # not needed by the report: no need to send 100k ints
+        report: Report | Tenfold
+        if tenfold:
+            sizes = QUICK if quick else TENFOLD
+            report = asyncio.run(measure_tenfold(key, sizes, Settings(), errors))
+        else:
+            report = asyncio.run(measure(key, QUICK if quick else FULL, Settings(), errors))
+        report.scale.ranked = array("i")  # not needed by the report
         sender.send(report)
     except BaseException as error:
         sender.send(f"{type(error).__name__}: {error}")
@@ -474,15 +548,15 @@ def _backend_process(key: str, quick: bool, sender: Connection) -> None:
         sender.close()
 
 
-def measure_in_child(key: str, quick: bool) -> Report | str:
-    """`measure` in a spawned process; a string reports a failure."""
+def measure_in_child(key: str, quick: bool, tenfold: bool = False) -> Report | Tenfold | str:
+    """`measure` (or `measure_tenfold`) in a spawned process; a string reports a failure."""
     context = multiprocessing.get_context("spawn")
     receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=_backend_process, args=(key, quick, sender))
+    process = context.Process(target=_backend_process, args=(key, quick, tenfold, sender))
     process.start()
     sender.close()
     try:
-        result: Report | str = receiver.recv()
+        result: Report | Tenfold | str = receiver.recv()
     except EOFError:
         result = "the measuring process died before reporting"
     process.join()
@@ -505,6 +579,7 @@ def run_all(keys: Sequence[str], quick: bool) -> int:
         if isinstance(result, str):
             failures.append(f"{BACKENDS[key]}: {result}")
         else:
+            assert isinstance(result, Report)
             reports.append(result)
     for report in reports:
         print_details(report)
@@ -516,6 +591,32 @@ def run_all(keys: Sequence[str], quick: bool) -> int:
     from benchmarks import imports  # moving in from MEE6 (issue #17), SQLite
 
     imports.report(quick)
+    print(f"total run time {time.perf_counter() - began:.1f} s")
+    print(f"load average at the end (this run included): {load_average()}")
+    for failure in failures:
+        print(f"INVALID: {failure}")
+    return 0
+
+
+def run_tenfold(keys: Sequence[str], quick: bool) -> int:
+    began = time.perf_counter()
+    sizes = "quick sizes, smoke check only" if quick else "1M members / 10M rows"
+    print(f"Cercle benchmark, tenfold tier ({sizes})")
+    print(f"machine: {machine_facts()}")
+    print(f"backends: {', '.join(BACKENDS[k] for k in keys)}")
+    print(f"started: {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC, load average {load_average()}")
+    sys.stdout.flush()
+    reports: list[Tenfold] = []
+    failures: list[str] = []
+    for key in keys:
+        result = measure_in_child(key, quick, tenfold=True)
+        if isinstance(result, str):
+            failures.append(f"{BACKENDS[key]}: {result}")
+        else:
+            assert isinstance(result, Tenfold)
+            reports.append(result)
+    if reports:
+        print_tenfold(reports)
     print(f"total run time {time.perf_counter() - began:.1f} s")
     print(f"load average at the end (this run included): {load_average()}")
     for failure in failures:
@@ -538,6 +639,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="instead: the soak through cercle run (SQLite, then 4 processes on PostgreSQL; "
         "10 minutes each, 1 with --quick); see benchmarks/soak.py",
     )
+    parser.add_argument(
+        "--tenfold",
+        action="store_true",
+        help="instead: the commands and the digest at 1M members / 10M rows (issue #22)",
+    )
     args = parser.parse_args(argv)
     if args.soak:
         from benchmarks import soak
@@ -547,6 +653,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print()
         return single or soak.main([*minutes, "--processes", "4"])
     keys = list(BACKENDS) if args.backend == "all" else [args.backend]
+    if args.tenfold:
+        return run_tenfold(keys, args.quick)
     return run_all(keys, args.quick)
 
 
