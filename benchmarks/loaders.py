@@ -14,6 +14,9 @@ allows, into a schema that `Database(url).upgrade()` created:
   and the database is vacuumed and analyzed: what autovacuum would have done long before
   a real community reached that size.
 
+Both count the boards' members by points (`board_count`) once at the end, as migration
+0022 does, instead of through the per-row triggers that keep them in use.
+
 Both drop the secondary indexes of the big tables during the load and rebuild them
 afterwards (one sort beats a million random index insertions); the indexes' SQL comes
 from the schema itself, so nothing here restates it.
@@ -26,6 +29,10 @@ import sqlite3
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
+
+from sqlalchemy.dialects import postgresql, sqlite
+
+from storage import standings
 
 SQLITE_PREFIX = "sqlite+aiosqlite:///"
 POSTGRES_PREFIX = "postgresql+asyncpg://"
@@ -75,6 +82,9 @@ class SqliteLoader:
         self.conn.execute("PRAGMA cache_size=-262144")  # 256 MiB
         self.conn.execute("PRAGMA temp_store=MEMORY")
         self.conn.execute("BEGIN")
+        # The board counts are made once at the end, rather than by a trigger per row.
+        for statement in standings.drop_trigger_statements("sqlite"):
+            self.conn.execute(statement)
         self.done = False
 
     def scalar(self, sql: str, *params: Any) -> Any:
@@ -102,6 +112,10 @@ class SqliteLoader:
         self.conn.execute(sql)
 
     def commit(self) -> None:
+        for statement in standings.rebuild_statements(sqlite.dialect()):
+            self.conn.execute(statement)
+        for statement in standings.trigger_statements("sqlite"):
+            self.conn.execute(statement)
         self.conn.execute("COMMIT")
         self.done = True
 
@@ -214,6 +228,9 @@ class PostgresLoader:
                 f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'),"
                 f" coalesce(max({column}), 0) + 1, false) FROM {table}"
             )
+        # Triggers are off in this session (`session_replication_role`): count the boards.
+        for statement in standings.rebuild_statements(postgresql.dialect()):
+            self.execute(statement)
         self._run(self.transaction.commit())
         self.done = True
         self.execute(f"VACUUM (ANALYZE) {', '.join(self.tables)}")

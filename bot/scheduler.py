@@ -20,12 +20,17 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.actions import Action
 from bot.core import Cercle
 from storage import jobs as job_store
+from storage import standings
+from storage.db import unavailable
 from storage.leadership import Leadership
 
 log = logging.getLogger("cercle.scheduler")
 
 Deliver = Callable[[int, Action], Awaitable[None]]
 NEXT_JOB_ID = "cercle-next-due"
+# How often PostgreSQL's pending board moves are folded into the board counts: often
+# enough that a place is read from a few hundred rows at most, whatever the load.
+FOLD_SECONDS = 1.0
 
 
 class Timekeeper:
@@ -59,6 +64,14 @@ class Timekeeper:
                 coalesce=True,
                 max_instances=1,
             )
+        if self.core.db.dialect != "sqlite":
+            self.scheduler.add_job(
+                self.fold_board_moves,
+                IntervalTrigger(seconds=FOLD_SECONDS),
+                id="cercle-board-fold",
+                coalesce=True,
+                max_instances=1,
+            )
         self.core.on_schedule_change = self.plan_next
         self.scheduler.start()
         await self.campaign()
@@ -78,6 +91,19 @@ class Timekeeper:
             log.info("this process now runs the scheduler")
             await self.wake()
         return self.leading
+
+    async def fold_board_moves(self) -> None:
+        """Fold the board moves written since the last fold (`storage.standings`)."""
+        if not self.leading:
+            return
+        try:
+            async with self.core.db.transaction() as session:
+                await standings.fold(session)
+        except Exception as error:
+            # An outage is said once, by the path that scores events; places stay exact
+            # meanwhile (readers add the moves not yet folded).
+            if not unavailable(error):
+                log.exception("could not fold the board counts")
 
     async def tick(self) -> None:
         if self.leading:

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from sqlalchemy import case, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import standings as boards
 from storage.models import Contribution, Member, MemberTotal
 from storage.models.questions import Question
 
@@ -72,11 +73,11 @@ async def page(
     total: int | None = None,
 ) -> tuple[list[Standing], int]:
     """Standings `offset` to `offset + limit` of the board, and how many members are on
-    it (counted unless the caller knows: counting a whole board is the costly part);
-    places are the board's own (the first row's counts everyone ahead of it)."""
+    it (unless the caller knows); places are the board's own (the first row's counts
+    everyone ahead of it). Both counts are read by points value (`storage.standings`)."""
     query, points = _board(community_id, period, start)
     if total is None:
-        total = int(await session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+        total = await _shown_above(session, community_id, period, start, 0)
     rows = (
         await session.execute(query.order_by(points.desc(), Member.id).offset(offset).limit(limit))
     ).all()
@@ -84,9 +85,7 @@ async def page(
         return [], total
     ahead = 0
     if offset:  # on the first page nobody is ahead of the first row
-        ahead = await session.scalar(
-            select(func.count()).select_from(query.where(points > rows[0][2]).subquery())
-        )
+        ahead = await _shown_above(session, community_id, period, start, rows[0][2])
     standings: list[Standing] = []
     for index, (member_id, name, total_points) in enumerate(rows):
         same = standings and standings[-1].points == total_points
@@ -120,9 +119,9 @@ async def place_of(
 ) -> Standing | None:
     """The member's place on the board, or None when they are not on it.
 
-    Counting who is ahead reads only an index: all time, the member index (which holds
-    the exclusion and bot flags); for a week or month, the period's totals, minus the few
-    excluded members and bots among them, found through the member index.
+    Who is ahead is counted by points value (`storage.standings`: one row per distinct
+    value above the member's), less the few excluded members, bots and hidden members
+    among them.
     """
     member = await session.get(Member, member_id)
     if member is None or member.excluded or member.is_bot or member.hidden:
@@ -130,58 +129,58 @@ async def place_of(
     mine = await points_of(session, community_id, member_id, period, start)
     if mine <= 0:
         return None
+    ahead = await _shown_above(session, community_id, period, start, mine)
+    return Standing(member_id, member.display_name, mine, ahead + 1)
+
+
+async def _shown_above(
+    session: AsyncSession, community_id: int, period: str, start: date | None, points: int
+) -> int:
+    """How many members shown on the board have more than `points`."""
+    everyone = await boards.ahead(session, community_id, period, start, points)
+    return everyone - await _flagged_above(session, community_id, period, start, points)
+
+
+async def _flagged_above(
+    session: AsyncSession, community_id: int, period: str, start: date | None, points: int
+) -> int:
+    """How many excluded members, bots and hidden members have more than `points` on the
+    board: they are counted by points value with everyone else, but never shown."""
+    flagged = (
+        select(Member.id).where(Member.community_id == community_id, Member.excluded.is_(True)),
+        select(Member.id).where(
+            Member.community_id == community_id,
+            Member.excluded.is_(False),
+            Member.is_bot.is_(True),
+        ),
+        select(Member.id).where(
+            Member.community_id == community_id,
+            Member.excluded.is_(False),
+            Member.is_bot.is_(False),
+            Member.hidden.is_(True),
+        ),
+    )
     if period == "all":
-        ahead = await session.scalar(
+        # The member index holds the flags and the points: three short ranges of it.
+        counted = union_all(*(query.where(Member.points > points) for query in flagged))
+        return int(await session.scalar(select(func.count()).select_from(counted.subquery())) or 0)
+    ids = list(await session.scalars(union_all(*flagged)))
+    if not ids:
+        return 0
+    return int(
+        await session.scalar(
             select(func.count())
-            .select_from(Member)
+            .select_from(MemberTotal)
             .where(
-                Member.community_id == community_id,
-                Member.excluded.is_(False),
-                Member.is_bot.is_(False),
-                Member.hidden.is_(False),
-                Member.points > mine,
+                MemberTotal.community_id == community_id,
+                MemberTotal.period == period,
+                MemberTotal.period_start == start,
+                MemberTotal.points > points,
+                MemberTotal.member_id.in_(ids),
             )
         )
-    else:
-        on_board = (
-            MemberTotal.community_id == community_id,
-            MemberTotal.period == period,
-            MemberTotal.period_start == start,
-            MemberTotal.points > mine,
-        )
-        everyone = await session.scalar(
-            select(func.count()).select_from(MemberTotal).where(*on_board)
-        )
-        # Excluded members and bots are few: find them, then look their totals up by key.
-        hidden_ids = list(
-            await session.scalars(
-                union_all(
-                    select(Member.id).where(
-                        Member.community_id == community_id, Member.excluded.is_(True)
-                    ),
-                    select(Member.id).where(
-                        Member.community_id == community_id,
-                        Member.excluded.is_(False),
-                        Member.is_bot.is_(True),
-                    ),
-                    select(Member.id).where(
-                        Member.community_id == community_id,
-                        Member.excluded.is_(False),
-                        Member.is_bot.is_(False),
-                        Member.hidden.is_(True),
-                    ),
-                )
-            )
-        )
-        hidden = 0
-        if hidden_ids:
-            hidden = await session.scalar(
-                select(func.count())
-                .select_from(MemberTotal)
-                .where(*on_board, MemberTotal.member_id.in_(hidden_ids))
-            )
-        ahead = int(everyone or 0) - int(hidden or 0)
-    return Standing(member_id, member.display_name, mine, int(ahead or 0) + 1)
+        or 0
+    )
 
 
 async def activity_top(

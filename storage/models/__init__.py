@@ -278,4 +278,5 @@ from storage.models import (  # noqa: E402, F401
     polls,
     questions,
     runtime,
+    standings,
 )
