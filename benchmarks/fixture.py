@@ -5,8 +5,9 @@ Nothing here goes through the core: rows are bulk-written by a loader
 either way), and every aggregate the core maintains is computed from the generated ledger
 in the same pass, so the database looks as if the core had ingested that history: `member`
 counters (points, messages, solutions, kudos, active days, streak, last scored message,
-rank), week and month rows of `member_total`, `member_day`, badges already earned, and the
-`exclusion` rows behind excluded members. The same generators feed both backends, so
+rank), week and month rows of `member_total`, `member_day`, the rank history
+(`rank_change`: each promotion dated in the week it happened), badges already earned, and
+the `exclusion` rows behind excluded members. The same generators feed both backends, so
 the two hold the same community. `benchmarks.checks.check_consistency` verifies totals
 and a sample of members against the ledger.
 
@@ -333,6 +334,9 @@ class _Ledger:
         # (member index * SLOTS + week or month index) -> points
         self.weeks: dict[int, int] = {}
         self.months: dict[int, int] = {}
+        # (member index * SLOTS + week index) -> kudos received, accepted solutions.
+        self.week_kudos: dict[int, int] = {}
+        self.week_solutions: dict[int, int] = {}
         self.last_message = 0
 
     def chunk(self, start: int, stop: int) -> Iterator[tuple[Any, ...]]:
@@ -373,11 +377,15 @@ class _Ledger:
                     kind, points = "kudos", s.kudos_points
                     key = f"{prefix}:kudos:i{n:08d}"
                     h.kudos_received[index] += 1
+                    slot = index * SLOTS + self.week_of[day]
+                    self.week_kudos[slot] = self.week_kudos.get(slot, 0) + 1
                     h.kudos_given[actor] += 1
                 else:
                     kind, points = "solution", s.solution_points
                     key = f"{prefix}:solution:i{n:08d}"
                     h.solutions[index] += 1
+                    slot = index * SLOTS + self.week_of[day]
+                    self.week_solutions[slot] = self.week_solutions.get(slot, 0) + 1
                 if is_excluded(index):
                     points = 0
             if points:
@@ -400,6 +408,55 @@ class _Ledger:
                 None,
                 None,
             )
+
+    def rank_changes(
+        self, settings: Settings, tz: ZoneInfo, now: datetime
+    ) -> Iterator[tuple[Any, ...]]:
+        """The rank history the core's immediate promotions leave: for each member who
+        ended above the first rank, their rank at the start of each week (their counters
+        then: what they gained from that week on taken off) and, where the next one is
+        higher, the change, dated in the middle of the week it happened in (at `now` at
+        the latest). Reversals are never generated, so ranks only rise."""
+        h, ladder = self.history, settings.ranks
+        above = ranks.steps(ladder)
+        names = [rank.name for rank in ladder]
+        view = SimpleNamespace(points=0, active_days=0, solutions=0, kudos_received=0)
+        starts = [datetime.combine(w, dtime(), tz).timestamp() for w in self.week_list]
+        ends = [*starts[1:], now.timestamp()]
+        dates = sorted(self.history.days)
+        at = 0
+        slots = len(self.week_list)
+        for index, activity in enumerate(h.activity):
+            base = index * SLOTS
+            # This member's active days per week, from the sorted (member, day) keys.
+            week_days = [0] * slots
+            while at < len(dates) and dates[at] < base + SLOTS:
+                if dates[at] >= base:
+                    week_days[self.week_of[dates[at] - base]] += 1
+                at += 1
+            view.points, view.active_days = h.points[index], activity.active_days
+            view.solutions, view.kudos_received = h.solutions[index], h.kudos_received[index]
+            later = ranks.rank_of(cast(Member, view), ladder, above).name
+            if later == names[0]:
+                continue
+            for slot in range(slots - 1, -1, -1):
+                view.points -= self.weeks.get(base + slot, 0)
+                view.active_days -= week_days[slot]
+                view.solutions -= self.week_solutions.get(base + slot, 0)
+                view.kudos_received -= self.week_kudos.get(base + slot, 0)
+                before = ranks.rank_of(cast(Member, view), ladder, above).name
+                if before != later:
+                    middle = min((starts[slot] + ends[slot]) / 2, ends[slot] - 1)
+                    yield (
+                        self.community_id,
+                        self.first_id + index,
+                        before,
+                        later,
+                        sql_timestamp(middle),
+                    )
+                later = before
+                if before == names[0]:
+                    break
 
     def totals(self) -> Iterator[tuple[Any, ...]]:
         for period, starts, totals in (
@@ -466,6 +523,11 @@ def build_scale(
             "member_total",
             ("community_id", "period", "period_start", "member_id", "points"),
             ledger.totals(),
+        )
+        loader.insert(
+            "rank_change",
+            ("community_id", "member_id", "from_rank", "to_rank", "at"),
+            ledger.rank_changes(settings, tz, now),
         )
         day_text = [d.isoformat() for d in calendar.days]
         loader.insert(

@@ -7,6 +7,13 @@ of its primary key) instead of the period's ledger rows. The rollup's days are U
 days: when a period's bounds are not UTC midnights (a community in another time zone), the
 rollup is read from the nearest UTC midnights and the ledger rows between those and the
 real bounds (hours, not days) correct the sums.
+
+When the period is one of the week or month totals the ledger keeps (`member_total`: a
+Monday-to-Monday week or a calendar month, the default digests), only the members who can
+matter are summed, by key: the leaders of that board (read from its points index), the
+members who joined in the period and those whose rank changed since its start (a rank-up
+is recorded when it happens, so nobody else can have ranked up). A community of a million
+members then costs a few thousand rollup rows instead of millions.
 """
 
 from __future__ import annotations
@@ -16,11 +23,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, or_, select, union_all
+from sqlalchemy import and_, case, func, literal, or_, select, union, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.ledger import ROLLUP_KUDOS, ROLLUP_SOLUTIONS
-from storage.models import Contribution, Member, MemberBadge, MemberDay
+from storage.models import Contribution, Member, MemberBadge, MemberDay, MemberTotal, RankChange
 from storage.models.digests import MemberDayGain
 
 
@@ -49,9 +56,15 @@ def nearest_midnight(at: datetime) -> datetime:
 GAINS = ("points", "solutions", "kudos", "points_after", "solutions_after", "kudos_after")
 
 
-def gains_of(community_id: int, start: datetime, end: datetime):  # type: ignore[no-untyped-def]
+def gains_of(  # type: ignore[no-untyped-def]
+    community_id: int,
+    start: datetime,
+    end: datetime,
+    only: Candidates | None = None,
+):
     """Per member: points, accepted solutions and kudos received in [start, end) and from
-    `end` on (`*_after`), as a materialised CTE.
+    `end` on (`*_after`), as a materialised CTE; with `only`, for those members alone
+    (each one's rollup rows read by key, day by day).
 
     The rollup counts a row in the period when its UTC day is in [first, last) (the UTC
     midnights nearest to the bounds), after it from `last` on. A ledger row at `t` between
@@ -71,6 +84,11 @@ def gains_of(community_id: int, start: datetime, end: datetime):  # type: ignore
     if read_from < first.date():
         during = and_(g.day >= first.date(), during)
     later = g.day >= last.date()
+    span: tuple[Any, ...] = (g.day >= read_from,)
+    if only is not None:
+        # One key lookup per (day, member) instead of the days' whole range: the days are
+        # listed from `read_from` on (with a range on the day, the range would be read).
+        span = (g.day.in_(only.days), g.member_id.in_(only.ids()))
 
     def per_member(name: str, sums: dict[str, Any], *where: Any):  # type: ignore[no-untyped-def]
         return (
@@ -81,7 +99,7 @@ def gains_of(community_id: int, start: datetime, end: datetime):  # type: ignore
                     for n, (when, column) in sums.items()
                 ),
             )
-            .where(g.community_id == community_id, g.day >= read_from, *where)
+            .where(g.community_id == community_id, *span, *where)
             .group_by(g.member_id)
             .cte(name)
             .prefix_with("MATERIALIZED")
@@ -98,7 +116,7 @@ def gains_of(community_id: int, start: datetime, end: datetime):  # type: ignore
         },
         or_(g.solutions != 0, g.kudos != 0),
     )
-    fixes = _corrections(community_id, start, end, first, last)
+    fixes = _corrections(community_id, start, end, first, last, only)
     joined = points.outerjoin(others, others.c.member_id == points.c.member_id)
     if fixes is not None:
         joined = joined.outerjoin(fixes, fixes.c.member_id == points.c.member_id)
@@ -118,7 +136,12 @@ def gains_of(community_id: int, start: datetime, end: datetime):  # type: ignore
 
 
 def _corrections(  # type: ignore[no-untyped-def]
-    community_id: int, start: datetime, end: datetime, first: datetime, last: datetime
+    community_id: int,
+    start: datetime,
+    end: datetime,
+    first: datetime,
+    last: datetime,
+    only: Candidates | None = None,
 ):
     """Per member, what the ledger rows between each bound and its UTC midnight change in
     the rollup's sums (a CTE), or None when the bounds are UTC midnights."""
@@ -147,7 +170,12 @@ def _corrections(  # type: ignore[no-untyped-def]
         select(
             c.member_id.label("member_id"),
             *(value.label(name) for name, value in zip(GAINS, values, strict=True)),
-        ).where(c.community_id == community_id, at >= low, at < high)
+        ).where(
+            c.community_id == community_id,
+            at >= low,
+            at < high,
+            *(() if only is None else (c.member_id.in_(only.ids()),)),
+        )
         for low, high in windows
     ]
     rows = (union_all(*selects) if len(selects) > 1 else selects[0]).subquery()
@@ -187,6 +215,78 @@ class PeriodMembers:
 
 
 MAX_CROSSED = 2000
+# Leaders read beyond the top few: bots and excluded members never score, hidden members
+# are skipped, so a few spare rows are enough.
+SPARE_LEADERS = 25
+
+
+@dataclass(frozen=True)
+class Board:
+    """A period that is one of `member_total`'s: ("week", its Monday) or ("month", its 1st)."""
+
+    period: str
+    start: date
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """The members whose gains are summed (a materialised CTE of their ids, `member_id`),
+    and the rollup's days to read them on."""
+
+    members: Any
+    days: list[date]
+
+    def ids(self) -> Any:
+        return select(self.members.c.member_id)
+
+
+async def _candidates(
+    session: AsyncSession,
+    community_id: int,
+    start: datetime,
+    end: datetime,
+    top: int,
+    board: Board,
+) -> Candidates:
+    """Whoever can be among the top, the best newcomer or the rank-ups of a period that
+    is `board`: its leaders (every member with at least the points of the last spare
+    leader, ties included), the members who joined in the period and those with a rank
+    change since its start; and the rollup's days from the period's start on."""
+    t = MemberTotal.__table__
+    on_board = (
+        t.c.community_id == community_id,
+        t.c.period == board.period,
+        t.c.period_start == board.start,
+    )
+    cutoff = (
+        select(t.c.points)
+        .where(*on_board)
+        .order_by(t.c.points.desc())
+        .offset(top + SPARE_LEADERS - 1)
+        .limit(1)
+        .scalar_subquery()
+    )
+    m = Member.__table__
+    members = (
+        union(
+            select(t.c.member_id.label("member_id")).where(
+                *on_board, t.c.points >= func.coalesce(cutoff, 1)
+            ),
+            select(m.c.id).where(
+                m.c.community_id == community_id, m.c.joined_at >= start, m.c.joined_at < end
+            ),
+            select(RankChange.member_id).where(
+                RankChange.community_id == community_id, RankChange.at >= start
+            ),
+        )
+        .cte("candidates")
+        .prefix_with("MATERIALIZED")
+    )
+    g = MemberDayGain
+    first = min(start, nearest_midnight(start)).date()
+    last = await session.scalar(select(func.max(g.day)).where(g.community_id == community_id))
+    days = [first + timedelta(days=n) for n in range(((last or first) - first).days + 1)]
+    return Candidates(members, days)
 
 
 async def period_members(
@@ -196,16 +296,20 @@ async def period_members(
     end: datetime,
     top: int,
     thresholds: Thresholds,
+    board: Board | None = None,
 ) -> PeriodMembers:
     """The top contributors, the best newcomer and the rank candidates of [start, end).
 
-    One grouped scan of the rollup from the period's start (a materialised CTE), read in
-    the same statement for the top few (bots and excluded members never score, so a few
-    spare rows are enough to skip them), and joined once with the members' counters for
-    the best newcomer and whoever crossed a rank requirement between the period's start
-    and end.
+    One grouped scan of the rollup from the period's start (a materialised CTE; when the
+    period is `board`, of the few candidates' rows only), read in the same statement for
+    the top few (bots and excluded members never score, so a few spare rows are enough to
+    skip them), and joined once with the members' counters for the best newcomer and
+    whoever crossed a rank requirement between the period's start and end.
     """
-    gains = gains_of(community_id, start, end)
+    only = None
+    if board is not None:
+        only = await _candidates(session, community_id, start, end, top, board)
+    gains = gains_of(community_id, start, end, only)
     m = Member.__table__
     shown = and_(m.c.is_bot.is_(False), m.c.excluded.is_(False), m.c.hidden.is_(False))
     after = {
@@ -230,7 +334,10 @@ async def period_members(
         *counters,
     )
     leaders = (
-        select(gains).order_by(gains.c.points.desc(), gains.c.member_id).limit(top + 25).subquery()
+        select(gains)
+        .order_by(gains.c.points.desc(), gains.c.member_id)
+        .limit(top + SPARE_LEADERS)
+        .subquery()
     )
     best = (
         select(

@@ -23,7 +23,7 @@ from datetime import date, datetime
 from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from storage.models import Contribution
+from storage.models import Contribution, Member, MemberBadge, RankChange
 from storage.types import utc_column
 
 # Every ledger row that is not a message (reactions, kudos, solutions, reversals...): a
@@ -43,6 +43,15 @@ Index(
     sqlite_where=text(EVENTS_ONLY),
     postgresql_where=text(EVENTS_ONLY),
 )
+
+# What a digest of a large community reads by key on tables defined elsewhere (migration
+# 0023): the members who joined in a period and those whose rank changed since its start
+# (with a period's leaders, the only ones whose gains can matter), the badges awarded in a
+# period, and members by their last active day (the regulars who went quiet).
+Index("ix_member_joined", Member.community_id, Member.joined_at)
+Index("ix_member_last_active", Member.community_id, Member.last_active_day)
+Index("ix_rank_change_at", RankChange.community_id, RankChange.at)
+Index("ix_member_badge_awarded", MemberBadge.community_id, MemberBadge.awarded_at)
 
 
 class MemberDayGain(SQLModel, table=True):

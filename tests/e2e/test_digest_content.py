@@ -234,3 +234,25 @@ dave reacts 2 :tada:
     assert "> here is how I fixed the sync job, step by step" in text
     assert "by bob in #general, with reactions from 2 members" in text
     assert "> +1" not in text
+
+
+async def test_a_member_who_ranked_up_in_the_week_is_listed_once(console: Transcript) -> None:
+    # Points and three active days make alice Regular on Wednesday; bob stays a newcomer.
+    await console.play("""
+        mod is moderator
+        alice: hello everyone here on day one
+        bob: hello everyone, bob here on day one
+        after 1d
+        alice: hello everyone here on day two
+        after 1d
+        alice: hello everyone here on day three
+        mod: /admin points add @alice 60 for the great answers
+        mod: /admin points add @bob 60 for the great answers
+    """)
+    text = digest_text(await console.play("after 7d"))
+    assert "alice is now Regular" in text
+    assert "bob is now" not in text
+    # The week after, alice is still Regular: no rank-up to tell.
+    await console.play("alice: back again this week with more")
+    later = digest_text(await console.play("after 7d"))
+    assert "is now Regular" not in later

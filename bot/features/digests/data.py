@@ -158,6 +158,17 @@ class DigestData:
         return not any(now for now, _ in self.health.values())
 
 
+def board_of(period: Period) -> metrics_members.Board | None:
+    """The week or month whose totals the ledger keeps (`member_total`) that is exactly
+    `period` (a Monday-to-Monday week, a calendar month), if any: its members are then
+    found from those totals instead of summing everyone's gains."""
+    if period.days == 7 and period.start.weekday() == 0:
+        return metrics_members.Board("week", period.start)
+    if period.start.day == 1 and period.end == (period.start + timedelta(days=31)).replace(day=1):
+        return metrics_members.Board("month", period.start)
+    return None
+
+
 def core_days(period: Period) -> int:
     """Days of activity that make a core contributor: three in a week, scaled."""
     return max(2, math.ceil(period.days * 3 / 7))
@@ -220,6 +231,7 @@ async def _members(
         period.end_at,
         settings.digest.top_contributors,
         thresholds,
+        board_of(period),
     )
     rank_ups = await _rank_ups(session, settings, period, found.crossed)
     data.rank_ups = [(name, rank) for _, name, rank in rank_ups]

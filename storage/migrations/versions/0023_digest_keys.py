@@ -1,0 +1,33 @@
+"""digest keys: indexes that let a digest of a large community read its few candidates by
+key: members who joined in a period, rank changes since a period's start, badges awarded
+in a period, and members by their last active day (the regulars who went quiet)
+
+Revision ID: 0023
+Revises: 0021
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0023"
+down_revision: str | None = "0021"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+INDEXES = (
+    ("ix_member_joined", "member", ["community_id", "joined_at"]),
+    ("ix_member_last_active", "member", ["community_id", "last_active_day"]),
+    ("ix_rank_change_at", "rank_change", ["community_id", "at"]),
+    ("ix_member_badge_awarded", "member_badge", ["community_id", "awarded_at"]),
+)
+
+
+def upgrade() -> None:
+    for name, table, columns in INDEXES:
+        op.create_index(name, table, columns, unique=False)
+
+
+def downgrade() -> None:
+    for name, table, _columns in reversed(INDEXES):
+        op.drop_index(name, table_name=table)
