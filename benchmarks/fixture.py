@@ -46,8 +46,9 @@ from storage.ledger import LEDGER_COLUMNS
 from storage.models import Member
 
 CHUNK = 50_000
-SLOTS = 1 << 12  # day / week / month indexes are packed with the member index in one int
 EPOCH = datetime(1970, 1, 1)
+NO_TIME = -1.0
+DAY_MARKS = (1 << 16) - 1  # `History.days` holds 16-bit marks
 
 
 def sql_datetime(value: datetime) -> str:
@@ -86,24 +87,43 @@ def create_community(
 SUMMED = ("points", "messages", "solutions", "kudos_received", "kudos_given")
 
 
+def zeros(typecode: str, length: int) -> array[Any]:
+    return array(typecode, bytes(array(typecode).itemsize * length))
+
+
 @dataclass
 class History:
-    """What a generated ledger adds up to, per member index (0-based)."""
+    """What a generated ledger adds up to, per member index (0-based).
+
+    Everything is kept in flat arrays of machine numbers, not dicts or lists of Python
+    ints: at a million members and ten million rows, the builder stays within a few
+    hundred MiB.
+    """
 
     members: int
-    points: list[int] = field(default_factory=list)
-    messages: list[int] = field(default_factory=list)
-    solutions: list[int] = field(default_factory=list)
-    kudos_received: list[int] = field(default_factory=list)
-    kudos_given: list[int] = field(default_factory=list)
-    last_scored: list[float | None] = field(default_factory=list)
-    # (member index * SLOTS + day index) -> messages that day (0 for a reaction-only day).
-    days: dict[int, int] = field(default_factory=dict)
+    day_count: int = 0  # calendar days tracked (see `days`)
+    points: array[int] = field(default_factory=lambda: array("q"))
+    messages: array[int] = field(default_factory=lambda: array("q"))
+    solutions: array[int] = field(default_factory=lambda: array("q"))
+    kudos_received: array[int] = field(default_factory=lambda: array("q"))
+    kudos_given: array[int] = field(default_factory=lambda: array("q"))
+    # The POSIX time of each member's last scored message, NO_TIME for none.
+    last_scored: array[float] = field(default_factory=lambda: array("d"))
+    # [member index * day_count + day index]: 0 for a day without activity, else 1 + the
+    # messages posted that day (1 for a reaction-only day).
+    days: array[int] = field(default_factory=lambda: array("H"))
 
     def __post_init__(self) -> None:
         for name in SUMMED:
-            setattr(self, name, [0] * self.members)
-        self.last_scored = [None] * self.members
+            setattr(self, name, zeros("q", self.members))
+        self.last_scored = array("d", [NO_TIME]) * self.members
+        self.days = zeros("H", self.members * self.day_count)
+
+    def active(self, index: int) -> list[int]:
+        """The day indexes a member was active on, in order."""
+        base = index * self.day_count
+        row = self.days[base : base + self.day_count]
+        return [day for day, mark in enumerate(row) if mark]
 
     @functools.cached_property
     def activity(self) -> list[Activity]:
@@ -111,11 +131,9 @@ class History:
 
         Read once the history is complete (the result is kept).
         """
-        by_member: list[list[int]] = [[] for _ in range(self.members)]
-        for key in sorted(self.days):
-            by_member[key // SLOTS].append(key % SLOTS)
         result = [IDLE] * self.members
-        for index, days in enumerate(by_member):
+        for index in range(self.members):
+            days = self.active(index)
             if days:
                 run = longest = 1
                 for earlier, later in itertools.pairwise(days):
@@ -224,7 +242,7 @@ def _member_rows(
             None,
             *counters,
             last_day,
-            sql_timestamp(last) if last is not None else None,
+            sql_timestamp(last) if last != NO_TIME else None,
             # What the core's rank review has already written for a member it has seen.
             ranks.rank_of(counter_view(counters), settings.ranks).name,
             None,  # no rank kept from another bot
@@ -331,12 +349,13 @@ class _Ledger:
         self.month_list = sorted(set(months))
         self.week_of = [self.week_list.index(w) for w in weeks]
         self.month_of = [self.month_list.index(m) for m in months]
-        # (member index * SLOTS + week or month index) -> points
-        self.weeks: dict[int, int] = {}
-        self.months: dict[int, int] = {}
-        # (member index * SLOTS + week index) -> kudos received, accepted solutions.
-        self.week_kudos: dict[int, int] = {}
-        self.week_solutions: dict[int, int] = {}
+        # [member index * weeks (months) + week (month) index] -> points, and per week the
+        # kudos received and accepted solutions.
+        members, week_count = history.members, len(self.week_list)
+        self.weeks = zeros("q", members * week_count)
+        self.months = zeros("q", members * len(self.month_list))
+        self.week_kudos = zeros("q", members * week_count)
+        self.week_solutions = zeros("q", members * week_count)
         self.last_message = 0
 
     def chunk(self, start: int, stop: int) -> Iterator[tuple[Any, ...]]:
@@ -344,6 +363,8 @@ class _Ledger:
         authors = rng.choices(self.eligible, cum_weights=self.cumulative, k=stop - start)
         actors = rng.choices(self.eligible, cum_weights=self.cumulative, k=stop - start)
         step = self.span / self.rows
+        day_count, week_count, month_count = h.day_count, len(self.week_list), len(self.month_list)
+        days = h.days
         for offset, index in enumerate(authors):
             n = start + offset
             stamp = self.begin + (n + rng.random()) * step
@@ -356,12 +377,13 @@ class _Ledger:
                 last = h.last_scored[index]
                 cooldown = s.message_cooldown_seconds
                 # One scored message per clock-aligned cooldown window, as the core counts.
-                cooled = last is None or not cooldown or stamp // cooldown != last // cooldown
+                cooled = last == NO_TIME or not cooldown or stamp // cooldown != last // cooldown
                 points = s.message_points if cooled and not is_excluded(index) else 0
                 h.messages[index] += 1
                 if points:
                     h.last_scored[index] = stamp
-                h.days[index * SLOTS + day] = h.days.get(index * SLOTS + day, 0) + 1
+                mark = index * day_count + day
+                days[mark] = (days[mark] or 1) + 1  # an OverflowError past DAY_MARKS
                 key = f"{prefix}:msg:m{n:08d}"
                 ref = f"{prefix}:m{n:08d}"
             else:
@@ -372,28 +394,25 @@ class _Ledger:
                 if roll < 0.95:
                     kind, points = "reaction", s.reaction_points
                     key = f"{prefix}:react:m{self.last_message:08d}:{actor}:{n}"
-                    h.days.setdefault(actor * SLOTS + day, 0)
+                    mark = actor * day_count + day
+                    days[mark] = days[mark] or 1
                 elif roll < 0.99:
                     kind, points = "kudos", s.kudos_points
                     key = f"{prefix}:kudos:i{n:08d}"
                     h.kudos_received[index] += 1
-                    slot = index * SLOTS + self.week_of[day]
-                    self.week_kudos[slot] = self.week_kudos.get(slot, 0) + 1
+                    self.week_kudos[index * week_count + self.week_of[day]] += 1
                     h.kudos_given[actor] += 1
                 else:
                     kind, points = "solution", s.solution_points
                     key = f"{prefix}:solution:i{n:08d}"
                     h.solutions[index] += 1
-                    slot = index * SLOTS + self.week_of[day]
-                    self.week_solutions[slot] = self.week_solutions.get(slot, 0) + 1
+                    self.week_solutions[index * week_count + self.week_of[day]] += 1
                 if is_excluded(index):
                     points = 0
             if points:
                 h.points[index] += points
-                week = index * SLOTS + self.week_of[day]
-                self.weeks[week] = self.weeks.get(week, 0) + points
-                month = index * SLOTS + self.month_of[day]
-                self.months[month] = self.months.get(month, 0) + points
+                self.weeks[index * week_count + self.week_of[day]] += points
+                self.months[index * month_count + self.month_of[day]] += points
             yield (
                 n + 1,
                 self.community_id,
@@ -423,27 +442,22 @@ class _Ledger:
         view = SimpleNamespace(points=0, active_days=0, solutions=0, kudos_received=0)
         starts = [datetime.combine(w, dtime(), tz).timestamp() for w in self.week_list]
         ends = [*starts[1:], now.timestamp()]
-        dates = sorted(self.history.days)
-        at = 0
         slots = len(self.week_list)
         for index, activity in enumerate(h.activity):
-            base = index * SLOTS
-            # This member's active days per week, from the sorted (member, day) keys.
-            week_days = [0] * slots
-            while at < len(dates) and dates[at] < base + SLOTS:
-                if dates[at] >= base:
-                    week_days[self.week_of[dates[at] - base]] += 1
-                at += 1
+            base = index * slots
             view.points, view.active_days = h.points[index], activity.active_days
             view.solutions, view.kudos_received = h.solutions[index], h.kudos_received[index]
             later = ranks.rank_of(cast(Member, view), ladder, above).name
             if later == names[0]:
                 continue
+            week_days = [0] * slots
+            for day in h.active(index):
+                week_days[self.week_of[day]] += 1
             for slot in range(slots - 1, -1, -1):
-                view.points -= self.weeks.get(base + slot, 0)
+                view.points -= self.weeks[base + slot]
                 view.active_days -= week_days[slot]
-                view.solutions -= self.week_solutions.get(base + slot, 0)
-                view.kudos_received -= self.week_kudos.get(base + slot, 0)
+                view.solutions -= self.week_solutions[base + slot]
+                view.kudos_received -= self.week_kudos[base + slot]
                 before = ranks.rank_of(cast(Member, view), ladder, above).name
                 if before != later:
                     middle = min((starts[slot] + ends[slot]) / 2, ends[slot] - 1)
@@ -459,21 +473,28 @@ class _Ledger:
                     break
 
     def totals(self) -> Iterator[tuple[Any, ...]]:
+        members = self.history.members
         for period, starts, totals in (
             ("week", self.week_list, self.weeks),
             ("month", self.month_list, self.months),
         ):
-            # In primary-key order: appending to a B-tree beats inserting at random places.
-            for key in sorted(totals, key=lambda k: (k % SLOTS, k)):
-                index, slot = divmod(key, SLOTS)
-                points = totals[key]
-                yield (
-                    self.community_id,
-                    period,
-                    starts[slot].isoformat(),
-                    self.first_id + index,
-                    points,
-                )
+            # In primary-key order (period, then member): appending to a B-tree beats
+            # inserting at random places.
+            for slot, start in enumerate(starts):
+                text = start.isoformat()
+                for index in range(members):
+                    points = totals[index * len(starts) + slot]
+                    if points:
+                        yield (self.community_id, period, text, self.first_id + index, points)
+
+    def board(self, period: str, slot: int) -> int:
+        """How many members have points in one week or month (slot)."""
+        totals, count = (
+            (self.weeks, len(self.week_list))
+            if period == "week"
+            else (self.months, len(self.month_list))
+        )
+        return sum(1 for points in totals[slot::count] if points)
 
 
 def build_scale(
@@ -494,7 +515,7 @@ def build_scale(
     calendar = Calendar.between(
         tz, begin.astimezone(tz).date() - timedelta(days=1), now.astimezone(tz).date()
     )
-    history = History(members)
+    history = History(members, len(calendar.days))
     with open_loader(url) as loader:
         community_id = create_community(loader, settings, space_id, begin - timedelta(days=30))
         first_id = next_member_id(loader)  # ledger rows are written before the members
@@ -534,8 +555,10 @@ def build_scale(
             "member_day",
             ("member_id", "day", "community_id", "messages"),
             (
-                (first_id + key // SLOTS, day_text[key % SLOTS], community_id, history.days[key])
-                for key in sorted(history.days)
+                (first_id + index, day_text[day], community_id, history.days[base + day] - 1)
+                for index in range(members)
+                for base in (index * history.day_count,)
+                for day in history.active(index)
             ),
         )
         # Badges are never taken back: each one the history earned at some point is held.
@@ -568,7 +591,7 @@ def build_scale(
         ranked=array(
             "i", (i for i in range(members) if history.points[i] > 0 and not is_excluded(i))
         ),
-        week_board=sum(1 for key in ledger.weeks if key % SLOTS == week_slot),
-        month_board=sum(1 for key in ledger.months if key % SLOTS == month_slot),
+        week_board=ledger.board("week", week_slot),
+        month_board=ledger.board("month", month_slot),
         peak_rss_mib=peak_rss_mib(),
     )
