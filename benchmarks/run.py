@@ -368,13 +368,10 @@ async def command_latency(
     return Latency(label, samples, board, errors)
 
 
-async def build_fixture(
+def _build_and_check(
     url: str, settings: Settings, sizes: Sizes, seed: int
-) -> fixture.ScaleFixture:
-    """The 100k-member fixture, built in a child process so that its memory (the builder
-    holds the whole history's aggregates) is not counted as the core's."""
-    build = functools.partial(
-        fixture.build_scale,
+) -> tuple[fixture.ScaleFixture, list[str]]:
+    scale = fixture.build_scale(
         url,
         settings,
         space_id="scale",
@@ -384,6 +381,17 @@ async def build_fixture(
         days=sizes.scale_days,
         seed=seed,
     )
+    return scale, asyncio.run(checks.check_consistency(url, scale.community_id))
+
+
+async def build_fixture(
+    url: str, settings: Settings, sizes: Sizes, seed: int
+) -> tuple[fixture.ScaleFixture, list[str]]:
+    """The at-scale fixture and the problems its check finds, built and checked in a child
+    process so that its memory (the builder holds the whole history's aggregates, the
+    check reads the whole ledger through a database cache of its own) is not counted as
+    the core's."""
+    build = functools.partial(_build_and_check, url, settings, sizes, seed)
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
         return await asyncio.get_running_loop().run_in_executor(pool, build)
@@ -393,8 +401,7 @@ async def at_scale(
     backend: Backend, settings: Settings, sizes: Sizes, seed: int, *, web: bool = True
 ) -> tuple[fixture.ScaleFixture, list[Latency], list[str]]:
     url = await backend.create("scale")
-    scale = await build_fixture(url, settings, sizes, seed)
-    problems = await checks.check_consistency(url, scale.community_id)
+    scale, problems = await build_fixture(url, settings, sizes, seed)
     db = Database(url)
     core = Cercle(db, settings, ManualClock(SCALE_NOW))
     rng = random.Random(seed)
