@@ -445,11 +445,12 @@ async def quiet_regulars(
     limit: int = 20,
 ) -> list[tuple[int, str, int]]:
     """Members active on `min_days` days or more in [since, quiet_from) and never since:
-    (id, name, active days). Read from members whose last active day is in that window."""
+    (id, name, active days). Read from members whose last active day is in that window
+    (found first, from `ix_member_last_active`: grouping by member straight from the
+    member table would read the whole community in id order instead)."""
     m = Member.__table__
-    rows = await session.execute(
-        select(m.c.id, m.c.display_name, func.count(MemberDay.day).label("days"))
-        .join(MemberDay, MemberDay.member_id == m.c.id)
+    quiet = (
+        select(m.c.id, m.c.display_name)
         .where(
             m.c.community_id == community_id,
             m.c.is_bot.is_(False),
@@ -457,12 +458,18 @@ async def quiet_regulars(
             m.c.left_at.is_(None),
             m.c.last_active_day >= since,
             m.c.last_active_day < quiet_from,
-            MemberDay.day >= since,
-            MemberDay.day < quiet_from,
         )
-        .group_by(m.c.id, m.c.display_name)
-        .having(func.count(MemberDay.day) >= min_days)
-        .order_by(func.count(MemberDay.day).desc(), m.c.id)
+        .cte("quiet")
+        .prefix_with("MATERIALIZED")
+    )
+    days = func.count(MemberDay.day)
+    rows = await session.execute(
+        select(quiet.c.id, quiet.c.display_name, days.label("days"))
+        .join(MemberDay, MemberDay.member_id == quiet.c.id)
+        .where(MemberDay.day >= since, MemberDay.day < quiet_from)
+        .group_by(quiet.c.id, quiet.c.display_name)
+        .having(days >= min_days)
+        .order_by(days.desc(), quiet.c.id)
         .limit(limit)
     )
     return [(int(i), name, int(n)) for i, name, n in rows]

@@ -1,7 +1,8 @@
 """The responsiveness numbers of a digest and `/admin stats`: questions asked in a span,
 how many got their first response within the target, the median time to that first
 response and how many were closed by an accepted solution, for the whole community and
-for each help channel, counted by the database over the `ix_question_asked` range.
+for each help channel, counted by the database over the `ix_question_asked` range (which
+covers every column read: the question rows themselves are never visited).
 
 A question still inside its target time with no response is not counted against the
 share answered in time: it may yet be answered in time.

@@ -88,11 +88,20 @@ async def day_shape(
     messages; bots left out."""
     d = MemberDay
     in_range = (d.community_id == community_id, d.day >= start, d.day < end)
-    per_member = select(func.count().label("days")).where(*in_range).group_by(d.member_id)
+    # One pass over the period's days: members, core members and messages together.
+    per_member = (
+        select(func.count().label("days"), func.sum(d.messages).label("messages"))
+        .where(*in_range)
+        .group_by(d.member_id)
+    )
     days = per_member.subquery()
-    active, core = (
+    active, core, messages = (
         await session.execute(
-            select(func.count(), func.sum(case((days.c.days >= core_days, 1), else_=0)))
+            select(
+                func.count(),
+                func.sum(case((days.c.days >= core_days, 1), else_=0)),
+                func.sum(days.c.messages),
+            )
         )
     ).one()
     active_before, messages_before = (
@@ -102,7 +111,6 @@ async def day_shape(
             )
         )
     ).one()
-    messages = await session.scalar(select(func.sum(d.messages)).where(*in_range))
     messages = int(messages or 0)
     messages_before = int(messages_before or 0)
     shape = [int(active or 0), int(active_before or 0), int(core or 0), 0]

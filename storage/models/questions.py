@@ -20,7 +20,17 @@ from storage.types import utc_column
 class Question(SQLModel, table=True):
     __tablename__ = "question"
     __table_args__ = (
-        Index("ix_question_asked", "community_id", "asked_at"),
+        # A span's numbers (per help channel: answered, in time, solved, the median delay)
+        # are read from this index alone, never from the table's rows.
+        Index(
+            "ix_question_asked",
+            "community_id",
+            "asked_at",
+            "in_help_channel",
+            "channel_name",
+            "response_seconds",
+            "solved_at",
+        ),
         Index("ix_question_open", "community_id", "first_response_at", "asked_at"),
     )
     community_id: int = Field(foreign_key="community.id", primary_key=True)

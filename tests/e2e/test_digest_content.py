@@ -256,3 +256,22 @@ async def test_a_member_who_ranked_up_in_the_week_is_listed_once(console: Transc
     await console.play("alice: back again this week with more")
     later = digest_text(await console.play("after 7d"))
     assert "is now Regular" not in later
+
+
+async def test_a_regular_who_went_quiet_is_named_to_moderators(console: Transcript) -> None:
+    # alice is active on four days, bob on one; then three silent weeks.
+    await console.play("""
+        nora is moderator
+        alice: hello everyone here on day one
+        bob: hello everyone, bob here on day one
+        after 1d
+        alice: hello everyone here on day two
+        after 1d
+        alice: hello everyone here on day three
+        after 1d
+        alice: hello everyone here on day four
+        after 21d
+    """)
+    text = "\n".join(await console.play("nora: /admin digest preview"))
+    quiet = text[text.index("Regulars who went quiet") :]
+    assert "alice" in quiet and "bob" not in quiet

@@ -1,6 +1,7 @@
 """digest keys: indexes that let a digest of a large community read its few candidates by
 key: members who joined in a period, rank changes since a period's start, badges awarded
-in a period, and members by their last active day (the regulars who went quiet)
+in a period, and members by their last active day (the regulars who went quiet); and
+ix_question_asked covering every column a span's responsiveness numbers read
 
 Revision ID: 0023
 Revises: 0021
@@ -23,11 +24,25 @@ INDEXES = (
 )
 
 
+QUESTION_SPAN = ["community_id", "asked_at"]
+QUESTION_COVERING = [
+    *QUESTION_SPAN,
+    "in_help_channel",
+    "channel_name",
+    "response_seconds",
+    "solved_at",
+]
+
+
 def upgrade() -> None:
     for name, table, columns in INDEXES:
         op.create_index(name, table, columns, unique=False)
+    op.drop_index("ix_question_asked", table_name="question")
+    op.create_index("ix_question_asked", "question", QUESTION_COVERING, unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_question_asked", table_name="question")
+    op.create_index("ix_question_asked", "question", QUESTION_SPAN, unique=False)
     for name, table, _columns in reversed(INDEXES):
         op.drop_index(name, table_name=table)
