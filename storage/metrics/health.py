@@ -9,6 +9,7 @@ and their days come from `shape` (`member_day`, where every kind of activity mar
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import and_, case, distinct, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,32 +48,36 @@ async def ledger_counts(
 async def member_counts(
     session: AsyncSession, community_id: int, window: Window
 ) -> tuple[int, int, int]:
-    """(new in the period, new in the one before, present at the period's end)."""
+    """(new in the period, new in the one before, present at the period's end).
+
+    Each is a count over an index (`ix_member_joined`, `ix_member_left` and the
+    leaderboard's, all covering what they read), never a pass over the member rows: the
+    members present are all of them but those who joined after the end and those who had
+    left by then.
+    """
     m = Member.__table__
-    joined = m.c.joined_at
+    joined, left = m.c.joined_at, m.c.left_at
+
+    def count(*where: Any) -> Any:
+        return (
+            select(func.count())
+            .where(m.c.community_id == community_id, m.c.is_bot.is_(False), *where)
+            .scalar_subquery()
+        )
+
     row = (
         await session.execute(
             select(
-                func.sum(case((and_(joined >= window.start, joined < window.end), 1), else_=0)),
-                func.sum(
-                    case((and_(joined >= window.previous, joined < window.start), 1), else_=0)
-                ),
-                func.sum(
-                    case(
-                        (
-                            and_(
-                                or_(joined.is_(None), joined < window.end),
-                                or_(m.c.left_at.is_(None), m.c.left_at >= window.end),
-                            ),
-                            1,
-                        ),
-                        else_=0,
-                    )
-                ),
-            ).where(m.c.community_id == community_id, m.c.is_bot.is_(False))
+                count(joined >= window.start, joined < window.end),
+                count(joined >= window.previous, joined < window.start),
+                count(),
+                count(joined >= window.end),
+                count(left < window.end, or_(joined.is_(None), joined < window.end)),
+            )
         )
     ).one()
-    return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
+    new_now, new_before, members, later, gone = (int(n or 0) for n in row)
+    return new_now, new_before, members - later - gone
 
 
 async def active_customers(

@@ -46,9 +46,12 @@ Index(
 
 # What a digest of a large community reads by key on tables defined elsewhere (migration
 # 0023): the members who joined in a period and those whose rank changed since its start
-# (with a period's leaders, the only ones whose gains can matter), the badges awarded in a
-# period, and members by their last active day (the regulars who went quiet).
-Index("ix_member_joined", Member.community_id, Member.joined_at)
+# (with a period's leaders, the only ones whose gains can matter), the members who left
+# (with who joined, the members present at a period's end, counted from indexes alone),
+# the badges awarded in a period, and members by their last active day (the regulars who
+# went quiet).
+Index("ix_member_joined", Member.community_id, Member.joined_at, Member.is_bot)
+Index("ix_member_left", Member.community_id, Member.left_at, Member.joined_at, Member.is_bot)
 Index("ix_member_last_active", Member.community_id, Member.last_active_day)
 Index("ix_rank_change_at", RankChange.community_id, RankChange.at)
 Index("ix_member_badge_awarded", MemberBadge.community_id, MemberBadge.awarded_at)

@@ -303,3 +303,15 @@ async def test_a_catch_up_after_years_is_one_bounded_digest(console: Transcript)
     assert chart.count(";") < 31
     assert "Activity by weeks" in chart and ": 2, 2;" in chart
     assert len("\n".join(lines)) < 6000
+
+
+async def test_members_who_left_or_joined_later_are_not_counted_as_present(
+    console: Transcript,
+) -> None:
+    await console.play("dave joins\nerin joins\nfrank joins\nhelper is a bot\nhelper joins")
+    await console.play("after 7d")
+    # frank leaves during the second week; gina joins after it ended (Monday 01:00), before
+    # it is posted at 09:00.
+    await console.play("after 2d\nfrank leaves\nafter 4d\nafter 16h\ngina joins")
+    text = "\n".join(await console.play("after 8h"))
+    assert "A quiet week: nobody posted, reacted or voted. Our 2 members are still here" in text

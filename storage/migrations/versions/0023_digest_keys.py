@@ -1,6 +1,7 @@
 """digest keys: indexes that let a digest of a large community read its few candidates by
-key: members who joined in a period, rank changes since a period's start, badges awarded
-in a period, and members by their last active day (the regulars who went quiet); and
+key: members who joined in a period or left (the members present, counted from indexes),
+rank changes since a period's start, badges awarded in a period, and members by their last
+active day (the regulars who went quiet); and
 ix_question_asked covering every column a span's responsiveness numbers read
 
 Revision ID: 0023
@@ -17,7 +18,8 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 INDEXES = (
-    ("ix_member_joined", "member", ["community_id", "joined_at"]),
+    ("ix_member_joined", "member", ["community_id", "joined_at", "is_bot"]),
+    ("ix_member_left", "member", ["community_id", "left_at", "joined_at", "is_bot"]),
     ("ix_member_last_active", "member", ["community_id", "last_active_day"]),
     ("ix_rank_change_at", "rank_change", ["community_id", "at"]),
     ("ix_member_badge_awarded", "member_badge", ["community_id", "awarded_at"]),
