@@ -371,7 +371,9 @@ class Cercle:
     async def _interaction(self, event: Event) -> list[Action]:
         locale = self.settings.defaults.locale
         try:
-            async with self.db.transaction() as session:
+            # Serialized: an interaction reads then writes (its receipt, a vote), and on
+            # SQLite it then queues behind a burst's batch instead of polling for the lock.
+            async with self.db.transaction(serialized=True) as session:
                 community = await self.community(session, event.platform, event.space_id, event.at)
                 locale = reader_locale(event, community.locale)
                 delivery = getattr(event, "delivery", None)
