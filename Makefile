@@ -27,7 +27,7 @@ test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 
-# `make bench BENCH_ARGS=--soak` (or `--quick`, `--soak --quick`, `--backend sqlite`);
+# `make bench BENCH_ARGS=--soak` (or `--quick`, `--soak --quick`, `--soak --at-scale`, `--backend sqlite`);
 # `--tenfold`: commands and digest at 1M members / 10M rows only (long: fixtures of 30M rows)
 bench: $(STAMP)
 	$(PY) -m benchmarks.run $(BENCH_ARGS)

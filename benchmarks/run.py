@@ -647,6 +647,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "10 minutes each, 1 with --quick); see benchmarks/soak.py",
     )
     parser.add_argument(
+        "--at-scale",
+        action="store_true",
+        help="with --soak: the first guild is a 100k-member community whose commands and "
+        "digest are timed while the stream runs",
+    )
+    parser.add_argument(
         "--tenfold",
         action="store_true",
         help="instead: the commands and the digest at 1M members / 10M rows (issue #22)",
@@ -656,6 +662,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from benchmarks import soak
 
         minutes = ["--quick"] if args.quick else []
+        if args.at_scale:
+            minutes.append("--at-scale")
         single = soak.main(minutes)
         print()
         return single or soak.main([*minutes, "--processes", "4"])
