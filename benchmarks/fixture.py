@@ -352,10 +352,10 @@ class _Ledger:
         # [member index * weeks (months) + week (month) index] -> points, and per week the
         # kudos received and accepted solutions.
         members, week_count = history.members, len(self.week_list)
-        self.weeks = zeros("q", members * week_count)
-        self.months = zeros("q", members * len(self.month_list))
-        self.week_kudos = zeros("q", members * week_count)
-        self.week_solutions = zeros("q", members * week_count)
+        self.weeks = zeros("i", members * week_count)
+        self.months = zeros("i", members * len(self.month_list))
+        self.week_kudos = zeros("I", members * week_count)
+        self.week_solutions = zeros("I", members * week_count)
         self.last_message = 0
 
     def chunk(self, start: int, stop: int) -> Iterator[tuple[Any, ...]]:

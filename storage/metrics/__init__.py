@@ -16,7 +16,8 @@ Python. Each job has a module of its own:
 Activity counts what members did (messages, reactions, kudos, votes...), never Cercle's
 own posts (bots are never scored) and never moderators' point adjustments. What a digest
 costs for a community of 100k members with 1M ledger rows in a week is measured by
-`benchmarks.digest` (`make bench`).
+`benchmarks.digest` (`make bench`), and at 1M members with 10M rows in a week by
+`make bench BENCH_ARGS=--tenfold`.
 """
 
 from __future__ import annotations
