@@ -82,7 +82,7 @@ class SqliteLoader:
         self.conn.execute("PRAGMA cache_size=-262144")  # 256 MiB
         # Index builds and the boards' counts sort through temporary files (the page cache
         # keeps them) rather than the process's own memory, which then grew with the rows
-        # sorted: the builder's peak stays about the same whatever the ledger's size.
+        # sorted.
         self.conn.execute("BEGIN")
         # The board counts are made once at the end, rather than by a trigger per row.
         for statement in standings.drop_trigger_statements("sqlite"):
