@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Insert
@@ -43,3 +43,13 @@ def insert_or_add(
         index_elements=list(keys),
         set_={name: table.c[name] + stmt.excluded[name] for name in counters},
     )
+
+
+def in_ids(session: AsyncSession, column: Any, ids: Any) -> Any:
+    """`column` is one of `ids` (a subquery of one column), written so that each side's
+    planner looks each id up by key: `IN (subquery)` on SQLite; on PostgreSQL `= ANY(ARRAY(
+    subquery))`, which it reads as a list of keys for an index scan (as a semi-join it
+    would rather read a whole range of the index and hash it)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == func.any(func.array(ids.scalar_subquery()))
+    return column.in_(ids)

@@ -18,7 +18,7 @@ members then costs a few thousand rollup rows instead of millions.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, literal, or_, select, union, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.dialect import in_ids
 from storage.ledger import ROLLUP_KUDOS, ROLLUP_SOLUTIONS
 from storage.models import Contribution, Member, MemberBadge, MemberDay, MemberTotal, RankChange
 from storage.models.digests import MemberDayGain
@@ -88,7 +89,7 @@ def gains_of(  # type: ignore[no-untyped-def]
     if only is not None:
         # One key lookup per (day, member) instead of the days' whole range: the days are
         # listed from `read_from` on (with a range on the day, the range would be read).
-        span = (g.day.in_(only.days), g.member_id.in_(only.ids()))
+        span = (g.day.in_(only.days), only.among(g.member_id))
 
     def per_member(name: str, sums: dict[str, Any], *where: Any):  # type: ignore[no-untyped-def]
         return (
@@ -105,24 +106,33 @@ def gains_of(  # type: ignore[no-untyped-def]
             .prefix_with("MATERIALIZED")
         )
 
-    points = per_member("points", {"points": (during, g.points), "points_after": (later, g.points)})
-    others = per_member(
-        "others",
-        {
-            "solutions": (during, g.solutions),
-            "kudos": (during, g.kudos),
-            "solutions_after": (later, g.solutions),
-            "kudos_after": (later, g.kudos),
-        },
-        or_(g.solutions != 0, g.kudos != 0),
-    )
+    sums = {"points": (during, g.points), "points_after": (later, g.points)}
+    rare = {
+        "solutions": (during, g.solutions),
+        "kudos": (during, g.kudos),
+        "solutions_after": (later, g.solutions),
+        "kudos_after": (later, g.kudos),
+    }
+    others = None
+    if only is None:
+        points = per_member("points", sums)
+        others = per_member("others", rare, or_(g.solutions != 0, g.kudos != 0))
+    else:
+        # A few candidates' rows, each looked up by key: one pass sums everything.
+        points = per_member("points", sums | rare)
     fixes = _corrections(community_id, start, end, first, last, only)
-    joined = points.outerjoin(others, others.c.member_id == points.c.member_id)
+    joined: Any = points
+    if others is not None:
+        joined = joined.outerjoin(others, others.c.member_id == points.c.member_id)
     if fixes is not None:
         joined = joined.outerjoin(fixes, fixes.c.member_id == points.c.member_id)
 
     def column(name: str):  # type: ignore[no-untyped-def]
-        value = points.c[name] if name in points.c else func.coalesce(others.c[name], 0)
+        if name in points.c:
+            value = points.c[name]
+        else:
+            assert others is not None
+            value = func.coalesce(others.c[name], 0)
         if fixes is not None:
             value = value + func.coalesce(fixes.c[name], 0)
         return value.label(name)
@@ -174,7 +184,7 @@ def _corrections(  # type: ignore[no-untyped-def]
             c.community_id == community_id,
             at >= low,
             at < high,
-            *(() if only is None else (c.member_id.in_(only.ids()),)),
+            *(() if only is None else (only.among(c.member_id),)),
         )
         for low, high in windows
     ]
@@ -235,9 +245,8 @@ class Candidates:
 
     members: Any
     days: list[date]
-
-    def ids(self) -> Any:
-        return select(self.members.c.member_id)
+    # `member_id IN candidates`, as the session's database looks ids up by key.
+    among: Callable[[Any], Any]
 
 
 async def _candidates(
@@ -286,7 +295,8 @@ async def _candidates(
     first = min(start, nearest_midnight(start)).date()
     last = await session.scalar(select(func.max(g.day)).where(g.community_id == community_id))
     days = [first + timedelta(days=n) for n in range(((last or first) - first).days + 1)]
-    return Candidates(members, days)
+    ids = select(members.c.member_id)
+    return Candidates(members, days, lambda column: in_ids(session, column, ids))
 
 
 async def period_members(
