@@ -11,7 +11,6 @@ start.
 from __future__ import annotations
 
 import asyncio
-
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
