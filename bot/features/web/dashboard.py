@@ -41,18 +41,22 @@ AUDIT_SHOWN = 30
 DIGESTS_SHOWN = 12
 
 
-async def _secret(core: Services, community_id: int, *, create: bool) -> bytes | None:
+async def _secret(
+    core: Services, community_id: int, *, create: bool, session: AsyncSession | None = None
+) -> bytes | None:
+    """The community's link secret; `session`: the caller's transaction (a command's,
+    which holds SQLite's write lock: a transaction of its own would wait for it)."""
     if core.web_secret:
         return core.web_secret.encode()
-    async with core.db.transaction() as session:
-        if not create:
-            stored = (await community_store.runtime_settings(session, community_id)).get(
-                SECRET_KEY
-            )
-            return stored.encode() if stored else None
-        value = await community_store.kept_value(
-            session, community_id, SECRET_KEY, secrets.token_hex(32), core.clock.now()
-        )
+    if session is None:
+        async with core.db.transaction() as own:
+            return await _secret(core, community_id, create=create, session=own)
+    if not create:
+        stored = (await community_store.runtime_settings(session, community_id)).get(SECRET_KEY)
+        return stored.encode() if stored else None
+    value = await community_store.kept_value(
+        session, community_id, SECRET_KEY, secrets.token_hex(32), core.clock.now()
+    )
     return value.encode()
 
 
@@ -75,7 +79,7 @@ async def dashboard(ctx: CommandContext) -> list[Action]:
         return [Reply(ctx.t("web.dashboard.not_served"))]
     minutes = ctx.settings.web.link_minutes
     until = int((ctx.core.clock.now() + timedelta(minutes=minutes)).timestamp())
-    secret = await _secret(ctx.core, ctx.community.id, create=True)
+    secret = await _secret(ctx.core, ctx.community.id, create=True, session=ctx.session)
     assert secret is not None
     slug = ctx.community.slug
     link = f"{root}/c/{slug}/dashboard?until={until}&sig={signature(secret, slug, until)}"
