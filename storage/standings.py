@@ -31,9 +31,13 @@ def _values(table: str, row: str, dialect: str) -> list[str]:
     return values
 
 
+def _keys(table: str) -> list[str]:
+    """The columns of `table` that say which count a row is in."""
+    return ["points", "community_id"] + (["period", "period_start"] if table != "member" else [])
+
+
 def _changed(table: str) -> str:
-    keys = ["points", "community_id"] + (["period", "period_start"] if table != "member" else [])
-    return " OR ".join(f"old.{k} <> new.{k}" for k in keys)
+    return " OR ".join(f"old.{k} <> new.{k}" for k in _keys(table))
 
 
 def _sqlite_triggers(table: str) -> list[str]:
@@ -57,7 +61,7 @@ def _sqlite_triggers(table: str) -> list[str]:
             "DO UPDATE SET members = members + 1;"
         )
 
-    columns = "points, community_id" + (", period, period_start" if table != "member" else "")
+    columns = ", ".join(_keys(table))
     return [
         f"CREATE TRIGGER board_{table}_insert AFTER INSERT ON {table} "
         f"WHEN new.points > 0 BEGIN {more('new')} END",
@@ -72,7 +76,7 @@ def _postgresql_triggers(table: str) -> list[str]:
     """Triggers that append `table`'s changes to `board_move` (PostgreSQL: appends from
     concurrent writers never wait for each other)."""
     old, new = _values(table, "OLD", "postgresql"), _values(table, "NEW", "postgresql")
-    columns = "points, community_id" + (", period, period_start" if table != "member" else "")
+    columns = ", ".join(_keys(table))
     into = "INSERT INTO board_move (community_id, period, period_start, points, members)"
     return [
         f"""CREATE FUNCTION board_{table}_move() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -94,7 +98,7 @@ END $$""",
         f"CREATE TRIGGER board_{table}_delete AFTER DELETE ON {table} FOR EACH ROW "
         f"WHEN (OLD.points > 0) EXECUTE FUNCTION board_{table}_move()",
         f"CREATE TRIGGER board_{table}_update AFTER UPDATE OF {columns} ON {table} "
-        f"FOR EACH ROW WHEN ({_changed(table).replace('old.', 'OLD.').replace('new.', 'NEW.')}) "
+        f"FOR EACH ROW WHEN ({_changed(table)}) "
         f"EXECUTE FUNCTION board_{table}_move()",
     ]
 
