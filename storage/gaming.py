@@ -4,7 +4,7 @@ themselves, each noticed once (unique by the pattern's key)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,12 +37,22 @@ async def given_between(
     return [(int(a), int(m), int(n)) for a, m, n in rows.all()]
 
 
-async def message_times(
-    session: AsyncSession, community_id: int, since: datetime
+async def burst_starts(
+    session: AsyncSession, community_id: int, since: datetime, count: int, within: timedelta
 ) -> list[tuple[int, datetime]]:
-    """(member, time) of every scored message since, oldest first (a day's worth)."""
-    rows = await session.execute(
-        select(Contribution.member_id, Contribution.occurred_at)
+    """(member, start) of each member who scored `count` messages since `since` within less
+    than `within`, at the earliest such run's first message, oldest member id first.
+
+    The database finds the runs (each message beside the one `count - 1` later), so what
+    comes back is the flagged members alone, not a day's worth of messages: a busy
+    community writes millions of rows a day."""
+    later = (
+        func.lead(Contribution.occurred_at, count - 1)
+        .over(partition_by=Contribution.member_id, order_by=Contribution.occurred_at)
+        .label("later")
+    )
+    runs = (
+        select(Contribution.member_id, Contribution.occurred_at, later)
         .where(
             Contribution.community_id == community_id,
             Contribution.kind == "message",
@@ -50,33 +60,66 @@ async def message_times(
             Contribution.reverses_id.is_(None),
             Contribution.points > 0,
         )
-        .order_by(Contribution.occurred_at)
+        .subquery()
     )
-    return [(int(m), at) for m, at in rows.all()]
-
-
-async def add_flag(session: AsyncSession, flag: GamingFlag) -> bool:
-    """Record a flag unless its pattern (`key`) was flagged before; True if new."""
-    values = {c.name: getattr(flag, c.name) for c in GamingFlag.__table__.columns if c.name != "id"}
-    result = await session.execute(
-        insert_ignore(session, GamingFlag.__table__, ("community_id", "key")).values(**values)
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLite keeps times as text: compare them in milliseconds (its date functions
+        # read no finer), rounded off the doubles its day numbers are.
+        days = func.julianday(runs.c.later) - func.julianday(runs.c.occurred_at)
+        short = func.round(days * 86_400_000) < within / timedelta(milliseconds=1)
+    else:
+        short = runs.c.later - runs.c.occurred_at < within
+    rows = await session.execute(
+        select(runs.c.member_id, func.min(runs.c.occurred_at))
+        .where(runs.c.later.is_not(None), short)
+        .group_by(runs.c.member_id)
+        .order_by(runs.c.member_id)
     )
-    return bool(result.rowcount)
+    return [(int(member), start) for member, start in rows.all()]
 
 
-async def open_flags(session: AsyncSession, community_id: int) -> list[GamingFlag]:
+async def add_flags(
+    session: AsyncSession, community_id: int, flags: list[dict[str, object]]
+) -> list[int]:
+    """Record the flags (rows of `gaming_flag`) whose pattern (`key`) was not flagged
+    before, in one statement; returns their ids in the order given. A flag another scan
+    recorded meanwhile is left out, so each is told once."""
+    if not flags:
+        return []
+    known = set(
+        await session.scalars(
+            select(GamingFlag.key).where(
+                GamingFlag.community_id == community_id,
+                GamingFlag.key.in_([flag["key"] for flag in flags]),
+            )
+        )
+    )
+    fresh = [flag for flag in flags if flag["key"] not in known]
+    if not fresh:
+        return []
+    table = GamingFlag.__table__
+    inserted = await session.execute(
+        insert_ignore(session, table, ("community_id", "key")).returning(table.c.id, table.c.key),
+        fresh,
+    )
+    ids = {key: flag_id for flag_id, key in inserted.all()}
+    return [ids[str(flag["key"])] for flag in fresh if flag["key"] in ids]
+
+
+async def open_flag_ids(session: AsyncSession, community_id: int) -> list[int]:
     rows = await session.scalars(
-        select(GamingFlag)
+        select(GamingFlag.id)
         .where(GamingFlag.community_id == community_id, GamingFlag.status == "open")
         .order_by(GamingFlag.id)
     )
-    return list(rows.all())
+    return [int(i) for i in rows.all()]
 
 
-async def flag_by_key(session: AsyncSession, community_id: int, key: str) -> GamingFlag | None:
-    return await session.scalar(
-        select(GamingFlag).where(GamingFlag.community_id == community_id, GamingFlag.key == key)
-    )
+async def flags_by_id(session: AsyncSession, ids: list[int]) -> list[GamingFlag]:
+    """The flags `ids`, in that order."""
+    rows = await session.scalars(select(GamingFlag).where(GamingFlag.id.in_(ids)))
+    found = {flag.id: flag for flag in rows.all()}
+    return [found[i] for i in ids if i in found]
 
 
 async def flag(session: AsyncSession, community_id: int, flag_id: int) -> GamingFlag | None:

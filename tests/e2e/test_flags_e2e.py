@@ -104,3 +104,22 @@ async def test_flags_in_french(french):
     )
     out = text(await french.play("alice: /admin flags 1 dismiss"))
     assert "Le signalement n°\u00a01 est classé." in out
+
+
+async def test_many_flags_are_told_once_twenty_five_at_a_time(db, clock):
+    settings = Settings(defaults=CommunityDefaults(moderator_channel="moderators"))
+    session = ConsoleSession(Cercle(db, settings, clock), "club")
+    await session.start(START)
+    club = Transcript(session)
+    lines = ["alice is moderator"]
+    for minute in range(16):
+        lines += [f"m{k}: message {minute} from m{k}" for k in range(30)]
+        lines.append("after 1m")
+    await club.play("\n".join(lines))
+    out = text(await club.play("after 15h"))  # past midnight: the day's scan
+    assert out.count("burst: m") == 25
+    assert "… and 5 more: /admin flags lists them" in out
+    assert "Possible gaming" not in text(await club.play("after 1d"))  # told once
+    out = text(await club.play("alice: /admin flags"))
+    assert "🚩 Open flags (30)" in out and out.count("burst: m") == 25
+    assert "… and 5 more" in out

@@ -45,26 +45,29 @@ FARMING_SHARE = 0.8
 BURST_MIN = 15
 BURST_WINDOW = timedelta(hours=1)
 JOB = "gaming-scan"
+LISTED = 25  # flags named in one card; /admin flags N acts on any of them
 
 
 async def scan(
     session: AsyncSession, community: CommunityView, settings: Settings, now: datetime
-) -> list[GamingFlag]:
-    """Look for the patterns in the ledger; returns the flags not noticed before."""
+) -> list[int]:
+    """Look for the patterns in the ledger; returns the ids of the flags not noticed
+    before (a spam wave can bring thousands: they are kept as plain rows)."""
     since = now - timedelta(days=settings.moderation.ring_window_days)
-    found: list[GamingFlag] = []
+    found: list[dict[str, object]] = []
 
     def flag(kind: str, key: str, member: int, others: list[int], **evidence: object) -> None:
         found.append(
-            GamingFlag(
-                community_id=community.id,
-                kind=kind,
-                key=key,
-                member_id=member,
-                others=",".join(str(o) for o in others),
-                evidence=json.dumps(evidence, sort_keys=True),
-                opened_at=now,
-            )
+            {
+                "community_id": community.id,
+                "kind": kind,
+                "key": key,
+                "member_id": member,
+                "others": ",".join(str(o) for o in others),
+                "evidence": json.dumps(evidence, sort_keys=True),
+                "status": "open",
+                "opened_at": now,
+            }
         )
 
     thanks = {
@@ -94,29 +97,13 @@ async def scan(
                 total=total,
                 share=share,
             )
-    times: dict[int, list[datetime]] = {}
-    for member, at in await store.message_times(session, community.id, now - timedelta(days=1)):
-        times.setdefault(member, []).append(at)
-    for member, moments in sorted(times.items()):
-        for i in range(len(moments) - BURST_MIN + 1):
-            if moments[i + BURST_MIN - 1] - moments[i] < BURST_WINDOW:
-                day = community.local_day(moments[i]).isoformat()
-                flag(
-                    "burst",
-                    f"burst:{member}:{day}",
-                    member,
-                    [],
-                    count=BURST_MIN,
-                    start=moments[i].isoformat(),
-                )
-                break
-    new: list[GamingFlag] = []
-    for candidate in found:
-        if await store.add_flag(session, candidate):
-            stored = await store.flag_by_key(session, community.id, candidate.key)
-            assert stored is not None
-            new.append(stored)
-    return new
+    day_ago = now - timedelta(days=1)
+    for member, start in await store.burst_starts(
+        session, community.id, day_ago, BURST_MIN, BURST_WINDOW
+    ):
+        day = community.local_day(start).isoformat()
+        flag("burst", f"burst:{member}:{day}", member, [], count=BURST_MIN, start=start.isoformat())
+    return await store.add_flags(session, community.id, found)
 
 
 async def describe(session: AsyncSession, community: CommunityView, flag: GamingFlag) -> str:
@@ -138,6 +125,15 @@ async def describe(session: AsyncSession, community: CommunityView, flag: Gaming
             time=start.astimezone(community.timezone).strftime("%Y-%m-%d %H:%M"),
         )
     return community.t(f"flags.kind.{flag.kind}", **params)
+
+
+async def _listed(session: AsyncSession, community: CommunityView, ids: list[int]) -> str:
+    """The first `LISTED` of the flags `ids`, one line each, and how many more there are."""
+    shown = await store.flags_by_id(session, ids[:LISTED])
+    lines = [await describe(session, community, flag) for flag in shown]
+    if len(ids) > LISTED:
+        lines.append(community.t("flags.more", count=len(ids) - LISTED))
+    return "\n".join(lines)
 
 
 async def _destinations(session: AsyncSession, community_id: int) -> list[str]:
@@ -166,11 +162,10 @@ async def run_scan(
         # A flag names members: without a moderator channel it waits for `/admin flags`
         # rather than being posted where everyone reads it.
         return []
-    lines = [await describe(session, community, f) for f in new]
     card = Card(
         kind="flags",
         title=community.t("flags.noticed"),
-        body="\n".join(lines),
+        body=await _listed(session, community, new),
         footer=community.t("flags.footer"),
     )
     return [
@@ -199,14 +194,13 @@ async def flags(
 ) -> list[Action]:
     if flag is None:
         await scan(ctx.session, ctx.community, ctx.settings, ctx.at)
-        open_ = await store.open_flags(ctx.session, ctx.community.id)
+        open_ = await store.open_flag_ids(ctx.session, ctx.community.id)
         if not open_:
             return [Reply(ctx.t("flags.none"))]
-        lines = [await describe(ctx.session, ctx.community, f) for f in open_]
         card = Card(
             kind="flags",
             title=ctx.t("flags.title", count=len(open_)),
-            body="\n".join(lines[:25]),
+            body=await _listed(ctx.session, ctx.community, open_),
             footer=ctx.t("flags.usage"),
         )
         return [Reply(card=card)]
