@@ -147,6 +147,8 @@ async def test_a_press_acknowledged_just_before_a_crash_is_recorded(
                 if slack_api.history.get("CGENERAL1"):
                     break
                 await asyncio.sleep(0.05)
+            posted = slack_api.history.get("CGENERAL1")
+            assert posted, f"no idea card within 30 s; the process said:\n{process.output()}"
             card = slack_api.history["CGENERAL1"][0]["ts"]
             # Bob is new to Cercle: his profile is looked up on Slack (slowly) first.
             slack_api.delays["users.info"] = 0.5
