@@ -7,6 +7,7 @@ rest of storage asks for "insert unless present" or "add to a counter" by name.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Table, func
@@ -53,3 +54,14 @@ def in_ids(session: AsyncSession, column: Any, ids: Any) -> Any:
     if session.get_bind().dialect.name == "postgresql":
         return column == func.any(func.array(ids.scalar_subquery()))
     return column.in_(ids)
+
+
+def shorter_than(session: AsyncSession, earlier: Any, later: Any, within: timedelta) -> Any:
+    """`later - earlier < within`, for two columns of times (`storage.types.UTCDateTime`).
+
+    SQLite keeps times as text: they are compared in milliseconds (its date functions read
+    no finer), rounded off the doubles its day numbers are."""
+    if session.get_bind().dialect.name == "sqlite":
+        days = func.julianday(later) - func.julianday(earlier)
+        return func.round(days * 86_400_000) < within / timedelta(milliseconds=1)
+    return later - earlier < within

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.dialect import insert_ignore
+from storage.dialect import insert_ignore, shorter_than
 from storage.models import Community, Contribution
 from storage.models.moderation import GamingFlag
 
@@ -62,13 +62,7 @@ async def burst_starts(
         )
         .subquery()
     )
-    if session.get_bind().dialect.name == "sqlite":
-        # SQLite keeps times as text: compare them in milliseconds (its date functions
-        # read no finer), rounded off the doubles its day numbers are.
-        days = func.julianday(runs.c.later) - func.julianday(runs.c.occurred_at)
-        short = func.round(days * 86_400_000) < within / timedelta(milliseconds=1)
-    else:
-        short = runs.c.later - runs.c.occurred_at < within
+    short = shorter_than(session, runs.c.occurred_at, runs.c.later, within)
     rows = await session.execute(
         select(runs.c.member_id, func.min(runs.c.occurred_at))
         .where(runs.c.later.is_not(None), short)
