@@ -26,12 +26,14 @@ from bot.core import Cercle
 from bot.ports import Adapter, ReportsConnection, StopsOnFailure
 from bot.scheduler import Timekeeper
 from bot.text import shorten
+from storage.db import unavailable
 from storage.diagnosis import unreachable_reason
 from storage.leadership import Leadership, report_process
 from storage.models import PlatformSpace
 
 log = logging.getLogger("cercle.run")
 DATABASE_PROBE_SECONDS = 3  # `/healthz` calls the database unreachable past this
+CHECKPOINT_SECONDS = 1.0  # SQLite: how often the write-ahead log is copied (storage.db)
 
 
 def platform_adapters(settings: Settings, secrets: Secrets) -> list[Adapter]:
@@ -94,6 +96,17 @@ class Runtime:
             return unreachable_reason(error) or type(error).__name__
         return None
 
+    async def checkpoint(self) -> None:
+        """Copy SQLite's write-ahead log into the database file (`Database.checkpoint`)."""
+        try:
+            await self.core.db.checkpoint()
+        except Exception as error:
+            if not unavailable(error):
+                raise
+            # A locked or read-only file: the batcher already says so, once per outage,
+            # and the next second tries again.
+            log.debug("checkpoint skipped: %s", error)
+
     async def deliver(self, community_id: int, action: Action) -> None:
         """Send a scheduled action to every running platform the community is on."""
         platform = getattr(action, "platform", None)
@@ -142,6 +155,14 @@ class Runtime:
             coalesce=True,
             max_instances=1,
         )
+        if self.core.db.dialect == "sqlite":
+            self.timekeeper.scheduler.add_job(
+                self.checkpoint,
+                IntervalTrigger(seconds=CHECKPOINT_SECONDS),
+                id="cercle-wal-checkpoint",
+                coalesce=True,
+                max_instances=1,
+            )
         settings = self.core.settings
         health = HealthReporter(
             self.connections,

@@ -2,7 +2,8 @@
 
 SQLite (the embedded default) runs in WAL mode with a busy timeout so a reader never
 blocks the writer, a page cache of 2 MiB per connection and a checkpoint every 10,000
-pages, and a serialized transaction takes the write lock as it begins (see
+pages (in `cercle run`, `Database.checkpoint` copies the log every second instead, off
+the writer's path), and a serialized transaction takes the write lock as it begins (see
 `Database.transaction`);
 PostgreSQL needs nothing special.
 `Database.upgrade()` brings the schema to the newest alembic revision and is called at
@@ -179,6 +180,33 @@ class Database:
         from storage import bulk, ledger, member_counters, members  # noqa: F401  (declare them)
 
         return bulk.prepare(self.engine.dialect)
+
+    async def checkpoint(self) -> tuple[int, int] | None:
+        """Copy what SQLite's write-ahead log holds into the database file, from a
+        connection of its own, waiting for no reader or writer (PASSIVE); None on
+        PostgreSQL, or when another process's checkpoint is under way.
+
+        Left to SQLite, the checkpoint runs inside the commit that crosses the
+        autocheckpoint threshold: copying 10,000 pages and syncing the file made that one
+        commit (a batch of members' messages, and every /rank queued behind it) take 50 to
+        100 ms every few seconds under a steady stream. Called every second, the copy is
+        small, runs on a thread of its own while the writer goes on, and the log starts
+        over at the next commit, so the threshold is never reached.
+        Returns (pages in the log, pages copied so far).
+        """
+        if self.dialect != "sqlite":
+            return None
+        async with self.engine.connect() as connection:
+            try:
+                busy, logged, copied = (
+                    await connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+                ).one()
+            except Exception as error:
+                if unavailable(error):
+                    # Opened while the file could not be written, it would stay so.
+                    await connection.invalidate()
+                raise
+        return None if busy else (int(logged), int(copied))
 
     async def upgrade(self) -> None:
         """Apply every alembic migration not yet applied."""

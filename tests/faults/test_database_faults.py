@@ -7,18 +7,15 @@ log says so once per outage, and the exact totals come out afterwards."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import os
-import shutil
 import sqlite3
-import subprocess
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from aiohttp import ClientSession
+from file_faults import read_only
 from processes import free_port
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
@@ -161,32 +158,6 @@ async def test_sqlite_locked_past_the_busy_timeout_loses_nothing(
         holder.close()
         await intake.batcher.stop()
         await db.dispose()
-
-
-@contextlib.contextmanager
-def read_only(path: Path) -> Iterator[Callable[[], None]]:
-    """The database file made read-only (immutable for root, which ignores permissions);
-    yields the function that makes it writable again."""
-    if os.geteuid() == 0:
-        if shutil.which("chattr") is None:
-            pytest.skip("chattr is needed to make a file read-only for root")
-        done = subprocess.run(["chattr", "+i", str(path)], capture_output=True)
-        if done.returncode != 0:
-            pytest.skip("this file system cannot make a file immutable")
-
-        def undo() -> None:
-            subprocess.run(["chattr", "-i", str(path)], check=True)
-    else:
-        mode = path.stat().st_mode
-        path.chmod(0o444)
-
-        def undo() -> None:
-            path.chmod(mode)
-
-    try:
-        yield undo
-    finally:
-        undo()
 
 
 @pytest.mark.backends("sqlite")
