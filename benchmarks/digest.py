@@ -120,7 +120,7 @@ async def digest_time(backend: Backend, settings: Settings, members: int, rows: 
             async with db.transaction() as session:
                 view = await load_view(session, built.community_id, "bench-digest", settings)
                 mark = time.perf_counter()
-                data = await build(core, session, view, period, quiet=True)
+                data = await build(core, session, view, period, quiet=True, concurrent=True)
                 digest_times.append(time.perf_counter() - mark)
             if not data.top or data.health["messages"][0] <= 0 or data.health["active"][1] <= 0:
                 problems.append("the digest found no activity")

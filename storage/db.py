@@ -138,6 +138,17 @@ class Database:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
+    @property
+    def connections_share_data(self) -> bool:
+        """Whether two sessions see the same data: not so for SQLite in memory, where each
+        connection is a database of its own."""
+        url = self.engine.url
+        database = url.database or ""
+        return not (
+            self.dialect == "sqlite"
+            and (database in ("", ":memory:") or url.query.get("mode") == "memory")
+        )
+
     @asynccontextmanager
     async def transaction(self, serialized: bool = False) -> AsyncIterator[AsyncSession]:
         """A session whose work is committed on success and rolled back on error.

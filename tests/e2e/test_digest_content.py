@@ -6,15 +6,23 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import date
 
+from sqlalchemy import select
 from transcript import Transcript
 
 from adapters.console.session import ConsoleSession
+from bot.community import load_view
 from bot.config import Settings
 from bot.config_sections import CommunityDefaults, DigestSettings
 from bot.core import Cercle
 from bot.customers import import_customers
 from bot.exports import export
+from bot.features.digests.cards import digest_card
+from bot.features.digests.data import build
+from bot.features.digests.responsiveness import question_lines
+from bot.features.digests.schedule import Period
+from storage.models import Community
 from tests.e2e.test_digest_schedule import START
 
 WEEK = """
@@ -275,3 +283,39 @@ async def test_a_regular_who_went_quiet_is_named_to_moderators(console: Transcri
     text = "\n".join(await console.play("nora: /admin digest preview"))
     quiet = text[text.index("Regulars who went quiet") :]
     assert "alice" in quiet and "bob" not in quiet
+
+
+async def test_read_at_once_or_in_turn_the_digest_says_the_same(
+    console: Transcript, core: Cercle
+) -> None:
+    """The scheduled digest reads its groups of numbers at once, each on a connection of
+    its own; read one after the other in one transaction, every line is the same."""
+    await console.play(WEEK)
+    await console.play("""
+        after 7d
+        carol: does anyone know how to rotate the API key?
+        dave replies to 1: welcome aboard alice, good to see you
+        erin: what a lovely day in the community today
+        after 2h
+        alice replies to 9: settings, then keys, then rotate
+        erin reacts 9 :+1:
+        bob reacts 9 :eyes:
+        nora: /thanks @alice for the key answer
+        after 1d
+    """)
+    async with core.db.transaction() as session:
+        community_id, slug = (await session.execute(select(Community.id, Community.slug))).one()
+        view = await load_view(session, community_id, slug, core.settings)
+        cards_read = []
+        for concurrent in (False, True):
+            week = Period(date(2026, 1, 12), date(2026, 1, 19), view.timezone)
+            data = await build(core, session, view, week, quiet=True, concurrent=concurrent)
+            asked = question_lines(view, data, core.settings.responsiveness.target_hours)
+            cards_read.append(digest_card(view, core.settings, data, questions=asked))
+    in_turn, at_once = cards_read
+    said = "\n".join(f"{field.name}: {field.value}" for field in in_turn.fields)
+    assert "1. alice — 6 points" in said  # the answer's two reactions, the kudos
+    assert "Messages: 4 (+2, +100%)" in said
+    assert "> does anyone know how to rotate the API key?" in said
+    assert "Questions asked: 1" in said
+    assert at_once == in_turn

@@ -116,9 +116,10 @@ async def run_digest(
         await job_store.schedule(session, view.id, store.DIGEST_JOB, key, due, job.payload)
         return []
     period = Period(start, end, view.timezone)
-    # Read first, write last: the heavy reads hold no write lock on SQLite.
+    # Read first, write last: the heavy reads hold no write lock on SQLite, and nothing
+    # is written yet in `session` (the digest's numbers may be read on other connections).
     destinations = await store.platforms(session, view.id)
-    data = await _data(core, session, view, period, schedule)
+    data = await _data(core, session, view, period, schedule, concurrent=True)
     if not await store.advance(session, view.id, start, end, now):
         return []
     await store.schedule(session, view.id, end, schedule.due_for(end, view.timezone))
@@ -133,11 +134,22 @@ async def run_digest(
 
 
 async def _data(
-    core: Services, session: AsyncSession, view: CommunityView, period: Period, schedule: Schedule
+    core: Services,
+    session: AsyncSession,
+    view: CommunityView,
+    period: Period,
+    schedule: Schedule,
+    concurrent: bool = False,
 ) -> DigestData:
     digest = core.settings.digest
     data = await build(
-        core, session, view, period, quote=digest.quote_messages, quiet=digest.quiet_regulars
+        core,
+        session,
+        view,
+        period,
+        quote=digest.quote_messages,
+        quiet=digest.quiet_regulars,
+        concurrent=concurrent,
     )
     # A monthly digest speaks of its month ("Message of the month", "See you next month").
     data.monthly = schedule.monthly
@@ -234,7 +246,8 @@ async def check_digest(
     attempt = int(details.get("attempt", 1))
     log.warning("digest run %s not reported as posted; sending it again", run.id)
     period = Period(run.period_start, run.period_end, view.timezone)
-    data = await _data(core, session, view, period, await _schedule_of(core, session, view.id))
+    schedule = await _schedule_of(core, session, view.id)
+    data = await _data(core, session, view, period, schedule, concurrent=True)
     if attempt < CHECK_ATTEMPTS:
         await _check_later(session, view.id, run, now, attempt + 1)
     return await _posts(core, session, view, run, data)
