@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import case, exists, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -123,10 +124,20 @@ async def place_of(
     value above the member's), less the few excluded members, bots and hidden members
     among them.
     """
-    member = await session.get(Member, member_id)
+    # The member's flags, and their all-time points, read fresh in one statement.
+    member = (
+        await session.execute(
+            select(
+                Member.display_name, Member.points, Member.excluded, Member.is_bot, Member.hidden
+            ).where(Member.id == member_id)
+        )
+    ).first()
     if member is None or member.excluded or member.is_bot or member.hidden:
         return None
-    mine = await points_of(session, community_id, member_id, period, start)
+    if period == "all":
+        mine = int(member.points or 0)
+    else:
+        mine = await points_of(session, community_id, member_id, period, start)
     if mine <= 0:
         return None
     ahead = await _shown_above(session, community_id, period, start, mine)
@@ -136,16 +147,17 @@ async def place_of(
 async def _shown_above(
     session: AsyncSession, community_id: int, period: str, start: date | None, points: int
 ) -> int:
-    """How many members shown on the board have more than `points`."""
-    everyone = await boards.ahead(session, community_id, period, start, points)
-    return everyone - await _flagged_above(session, community_id, period, start, points)
+    """How many members shown on the board have more than `points`: everyone ahead less
+    the flagged ones, counted in one statement."""
+    everyone = boards.ahead_count(community_id, period, start, points)
+    flagged = _flagged_above(community_id, period, start, points)
+    return int(await session.scalar(select(everyone - flagged)) or 0)
 
 
-async def _flagged_above(
-    session: AsyncSession, community_id: int, period: str, start: date | None, points: int
-) -> int:
+def _flagged_above(community_id: int, period: str, start: date | None, points: int) -> Any:
     """How many excluded members, bots and hidden members have more than `points` on the
-    board: they are counted by points value with everyone else, but never shown."""
+    board (they are counted by points value with everyone else, but never shown), as a
+    scalar subquery."""
     flagged = (
         select(Member.id).where(Member.community_id == community_id, Member.excluded.is_(True)),
         select(Member.id).where(
@@ -163,7 +175,7 @@ async def _flagged_above(
     if period == "all":
         # The member index holds the flags and the points: three short ranges of it.
         counted = union_all(*(query.where(Member.points > points) for query in flagged))
-        return int(await session.scalar(select(func.count()).select_from(counted.subquery())) or 0)
+        return select(func.count()).select_from(counted.subquery()).scalar_subquery()
     # Each flagged member's row of the period, looked up by its key: a few hundred
     # lookups, where a count over the board's points index would read every member
     # ahead (the month board's whole length, for a member with few points).
@@ -175,7 +187,7 @@ async def _flagged_above(
         MemberTotal.member_id == ids.c.id,
         MemberTotal.points > points,
     )
-    return int(await session.scalar(select(func.count()).select_from(ids).where(on_board)) or 0)
+    return select(func.count()).select_from(ids).where(on_board).scalar_subquery()
 
 
 async def activity_top(

@@ -6,6 +6,7 @@ boards as they are, folding PostgreSQL's moves in, and the count itself.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import delete, func, insert, literal, select, text, union_all
 from sqlalchemy.engine import Connection, Dialect
@@ -216,6 +217,12 @@ async def ahead(
 ) -> int:
     """How many members (flagged ones included: the caller takes them off) have more than
     `points` on the board."""
+    return int(await session.scalar(select(ahead_count(community_id, period, start, points))) or 0)
+
+
+def ahead_count(community_id: int, period: str, start: date | None, points: int) -> Any:
+    """`ahead` as a scalar subquery, for a caller that reads it with other numbers in one
+    statement."""
     begins = start if start is not None else ALL_TIME_START
     parts = []
     for table in (BoardCount, BoardMove):
@@ -228,4 +235,4 @@ async def ahead(
             )
         )
     rows = union_all(*parts).subquery()
-    return int(await session.scalar(select(func.coalesce(func.sum(rows.c.members), 0))) or 0)
+    return select(func.coalesce(func.sum(rows.c.members), 0)).scalar_subquery()

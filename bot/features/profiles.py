@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from bot import i18n
 from bot.actions import Action, Card, CardField, Reply
 from bot.commands import Mention, OptionKind, OptionSpec, command
@@ -43,11 +41,6 @@ async def badge_names(ctx: CommandContext, member_id: int) -> str:
     return ", ".join(names) if names else ctx.t("rank.no_badges")
 
 
-async def _hidden(ctx: CommandContext, member_id: int) -> bool:
-    """Whether the member chose to stay off the lists (`/privacy hide`)."""
-    return bool(await ctx.session.scalar(select(Member.hidden).where(Member.id == member_id)))
-
-
 @command("rank", options=(OptionSpec("member", OptionKind.MEMBER, required=False),), private=True)
 async def rank(ctx: CommandContext, member: Mention | None) -> list[Action]:
     target_id = ctx.caller.id if member is None else (await ctx.member(member))[0].id
@@ -75,7 +68,7 @@ async def rank(ctx: CommandContext, member: Mention | None) -> list[Action]:
     ]
     if row.excluded:
         fields.append(CardField(ctx.t("rank.field.note"), ctx.t("rank.excluded")))
-    elif await _hidden(ctx, target_id):
+    elif row.hidden:
         fields.append(CardField(ctx.t("rank.field.note"), ctx.t("privacy.you_are_hidden")))
     card = Card(
         kind="rank", title=ctx.t("rank.title", member=row.display_name), fields=tuple(fields)
@@ -120,7 +113,7 @@ async def profile(ctx: CommandContext) -> list[Action]:
         CardField(ctx.t("rank.field.next"), progress_text(ctx, row)),
         CardField(ctx.t("rank.field.badges"), await badge_names(ctx, ctx.caller.id)),
     )
-    if await _hidden(ctx, ctx.caller.id):
+    if row.hidden:
         fields += (CardField(ctx.t("rank.field.note"), ctx.t("privacy.you_are_hidden")),)
     card = Card(
         kind="profile", title=ctx.t("profile.title", member=row.display_name), fields=fields
