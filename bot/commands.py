@@ -75,6 +75,10 @@ class CommandSpec:
     # Answers only the caller and posts nothing: shown in the caller's own language where
     # the platform tells it (Discord's interaction.locale) and the catalog has it.
     private: bool = False
+    # Writes nothing: on SQLite it is answered without waiting for the write lock that a
+    # burst's batch holds (`Cercle._answer_reading`); anything it turns out to need to
+    # write sends it the ordinary way.
+    reads_only: bool = False
 
     @property
     def key(self) -> str:
@@ -123,12 +127,14 @@ def command(
     permission: Permission = Permission.MEMBER,
     registry: CommandRegistry = REGISTRY,
     private: bool = False,
+    reads_only: bool = False,
 ) -> Callable[[Handler], Handler]:
     """Declare a command; the decorated coroutine receives the context and typed options.
-    `private`: it only answers the caller (see `CommandSpec.private`)."""
+    `private`: it only answers the caller (see `CommandSpec.private`); `reads_only`: it
+    writes nothing (see `CommandSpec.reads_only`)."""
 
     def decorate(handler: Handler) -> Handler:
-        registry.add(CommandSpec(tuple(path), options, permission, handler, private))
+        registry.add(CommandSpec(tuple(path), options, permission, handler, private, reads_only))
         return handler
 
     return decorate

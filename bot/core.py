@@ -369,6 +369,9 @@ class Cercle:
     # -- commands and interactions -----------------------------------------------------------
 
     async def _interaction(self, event: Event) -> list[Action]:
+        answered = await self._answer_reading(event)
+        if answered is not None:
+            return answered
         locale = self.settings.defaults.locale
         try:
             # Serialized: an interaction reads then writes (its receipt, a vote), and on
@@ -400,6 +403,38 @@ class Cercle:
             error_id = uuid.uuid4().hex[:8]
             log.exception("error %s while handling %r", error_id, event)
             return [Reply(community_t(locale, "error.unexpected", {"error_id": error_id}))]
+
+    async def _answer_reading(self, event: Event) -> list[Action] | None:
+        """A command that only reads (`CommandSpec.reads_only`) on SQLite, in a space this
+        process knows: answered in a read-only transaction, without queueing for the write
+        lock behind a burst's batch (a member's /rank during a busy hour). None sends it
+        the ordinary way: another kind of interaction, a refusal or an error to explain,
+        or anything to write (a member seen for the first time, a new name or role, a
+        moderator's status), which that way is recorded with its delivery.
+
+        Its delivery is not recorded: a command that writes nothing changes nothing when
+        it is answered twice."""
+        if self.db.dialect != "sqlite" or not isinstance(event, CommandInvoked):
+            return None
+        known = self._spaces.get((event.platform, event.space_id))
+        if known is None:
+            return None
+        try:
+            spec, _ = self._parse(event)
+        except UsageError:
+            return None
+        if not spec.reads_only:
+            return None
+        try:
+            async with self.db.reading() as session:
+                community = await self.community(session, event.platform, event.space_id, event.at)
+                return await self._dispatch(session, community, event)
+        except Exception as error:
+            # What it put in the member cache before it failed is read again that way.
+            for person in (event.invoker, *event.mentions):
+                self.members.forget((known[0], person.platform, person.user_id))
+            log.debug("%s answered the ordinary way: %s", spec.text_name, error)
+            return None
 
     def _usage_message(self, locale: str, error: UsageError) -> str:
         message = community_t(locale, error.key, error.params)

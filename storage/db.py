@@ -186,6 +186,28 @@ class Database:
             if gated:
                 gate.release()
 
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncSession]:
+        """A transaction that may only read. On SQLite it takes no write lock, so it never
+        waits for a writer; a statement that would write fails at once (`query_only`)
+        rather than wait for the lock, and the caller does the work the ordinary way."""
+        async with self.sessions() as session, session.begin():
+            if self.dialect != "sqlite":
+                await session.execute(text("SET TRANSACTION READ ONLY"))
+                yield session
+                return
+            connection = await session.connection()
+            await connection.exec_driver_sql("PRAGMA query_only = ON")
+            try:
+                yield session
+            finally:
+                try:
+                    await connection.exec_driver_sql("PRAGMA query_only = OFF")
+                except Exception:
+                    # Never lend a connection that refuses to write.
+                    await connection.invalidate()
+                    raise
+
     def prepare_statements(self) -> int:
         """Compile the statements of the scoring path for this database now."""
         from storage import bulk, ledger, member_counters, members  # noqa: F401  (declare them)

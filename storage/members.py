@@ -66,6 +66,9 @@ class MemberCache:
     def clear(self) -> None:
         self._items.clear()
 
+    def forget(self, key: tuple[int, str, str]) -> None:
+        self._items.pop(key, None)
+
     def forget_community(self, community_id: int) -> None:
         for key in [k for k in self._items if k[0] == community_id]:
             del self._items[key]

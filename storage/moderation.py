@@ -34,7 +34,9 @@ async def saw_moderator(
                 community_id=community_id, member_id=member_id, at=at
             )
         )
-    else:
+    elif await is_seen_moderator(session, community_id, member_id):
+        # Looked up first: most members never were one, and a command that only reads
+        # then writes nothing (`Database.reading`).
         await session.execute(
             delete(SeenModerator).where(
                 SeenModerator.community_id == community_id, SeenModerator.member_id == member_id

@@ -44,6 +44,7 @@ BOARDS = ("points", "helpers", "givers")
         OptionSpec("period", OptionKind.PERIOD, required=False, choices=PERIODS, default="week"),
         OptionSpec("board", OptionKind.CHOICE, required=False, choices=BOARDS, default="points"),
     ),
+    reads_only=True,
 )
 async def leaderboard(ctx: CommandContext, period: str, board: str = "points") -> list[Action]:
     return [Reply(card=await _board_page(ctx, period, board, 0), ephemeral=False)]

@@ -41,7 +41,12 @@ async def badge_names(ctx: CommandContext, member_id: int) -> str:
     return ", ".join(names) if names else ctx.t("rank.no_badges")
 
 
-@command("rank", options=(OptionSpec("member", OptionKind.MEMBER, required=False),), private=True)
+@command(
+    "rank",
+    options=(OptionSpec("member", OptionKind.MEMBER, required=False),),
+    private=True,
+    reads_only=True,
+)
 async def rank(ctx: CommandContext, member: Mention | None) -> list[Action]:
     target_id = ctx.caller.id if member is None else (await ctx.member(member))[0].id
     row = (await member_counters.members_by_id(ctx.session, [target_id]))[target_id]
@@ -76,7 +81,7 @@ async def rank(ctx: CommandContext, member: Mention | None) -> list[Action]:
     return [Reply(card=card)]
 
 
-@command("profile", private=True)
+@command("profile", private=True, reads_only=True)
 async def profile(ctx: CommandContext) -> list[Action]:
     row = (await member_counters.members_by_id(ctx.session, [ctx.caller.id]))[ctx.caller.id]
     community = ctx.community

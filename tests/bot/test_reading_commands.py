@@ -1,0 +1,151 @@
+"""Commands that only read (`/rank`, `/leaderboard`, `/profile`) are answered on SQLite
+without waiting for the write lock that a burst's batch holds; anything they would have to
+write (a member seen for the first time) sends them the ordinary way, which records it."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.actions import Reply
+from bot.clock import ManualClock
+from bot.config import Settings
+from bot.core import Cercle
+from bot.events import ChannelRef, CommandInvoked, MemberRef, MessagePosted
+from storage.db import Database
+from storage.models import Member
+from storage.models.runtime import InteractionReceipt
+
+pytestmark = pytest.mark.backends("sqlite")
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+GENERAL = ChannelRef("1", "general")
+HELD = 2.0  # seconds the batch below holds the write lock
+_ids = itertools.count()
+
+
+def person(n: int) -> MemberRef:
+    return MemberRef("discord", str(100 + n), f"member{n}")
+
+
+def invoked(who: MemberRef, text: str, mentions: tuple[MemberRef, ...] = ()) -> CommandInvoked:
+    n = next(_ids)
+    return CommandInvoked(
+        platform="discord",
+        space_id="900",
+        at=NOW + timedelta(minutes=5),
+        interaction_id=f"i{n}",
+        channel=GENERAL,
+        invoker=who,
+        text=text,
+        mentions=mentions,
+        delivery=f"interaction:{n}",
+    )
+
+
+def said(actions: list) -> str:
+    parts = []
+    for action in actions:
+        if isinstance(action, Reply):
+            parts.append(action.text or "")
+            if action.card is not None:
+                parts += [action.card.title, action.card.body or ""]
+                parts += [f"{field.name}: {field.value}" for field in action.card.fields]
+    return "\n".join(parts)
+
+
+async def count(db: Database, table: type) -> int:
+    async with db.transaction() as session:
+        return int(await session.scalar(select(func.count()).select_from(table)) or 0)
+
+
+@pytest.fixture
+async def core(database_url: Callable[..., str]) -> Cercle:
+    db = Database(database_url())
+    core = Cercle(db, Settings(), ManualClock(NOW + timedelta(minutes=5)))
+    # Two members who posted: the space and both are known to this process.
+    await core.handle_many(
+        [
+            MessagePosted(
+                platform="discord",
+                space_id="900",
+                at=NOW + timedelta(seconds=n),
+                message_id=str(10_000 + n),
+                channel=GENERAL,
+                author=person(n),
+                text="a message long enough to score",
+            )
+            for n in range(2)
+        ]
+    )
+    yield core
+    await db.dispose()
+
+
+async def hold_the_write_lock(core: Cercle, began: asyncio.Event) -> None:
+    """What a long batch of a burst does: hold the process's write lock."""
+    async with core.db.transaction(serialized=True):
+        began.set()
+        await asyncio.sleep(HELD)
+
+
+async def test_rank_and_boards_are_answered_while_a_batch_holds_the_write_lock(
+    core: Cercle,
+) -> None:
+    began = asyncio.Event()
+    batch = asyncio.create_task(hold_the_write_lock(core, began))
+    await began.wait()
+    loop = asyncio.get_running_loop()
+    try:
+        for text, expected in (
+            ("/rank", "Points: 1"),
+            ("/leaderboard all", "member0"),
+            ("/profile", "member0"),
+        ):
+            mark = loop.time()
+            answer = said(await core.handle(invoked(person(0), text)))
+            assert loop.time() - mark < HELD / 4, text  # it did not wait for the batch
+            assert expected in answer, (text, answer)
+        assert not batch.done()
+    finally:
+        await batch
+
+
+async def test_a_command_that_writes_still_waits_and_is_recorded(core: Cercle) -> None:
+    began = asyncio.Event()
+    batch = asyncio.create_task(hold_the_write_lock(core, began))
+    await began.wait()
+    receipts = await count(core.db, InteractionReceipt)
+    loop = asyncio.get_running_loop()
+    mark = loop.time()
+    thanks = invoked(person(0), "/thanks @101 for the help", mentions=(person(1),))
+    answer = said(await core.handle(thanks))
+    assert loop.time() - mark >= HELD / 2  # queued behind the batch, as before
+    assert "thanked member1" in answer, answer
+    await batch
+    assert await count(core.db, InteractionReceipt) == receipts + 1
+
+
+async def test_a_member_seen_for_the_first_time_is_answered_the_ordinary_way(
+    core: Cercle,
+) -> None:
+    members = await count(core.db, Member)
+    newcomer = person(7)
+    answer = said(await core.handle(invoked(newcomer, "/rank")))
+    assert "member7" in answer and "Points: 0" in answer
+    # Their row was written with the answer: the next /rank reads it.
+    assert await count(core.db, Member) == members + 1
+    assert "Points: 0" in said(await core.handle(invoked(newcomer, "/rank")))
+
+
+async def test_an_answer_read_twice_writes_nothing(core: Cercle) -> None:
+    receipts = await count(core.db, InteractionReceipt)
+    event = invoked(person(1), "/rank")
+    first = said(await core.handle(event))
+    again = said(await core.handle(event))  # a replayed delivery
+    assert first == again and "Points: 1" in first
+    assert await count(core.db, InteractionReceipt) == receipts
