@@ -73,7 +73,14 @@ from storage import cards, ledger, receipts
 from storage import communities as community_store
 from storage import moderation as moderation_store
 from storage.db import Database, unavailable
-from storage.members import MemberCache, MemberInfo, SeenMember, find_member, resolve_members
+from storage.members import (
+    MemberCache,
+    MemberInfo,
+    SeenMember,
+    find_member,
+    resolve_members,
+    vouched,
+)
 from storage.models import MemberRole
 
 log = logging.getLogger("cercle.core")
@@ -428,6 +435,10 @@ class Cercle:
         try:
             async with self.db.reading() as session:
                 community = await self.community(session, event.platform, event.space_id, event.at)
+                if not self._vouched(community, event.invoker):
+                    # Seen for the first time by this process, or changed: resolving them
+                    # would read them and probably write; the ordinary way does both once.
+                    return None
                 return await self._dispatch(session, community, event)
         except Exception as error:
             # What it put in the member cache before it failed is read again that way.
@@ -435,6 +446,16 @@ class Cercle:
                 self.members.forget((known[0], person.platform, person.user_id))
             log.debug("%s answered the ordinary way: %s", spec.text_name, error)
             return None
+
+    def _vouched(self, community: CommunityView, ref: MemberRef) -> bool:
+        seen = SeenMember(ref.platform, ref.user_id, ref.name, ref.is_bot, ref.roles)
+        return vouched(
+            self.members,
+            community.id,
+            seen,
+            community.excluded_members,
+            community.excluded_roles,
+        )
 
     def _usage_message(self, locale: str, error: UsageError) -> str:
         message = community_t(locale, error.key, error.params)

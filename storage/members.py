@@ -159,6 +159,19 @@ def _refresh_loaded(session: AsyncSession, changed: Sequence[tuple[str, bool, bo
             set_committed_value(loaded, "excluded", excluded)
 
 
+def vouched(
+    cache: MemberCache,
+    community_id: int,
+    person: SeenMember,
+    excluded_members: frozenset[int],
+    excluded_roles: frozenset[str],
+) -> bool:
+    """Whether the cache holds this member as they are seen now: resolving them would read
+    and write nothing."""
+    cached = cache.get((community_id, person.platform, person.user_id))
+    return cached is not None and _unchanged(cached, person, excluded_members, excluded_roles)
+
+
 def _unchanged(
     cached: MemberInfo,
     person: SeenMember,
