@@ -424,7 +424,10 @@ class Cercle:
         if self.db.dialect != "sqlite" or not isinstance(event, CommandInvoked):
             return None
         known = self._spaces.get((event.platform, event.space_id))
-        if known is None:
+        cached = self._views.get(known[0]) if known is not None else None
+        # A caller seen for the first time by this process, or changed since: resolving
+        # them reads them and probably writes; the ordinary way does both, once.
+        if known is None or cached is None or not self._vouched(cached[1], event.invoker):
             return None
         try:
             spec, _ = self._parse(event)
@@ -435,10 +438,6 @@ class Cercle:
         try:
             async with self.db.reading() as session:
                 community = await self.community(session, event.platform, event.space_id, event.at)
-                if not self._vouched(community, event.invoker):
-                    # Seen for the first time by this process, or changed: resolving them
-                    # would read them and probably write; the ordinary way does both once.
-                    return None
                 return await self._dispatch(session, community, event)
         except Exception as error:
             # What it put in the member cache before it failed is read again that way.
