@@ -224,7 +224,7 @@ class Database:
         commit (a batch of members' messages, and every /rank queued behind it) take 50 to
         100 ms every few seconds under a steady stream. Called every second, the copy is
         small, runs on a thread of its own while the writer goes on, and the log starts
-        over at the next commit, so the threshold is never reached.
+        over at the next commit, so it stays far below the threshold.
         Returns (pages in the log, pages copied so far).
         """
         if self.dialect != "sqlite":

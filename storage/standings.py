@@ -212,17 +212,10 @@ async def fold(session: AsyncSession, limit: int = 100_000) -> int:
     return int((await session.execute(upsert)).rowcount or 0)
 
 
-async def ahead(
-    session: AsyncSession, community_id: int, period: str, start: date | None, points: int
-) -> int:
-    """How many members (flagged ones included: the caller takes them off) have more than
-    `points` on the board."""
-    return int(await session.scalar(select(ahead_count(community_id, period, start, points))) or 0)
-
-
 def ahead_count(community_id: int, period: str, start: date | None, points: int) -> Any:
-    """`ahead` as a scalar subquery, for a caller that reads it with other numbers in one
-    statement."""
+    """How many members (flagged ones included: the caller takes them off) have more than
+    `points` on the board, as a scalar subquery the caller reads with its other numbers
+    in one statement."""
     begins = start if start is not None else ALL_TIME_START
     parts = []
     for table in (BoardCount, BoardMove):

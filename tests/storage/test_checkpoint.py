@@ -64,6 +64,15 @@ def copy_log_now(path: Path) -> None:
         plain.close()
 
 
+async def copied_into_the_file(path: Path, communities: int) -> None:
+    """Wait (a few of the runtime's seconds at most) until the database file holds them."""
+    for _ in range(int(CHECKPOINT_SECONDS * 50)):
+        if in_database_file(path) == communities:
+            return
+        await asyncio.sleep(0.1)
+    assert in_database_file(path) == communities
+
+
 async def add_communities(db: Database, first: int, count: int) -> None:
     async with db.transaction() as session:
         for n in range(first, first + count):
@@ -85,18 +94,10 @@ async def test_the_running_bot_copies_the_log_into_the_database_file(
         runtime = Runtime(core, [QuietAdapter()])
         task = asyncio.create_task(runtime.run())
         try:
-            for _ in range(int(CHECKPOINT_SECONDS * 50)):
-                await asyncio.sleep(0.1)
-                if in_database_file(path) == 300:
-                    break
-            assert in_database_file(path) == 300
+            await copied_into_the_file(path, 300)
             # And again, for what comes while it runs.
             await add_communities(db, 300, 200)
-            for _ in range(int(CHECKPOINT_SECONDS * 50)):
-                await asyncio.sleep(0.1)
-                if in_database_file(path) == 500:
-                    break
-            assert in_database_file(path) == 500
+            await copied_into_the_file(path, 500)
         finally:
             runtime.stopped.set()
             await task
