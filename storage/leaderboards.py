@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
-from sqlalchemy import case, exists, func, literal, select, union_all
+from sqlalchemy import case, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import standings as boards
@@ -121,8 +120,7 @@ async def place_of(
     """The member's place on the board, or None when they are not on it.
 
     Who is ahead is counted by points value (`storage.standings`: one row per distinct
-    value above the member's), less the few excluded members, bots and hidden members
-    among them.
+    value above the member's, of the members the board shows).
     """
     # The member's flags, and their all-time points, read fresh in one statement.
     member = (
@@ -147,47 +145,10 @@ async def place_of(
 async def _shown_above(
     session: AsyncSession, community_id: int, period: str, start: date | None, points: int
 ) -> int:
-    """How many members shown on the board have more than `points`: everyone ahead less
-    the flagged ones, counted in one statement."""
+    """How many members shown on the board have more than `points` (the counts hold only
+    them)."""
     everyone = boards.ahead_count(community_id, period, start, points)
-    flagged = _flagged_above(community_id, period, start, points)
-    return int(await session.scalar(select(everyone - flagged)) or 0)
-
-
-def _flagged_above(community_id: int, period: str, start: date | None, points: int) -> Any:
-    """How many excluded members, bots and hidden members have more than `points` on the
-    board (they are counted by points value with everyone else, but never shown), as a
-    scalar subquery."""
-    flagged = (
-        select(Member.id).where(Member.community_id == community_id, Member.excluded.is_(True)),
-        select(Member.id).where(
-            Member.community_id == community_id,
-            Member.excluded.is_(False),
-            Member.is_bot.is_(True),
-        ),
-        select(Member.id).where(
-            Member.community_id == community_id,
-            Member.excluded.is_(False),
-            Member.is_bot.is_(False),
-            Member.hidden.is_(True),
-        ),
-    )
-    if period == "all":
-        # The member index holds the flags and the points: three short ranges of it.
-        counted = union_all(*(query.where(Member.points > points) for query in flagged))
-        return select(func.count()).select_from(counted.subquery()).scalar_subquery()
-    # Each flagged member's row of the period, looked up by its key: a few hundred
-    # lookups, where a count over the board's points index would read every member
-    # ahead (the month board's whole length, for a member with few points).
-    ids = union_all(*flagged).subquery()
-    on_board = exists().where(
-        MemberTotal.community_id == community_id,
-        MemberTotal.period == period,
-        MemberTotal.period_start == start,
-        MemberTotal.member_id == ids.c.id,
-        MemberTotal.points > points,
-    )
-    return select(func.count()).select_from(ids).where(on_board).scalar_subquery()
+    return int(await session.scalar(select(everyone)) or 0)
 
 
 async def activity_top(

@@ -7,9 +7,10 @@ large community, for a member with few points); counting them by points value re
 row per distinct value above theirs, a few hundred or thousand whatever the size.
 
 `board_count` holds, for a board (the all-time points on `member`, or a week's or month's
-`member_total`), how many members have exactly `points` (> 0). Database triggers keep it
-(migration 0022), so every way points change (scoring, reversals, imports, merges,
-erasure) is counted, whoever writes. On SQLite they update `board_count` at once (one
+`member_total`), how many of the members it shows (not excluded, not bots, not hidden)
+have exactly `points` (> 0). Database triggers keep it (migrations 0022, 0024), so every
+way points or flags change (scoring, reversals, imports, merges, erasure, a member hidden
+or excluded) is counted, whoever writes. On SQLite they update `board_count` at once (one
 writer at a time). On PostgreSQL concurrent writers would lock the same few rows in
 differing orders (a deadlock), so the triggers append signed moves to `board_move`
 instead, which never conflict, and `storage.standings.fold` adds them into

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import func, select, update
@@ -17,7 +18,7 @@ from bot.config import Settings
 from bot.core import Cercle
 from bot.events import ChannelRef, MemberRef, MessageDeleted, MessagePosted
 from bot.scheduler import Timekeeper
-from storage import leaderboards, privacy, standings
+from storage import leaderboards, migrate, privacy, standings
 from storage.db import Database
 from storage.models import Member, MemberTotal
 from storage.models.standings import ALL_TIME_START, BoardCount, BoardMove
@@ -49,21 +50,39 @@ async def counts(db: Database) -> dict[tuple[str, str, int], int]:
     return {key: n for key, n in found.items() if n}
 
 
+SHOWN = (Member.excluded.is_(False), Member.is_bot.is_(False), Member.hidden.is_(False))
+
+
 async def recounted(db: Database) -> dict[tuple[str, str, int], int]:
-    """The same, counted from the boards themselves."""
+    """The same, counted from the boards themselves: the members each board shows."""
     found: dict[tuple[str, str, int], int] = {}
     async with db.transaction() as session:
         for points, n in await session.execute(
-            select(Member.points, func.count()).where(Member.points > 0).group_by(Member.points)
+            select(Member.points, func.count())
+            .where(Member.points > 0, *SHOWN)
+            .group_by(Member.points)
         ):
             found[("all", str(ALL_TIME_START), points)] = n
         for period, start, points, n in await session.execute(
             select(MemberTotal.period, MemberTotal.period_start, MemberTotal.points, func.count())
-            .where(MemberTotal.points > 0)
+            .join(Member, Member.id == MemberTotal.member_id)
+            .where(MemberTotal.points > 0, *SHOWN)
             .group_by(MemberTotal.period, MemberTotal.period_start, MemberTotal.points)
         ):
             found[(period, str(start), points)] = n
     return found
+
+
+async def rows_of(db: Database, ids: list[int]) -> int:
+    """How many rows with points the members `ids` hold on all boards together."""
+    async with db.transaction() as session:
+        all_time = await session.scalar(
+            select(func.count()).where(Member.id.in_(ids), Member.points > 0)
+        )
+        periods = await session.scalar(
+            select(func.count()).where(MemberTotal.member_id.in_(ids), MemberTotal.points > 0)
+        )
+    return int(all_time or 0) + int(periods or 0)
 
 
 async def places_agree(db: Database, core: Cercle) -> int:
@@ -127,12 +146,23 @@ async def test_places_follow_every_change_of_points(db: Database) -> None:
     # Deleted messages take their points back (reversals).
     for mid in rng.sample(posted, 30):
         await core.handle(MessageDeleted("discord", "g1", clock.now(), mid, GENERAL))
-    # Hidden, excluded and bot members are counted by value but never shown.
+    # Hidden, excluded and bot members leave the counts with every board's row of theirs.
     async with db.transaction() as session:
         ids = list(await session.scalars(select(Member.id).order_by(Member.id)))
+        before = await counts(db)
         await session.execute(update(Member).where(Member.id == ids[1]).values(hidden=True))
         await session.execute(update(Member).where(Member.id == ids[2]).values(excluded=True))
         await session.execute(update(Member).where(Member.id == ids[3]).values(is_bot=True))
+        # Flagged twice over, then cleared: back in every count.
+        await session.execute(
+            update(Member).where(Member.id == ids[4]).values(hidden=True, excluded=True)
+        )
+        await session.execute(
+            update(Member).where(Member.id == ids[4]).values(hidden=False, excluded=False)
+        )
+    assert await counts(db) == await recounted(db)
+    assert sum(before.values()) - sum((await counts(db)).values()) == await rows_of(db, ids[1:4])
+    assert await places_agree(db, core) > 40
     # An erased member's points leave every board.
     async with db.transaction() as session:
         await privacy.forget(session, ids[0])
@@ -221,3 +251,34 @@ async def test_the_running_bot_folds_pending_moves(db: Database) -> None:
     finally:
         keeper.shutdown()
     assert await counts(db) == await recounted(db)
+
+
+async def test_upgrading_takes_flagged_members_out_of_the_counts(
+    database_url: Callable[..., str],
+) -> None:
+    """A database whose counts held flagged members too (before migration 0024) counts
+    only the shown ones once upgraded, and keeps doing so as flags change."""
+    db = Database(database_url(migrated=False))
+    try:
+        await migrate.upgrade(db.engine, "0023")
+        core = Cercle(db, settings(), ManualClock(START))
+        await core.handle_many(
+            [
+                MessagePosted("discord", "g1", START, f"m{k}", GENERAL, person, "hello")
+                for k, person in enumerate(PEOPLE[:6])
+            ]
+        )
+        async with db.transaction() as session:
+            ids = list(await session.scalars(select(Member.id).order_by(Member.id)))
+            await session.execute(update(Member).where(Member.id == ids[0]).values(hidden=True))
+        assert sum((await counts(db)).values()) == 3 * 6  # all time, week, month: everyone
+
+        await db.upgrade()
+        assert sum((await counts(db)).values()) == 3 * 5
+        assert await counts(db) == await recounted(db)
+        async with db.transaction() as session:
+            await session.execute(update(Member).where(Member.id == ids[0]).values(hidden=False))
+        assert sum((await counts(db)).values()) == 3 * 6
+        assert await places_agree(db, core) == 3 * 6
+    finally:
+        await db.dispose()

@@ -50,8 +50,9 @@ def upgrade() -> None:
         ["community_id", "period", "period_start", "points"],
     )
     connection = op.get_bind()
-    standings.rebuild(connection)
-    standings.create_triggers(connection)
+    # Flagged members were counted too until 0024.
+    standings.rebuild(connection, everyone=True)
+    standings.create_triggers(connection, everyone=True)
 
 
 def downgrade() -> None:
