@@ -18,7 +18,6 @@ from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot import command_text, customers, i18n, interactions
@@ -79,9 +78,9 @@ from storage.members import (
     SeenMember,
     find_member,
     resolve_members,
+    roles_of,
     vouched,
 )
-from storage.models import MemberRole
 
 log = logging.getLogger("cercle.core")
 
@@ -317,10 +316,7 @@ class Cercle:
         )
 
     async def roles_of(self, session: AsyncSession, member_id: int) -> tuple[str, ...]:
-        rows = await session.scalars(
-            select(MemberRole.role).where(MemberRole.member_id == member_id)
-        )
-        return tuple(sorted(rows.all()))
+        return await roles_of(session, member_id)
 
     # -- activity ---------------------------------------------------------------------------
 

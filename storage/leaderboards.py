@@ -9,10 +9,12 @@ is served from an index).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import case, func, literal, select, union_all
+from sqlalchemy import Select, bindparam, case, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import standings as boards
@@ -28,11 +30,20 @@ class Standing:
     place: int
 
 
-def _board(community_id: int, period: str, start: date | None):  # type: ignore[no-untyped-def]
-    if period == "all":
+# Every statement of a command's board is built once, with its values bound when it runs:
+# building one and computing its cache key cost more than the database's work on it.
+_COMMUNITY, _PERIOD, _START = bindparam("community_id"), bindparam("period"), bindparam("start")
+_MEMBER, _OFFSET, _LIMIT = bindparam("member_id"), bindparam("offset"), bindparam("limit")
+_SHOWN = (Member.excluded.is_(False), Member.is_bot.is_(False), Member.hidden.is_(False))
+
+
+@functools.cache
+def _board(all_time: bool) -> Select[Any]:
+    """A board's shown members with points, best first, `offset` and `limit` bound."""
+    if all_time:
         points = Member.points
         query = select(Member.id, Member.display_name, points.label("points")).where(
-            Member.community_id == community_id
+            Member.community_id == _COMMUNITY
         )
     else:
         points = MemberTotal.points
@@ -40,20 +51,29 @@ def _board(community_id: int, period: str, start: date | None):  # type: ignore[
             select(Member.id, Member.display_name, points.label("points"))
             .join(Member, Member.id == MemberTotal.member_id)
             .where(
-                MemberTotal.community_id == community_id,
-                MemberTotal.period == period,
-                MemberTotal.period_start == start,
+                MemberTotal.community_id == _COMMUNITY,
+                MemberTotal.period == _PERIOD,
+                MemberTotal.period_start == _START,
             )
         )
-    shown = (Member.excluded.is_(False), Member.is_bot.is_(False), Member.hidden.is_(False))
-    return query.where(*shown, points > 0), points
+    return (
+        query.where(*_SHOWN, points > 0)
+        .order_by(points.desc(), Member.id)
+        .offset(_OFFSET)
+        .limit(_LIMIT)
+    )
+
+
+def _bound(community_id: int, period: str, start: date | None, **more: Any) -> dict[str, Any]:
+    return {"community_id": community_id, "period": period, "start": start, **more}
 
 
 async def top(
     session: AsyncSession, community_id: int, period: str, start: date | None, limit: int = 10
 ) -> list[Standing]:
-    query, points = _board(community_id, period, start)
-    rows = await session.execute(query.order_by(points.desc(), Member.id).limit(limit))
+    rows = await session.execute(
+        _board(period == "all"), _bound(community_id, period, start, offset=0, limit=limit)
+    )
     standings: list[Standing] = []
     for index, (member_id, name, total) in enumerate(rows):
         # Equal points share a place (1, 2, 2, 4); between them, the member known first.
@@ -75,11 +95,12 @@ async def page(
     """Standings `offset` to `offset + limit` of the board, and how many members are on
     it (unless the caller knows); places are the board's own (the first row's counts
     everyone ahead of it). Both counts are read by points value (`storage.standings`)."""
-    query, points = _board(community_id, period, start)
     if total is None:
         total = await _shown_above(session, community_id, period, start, 0)
     rows = (
-        await session.execute(query.order_by(points.desc(), Member.id).offset(offset).limit(limit))
+        await session.execute(
+            _board(period == "all"), _bound(community_id, period, start, offset=offset, limit=limit)
+        )
     ).all()
     if not rows:
         return [], total
@@ -97,20 +118,26 @@ async def page(
     return standings, total
 
 
+_PERIOD_POINTS = select(MemberTotal.points).where(
+    MemberTotal.community_id == _COMMUNITY,
+    MemberTotal.period == _PERIOD,
+    MemberTotal.period_start == _START,
+    MemberTotal.member_id == _MEMBER,
+)
+_ALL_TIME_POINTS = select(Member.points).where(Member.id == _MEMBER)
+# The member's flags and all-time points, read fresh in one statement.
+_MEMBER_ROW = select(
+    Member.display_name, Member.points, Member.excluded, Member.is_bot, Member.hidden
+).where(Member.id == _MEMBER)
+
+
 async def points_of(
     session: AsyncSession, community_id: int, member_id: int, period: str, start: date | None
 ) -> int:
-    if period == "all":
-        value = await session.scalar(select(Member.points).where(Member.id == member_id))
-    else:
-        value = await session.scalar(
-            select(MemberTotal.points).where(
-                MemberTotal.community_id == community_id,
-                MemberTotal.period == period,
-                MemberTotal.period_start == start,
-                MemberTotal.member_id == member_id,
-            )
-        )
+    statement = _ALL_TIME_POINTS if period == "all" else _PERIOD_POINTS
+    value = await session.scalar(
+        statement, _bound(community_id, period, start, member_id=member_id)
+    )
     return int(value or 0)
 
 
@@ -122,14 +149,7 @@ async def place_of(
     Who is ahead is counted by points value (`storage.standings`: one row per distinct
     value above the member's, of the members the board shows).
     """
-    # The member's flags, and their all-time points, read fresh in one statement.
-    member = (
-        await session.execute(
-            select(
-                Member.display_name, Member.points, Member.excluded, Member.is_bot, Member.hidden
-            ).where(Member.id == member_id)
-        )
-    ).first()
+    member = (await session.execute(_MEMBER_ROW, {"member_id": member_id})).first()
     if member is None or member.excluded or member.is_bot or member.hidden:
         return None
     if period == "all":
@@ -147,8 +167,7 @@ async def _shown_above(
 ) -> int:
     """How many members shown on the board have more than `points` (the counts hold only
     them)."""
-    everyone = boards.ahead_count(community_id, period, start, points)
-    return int(await session.scalar(select(everyone)) or 0)
+    return await boards.ahead(session, community_id, period, start, points)
 
 
 async def activity_top(

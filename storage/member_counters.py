@@ -15,14 +15,22 @@ from storage.dialect import insert_ignore
 from storage.ledger import DayMark
 from storage.models import Member, MemberBadge, RankChange
 
+# Built once, the ids bound as a list: commands read their members and badges this way.
+_MEMBERS_BY_ID = (
+    select(Member)
+    .where(Member.id.in_(bindparam("ids", expanding=True)))
+    .execution_options(populate_existing=True)
+)
+_BADGES_OF = select(MemberBadge.member_id, MemberBadge.badge).where(
+    MemberBadge.member_id.in_(bindparam("ids", expanding=True))
+)
+
 
 async def members_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, Member]:
     ids = set(ids)
     if not ids:
         return {}
-    rows = await session.scalars(
-        select(Member).where(Member.id.in_(ids)).execution_options(populate_existing=True)
-    )
+    rows = await session.scalars(_MEMBERS_BY_ID, {"ids": sorted(ids)})
     return {m.id: m for m in rows.all() if m.id is not None}
 
 
@@ -173,9 +181,7 @@ async def badges_of(session: AsyncSession, ids: Iterable[int]) -> dict[int, set[
     ids = set(ids)
     result: dict[int, set[str]] = {i: set() for i in ids}
     if ids:
-        rows = await session.execute(
-            select(MemberBadge.member_id, MemberBadge.badge).where(MemberBadge.member_id.in_(ids))
-        )
+        rows = await session.execute(_BADGES_OF, {"ids": sorted(ids)})
         for member_id, badge in rows:
             result[member_id].add(badge)
     return result

@@ -336,18 +336,29 @@ def origin_of(person: SeenMember) -> str:
     return f"{person.platform}:{person.user_id}"[:100]
 
 
+# Built once (every command looks its members up): building a statement and its cache key
+# costs more than the lookup itself.
+_FIND_MEMBER = (
+    select(Member)
+    .join(Identity, Identity.member_id == Member.id)
+    .where(
+        Identity.community_id == bindparam("community_id"),
+        Identity.platform == bindparam("platform"),
+        Identity.user_id == bindparam("user_id"),
+    )
+)
+
+
+async def roles_of(session: AsyncSession, member_id: int) -> tuple[str, ...]:
+    """The member's platform roles, sorted."""
+    return tuple(sorted(role for _, role in await _ROLES_OF.run(session, [member_id])))
+
+
 async def find_member(
     session: AsyncSession, community_id: int, platform: str, user_id: str
 ) -> Member | None:
-    return await session.scalar(
-        select(Member)
-        .join(Identity, Identity.member_id == Member.id)
-        .where(
-            Identity.community_id == community_id,
-            Identity.platform == platform,
-            Identity.user_id == user_id,
-        )
-    )
+    bound = {"community_id": community_id, "platform": platform, "user_id": user_id}
+    return await session.scalar(_FIND_MEMBER, bound)
 
 
 async def user_id_on(

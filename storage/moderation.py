@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import insert_ignore
@@ -44,13 +44,16 @@ async def saw_moderator(
         )
 
 
+# Built once: every command asks it of its caller.
+_SEEN_MODERATOR = select(SeenModerator.member_id).where(
+    SeenModerator.community_id == bindparam("community_id"),
+    SeenModerator.member_id == bindparam("member_id"),
+)
+
+
 async def is_seen_moderator(session: AsyncSession, community_id: int, member_id: int) -> bool:
-    found = await session.scalar(
-        select(SeenModerator.member_id).where(
-            SeenModerator.community_id == community_id, SeenModerator.member_id == member_id
-        )
-    )
-    return found is not None
+    bound = {"community_id": community_id, "member_id": member_id}
+    return await session.scalar(_SEEN_MODERATOR, bound) is not None
 
 
 async def seen_moderators(session: AsyncSession, community_id: int) -> list[Member]:

@@ -9,10 +9,24 @@ member's flags change, their rows of every board leave the counts or come back.
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, literal, not_, or_, select, text, union_all
+from sqlalchemy import (
+    Select,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    not_,
+    or_,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Executable
@@ -295,19 +309,31 @@ async def fold(session: AsyncSession, limit: int = 100_000) -> int:
     return int((await session.execute(upsert)).rowcount or 0)
 
 
-def ahead_count(community_id: int, period: str, start: date | None, points: int) -> Any:
-    """How many members shown on the board have more than `points`, as a scalar subquery:
-    one row per distinct points value above `points` (and the moves not folded yet)."""
-    begins = start if start is not None else ALL_TIME_START
-    parts = []
-    for table in (BoardCount, BoardMove):
-        parts.append(
-            select(table.members).where(
-                table.community_id == community_id,
-                table.period == period,
-                table.period_start == begins,
-                table.points > points,
-            )
+@functools.cache
+def _ahead() -> Select[Any]:
+    parts = [
+        select(table.members).where(
+            table.community_id == bindparam("community_id"),
+            table.period == bindparam("period"),
+            table.period_start == bindparam("start"),
+            table.points > bindparam("points"),
         )
+        for table in (BoardCount, BoardMove)
+    ]
     rows = union_all(*parts).subquery()
-    return select(func.coalesce(func.sum(rows.c.members), 0)).scalar_subquery()
+    return select(func.coalesce(func.sum(rows.c.members), 0))
+
+
+async def ahead(
+    session: AsyncSession, community_id: int, period: str, start: date | None, points: int
+) -> int:
+    """How many members shown on the board have more than `points`: one row per distinct
+    points value above `points` (and the moves not folded yet). The statement is built
+    once: building it cost more than reading it."""
+    bound = {
+        "community_id": community_id,
+        "period": period,
+        "start": start if start is not None else ALL_TIME_START,
+        "points": points,
+    }
+    return int(await session.scalar(_ahead(), bound) or 0)
