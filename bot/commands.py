@@ -98,6 +98,7 @@ class CommandRegistry:
 
     def __init__(self) -> None:
         self._commands: dict[tuple[str, ...], CommandSpec] = {}
+        self._groups: frozenset[tuple[str, ...]] | None = None
 
     def add(self, spec: CommandSpec) -> CommandSpec:
         for existing in self._commands:
@@ -105,6 +106,7 @@ class CommandRegistry:
             if existing == spec.path or longer[: len(shorter)] == shorter:
                 raise ValueError(f"command {spec.path} collides with {existing}")
         self._commands[spec.path] = spec
+        self._groups = None
         return spec
 
     def get(self, path: tuple[str, ...]) -> CommandSpec | None:
@@ -113,9 +115,14 @@ class CommandRegistry:
     def all(self) -> list[CommandSpec]:
         return sorted(self._commands.values(), key=lambda s: s.path)
 
-    def groups(self) -> set[tuple[str, ...]]:
-        """Every proper prefix of a command path (`("admin",)`, `("admin", "points")`)."""
-        return {s.path[:i] for s in self._commands.values() for i in range(1, len(s.path))}
+    def groups(self) -> frozenset[tuple[str, ...]]:
+        """Every proper prefix of a command path (`("admin",)`, `("admin", "points")`),
+        kept until a command is added (every command text is parsed against them)."""
+        if self._groups is None:
+            self._groups = frozenset(
+                s.path[:i] for s in self._commands.values() for i in range(1, len(s.path))
+            )
+        return self._groups
 
 
 REGISTRY = CommandRegistry()

@@ -20,7 +20,12 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date, format_skeleton, format_time, get_timezone_gmt
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import (
+    format_decimal,
+    format_percent,
+    get_group_symbol,
+    get_minus_sign_symbol,
+)
 
 from bot.text import Moment, moment_token
 
@@ -35,7 +40,30 @@ def babel_locale(locale: str) -> Locale:
 
 def number(locale: str, value: int | float) -> str:
     """A count with the locale's grouping: `1,234` / `1 234` (narrow no-break space)."""
+    if type(value) is int:
+        symbols = _integer_symbols(locale)
+        if symbols is not None:
+            return _grouped(value, *symbols)
     return format_decimal(value, locale=babel_locale(locale))
+
+
+def _grouped(value: int, group: str, minus: str) -> str:
+    text = f"{abs(value):,}".replace(",", group)
+    return minus + text if value < 0 else text
+
+
+@cache
+def _integer_symbols(locale: str) -> tuple[str, str] | None:
+    """(group, minus) symbols of a locale that groups whole numbers by threes from the first
+    thousand on, checked against Babel's own formatting; None for any other locale (Babel
+    then formats every count). A leaderboard formats dozens of counts, and Babel's general
+    pattern costs more than the board's reading."""
+    where = babel_locale(locale)
+    group, minus = get_group_symbol(where), get_minus_sign_symbol(where)
+    probes = (0, 7, 999, 1000, 12_345, -1_234, 1_234_567_890)
+    if all(_grouped(v, group, minus) == format_decimal(v, locale=where) for v in probes):
+        return group, minus
+    return None
 
 
 def decimal(locale: str, value: float, digits: int = 2) -> str:

@@ -3,8 +3,11 @@ moment (a deadline, a schedule) is shown by each platform in the reader's own zo
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
+
+from babel.numbers import format_decimal
 
 from adapters.discord.embeds import content, embed_for
 from adapters.slack.blocks import message
@@ -36,6 +39,27 @@ def test_numbers_use_the_locales_decimal_mark_grouping_and_percent_sign() -> Non
     assert formatting.percent("en", 1 / 8) == "13%"  # half up, like every count Cercle shows
     assert i18n.points("fr", 0) == "0 point"  # CLDR: French singular covers 0 and 1
     assert i18n.points("fr", 2_000_000) == f"2{NNBSP}000{NNBSP}000 points"  # "many" → other
+
+
+def test_every_whole_number_reads_as_babel_writes_it() -> None:
+    """Counts are grouped without Babel's general pattern (a leaderboard writes dozens):
+    each one reads exactly as Babel writes it, in both languages, signs and floats too."""
+    rng = random.Random(3)
+    values = [
+        0,
+        1,
+        -1,
+        999,
+        1000,
+        -1000,
+        10**12,
+        *(rng.randint(-(10**9), 10**9) for _ in range(500)),
+    ]
+    for locale in ("en", "fr"):
+        where = formatting.babel_locale(locale)
+        for value in values:
+            assert formatting.number(locale, value) == format_decimal(value, locale=where)
+        assert formatting.number(locale, 1234.5) == format_decimal(1234.5, locale=where)
 
 
 def test_a_moment_reads_in_the_community_zone_where_no_platform_renders_it() -> None:
