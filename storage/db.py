@@ -3,8 +3,9 @@
 SQLite (the embedded default) runs in WAL mode with a busy timeout so a reader never
 blocks the writer, a page cache of 2 MiB per connection and a checkpoint every 10,000
 pages (in `cercle run`, `Database.checkpoint` copies the log every second instead, off
-the writer's path), and a serialized transaction takes the write lock as it begins (see
-`Database.transaction`);
+the writer's path), and a serialized transaction takes the write lock as it begins, after
+its turn in the queue of writers shared with other processes (see `Database.transaction`
+and `storage.writer_queue`);
 PostgreSQL needs nothing special.
 `Database.upgrade()` brings the schema to the newest alembic revision and is called at
 start.
@@ -26,6 +27,8 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+from storage.writer_queue import WriterQueue, queue_path
 
 # `session.info` key: the session's transaction holds the database's only write lock.
 WRITE_LOCKED = "cercle.write_locked"
@@ -131,6 +134,8 @@ class Database:
         self.url = url
         self.busy_timeout = busy_timeout
         self._gate: asyncio.Lock | None = None
+        path = queue_path(url)
+        self._writers = WriterQueue(path, busy_timeout) if path is not None else None
         self.engine = make_engine(url, echo, busy_timeout)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
@@ -176,13 +181,20 @@ class Database:
             gated = True
         except TimeoutError:
             gated = False
+        queued: int | None = None
         try:
+            # Between processes, writers take turns in the file lock's queue
+            # (`storage.writer_queue`) rather than in SQLite's sleeping busy handler.
+            if self._writers is not None:
+                queued = await self._writers.take()
             async with self.sessions() as session, session.begin():
                 await session.execute(text("BEGIN IMMEDIATE"))
                 # Nothing another process writes can land before this commits.
                 session.info[WRITE_LOCKED] = True
                 yield session
         finally:
+            if queued is not None:
+                WriterQueue.give_back(queued)
             if gated:
                 gate.release()
 
