@@ -19,7 +19,7 @@ from bot.core import Cercle
 from bot.customers import import_customers
 from bot.exports import export
 from bot.features.digests.cards import digest_card
-from bot.features.digests.data import build
+from bot.features.digests.data import build, health_of
 from bot.features.digests.responsiveness import question_lines
 from bot.features.digests.schedule import Period
 from storage.models import Community
@@ -318,4 +318,28 @@ async def test_read_at_once_or_in_turn_the_digest_says_the_same(
     assert "Messages: 4 (+2, +100%)" in said
     assert "> does anyone know how to rotate the API key?" in said
     assert "Questions asked: 1" in said
+    assert at_once == in_turn
+
+
+async def test_stats_read_at_once_or_in_turn_say_the_same(
+    console: Transcript, core: Cercle
+) -> None:
+    """`/admin stats` reads its health numbers and its questions side by side; read one
+    after the other in one transaction, every number is the same."""
+    await console.play(WEEK)
+    await console.play("""
+        after 1d
+        carol: does anyone know how to rotate the API key?
+        after 2h
+        alice replies to 7: settings, then keys, then rotate
+        nora: /thanks @alice for the key answer
+    """)
+    async with core.db.transaction() as session:
+        community_id, slug = (await session.execute(select(Community.id, Community.slug))).one()
+        view = await load_view(session, community_id, slug, core.settings)
+        days = Period(date(2026, 1, 1), date(2026, 1, 8), view.timezone)
+        in_turn = await health_of(core, session, view, days)
+        at_once = await health_of(core, session, view, days, concurrent=True)
+    assert in_turn.health["active"] == (6, 0) and in_turn.health["kudos"] == (2, 0)
+    assert in_turn.questions[0][""].asked == 1 and in_turn.questions[0][""].answered == 1
     assert at_once == in_turn

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from types import SimpleNamespace
@@ -227,20 +227,30 @@ async def build(
             )
             data.quiet = [(name, days) for _, name, days in rows]
 
-    sections = (health, questions, members, the_rest)
+    await _read(core, session, (health, questions, members, the_rest), concurrent)
+    return data
+
+
+Section = Callable[[AsyncSession], Awaitable[None]]
+
+
+async def _read(
+    core: Services, session: AsyncSession, sections: Sequence[Section], concurrent: bool
+) -> None:
+    """Run `sections` one after the other in `session`, or (`concurrent`, on a database
+    whose connections share their data) side by side, each on a connection of its own."""
     if not (concurrent and core.db.connections_share_data):
         for section in sections:
             await section(session)
-        return data
+        return
 
-    async def apart(section: Callable[[AsyncSession], Awaitable[None]]) -> None:
+    async def apart(section: Section) -> None:
         async with core.db.sessions() as own:
             await section(own)
 
     async with asyncio.TaskGroup() as group:
         for section in sections:
             group.create_task(apart(section))
-    return data
 
 
 async def _members(
@@ -477,17 +487,32 @@ async def _read_back(
 
 
 async def health_of(
-    core: Services, session: AsyncSession, view: CommunityView, period: Period
+    core: Services,
+    session: AsyncSession,
+    view: CommunityView,
+    period: Period,
+    *,
+    concurrent: bool = False,
 ) -> DigestData:
-    """The health numbers, participation shape and customers of a period (`/admin stats`)."""
+    """The health numbers, participation shape and customers of a period (`/admin stats`).
+
+    `concurrent`: the health numbers, and the questions with the customers, are read side
+    by side on connections of their own (see `build`): what they count is what is
+    committed, which is all of it for a caller that wrote nothing they count."""
     previous = period.previous()
     window = metrics.Window(previous.start_at, period.start_at, period.end_at)
     data = DigestData(period, previous)
-    await _health(session, view, period, previous, window, data)
-    await _questions(core, session, view, window, data)
-    data.customers = await metrics_health.active_customers(
-        session, view.id, period.start, period.end
-    )
+
+    async def health(session: AsyncSession) -> None:
+        await _health(session, view, period, previous, window, data)
+
+    async def questions(session: AsyncSession) -> None:
+        await _questions(core, session, view, window, data)
+        data.customers = await metrics_health.active_customers(
+            session, view.id, period.start, period.end
+        )
+
+    await _read(core, session, (health, questions), concurrent)
     return data
 
 

@@ -41,7 +41,10 @@ async def stats(ctx: CommandContext, period: str | None) -> list[Action]:
     else:
         start = end - timedelta(days=SPAN[name])
     shown = Period(start, end, view.timezone)
-    data = await health_of(ctx.core, ctx.session, view, shown)
+    # Read side by side from what is committed: this command's own transaction has
+    # written at most its caller's member row (a moderator seen for the first time is
+    # counted among the members from the next reading on).
+    data = await health_of(ctx.core, ctx.session, view, shown, concurrent=True)
     fields = [
         # Everything since the beginning has no period before it to compare with.
         CardField(
