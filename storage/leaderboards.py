@@ -34,7 +34,6 @@ class Standing:
 # building one and computing its cache key cost more than the database's work on it.
 _COMMUNITY, _PERIOD, _START = bindparam("community_id"), bindparam("period"), bindparam("start")
 _MEMBER, _OFFSET, _LIMIT = bindparam("member_id"), bindparam("offset"), bindparam("limit")
-_SHOWN = (Member.excluded.is_(False), Member.is_bot.is_(False), Member.hidden.is_(False))
 
 
 @functools.cache
@@ -57,7 +56,7 @@ def _board(all_time: bool) -> Select[Any]:
             )
         )
     return (
-        query.where(*_SHOWN, points > 0)
+        query.where(*boards.SHOWN, points > 0)
         .order_by(points.desc(), Member.id)
         .offset(_OFFSET)
         .limit(_LIMIT)
@@ -206,7 +205,7 @@ async def activity_top(
     query = (
         select(Member.id, Member.display_name, total)
         .join(Member, Member.id == rows.c.member_id)
-        .where(Member.excluded.is_(False), Member.is_bot.is_(False), Member.hidden.is_(False))
+        .where(*boards.SHOWN)
         .group_by(Member.id, Member.display_name)
         .having(total > 0)
         .order_by(total.desc(), Member.id)

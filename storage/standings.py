@@ -21,8 +21,6 @@ from sqlalchemy import (
     func,
     insert,
     literal,
-    not_,
-    or_,
     select,
     text,
     union_all,
@@ -42,6 +40,8 @@ _BOARDS = {
 }
 _SQLITE_ALL_TIME = "'1970-01-01'"
 _FLAGS = ("excluded", "is_bot", "hidden")
+# The members a board shows, as a query's conditions (the triggers' SQL says it with `_FLAGS`).
+SHOWN = tuple(getattr(Member, flag).is_(False) for flag in _FLAGS)
 
 
 def _values(table: str, row: str, dialect: str) -> list[str]:
@@ -226,9 +226,7 @@ def drop_triggers(connection: Connection) -> None:
 
 def _counted(everyone: bool = False) -> list:  # type: ignore[type-arg]
     """Every board's counts of the members it shows (`everyone`: all), as they are now."""
-    shown: Any = not_(or_(Member.excluded, Member.is_bot, Member.hidden))
-    if everyone:
-        shown = literal(True)
+    shown: Any = and_(*SHOWN) if not everyone else literal(True)
     all_time = select(
         Member.community_id,
         literal("all").label("period"),
