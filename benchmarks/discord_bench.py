@@ -39,7 +39,8 @@ from adapters.runtime import Runtime
 from benchmarks.discord_fake import FakeDiscord, FakeGuild, message, snowflake, user
 from bot.clock import SystemClock
 from bot.config import Secrets, Settings
-from bot.config_sections import DiscordSettings, RuntimeSettings, ScoringSettings
+from bot.config_process import DiscordSettings, RuntimeSettings
+from bot.config_sections import ScoringSettings
 from bot.core import Cercle
 from bot.events import ChannelRef, CommandInvoked, MemberRef
 from storage.db import Database

@@ -53,6 +53,18 @@ from pydantic_settings import (
 )
 from pydantic_settings.exceptions import SettingsError
 
+from bot.config_process import (
+    DatabaseSettings,
+    DiscordSettings,
+    HealthSettings,
+    ImportSettings,
+    IngestSettings,
+    LogSettings,
+    RuntimeSettings,
+    SchedulerSettings,
+    SlackSettings,
+    WebSettings,
+)
 from bot.config_sections import (
     BADGE_METRICS,
     DEFAULT_BADGES,
@@ -64,27 +76,17 @@ from bot.config_sections import (
     CommunityDefaults,
     CommunityEntry,
     CommunityRule,
-    DatabaseSettings,
     DigestSettings,
-    DiscordSettings,
     EventSettings,
-    HealthSettings,
     IdeaSettings,
-    ImportSettings,
-    IngestSettings,
     LadderSettings,
     Locale,
-    LogSettings,
     ModerationSettings,
     PollSettings,
     PrivacySettings,
     Rank,
     ResponsivenessSettings,
-    RuntimeSettings,
-    SchedulerSettings,
     ScoringSettings,
-    SlackSettings,
-    WebSettings,
     WelcomeSettings,
 )
 

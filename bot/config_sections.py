@@ -9,7 +9,10 @@ registry checks them when the settings are loaded). The spellings from before th
 `slack_channel`, `console_channel`) are still accepted and folded into the maps here,
 before validation; they are the only platform names this module holds.
 
-`bot.config` assembles them into `Settings` and loads them; import from there.
+The sections about the process rather than the communities (database, platforms'
+connections, scheduler, logs, ingestion, health, web, import, interpreter) are in
+`bot.config_process`. `bot.config` assembles both into `Settings` and loads them; import
+from there.
 """
 
 from __future__ import annotations
@@ -27,7 +30,6 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
-    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -37,8 +39,6 @@ from storage.counters import MEMBER_COUNTERS
 # --------------------------------------------------------------------------- field types
 
 Locale = Literal["en", "fr"]
-LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
-SyncCommands = Literal["guild", "global", "off"]
 BadgeMetric = Literal[
     "solutions",
     "kudos_received",
@@ -116,10 +116,6 @@ def _not_bool(value: Any) -> Any:
     return value
 
 
-def _upper(value: Any) -> Any:
-    return value.upper() if isinstance(value, str) else value
-
-
 TimeZoneName = Annotated[str, AfterValidator(_check_timezone)]
 Slug = Annotated[str, AfterValidator(_check_slug)]
 BadgeKey = Annotated[str, AfterValidator(_check_badge_key)]
@@ -136,7 +132,9 @@ Points = Annotated[Int, Field(ge=0)]
 NonNegative = Annotated[Int, Field(ge=0)]
 
 
-class _Section(BaseModel):
+class Section(BaseModel):
+    """A `[section]` of config.toml: unknown keys are errors, values never change."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
@@ -180,59 +178,13 @@ def fold_legacy(data: Any, into: str, legacy: Mapping[str, str]) -> Any:
 # --------------------------------------------------------------------------- sections
 
 
-class DatabaseSettings(_Section):
-    url: str = "sqlite+aiosqlite:///cercle.db"
-    echo: bool = False
-
-
-class DiscordSettings(_Section):
-    api_base_url: str = "https://discord.com"
-    shard_count: Annotated[Int, Field(ge=1)] | None = None
-    shard_ids: list[Annotated[Int, Field(ge=0)]] | None = None
-    sync_commands: SyncCommands = "guild"
-    thanks_emoji: str = "🙏"
-    message_content_intent: bool = True
-    members_intent: bool = True
-    require_privileged_intents: bool = False
-
-    @field_validator("shard_ids")
-    @classmethod
-    def _shard_ids_fit(cls, ids: list[int] | None, info: ValidationInfo) -> list[int] | None:
-        if ids is None:
-            return ids
-        if "shard_count" not in info.data:  # shard_count itself is invalid: reported there
-            return ids
-        count = info.data["shard_count"]
-        if count is None:
-            raise ValueError("shard_ids requires discord.shard_count to be set")
-        if not ids:
-            raise ValueError("must list at least one shard id (or be left out)")
-        for shard_id in ids:
-            if shard_id >= count:
-                raise ValueError(
-                    f"shard id {shard_id} is out of range for shard_count {count} (0..{count - 1})"
-                )
-        duplicates = sorted({i for i in ids if ids.count(i) > 1})
-        if duplicates:
-            raise ValueError(f"shard id {duplicates[0]} is listed twice")
-        return ids
-
-
-class SlackSettings(_Section):
-    api_base_url: str = "https://slack.com/api/"
-    http_host: str = "0.0.0.0"
-    http_port: Annotated[Int, Field(ge=1, le=65535)] = 3000
-    thanks_reaction: str = "pray"
-    oauth_enabled: bool = False
-
-
 # The longest reason a thanks may carry: the `/thanks` option's limit (declared once for
 # every platform) and the default of `scoring.kudos_reason_max_length`, which may only
 # lower it.
 KUDOS_REASON_MAX = 200
 
 
-class ScoringSettings(_Section):
+class ScoringSettings(Section):
     message_points: Points = 1
     message_cooldown_seconds: NonNegative = 60
     message_min_length: NonNegative = 10
@@ -265,7 +217,7 @@ class ScoringSettings(_Section):
 RankName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 
 
-class Rank(_Section):
+class Rank(Section):
     """One step of the rank ladder; every `min_*` condition must hold to reach it."""
 
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
@@ -296,7 +248,7 @@ class Rank(_Section):
         return fold_legacy(data, "roles", LEGACY_ROLE_KEYS)
 
 
-class Badge(_Section):
+class Badge(Section):
     """A badge earned once `metric` reaches `threshold`."""
 
     key: BadgeKey
@@ -306,7 +258,7 @@ class Badge(_Section):
     threshold: Annotated[Int, Field(ge=1)]
 
 
-class PrivacySettings(_Section):
+class PrivacySettings(Section):
     """What Cercle shows of members and how long it keeps those who left."""
 
     # "hidden": members stay off every list that names them until they say `/privacy show`.
@@ -316,7 +268,7 @@ class PrivacySettings(_Section):
     forget_departed_after_days: Annotated[Int, Field(ge=1)] | None = None
 
 
-class CommunityRule(_Section):
+class CommunityRule(Section):
     """One of a community's public rules, numbered by its place in the list (`/rules`)."""
 
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -331,7 +283,7 @@ LadderStep = Annotated[
 ]
 
 
-class ModerationSettings(_Section):
+class ModerationSettings(Section):
     """The consequence ladder of warnings, and what Cercle does at each step."""
 
     # What the 1st, 2nd, ... warning within `window_days` leads to; past the end, the last.
@@ -344,7 +296,7 @@ class ModerationSettings(_Section):
     ring_window_days: Annotated[Int, Field(ge=1)] = 7
 
 
-class ChecklistStep(_Section):
+class ChecklistStep(Section):
     """One first step of the welcome checklist, and what a member does that completes it:
     `post` a message (in `channel` if given), `reply` to one (or post in a thread), or
     read the rules (`rules`)."""
@@ -365,7 +317,7 @@ def _default_checklist() -> list[ChecklistStep]:
     ]
 
 
-class WelcomeSettings(_Section):
+class WelcomeSettings(Section):
     """The welcome a member gets when they join, with a checklist of first steps."""
 
     # Off unless a community manager turns it on (then only up to `max_members`).
@@ -386,7 +338,7 @@ class WelcomeSettings(_Section):
     )
 
 
-class CommunityDefaults(_Section):
+class CommunityDefaults(Section):
     """What a community uses when neither its `[[communities]]` entry nor a moderator says."""
 
     locale: Locale = "en"
@@ -406,7 +358,7 @@ class CommunityDefaults(_Section):
     help_channels: list[str] = Field(default_factory=list)
 
 
-class CommunityEntry(_Section):
+class CommunityEntry(Section):
     """Maps platform spaces to one community; `None` means "use `[defaults]`"."""
 
     name: Slug
@@ -434,7 +386,7 @@ class CommunityEntry(_Section):
         return fold_legacy(data, "spaces", LEGACY_SPACE_KEYS)
 
 
-class DigestSettings(_Section):
+class DigestSettings(Section):
     quote_messages: bool = True
     # "weekly" (default schedule "mon 09:00") or "monthly" (default "monthly 1 09:00").
     cadence: Literal["weekly", "monthly"] = "weekly"
@@ -495,7 +447,7 @@ class DigestSettings(_Section):
         return {**data, "cadence": "monthly"} if monthly else data
 
 
-class ResponsivenessSettings(_Section):
+class ResponsivenessSettings(Section):
     """What counts as a question and how fast it should get its first response."""
 
     # A question answered within this many hours counts as answered in time; one without
@@ -509,7 +461,7 @@ class ResponsivenessSettings(_Section):
     excluded_channels: list[str] = Field(default_factory=list)
 
 
-class LadderSettings(_Section):
+class LadderSettings(Section):
     """How the rank ladder reviews members who fell short of its rolling windows."""
 
     # When the review runs: weekly, on Monday at 09:00 in the community's time zone.
@@ -520,7 +472,7 @@ class LadderSettings(_Section):
     demote: bool = True
 
 
-class IdeaSettings(_Section):
+class IdeaSettings(Section):
     channel: str | None = None
     categories: list[str] = Field(
         default_factory=lambda: ["feature", "improvement", "integration", "other"]
@@ -538,7 +490,7 @@ class IdeaSettings(_Section):
     vote_min_member_days: Annotated[Int, Field(ge=0, le=3650)] = 0
 
 
-class PollSettings(_Section):
+class PollSettings(Section):
     channel: str | None = None
     max_options: Annotated[Int, Field(ge=2, le=10)] = 10
     default_duration_hours: Annotated[Int, Field(ge=1)] = 72
@@ -568,7 +520,7 @@ def _span(value: Any) -> Any:
 Span = Annotated[timedelta, BeforeValidator(_span)]
 
 
-class EventSettings(_Section):
+class EventSettings(Section):
     """Community events (`/event`): who may create them, where their cards go, and when
     reminders and check-ins happen."""
 
@@ -583,75 +535,6 @@ class EventSettings(_Section):
     remind_before: Span = timedelta(hours=1)
     # How long after the end `/event checkin` is still accepted.
     checkin_grace: Span = timedelta(minutes=30)
-
-
-class SchedulerSettings(_Section):
-    tick_seconds: Annotated[Int, Field(ge=5)] = 60
-    leader_takeover_seconds: Annotated[Int, Field(ge=1)] = 30
-
-
-class LogSettings(_Section):
-    level: Annotated[LogLevel, BeforeValidator(_upper)] = "INFO"
-
-
-class IngestSettings(_Section):
-    """How activity reaches the ledger when things go wrong (see the README's
-    "Reliability"): how far back a platform's history is read after a new connection, and
-    how much is kept in memory while the database does not answer."""
-
-    # After a start or a reconnect that is not a resume, each channel's history since the
-    # last message scored there is read back, at most this many hours (0: never).
-    backfill_hours: Annotated[Int, Field(ge=0, le=24 * 14)] = 24
-    # Events kept in memory while the database is unavailable; past this, they are
-    # written to the journal file (ingest.journal) until the database answers again.
-    memory_events: Annotated[Int, Field(ge=100)] = 20000
-    # The journal of events waiting for the database (one file per platform and process,
-    # in this folder, replayed at the next start if a process died with one).
-    journal: str = "cercle-journal"
-
-
-class HealthSettings(_Section):
-    """`/healthz` of `cercle run` (200 ok, 503 while the database does not answer or a
-    platform is not connected); not served without a port (`cercle status` shows the
-    same)."""
-
-    host: str = "127.0.0.1"
-    port: Annotated[Int, Field(ge=1, le=65535)] | None = None
-
-
-class WebSettings(_Section):
-    """The community's web page (`cercle web`, or `cercle run` when a port is set): public
-    leaderboards, ideas and polls, the JSON API, and the moderators' dashboard."""
-
-    host: str = "127.0.0.1"
-    port: Annotated[Int, Field(ge=1, le=65535)] | None = None
-    # The address members reach the pages at (behind a proxy), for the links Cercle gives;
-    # unset: http://host:port.
-    base_url: str | None = None
-    # Whether communities' public pages are served (a `[[communities]]` entry's
-    # `web_public` says it for one); without it, they answer 404.
-    public: bool = False
-    # How long a dashboard link given by `/admin dashboard` opens the dashboard.
-    link_minutes: Annotated[Int, Field(ge=1, le=7 * 24 * 60)] = 60
-
-
-class ImportSettings(_Section):
-    """`cercle import --ranks keep`: from which source level each rank of the ladder is
-    given, as `{level = "rank name"}` (empty: the levels 0 to 30 spread evenly over the
-    ladder)."""
-
-    ranks: dict[
-        Annotated[Int, Field(ge=0)],
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)],
-    ] = Field(default_factory=dict)
-
-
-class RuntimeSettings(_Section):
-    """Process-wide interpreter tuning `cercle run` applies once the platforms are
-    connected (`adapters.tuning`); each one was kept for a gain `make bench` measures."""
-
-    gc_freeze: bool = True
-    gc_young_threshold: bool = True
 
 
 DEFAULT_RANKS: tuple[Rank, ...] = (

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from adapters.tuning import GC_YOUNG_THRESHOLD
-from bot.config_sections import RuntimeSettings
+from bot.config_process import RuntimeSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 

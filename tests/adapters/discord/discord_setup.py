@@ -9,7 +9,7 @@ from pydantic import SecretStr
 
 from benchmarks.discord_fake import FakeDiscord
 from bot.config import Secrets, Settings
-from bot.config_sections import DiscordSettings
+from bot.config_process import DiscordSettings
 
 
 def discord_settings(settings: Settings, fake: FakeDiscord, **discord: Any) -> Settings:

@@ -20,7 +20,8 @@ from adapters.discord.adapter import DiscordAdapter
 from benchmarks.discord_fake import FakeDiscord, FakeGuild
 from bot.clock import ManualClock
 from bot.config import Settings, SlackSettings
-from bot.config_sections import CommunityEntry, DiscordSettings
+from bot.config_process import DiscordSettings
+from bot.config_sections import CommunityEntry
 from bot.core import Cercle
 from storage.db import Database
 from storage.models import Contribution, Identity, Member

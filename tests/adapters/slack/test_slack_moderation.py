@@ -9,7 +9,7 @@ from slack_fakes import FakeSlackApi, Seen, SlackApp, texts_of
 
 from adapters.slack.manifest import manifest
 from bot.config import CommunityDefaults, CommunityRule, ModerationSettings, Settings
-from bot.config_sections import SlackSettings
+from bot.config_process import SlackSettings
 
 pytestmark = pytest.mark.backends("sqlite")
 
