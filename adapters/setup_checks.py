@@ -17,7 +17,7 @@ import aiohttp
 
 from adapters.discord.intents import PORTAL
 from adapters.discord.routes import api_root
-from bot.config_process import DiscordSettings
+from bot.config import DiscordSettings
 
 # Application flags: the full or the "limited" (under 100 servers) variant means the
 # intent is on (https://discord.com/developers/docs/resources/application).

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import discord
 
-from bot.config_process import DiscordSettings
+from bot.config import DiscordSettings
 
 # Application flags (https://discord.com/developers/docs/resources/application): either
 # the full or the "limited" (under 100 guilds) variant means the intent is enabled.
