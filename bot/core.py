@@ -111,6 +111,8 @@ class Cercle:
         self.registry = registry
         self.members = MemberCache()
         self._spaces: dict[tuple[str, str], tuple[int, str]] = {}
+        # Spaces the config names under another community than the one holding them.
+        self._misnamed: set[tuple[str, str]] = set()
         # Effective settings per community, re-read after a few seconds so that a change
         # made by another process is seen soon; changes made here are seen at once.
         self._views: dict[int, tuple[float, CommunityView]] = {}
@@ -276,6 +278,18 @@ class Cercle:
             slug = slug_for(platform, space_id, self.settings)
             row = await community_store.ensure_community(session, platform, space_id, slug, now)
             assert row.id is not None
+            if row.slug != slug and (platform, space_id) not in self._misnamed:
+                self._misnamed.add((platform, space_id))
+                log.warning(
+                    "%s space %s belongs to community %r, which holds its history; the "
+                    "config names it under %r, whose settings do not apply to it: name "
+                    "that [[communities]] entry %r",
+                    platform,
+                    space_id,
+                    row.slug,
+                    slug,
+                    row.slug,
+                )
             known = self._spaces[(platform, space_id)] = (row.id, row.slug)
         cached = self._views.get(known[0])
         if cached is not None and time.monotonic() - cached[0] < VIEW_TTL_SECONDS:

@@ -27,7 +27,15 @@ async def community_by_slug(session: AsyncSession, slug: str) -> Community | Non
 async def ensure_community(
     session: AsyncSession, platform: str, space_id: str, slug: str, now: datetime
 ) -> Community:
-    """The community of a platform space, creating both on first contact (race-safe)."""
+    """The community of a platform space, creating both on first contact (race-safe).
+
+    A space already stored stays with its community, whatever `slug` the config gives it
+    now: its history is there (the caller compares the slugs and says so)."""
+    stored = await community_for_space(session, platform, space_id)
+    if stored is not None:
+        found = await session.get(Community, stored)
+        assert found is not None
+        return found
     await session.execute(
         insert_ignore(session, Community.__table__, ["slug"]).values(slug=slug, created_at=now)
     )
