@@ -24,7 +24,7 @@ from bot import command_text, customers, i18n, interactions
 from bot.actions import Action, Card, Reply
 from bot.clock import Clock
 from bot.commands import CommandRegistry, CommandSpec, Permission
-from bot.community import CommunityView, load_view, slug_for
+from bot.community import CommunityView, entry_for, load_view, slug_for
 from bot.config import Settings
 from bot.context import CommandContext
 from bot.errors import DatabaseUnavailable, NotAllowed, UsageError, UserError
@@ -278,7 +278,8 @@ class Cercle:
             slug = slug_for(platform, space_id, self.settings)
             row = await community_store.ensure_community(session, platform, space_id, slug, now)
             assert row.id is not None
-            if row.slug != slug and (platform, space_id) not in self._misnamed:
+            named = entry_for(slug, self.settings) is not None
+            if row.slug != slug and named and (platform, space_id) not in self._misnamed:
                 self._misnamed.add((platform, space_id))
                 log.warning(
                     "%s space %s belongs to community %r, which holds its history; the "

@@ -79,3 +79,21 @@ async def test_a_space_named_later_in_the_config_keeps_its_history(
         assert "discord-900" in said[0]
     finally:
         await db.dispose()
+
+
+async def test_a_space_no_entry_names_is_not_warned_about(
+    database_url: Callable[..., str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A community stored under another name (an import, a renamed entry since removed)
+    is simply used: nothing in the config claims the space."""
+    db = Database(database_url())
+    try:
+        named = Settings(communities=[CommunityEntry(name="acme", spaces={"discord": "900"})])
+        await Cercle(db, named, ManualClock(NOW)).handle_many([posted(0)])
+        plain = Cercle(db, Settings(), ManualClock(NOW + timedelta(hours=1)))
+        with caplog.at_level(logging.WARNING, logger="cercle.core"):
+            await plain.handle_many([posted(1)])
+        assert "Points: 2" in await rank(plain)
+        assert not [r for r in caplog.records if r.name == "cercle.core"]
+    finally:
+        await db.dispose()
