@@ -149,13 +149,11 @@ def _build_large(url: str) -> int:
 
 
 async def large_community(url: str, guild: str) -> LargeCommunity:
-    """Build it, then make its accounts Discord ones (numeric user ids, as the gateway
-    gives them) and pick who asks."""
+    """Build it, then make its accounts Discord ones (numeric user ids and the names the
+    gateway gives them) and pick who asks."""
     spawn = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
-        community_id = await asyncio.get_running_loop().run_in_executor(
-            pool, _build_large, url
-        )
+        community_id = await asyncio.get_running_loop().run_in_executor(pool, _build_large, url)
     from storage.models import PlatformSpace
 
     numeric = cast(SCALE_USER_BASE + cast(func.substr(Identity.user_id, 2), Integer), String)
@@ -172,13 +170,20 @@ async def large_community(url: str, guild: str) -> LargeCommunity:
                 .where(Identity.community_id == community_id)
                 .values(platform="discord", user_id=numeric)
             )
-            origin = (
-                select("discord:" + Identity.user_id)
-                .where(Identity.member_id == Member.id)
-                .scalar_subquery()
-            )
+
+            def of_identity(prefix: str) -> Any:
+                return (
+                    select(prefix + Identity.user_id)
+                    .where(Identity.member_id == Member.id)
+                    .scalar_subquery()
+                )
+
+            # Named as the gateway shows them (`member<user id>`): a member's name changes
+            # rarely, so their first command finds them stored as they are.
             await connection.execute(
-                update(Member).where(Member.community_id == community_id).values(origin=origin)
+                update(Member)
+                .where(Member.community_id == community_id)
+                .values(origin=of_identity("discord:"), display_name=of_identity("member"))
             )
             callers = list(
                 await connection.scalars(

@@ -76,6 +76,7 @@ from storage.members import (
     MemberCache,
     MemberInfo,
     SeenMember,
+    confirm_unchanged,
     find_member,
     resolve_members,
     roles_of,
@@ -430,15 +431,21 @@ class Cercle:
         or anything to write (a member seen for the first time, a new name or role, a
         moderator's status), which that way is recorded with its delivery.
 
+        A caller this process has not seen yet (its first command since it started) is
+        read first: stored as they are seen now, they are answered here too.
+
         Its delivery is not recorded: a command that writes nothing changes nothing when
         it is answered twice."""
         if self.db.dialect != "sqlite" or not isinstance(event, CommandInvoked):
             return None
         known = self._spaces.get((event.platform, event.space_id))
         cached = self._views.get(known[0]) if known is not None else None
-        # A caller seen for the first time by this process, or changed since: resolving
-        # them reads them and probably writes; the ordinary way does both, once.
-        if known is None or cached is None or not self._vouched(cached[1], event.invoker):
+        if known is None or cached is None:
+            return None
+        invoker = event.invoker
+        remembered = self.members.get((known[0], invoker.platform, invoker.user_id))
+        # Changed since this process wrote them: resolving them writes, the ordinary way.
+        if remembered is not None and not self._vouched(cached[1], invoker):
             return None
         try:
             spec, _ = self._parse(event)
@@ -449,6 +456,8 @@ class Cercle:
         try:
             async with self.db.reading() as session:
                 community = await self.community(session, event.platform, event.space_id, event.at)
+                if remembered is None and not await self._confirmed(session, community, invoker):
+                    return None
                 return await self._dispatch(session, community, event)
         except Exception as error:
             # What it put in the member cache before it failed is read again that way.
@@ -456,6 +465,20 @@ class Cercle:
                 self.members.forget((known[0], person.platform, person.user_id))
             log.debug("%s answered the ordinary way: %s", spec.text_name, error)
             return None
+
+    async def _confirmed(
+        self, session: AsyncSession, community: CommunityView, ref: MemberRef
+    ) -> bool:
+        """Whether a caller the cache does not hold is stored as seen now (then cached)."""
+        seen = SeenMember(ref.platform, ref.user_id, ref.name, ref.is_bot, ref.roles)
+        return await confirm_unchanged(
+            session,
+            community.id,
+            seen,
+            community.excluded_members,
+            community.excluded_roles,
+            self.members,
+        )
 
     def _vouched(self, community: CommunityView, ref: MemberRef) -> bool:
         seen = SeenMember(ref.platform, ref.user_id, ref.name, ref.is_bot, ref.roles)

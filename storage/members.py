@@ -145,6 +145,36 @@ async def resolve_members(
     return result
 
 
+async def confirm_unchanged(
+    session: AsyncSession,
+    community_id: int,
+    person: SeenMember,
+    excluded_members: frozenset[int],
+    excluded_roles: frozenset[str],
+    cache: MemberCache,
+) -> bool:
+    """Whether this member is stored exactly as they are seen now, read without writing:
+    resolving them would then write nothing, and the cache vouches for them from now on.
+    False for a member not stored yet or changed since (a new name, role or flag)."""
+    found = (await _member_ids(session, community_id, [person])).get(
+        (person.platform, person.user_id)
+    )
+    if found is None:
+        return False
+    stored = (await _stored(session, [found])).get(found)
+    have = {role for _, role in await _ROLES_OF.run(session, [found])}
+    roles = frozenset(person.roles)
+    excluded = is_excluded(found, roles, excluded_members, excluded_roles)
+    name = person.name[:100]
+    if stored != (name, person.is_bot, excluded) or have != roles:
+        return False
+    cache.put(
+        (community_id, person.platform, person.user_id),
+        MemberInfo(found, name, person.is_bot, roles, excluded),
+    )
+    return True
+
+
 def _keys(people: Sequence[SeenMember]) -> list[tuple[str, str]]:
     return [(p.platform, p.user_id) for p in people]
 

@@ -18,6 +18,7 @@ from bot.config import Settings
 from bot.core import Cercle
 from bot.events import ChannelRef, CommandInvoked, MemberRef, MessagePosted
 from storage.db import Database
+from storage.members import roles_of
 from storage.models import Member
 from storage.models.runtime import InteractionReceipt
 
@@ -149,3 +150,64 @@ async def test_an_answer_read_twice_writes_nothing(core: Cercle) -> None:
     again = said(await core.handle(event))  # a replayed delivery
     assert first == again and "Points: 1" in first
     assert await count(core.db, InteractionReceipt) == receipts
+
+
+async def restarted(core: Cercle) -> Cercle:
+    """Another process on the same database (or this one after a restart): nothing cached
+    but the space, which the stream it receives told it about."""
+    fresh = Cercle(core.db, Settings(), ManualClock(NOW + timedelta(minutes=5)))
+    await fresh.handle(
+        MessagePosted(
+            platform="discord",
+            space_id="900",
+            at=NOW + timedelta(minutes=1),
+            message_id="20000",
+            channel=GENERAL,
+            author=person(5),
+            text="a message long enough to score",
+        )
+    )
+    return fresh
+
+
+async def test_a_stored_caller_new_to_this_process_does_not_wait(core: Cercle) -> None:
+    fresh = await restarted(core)
+    began = asyncio.Event()
+    batch = asyncio.create_task(hold_the_write_lock(fresh, began))
+    await began.wait()
+    loop = asyncio.get_running_loop()
+    try:
+        mark = loop.time()
+        answer = said(await fresh.handle(invoked(person(0), "/rank")))
+        assert loop.time() - mark < HELD / 4  # read, found unchanged, answered
+        assert "member0" in answer and "Points: 1" in answer, answer
+        assert not batch.done()
+    finally:
+        await batch
+
+
+@pytest.mark.parametrize(
+    "seen",
+    [
+        MemberRef("discord", "100", "Zoé"),  # renamed
+        MemberRef("discord", "100", "member0", roles=("helper",)),  # given a role
+    ],
+    ids=["renamed", "new role"],
+)
+async def test_a_caller_changed_since_is_recorded_the_ordinary_way(
+    core: Cercle, seen: MemberRef
+) -> None:
+    fresh = await restarted(core)
+    began = asyncio.Event()
+    batch = asyncio.create_task(hold_the_write_lock(fresh, began))
+    await began.wait()
+    loop = asyncio.get_running_loop()
+    mark = loop.time()
+    answer = said(await fresh.handle(invoked(seen, "/rank")))
+    assert loop.time() - mark >= HELD / 2  # it had something to write: queued
+    assert "Points: 1" in answer, answer
+    await batch
+    async with core.db.transaction() as session:
+        member = (await session.scalars(select(Member).where(Member.origin == "discord:100"))).one()
+        assert member.display_name == seen.name
+        assert await roles_of(session, member.id) == seen.roles
