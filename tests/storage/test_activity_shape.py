@@ -1,0 +1,110 @@
+"""The chart's activity and the participation shape, against a count made member by
+member: bots (and a member flagged as a bot after posting) are left out of both, by day
+and over the weeks of a catch-up, whatever days they were active on."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from storage.db import Database
+from storage.metrics import shape as metrics_shape
+from storage.models import Community, Member, MemberDay
+
+FIRST = date(2026, 1, 5)
+DAYS = 28
+CORE_DAYS = 3
+
+
+async def _history(
+    db: Database, seed: int
+) -> tuple[int, dict[int, bool], list[tuple[int, date, int]]]:
+    """A community of 60 members, one in six a bot, active on random days."""
+    rng = random.Random(seed)
+    async with db.transaction() as session:
+        community = Community(slug=f"shape{seed}", created_at=datetime(2025, 12, 1, tzinfo=UTC))
+        session.add(community)
+        await session.flush()
+        assert community.id is not None
+        people = [
+            Member(
+                community_id=community.id,
+                display_name=f"m{i}",
+                origin=f"test:{i}",
+                is_bot=i % 6 == 0,
+            )
+            for i in range(60)
+        ]
+        session.add_all(people)
+        await session.flush()
+        bots = {m.id: m.is_bot for m in people if m.id is not None}
+        rows = []
+        for member_id in bots:
+            for offset in rng.sample(range(DAYS), rng.randint(0, 12)):
+                rows.append((member_id, FIRST + timedelta(days=offset), rng.randint(1, 9)))
+        session.add_all(
+            MemberDay(member_id=m, day=d, community_id=community.id, messages=n) for m, d, n in rows
+        )
+        return community.id, bots, rows
+
+
+def _expected(
+    bots: dict[int, bool], rows: list[tuple[int, date, int]], start: date, end: date
+) -> tuple[int, int]:
+    inside = [(m, n) for m, d, n in rows if start <= d < end and not bots[m]]
+    return len({m for m, _ in inside}), sum(n for _, n in inside)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+async def test_the_chart_counts_people_not_bots_by_day_and_by_week(
+    database_url: Callable[..., str], seed: int
+) -> None:
+    db = Database(database_url())
+    try:
+        community_id, bots, rows = await _history(db, seed)
+        days = [(FIRST + timedelta(days=k), FIRST + timedelta(days=k + 1)) for k in range(DAYS)]
+        weeks = [
+            (FIRST + timedelta(days=k), FIRST + timedelta(days=k + 7)) for k in range(0, DAYS, 7)
+        ]
+        async with db.transaction() as session:
+            by_day = await metrics_shape.activity(session, community_id, days)
+            by_week = await metrics_shape.activity(session, community_id, weeks)
+        assert by_day == [_expected(bots, rows, s, e) for s, e in days]
+        assert by_week == [_expected(bots, rows, s, e) for s, e in weeks]
+        # Every bot was active on some day: the counts above did leave them out.
+        assert any(bots[m] for m, _, _ in rows)
+    finally:
+        await db.dispose()
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+async def test_the_shape_counts_people_not_bots(
+    database_url: Callable[..., str], seed: int
+) -> None:
+    db = Database(database_url())
+    try:
+        community_id, bots, rows = await _history(db, seed)
+        previous, start, end = (
+            FIRST + timedelta(days=7),
+            FIRST + timedelta(days=14),
+            FIRST + timedelta(days=21),
+        )
+        async with db.transaction() as session:
+            shape = await metrics_shape.day_shape(
+                session, community_id, previous, start, end, CORE_DAYS
+            )
+        days: dict[int, int] = {}
+        for m, d, _ in rows:
+            if start <= d < end and not bots[m]:
+                days[m] = days.get(m, 0) + 1
+        active, messages = _expected(bots, rows, start, end)
+        active_before, messages_before = _expected(bots, rows, previous, start)
+        core = sum(1 for n in days.values() if n >= CORE_DAYS)
+        assert shape == metrics_shape.DayShape(
+            active, active_before, core, active - core, messages, messages_before
+        )
+    finally:
+        await db.dispose()
