@@ -102,8 +102,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any, busy: float = BUSY_TIME
     cursor.close()
 
 
-def make_engine(url: str, echo: bool = False, busy_timeout: float = BUSY_TIMEOUT) -> AsyncEngine:
-    """An async engine for `url`, with the per-dialect settings Cercle relies on."""
+def _sqlite_reader_pragmas(dbapi_connection: Any, record: Any, busy: float) -> None:
+    _sqlite_pragmas(dbapi_connection, record, busy)
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA query_only = ON")
+    cursor.close()
+
+
+def make_engine(
+    url: str, echo: bool = False, busy_timeout: float = BUSY_TIMEOUT, reader: bool = False
+) -> AsyncEngine:
+    """An async engine for `url`, with the per-dialect settings Cercle relies on.
+
+    `reader` (SQLite): connections that refuse to write from the moment they are opened,
+    given back to the pool as they are (see `Database.reading`)."""
     parsed = make_url(url)
     # The connection given back last is the next one lent: work that comes one piece at
     # a time stays on one connection, and the others (opened when work overlapped) stay
@@ -112,6 +124,10 @@ def make_engine(url: str, echo: bool = False, busy_timeout: float = BUSY_TIMEOUT
     kwargs: dict[str, Any] = {"echo": echo, "pool_use_lifo": True}
     if parsed.get_backend_name() == "sqlite":
         kwargs["connect_args"] = {"timeout": busy_timeout}
+        if reader:
+            # A reading transaction ends with its commit (the driver opens none for a
+            # read, and these connections cannot write): no rollback is needed on return.
+            kwargs["pool_reset_on_return"] = None
     else:
         kwargs["pool_pre_ping"] = True
         # Plan each statement for its own parameters: a plan cached while a table was
@@ -119,10 +135,11 @@ def make_engine(url: str, echo: bool = False, busy_timeout: float = BUSY_TIMEOUT
         kwargs["connect_args"] = {"server_settings": {"plan_cache_mode": "force_custom_plan"}}
     engine = create_async_engine(url, **kwargs)
     if parsed.get_backend_name() == "sqlite":
+        pragmas = _sqlite_reader_pragmas if reader else _sqlite_pragmas
         event.listen(
             engine.sync_engine,
             "connect",
-            lambda connection, record: _sqlite_pragmas(connection, record, busy_timeout),
+            lambda connection, record: pragmas(connection, record, busy_timeout),
         )
     return engine
 
@@ -138,6 +155,9 @@ class Database:
         self._writers = WriterQueue(path, busy_timeout) if path is not None else None
         self.engine = make_engine(url, echo, busy_timeout)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._echo = echo
+        self._reader: AsyncEngine | None = None
+        self._reader_sessions: async_sessionmaker[AsyncSession] | None = None
 
     @property
     def dialect(self) -> str:
@@ -202,7 +222,17 @@ class Database:
     async def reading(self) -> AsyncIterator[AsyncSession]:
         """A transaction that may only read. On SQLite it takes no write lock, so it never
         waits for a writer; a statement that would write fails at once (`query_only`)
-        rather than wait for the lock, and the caller does the work the ordinary way."""
+        rather than wait for the lock, and the caller does the work the ordinary way.
+
+        On a SQLite file it runs on connections of their own, opened refusing to write:
+        each statement to SQLite is a trip to its connection's thread, and a command that
+        reads takes few, so switching `query_only` on and off and resetting the
+        connection on return were three of the eight trips of a `/rank` (each one longer
+        when a burst keeps the threads busy)."""
+        if self.dialect == "sqlite" and self.connections_share_data:
+            async with self._readers()() as session, session.begin():
+                yield session
+            return
         async with self.sessions() as session, session.begin():
             if self.dialect != "sqlite":
                 await session.execute(text("SET TRANSACTION READ ONLY"))
@@ -219,6 +249,12 @@ class Database:
                     # Never lend a connection that refuses to write.
                     await connection.invalidate()
                     raise
+
+    def _readers(self) -> async_sessionmaker[AsyncSession]:
+        if self._reader_sessions is None:
+            self._reader = make_engine(self.url, self._echo, self.busy_timeout, reader=True)
+            self._reader_sessions = async_sessionmaker(self._reader, expire_on_commit=False)
+        return self._reader_sessions
 
     def prepare_statements(self) -> int:
         """Compile the statements of the scoring path for this database now."""
@@ -264,7 +300,9 @@ class Database:
         while it could not be written (a SQLite file that was read-only) would stay so,
         and one to a PostgreSQL server that restarted is dead. New ones are opened as
         they are needed."""
-        await self.engine.dispose()
+        await self.dispose()
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self._reader is not None:
+            await self._reader.dispose()
