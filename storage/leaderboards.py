@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Select, bindparam, case, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -140,15 +140,34 @@ async def points_of(
     return int(value or 0)
 
 
+class Shown(Protocol):
+    """What a place is judged on: a member's name, all-time points and flags."""
+
+    display_name: str
+    points: int
+    excluded: bool
+    is_bot: bool
+    hidden: bool
+
+
 async def place_of(
-    session: AsyncSession, community_id: int, member_id: int, period: str, start: date | None
+    session: AsyncSession,
+    community_id: int,
+    member_id: int,
+    period: str,
+    start: date | None,
+    known: Shown | None = None,
 ) -> Standing | None:
     """The member's place on the board, or None when they are not on it.
 
     Who is ahead is counted by points value (`storage.standings`: one row per distinct
-    value above the member's, of the members the board shows).
+    value above the member's, of the members the board shows). `known`: the member's row
+    as the caller just read it in this transaction (`/rank`, a member's page), so that it
+    is not read again.
     """
-    member = (await session.execute(_MEMBER_ROW, {"member_id": member_id})).first()
+    member: Shown | None = known
+    if member is None:
+        member = (await session.execute(_MEMBER_ROW, {"member_id": member_id})).first()
     if member is None or member.excluded or member.is_bot or member.hidden:
         return None
     if period == "all":

@@ -52,7 +52,9 @@ async def rank(ctx: CommandContext, member: Mention | None) -> list[Action]:
     row = (await member_counters.members_by_id(ctx.session, [target_id]))[target_id]
     locale = ctx.community.locale
     held = ranks.shown_rank(row, ctx.settings.ranks)
-    place = await leaderboards.place_of(ctx.session, ctx.community.id, target_id, "all", None)
+    place = await leaderboards.place_of(
+        ctx.session, ctx.community.id, target_id, "all", None, known=row
+    )
     fields = [
         CardField(
             ctx.t("rank.field.points"),

@@ -38,7 +38,7 @@ async def member_page(core: Services, slug: str, name: str) -> MemberPage | None
             points[period] = await leaderboards.points_of(
                 session, view.id, member.id, period, start
             )
-        place = await leaderboards.place_of(session, view.id, member.id, "all", None)
+        place = await leaderboards.place_of(session, view.id, member.id, "all", None, member)
         held = (await member_counters.badges_of(session, [member.id]))[member.id]
     locale = view.locale
     n = lambda value: number(locale, value)  # noqa: E731
