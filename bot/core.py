@@ -88,6 +88,11 @@ log = logging.getLogger("cercle.core")
 VIEW_TTL_SECONDS = 5.0
 
 
+def seen_as(ref: MemberRef) -> SeenMember:
+    """What member resolution compares of a member an event shows."""
+    return SeenMember(ref.platform, ref.user_id, ref.name, ref.is_bot, ref.roles)
+
+
 def people_in(event: Event) -> list[MemberRef]:
     """Every member an activity event names, so a batch resolves them in one go."""
     if type(event) is MessagePosted:  # most of a busy server's activity
@@ -314,9 +319,7 @@ class Cercle:
     ) -> dict[tuple[str, str], MemberInfo]:
         # A batch names each member many times: the last sight of each is what counts.
         latest = {(r.platform, r.user_id): r for r in refs}
-        seen = [
-            SeenMember(r.platform, r.user_id, r.name, r.is_bot, r.roles) for r in latest.values()
-        ]
+        seen = [seen_as(r) for r in latest.values()]
         emails = [(r.platform, r.user_id, r.email) for r in refs if r.email]
         if emails:  # a customer imported by email is matched to their account (Slack)
             await customers.match_emails(session, emails, now)
@@ -470,22 +473,20 @@ class Cercle:
         self, session: AsyncSession, community: CommunityView, ref: MemberRef
     ) -> bool:
         """Whether a caller the cache does not hold is stored as seen now (then cached)."""
-        seen = SeenMember(ref.platform, ref.user_id, ref.name, ref.is_bot, ref.roles)
         return await confirm_unchanged(
             session,
             community.id,
-            seen,
+            seen_as(ref),
             community.excluded_members,
             community.excluded_roles,
             self.members,
         )
 
     def _vouched(self, community: CommunityView, ref: MemberRef) -> bool:
-        seen = SeenMember(ref.platform, ref.user_id, ref.name, ref.is_bot, ref.roles)
         return vouched(
             self.members,
             community.id,
-            seen,
+            seen_as(ref),
             community.excluded_members,
             community.excluded_roles,
         )

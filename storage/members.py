@@ -162,16 +162,13 @@ async def confirm_unchanged(
     if found is None:
         return False
     stored = (await _stored(session, [found])).get(found)
-    have = {role for _, role in await _ROLES_OF.run(session, [found])}
-    roles = frozenset(person.roles)
-    excluded = is_excluded(found, roles, excluded_members, excluded_roles)
-    name = person.name[:100]
-    if stored != (name, person.is_bot, excluded) or have != roles:
+    if stored is None:
         return False
-    cache.put(
-        (community_id, person.platform, person.user_id),
-        MemberInfo(found, name, person.is_bot, roles, excluded),
-    )
+    roles = frozenset(role for _, role in await _ROLES_OF.run(session, [found]))
+    info = MemberInfo(found, stored[0], stored[1], roles, stored[2])
+    if not _unchanged(info, person, excluded_members, excluded_roles):
+        return False
+    cache.put((community_id, person.platform, person.user_id), info)
     return True
 
 
