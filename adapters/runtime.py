@@ -12,6 +12,7 @@ import asyncio
 import logging
 import os
 import socket
+from collections.abc import Callable
 from datetime import timedelta
 
 from apscheduler.triggers.interval import IntervalTrigger
@@ -147,7 +148,9 @@ class Runtime:
             if isinstance(adapter, StopsOnFailure)
         ]
         await self.report()
-        await self.timekeeper.start()
+        # The process's own jobs and /healthz come before the first run of what is due:
+        # after a restart on a Monday morning that run builds every community's digest,
+        # and neither the log's copy nor the health answer should wait for it.
         self.timekeeper.scheduler.add_job(
             self.report,
             IntervalTrigger(seconds=self.core.settings.scheduler.tick_seconds),
@@ -173,14 +176,16 @@ class Runtime:
         )
         await health.start()
         site = None
-        if settings.web.port is not None:  # the community's web page, in this same loop
-            from adapters.web.server import WebServer
-
-            site = WebServer(settings.web)
-            await site.start(self.core)
-        # Once the platforms are connected; see adapters.tuning and `[runtime]`.
-        untune = tune_interpreter(self.core.settings.runtime)
+        untune: Callable[[], None] | None = None
         try:
+            if settings.web.port is not None:  # the community's web page, in this same loop
+                from adapters.web.server import WebServer
+
+                site = WebServer(settings.web)
+                await site.start(self.core)
+            await self.timekeeper.start()
+            # Once the platforms are connected; see adapters.tuning and `[runtime]`.
+            untune = tune_interpreter(self.core.settings.runtime)
             await self.stopped.wait()
         finally:
             for watcher in watchers:
@@ -188,7 +193,8 @@ class Runtime:
             await health.stop()
             if site is not None:
                 await site.stop()
-            untune()
+            if untune is not None:
+                untune()
             self.timekeeper.shutdown()
             if self.timekeeper.leadership is not None:
                 await self.timekeeper.leadership.resign()

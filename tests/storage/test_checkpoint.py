@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from aiohttp import ClientSession
+from aiohttp.test_utils import unused_port
 from file_faults import read_only
 from sqlalchemy.engine import make_url
 
@@ -21,6 +23,7 @@ from bot.actions import Action
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.core import Cercle
+from bot.jobs import PLANNERS
 from storage.communities import ensure_community
 from storage.db import Database
 
@@ -102,6 +105,51 @@ async def test_the_running_bot_copies_the_log_into_the_database_file(
             runtime.stopped.set()
             await task
     finally:
+        await db.dispose()
+
+
+async def test_the_log_is_copied_and_healthz_answers_while_the_first_due_run_goes_on(
+    database_url: Callable[..., str],
+) -> None:
+    """After a restart on a Monday morning the first run of what is due builds every
+    community's digest; the runtime's own jobs do not wait for it to end."""
+    url = database_url()
+    path = path_of(url)
+    copy_log_now(path)
+    db = Database(url)
+    port = unused_port()
+    settings = Settings.model_validate({"health": {"port": port}})
+    core = Cercle(db, settings, ManualClock(NOW))
+    first_run = asyncio.Event()
+    release = asyncio.Event()
+
+    async def long_first_run(*_: object) -> None:
+        first_run.set()
+        await release.wait()
+
+    PLANNERS.insert(0, long_first_run)
+    try:
+        await add_communities(db, 0, 300)
+        assert in_database_file(path) == 0
+        runtime = Runtime(core, [QuietAdapter()])
+        task = asyncio.create_task(runtime.run())
+        try:
+            async with asyncio.timeout(30):
+                await first_run.wait()
+            await copied_into_the_file(path, 300)
+            async with (
+                ClientSession() as http,
+                http.get(f"http://127.0.0.1:{port}/healthz") as answer,
+            ):
+                assert answer.status == 200
+                assert (await answer.json())["database"]["reachable"] is True
+            assert not release.is_set()  # all of it while the first run was held
+        finally:
+            release.set()
+            runtime.stopped.set()
+            await task
+    finally:
+        PLANNERS.remove(long_first_run)
         await db.dispose()
 
 
