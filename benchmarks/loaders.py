@@ -32,7 +32,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.dialects import postgresql, sqlite
 
-from storage import standings
+from storage import question_tally, standings
 
 SQLITE_PREFIX = "sqlite+aiosqlite:///"
 POSTGRES_PREFIX = "postgresql+asyncpg://"
@@ -87,6 +87,8 @@ class SqliteLoader:
         # The board counts are made once at the end, rather than by a trigger per row.
         for statement in standings.drop_trigger_statements("sqlite"):
             self.conn.execute(statement)
+        for statement in question_tally.drop_trigger_statements("sqlite"):
+            self.conn.execute(statement)
         self.done = False
 
     def scalar(self, sql: str, *params: Any) -> Any:
@@ -117,6 +119,10 @@ class SqliteLoader:
         for statement in standings.rebuild_statements(sqlite.dialect()):
             self.conn.execute(statement)
         for statement in standings.trigger_statements("sqlite"):
+            self.conn.execute(statement)
+        for statement in question_tally.rebuild_statements("sqlite"):
+            self.conn.execute(statement)
+        for statement in question_tally.trigger_statements("sqlite"):
             self.conn.execute(statement)
         self.conn.execute("COMMIT")
         self.done = True
@@ -232,6 +238,8 @@ class PostgresLoader:
             )
         # Triggers are off in this session (`session_replication_role`): count the boards.
         for statement in standings.rebuild_statements(postgresql.dialect()):
+            self.execute(statement)
+        for statement in question_tally.rebuild_statements("postgresql"):
             self.execute(statement)
         self._run(self.transaction.commit())
         self.done = True

@@ -20,7 +20,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.actions import Action
 from bot.core import Cercle
 from storage import jobs as job_store
-from storage import standings
+from storage import question_tally, standings
 from storage.db import unavailable
 from storage.leadership import Leadership
 
@@ -93,12 +93,14 @@ class Timekeeper:
         return self.leading
 
     async def fold_board_moves(self) -> None:
-        """Fold the board moves written since the last fold (`storage.standings`)."""
+        """Fold the board and question tally moves written since the last fold
+        (`storage.standings`, `storage.question_tally`)."""
         if not self.leading:
             return
         try:
             async with self.core.db.transaction() as session:
                 await standings.fold(session)
+                await question_tally.fold(session)
         except Exception as error:
             # An outage is said once, by the path that scores events; places stay exact
             # meanwhile (readers add the moves not yet folded).

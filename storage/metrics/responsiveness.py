@@ -1,8 +1,11 @@
 """The responsiveness numbers of a digest and `/admin stats`: questions asked in a span,
 how many got their first response within the target, the median time to that first
 response and how many were closed by an accepted solution, for the whole community and
-for each help channel, counted by the database over the `ix_question_asked` range (which
-covers every column read: the question rows themselves are never visited).
+for each help channel. The period's whole UTC hours are read from the question tally
+(`storage.question_tally`); the questions of a partial hour at either end, those still
+inside their target time, and those whose response time falls in the bucket that holds a
+median, from the `ix_question_asked` range (which covers every column read: the question
+rows themselves are never visited).
 
 A question still inside its target time with no response is not counted against the
 share answered in time: it may yet be answered in time.
@@ -12,11 +15,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import and_, case, func, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
+from storage import question_tally as tally
 from storage.models.questions import Question
 
 # The key of the numbers for the whole community (a help channel's key is its name).
@@ -48,56 +52,156 @@ async def responsiveness(
     """The numbers of the questions asked in [start, end): the whole community under
     `ALL`, each help channel under its name."""
     q = Question.__table__.c
-    channel = case((q.in_help_channel, func.lower(q.channel_name)), else_=literal(ALL))
-    span = and_(q.community_id == community_id, q.asked_at >= start, q.asked_at < end)
-    answered = q.response_seconds.is_not(None)
-    not_due_after = now - timedelta(seconds=target_seconds)
-    rows = await session.execute(
-        select(
-            channel.label("channel"),
-            func.count(),
-            func.sum(case((answered, 1), else_=0)),
-            func.sum(case((q.response_seconds <= target_seconds, 1), else_=0)),
-            func.sum(case((q.solved_at.is_not(None), 1), else_=0)),
-            # Unanswered and asked within the target of `now`: not due yet.
-            func.sum(case((and_(~answered, q.asked_at > not_due_after), 1), else_=0)),
+    channel = tally.channel_of()
+    first = _hour_after(start)
+    last = end.replace(minute=0, second=0, microsecond=0)
+    counts: dict[str, dict[int, list[int]]] = {}  # channel -> bucket -> [questions, solved]
+
+    def add(name: str, number: int, questions: int, solved: int) -> None:
+        for key in {name, ALL}:
+            found = counts.setdefault(key, {}).setdefault(int(number), [0, 0])
+            found[0] += int(questions)
+            found[1] += int(solved or 0)
+
+    if first < last:
+        rows = await session.execute(
+            _HOURS, {"community_id": community_id, "first": first, "end": last}
         )
-        .where(span)
-        .group_by(channel)
-    )
+        for name, number, questions, solved in rows:
+            add(name, number, questions, solved)
+        edges = [(start, first), (last, end)]
+    else:
+        edges = [(start, end)]
+    for since, until in edges:
+        if since >= until:
+            continue
+        number = literal_column(tally.bucket_sql("response_seconds"))
+        rows = await session.execute(
+            select(
+                channel,
+                number,
+                func.count(),
+                func.sum(case((q.solved_at.is_not(None), 1), else_=0)),
+            )
+            .where(q.community_id == community_id, q.asked_at >= since, q.asked_at < until)
+            .group_by(channel, number)
+        )
+        for name, found, questions, solved in rows:
+            add(name, found, questions, solved)
+    # Unanswered and asked within the target of `now`: not due yet.
+    pending: dict[str, int] = {}
+    not_due_after = now - timedelta(seconds=target_seconds)
+    if not_due_after < end:
+        rows = await session.execute(
+            select(channel, func.count())
+            .where(
+                q.community_id == community_id,
+                q.asked_at > not_due_after,
+                q.asked_at >= start,
+                q.asked_at < end,
+                q.response_seconds.is_(None),
+            )
+            .group_by(channel)
+        )
+        for name, n in rows:
+            pending[name] = pending.get(name, 0) + int(n)
+            if name != ALL:
+                pending[ALL] = pending.get(ALL, 0) + int(n)
+    in_time_up_to = tally.bucket(target_seconds)
+    medians = await _medians(session, community_id, start, end, counts)
     found: dict[str, Responsiveness] = {}
-    totals = [0, 0, 0, 0, 0]
-    for name, asked, n_answered, in_time, solved, pending in rows:
-        counts = [int(asked), int(n_answered or 0), int(in_time or 0), int(solved or 0)]
-        counts.append(int(pending or 0))
-        totals = [a + b for a, b in zip(totals, counts, strict=True)]
-        if name != ALL:
-            found[name] = await _numbers(session, span, counts, q.channel_name, name)
-    found[ALL] = await _numbers(session, span, totals, None, None)
+    for name in sorted(counts, key=lambda key: key != ALL):
+        buckets = counts[name]
+        asked = sum(n for n, _ in buckets.values())
+        if name != ALL and not asked:
+            continue
+        answered = sum(n for number, (n, _) in buckets.items() if number != tally.UNANSWERED)
+        found[name] = Responsiveness(
+            asked,
+            asked - pending.get(name, 0),
+            sum(n for b, (n, _) in buckets.items() if 0 <= b <= in_time_up_to),
+            answered,
+            sum(solved for _, solved in buckets.values()),
+            medians.get(name),
+        )
+    found.setdefault(ALL, Responsiveness())
     return found
 
 
-async def _numbers(
-    session: AsyncSession, span: Any, counts: list[int], column: Any, name: str | None
-) -> Responsiveness:
-    """The counts of one channel (or all), with the median read by the database: the
-    middle one or two response times in order."""
-    asked, answered, in_time, solved, pending = counts
-    median = None
-    if answered:
-        q = Question.__table__.c
-        where = [span, q.response_seconds.is_not(None)]
-        if column is not None:
-            where += [q.in_help_channel, func.lower(column) == name]
-        middle = (answered - 1) // 2
-        values = list(
-            await session.scalars(
-                select(q.response_seconds)
-                .where(*where)
-                .order_by(q.response_seconds)
-                .offset(middle)
-                .limit(1 if answered % 2 else 2)
+async def _medians(
+    session: AsyncSession,
+    community_id: int,
+    start: datetime,
+    end: datetime,
+    counts: dict[str, dict[int, list[int]]],
+) -> dict[str, float]:
+    """Each channel's median response time: the buckets that hold its middle one or two
+    are found from the counts, then only the questions in them are read, all channels at
+    once, and put in order here."""
+    wanted: dict[str, tuple[int, int | None, int]] = {}  # lowest, highest, rank of the first
+    for name, buckets in counts.items():
+        answered = sorted((b, n) for b, (n, _) in buckets.items() if b != tally.UNANSWERED)
+        total = sum(n for _, n in answered)
+        if not total:
+            continue
+        middle = [(total - 1) // 2, total // 2]
+        below, low, high, rank = 0, None, None, 0
+        for number, n in answered:
+            if n <= 0:
+                below += n
+                continue
+            if low is None and below + n > middle[0]:
+                low, rank = number, middle[0] - below
+            if below + n > middle[1]:
+                high = number
+                break
+            below += n
+        assert low is not None and high is not None
+        wanted[name] = (tally.seconds_of(low)[0], tally.seconds_of(high)[1], rank)
+    if not wanted:
+        return {}
+    q = Question.__table__.c
+    channel = tally.channel_of()
+
+    def within(lowest: int, highest: int | None) -> ColumnElement[bool]:
+        if highest is None:
+            return q.response_seconds >= lowest
+        return q.response_seconds.between(lowest, highest)
+
+    ranges = [
+        within(lowest, highest) if name == ALL else and_(channel == name, within(lowest, highest))
+        for name, (lowest, highest, _) in wanted.items()
+    ]
+    rows = (
+        await session.execute(
+            select(channel, q.response_seconds).where(
+                q.community_id == community_id,
+                q.asked_at >= start,
+                q.asked_at < end,
+                q.response_seconds.is_not(None),
+                or_(*ranges),
             )
         )
-        median = sum(values) / len(values) if values else None
-    return Responsiveness(asked, asked - pending, in_time, answered, solved, median)
+    ).all()
+    medians: dict[str, float] = {}
+    for name, (lowest, highest, rank) in wanted.items():
+        values = sorted(
+            seconds
+            for key, seconds in rows
+            if (name == ALL or key == name)
+            and seconds >= lowest
+            and (highest is None or seconds <= highest)
+        )
+        total = sum(n for b, (n, _) in counts[name].items() if b != tally.UNANSWERED)
+        middle = values[rank : rank + (1 if total % 2 else 2)]
+        medians[name] = sum(middle) / len(middle)
+    return medians
+
+
+def _hour_after(moment: datetime) -> datetime:
+    """`moment` if it begins an hour, else the next hour's start."""
+    hour = moment.replace(minute=0, second=0, microsecond=0)
+    return hour if hour == moment else hour + timedelta(hours=1)
+
+
+_HOURS = tally.hours_statement()

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index
+from sqlalchemy import BigInteger, Column, Index, Integer
 from sqlmodel import Field, SQLModel
 
-from storage.types import utc_column
+from storage.types import UTCDateTime, utc_column
 
 
 class Question(SQLModel, table=True):
@@ -46,3 +46,38 @@ class Question(SQLModel, table=True):
     response_seconds: int | None = None
     responder_id: int | None = Field(default=None, foreign_key="member.id")
     solved_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+
+class QuestionTally(SQLModel, table=True):
+    """How many questions asked in one UTC hour, in one help channel (lower-cased) or
+    elsewhere (""), got their first response within one bucket of seconds (-1: none yet),
+    and how many of them are solved: kept by triggers on `question` (migration 0025), read
+    by `storage.metrics.responsiveness` instead of the questions themselves."""
+
+    __tablename__ = "question_tally"
+    community_id: int = Field(foreign_key="community.id", primary_key=True)
+    hour: datetime = Field(sa_column=Column(UTCDateTime(), primary_key=True))
+    channel: str = Field(primary_key=True, max_length=100)
+    bucket: int = Field(primary_key=True)
+    questions: int = 0
+    solved: int = 0
+
+
+class QuestionTallyMove(SQLModel, table=True):
+    """PostgreSQL: a signed change to `question_tally`, appended by the triggers (appends
+    never wait on each other), added in by `storage.question_tally.fold`."""
+
+    __tablename__ = "question_tally_move"
+    __table_args__ = (Index("ix_question_tally_move_hour", "community_id", "hour"),)
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+        ),
+    )
+    community_id: int
+    hour: datetime = Field(sa_column=utc_column())
+    channel: str = Field(max_length=100)
+    bucket: int
+    questions: int
+    solved: int
