@@ -32,7 +32,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.dialects import postgresql, sqlite
 
-from storage import question_tally, standings
+from storage import member_weeks, question_tally, standings
 
 SQLITE_PREFIX = "sqlite+aiosqlite:///"
 POSTGRES_PREFIX = "postgresql+asyncpg://"
@@ -89,6 +89,8 @@ class SqliteLoader:
             self.conn.execute(statement)
         for statement in question_tally.drop_trigger_statements("sqlite"):
             self.conn.execute(statement)
+        for statement in member_weeks.drop_trigger_statements("sqlite"):
+            self.conn.execute(statement)
         self.done = False
 
     def scalar(self, sql: str, *params: Any) -> Any:
@@ -123,6 +125,10 @@ class SqliteLoader:
         for statement in question_tally.rebuild_statements("sqlite"):
             self.conn.execute(statement)
         for statement in question_tally.trigger_statements("sqlite"):
+            self.conn.execute(statement)
+        for statement in member_weeks.rebuild_statements("sqlite"):
+            self.conn.execute(statement)
+        for statement in member_weeks.trigger_statements("sqlite"):
             self.conn.execute(statement)
         self.conn.execute("COMMIT")
         self.done = True
@@ -241,6 +247,9 @@ class PostgresLoader:
             self.execute(statement)
         for statement in question_tally.rebuild_statements("postgresql"):
             self.execute(statement)
+        for statement in member_weeks.rebuild_statements("postgresql"):
+            self.execute(statement)
+        self.tables += [t for t in ("question_tally", "member_week") if t not in self.tables]
         self._run(self.transaction.commit())
         self.done = True
         self.execute(f"VACUUM (ANALYZE) {', '.join(self.tables)}")

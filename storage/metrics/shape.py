@@ -3,10 +3,12 @@
 Who was active in a period, on how many days (core contributors, occasional ones; the rest
 of the members are lurkers), in the period and the one before, how many messages they
 posted, and the activity the chart draws (the same members and messages, by day or by
-span). Everything is read from the covering index
-`ix_member_day_span` (community, day, member, messages) over the two periods' days: the
-table's rows are never visited. Bots never post scored messages, but a member flagged as
-a bot may still have days: those few are read by member and taken off the totals.
+span). Everything is read from covering indexes: a Monday-to-Monday week's shape from
+`member_week` (one row per member active that week, added up by triggers,
+`storage.member_weeks`), any other period's from `ix_member_day_span` (community, day,
+member, messages) over its days; the tables' rows are never visited. Bots never post
+scored messages, but a member flagged as a bot may still have days: those few are read by
+member and taken off the totals.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from datetime import date
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Member, MemberDay
+from storage import member_weeks
+from storage.models import Member, MemberDay, MemberWeek
 
 
 @dataclass(frozen=True)
@@ -83,30 +86,47 @@ async def day_shape(
     """Members active in [start, end) and in [previous, start), how often, and their
     messages; bots left out."""
     d = MemberDay
-    in_range = (d.community_id == community_id, d.day >= start, d.day < end)
-    # One pass over the period's days: members, core members and messages together.
-    per_member = (
-        select(func.count().label("days"), func.sum(d.messages).label("messages"))
-        .where(*in_range)
-        .group_by(d.member_id)
-    )
-    days = per_member.subquery()
-    active, core, messages = (
-        await session.execute(
-            select(
-                func.count(),
-                func.sum(case((days.c.days >= core_days, 1), else_=0)),
-                func.sum(days.c.messages),
+    if member_weeks.is_week(start, end) and member_weeks.is_week(previous, start):
+        # Two weeks: one row per member active in each (`member_weeks`).
+        w = MemberWeek
+        counted = []
+        for week in (start, previous):
+            counted.append(
+                (
+                    await session.execute(
+                        select(
+                            func.count(),
+                            func.sum(case((w.days >= core_days, 1), else_=0)),
+                            func.sum(w.messages),
+                        ).where(w.community_id == community_id, w.week_start == week, w.days > 0)
+                    )
+                ).one()
             )
+        (active, core, messages), (active_before, _, messages_before) = counted
+    else:
+        # One pass over the period's days: members, core members and messages together.
+        per_member = (
+            select(func.count().label("days"), func.sum(d.messages).label("messages"))
+            .where(d.community_id == community_id, d.day >= start, d.day < end)
+            .group_by(d.member_id)
         )
-    ).one()
-    active_before, messages_before = (
-        await session.execute(
-            select(func.count(d.member_id.distinct()), func.sum(d.messages)).where(
-                d.community_id == community_id, d.day >= previous, d.day < start
+        days = per_member.subquery()
+        active, core, messages = (
+            await session.execute(
+                select(
+                    func.count(),
+                    func.sum(case((days.c.days >= core_days, 1), else_=0)),
+                    func.sum(days.c.messages),
+                )
             )
-        )
-    ).one()
+        ).one()
+        active_before, messages_before = (
+            await session.execute(
+                select(func.count(d.member_id.distinct()), func.sum(d.messages)).where(
+                    d.community_id == community_id, d.day >= previous, d.day < start
+                )
+            )
+        ).one()
     messages = int(messages or 0)
     messages_before = int(messages_before or 0)
     shape = [int(active or 0), int(active_before or 0), int(core or 0), 0]

@@ -152,6 +152,23 @@ class MemberDay(SQLModel, table=True):
     messages: int = 0
 
 
+class MemberWeek(SQLModel, table=True):
+    """A member's active days and messages in one week (Monday to Monday, community days),
+    added up from `member_day` by database triggers (migration 0026,
+    `storage.member_weeks`): a week's participation shape is then one row per active
+    member instead of a grouping of every day of theirs."""
+
+    __tablename__ = "member_week"
+    __table_args__ = (
+        Index("ix_member_week_span", "community_id", "week_start", "days", "messages"),
+    )
+    member_id: int = Field(foreign_key="member.id", primary_key=True)
+    week_start: date = Field(primary_key=True)
+    community_id: int = Field(foreign_key="community.id")
+    days: int = 0
+    messages: int = 0
+
+
 class ReactionState(SQLModel, table=True):
     """Whether a reactor's emoji is currently on a message (state-based reaction scoring)."""
 

@@ -1,6 +1,8 @@
 """The chart's activity and the participation shape, against a count made member by
 member: bots (and a member flagged as a bot after posting) are left out of both, by day
-and over the weeks of a catch-up, whatever days they were active on."""
+and over the weeks of a catch-up, whatever days they were active on. The weeks the shape
+of a Monday-to-Monday week is read from (`member_week`) add up to the days through every
+change, and after an upgrade."""
 
 from __future__ import annotations
 
@@ -9,10 +11,12 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import delete, select, update
 
+from storage import migrate
 from storage.db import Database
 from storage.metrics import shape as metrics_shape
-from storage.models import Community, Member, MemberDay
+from storage.models import Community, Member, MemberDay, MemberWeek
 
 FIRST = date(2026, 1, 5)
 DAYS = 28
@@ -106,5 +110,111 @@ async def test_the_shape_counts_people_not_bots(
         assert shape == metrics_shape.DayShape(
             active, active_before, core, active - core, messages, messages_before
         )
+    finally:
+        await db.dispose()
+
+
+async def _weeks(db: Database) -> tuple[dict[tuple[int, date], tuple[int, int]], ...]:
+    """`member_week` as kept (rows at zero left out), and as counted from `member_day`."""
+    kept, counted = {}, {}
+    async with db.transaction() as session:
+        for m, week, days, messages in await session.execute(
+            select(
+                MemberWeek.member_id, MemberWeek.week_start, MemberWeek.days, MemberWeek.messages
+            )
+        ):
+            if days or messages:
+                kept[(m, week)] = (days, messages)
+        for m, day, messages in await session.execute(
+            select(MemberDay.member_id, MemberDay.day, MemberDay.messages)
+        ):
+            week = day - timedelta(days=day.weekday())
+            days_before, messages_before = counted.get((m, week), (0, 0))
+            counted[(m, week)] = (days_before + 1, messages_before + messages)
+    return kept, counted
+
+
+@pytest.mark.parametrize("seed", [6, 7])
+async def test_the_weeks_follow_every_change_of_days(
+    database_url: Callable[..., str], seed: int
+) -> None:
+    """Whatever writes `member_day` (messages added, days deleted as an erasure does, days
+    moved to another member as a merge does), the weeks add up to the days, and a period
+    that is not a Monday-to-Monday week, read from the days, agrees with the members'
+    days too."""
+    rng = random.Random(seed)
+    db = Database(database_url())
+    try:
+        community_id, bots, rows = await _history(db, seed)
+        kept, counted = await _weeks(db)
+        assert kept == counted and len(kept) > 50
+        people = sorted(bots)
+        async with db.transaction() as session:
+            for m, d, _ in rng.sample(rows, 40):
+                await session.execute(
+                    update(MemberDay)
+                    .where(MemberDay.member_id == m, MemberDay.day == d)
+                    .values(messages=MemberDay.messages + rng.randint(1, 5))
+                )
+            for m, d, _ in rng.sample(rows, 20):
+                await session.execute(
+                    delete(MemberDay).where(MemberDay.member_id == m, MemberDay.day == d)
+                )
+            taken = {
+                (m, d)
+                for m, d in (
+                    await session.execute(select(MemberDay.member_id, MemberDay.day))
+                ).all()
+            }
+            for m, d in rng.sample(sorted(taken), 20):
+                into = rng.choice(people)
+                if (into, d) not in taken:
+                    await session.execute(
+                        update(MemberDay)
+                        .where(MemberDay.member_id == m, MemberDay.day == d)
+                        .values(member_id=into)
+                    )
+                    taken = (taken - {(m, d)}) | {(into, d)}
+        kept, counted = await _weeks(db)
+        assert kept == counted
+        async with db.transaction() as session:
+            rows = [
+                (m, d, n)
+                for m, d, n in await session.execute(
+                    select(MemberDay.member_id, MemberDay.day, MemberDay.messages)
+                )
+            ]
+        for previous, start, end in [
+            (FIRST + timedelta(days=7), FIRST + timedelta(days=14), FIRST + timedelta(days=21)),
+            (FIRST + timedelta(days=9), FIRST + timedelta(days=16), FIRST + timedelta(days=23)),
+        ]:
+            async with db.transaction() as session:
+                shape = await metrics_shape.day_shape(
+                    session, community_id, previous, start, end, CORE_DAYS
+                )
+            days: dict[int, int] = {}
+            for m, d, _ in rows:
+                if start <= d < end and not bots[m]:
+                    days[m] = days.get(m, 0) + 1
+            active, messages = _expected(bots, rows, start, end)
+            active_before, messages_before = _expected(bots, rows, previous, start)
+            core = sum(1 for n in days.values() if n >= CORE_DAYS)
+            assert shape == metrics_shape.DayShape(
+                active, active_before, core, active - core, messages, messages_before
+            )
+    finally:
+        await db.dispose()
+
+
+async def test_an_upgraded_database_adds_up_the_days_it_held(
+    database_url: Callable[..., str],
+) -> None:
+    db = Database(database_url(migrated=False))
+    try:
+        await migrate.upgrade(db.engine, "0025")
+        await _history(db, 8)
+        await db.upgrade()
+        kept, counted = await _weeks(db)
+        assert kept == counted and len(kept) > 50
     finally:
         await db.dispose()

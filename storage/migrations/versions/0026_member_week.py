@@ -1,0 +1,44 @@
+"""member week: each member's active days and messages per Monday-to-Monday week, added
+up from member_day by triggers, for a week's participation shape
+
+Revision ID: 0026
+Revises: 0025
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+from storage import member_weeks
+
+revision: str = "0026"
+down_revision: str | None = "0025"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "member_week",
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("week_start", sa.Date(), nullable=False),
+        sa.Column("community_id", sa.Integer(), nullable=False),
+        sa.Column("days", sa.Integer(), nullable=False),
+        sa.Column("messages", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["community_id"], ["community.id"]),
+        sa.ForeignKeyConstraint(["member_id"], ["member.id"]),
+        sa.PrimaryKeyConstraint("member_id", "week_start"),
+    )
+    op.create_index(
+        "ix_member_week_span",
+        "member_week",
+        ["community_id", "week_start", "days", "messages"],
+    )
+    member_weeks.create(op.get_bind())
+
+
+def downgrade() -> None:
+    member_weeks.drop(op.get_bind())
+    op.drop_index("ix_member_week_span", table_name="member_week")
+    op.drop_table("member_week")
