@@ -18,7 +18,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
+
+from storage import triggers
 
 _COLUMNS = "member_id, week_start, community_id, days, messages"
 
@@ -79,14 +81,7 @@ END $$""",
 
 
 def drop_trigger_statements(dialect: str) -> list[str]:
-    on = "" if dialect == "sqlite" else " ON member_day"
-    statements = [
-        f"DROP TRIGGER IF EXISTS member_week_{event}{on}"
-        for event in ("insert", "delete", "update")
-    ]
-    if dialect != "sqlite":
-        statements.append("DROP FUNCTION IF EXISTS member_week_add()")
-    return statements
+    return triggers.drop_statements(dialect, "member_week", "member_day", "member_week_add")
 
 
 def rebuild_statements(dialect: str) -> list[str]:
@@ -103,10 +98,8 @@ def rebuild_statements(dialect: str) -> list[str]:
 def create(connection: Connection) -> None:
     """Add up what is there, then keep adding (migration 0026)."""
     dialect = connection.dialect.name
-    for statement in [*rebuild_statements(dialect), *trigger_statements(dialect)]:
-        connection.execute(text(statement))
+    triggers.run(connection, [*rebuild_statements(dialect), *trigger_statements(dialect)])
 
 
 def drop(connection: Connection) -> None:
-    for statement in drop_trigger_statements(connection.dialect.name):
-        connection.execute(text(statement))
+    triggers.run(connection, drop_trigger_statements(connection.dialect.name))

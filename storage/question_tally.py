@@ -25,10 +25,11 @@ writers never wait on, and `fold` adds them in; readers add both.
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, bindparam, case, delete, func, literal, select, text
+from sqlalchemy import Connection, bindparam, case, delete, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from storage import triggers
 from storage.dialect import dialect_insert
 from storage.models.questions import Question, QuestionTally, QuestionTallyMove
 
@@ -156,14 +157,7 @@ def trigger_statements(dialect: str) -> list[str]:
 
 
 def drop_trigger_statements(dialect: str) -> list[str]:
-    on = "" if dialect == "sqlite" else " ON question"
-    statements = [
-        f"DROP TRIGGER IF EXISTS question_tally_{event}{on}"
-        for event in ("insert", "delete", "update")
-    ]
-    if dialect != "sqlite":
-        statements.append("DROP FUNCTION IF EXISTS question_tally_move()")
-    return statements
+    return triggers.drop_statements(dialect, "question_tally", "question", "question_tally_move")
 
 
 def rebuild_statements(dialect: str) -> list[str]:
@@ -189,13 +183,11 @@ def rebuild_statements(dialect: str) -> list[str]:
 def create(connection: Connection) -> None:
     """Count what is there, then keep counting (migration 0025)."""
     dialect = connection.dialect.name
-    for statement in [*rebuild_statements(dialect), *trigger_statements(dialect)]:
-        connection.execute(text(statement))
+    triggers.run(connection, [*rebuild_statements(dialect), *trigger_statements(dialect)])
 
 
 def drop(connection: Connection) -> None:
-    for statement in drop_trigger_statements(connection.dialect.name):
-        connection.execute(text(statement))
+    triggers.run(connection, drop_trigger_statements(connection.dialect.name))
 
 
 async def fold(session: AsyncSession, limit: int = 100_000) -> int:

@@ -62,6 +62,25 @@ def _expected(
     return len({m for m, _ in inside}), sum(n for _, n in inside)
 
 
+def _expected_shape(
+    bots: dict[int, bool],
+    rows: list[tuple[int, date, int]],
+    previous: date,
+    start: date,
+    end: date,
+) -> metrics_shape.DayShape:
+    days: dict[int, int] = {}
+    for m, d, _ in rows:
+        if start <= d < end and not bots[m]:
+            days[m] = days.get(m, 0) + 1
+    active, messages = _expected(bots, rows, start, end)
+    active_before, messages_before = _expected(bots, rows, previous, start)
+    core = sum(1 for n in days.values() if n >= CORE_DAYS)
+    return metrics_shape.DayShape(
+        active, active_before, core, active - core, messages, messages_before
+    )
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 async def test_the_chart_counts_people_not_bots_by_day_and_by_week(
     database_url: Callable[..., str], seed: int
@@ -100,16 +119,7 @@ async def test_the_shape_counts_people_not_bots(
             shape = await metrics_shape.day_shape(
                 session, community_id, previous, start, end, CORE_DAYS
             )
-        days: dict[int, int] = {}
-        for m, d, _ in rows:
-            if start <= d < end and not bots[m]:
-                days[m] = days.get(m, 0) + 1
-        active, messages = _expected(bots, rows, start, end)
-        active_before, messages_before = _expected(bots, rows, previous, start)
-        core = sum(1 for n in days.values() if n >= CORE_DAYS)
-        assert shape == metrics_shape.DayShape(
-            active, active_before, core, active - core, messages, messages_before
-        )
+        assert shape == _expected_shape(bots, rows, previous, start, end)
     finally:
         await db.dispose()
 
@@ -192,16 +202,7 @@ async def test_the_weeks_follow_every_change_of_days(
                 shape = await metrics_shape.day_shape(
                     session, community_id, previous, start, end, CORE_DAYS
                 )
-            days: dict[int, int] = {}
-            for m, d, _ in rows:
-                if start <= d < end and not bots[m]:
-                    days[m] = days.get(m, 0) + 1
-            active, messages = _expected(bots, rows, start, end)
-            active_before, messages_before = _expected(bots, rows, previous, start)
-            core = sum(1 for n in days.values() if n >= CORE_DAYS)
-            assert shape == metrics_shape.DayShape(
-                active, active_before, core, active - core, messages, messages_before
-            )
+            assert shape == _expected_shape(bots, rows, previous, start, end)
     finally:
         await db.dispose()
 
