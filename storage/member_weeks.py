@@ -5,7 +5,7 @@ A week's participation shape (members active, core contributors among them, mess
 grouped every `member_day` row of the week by member: at a million members, three
 million rows sorted, two seconds a week, and the digest reads two weeks. Added up per
 week as the days are written, the same numbers are one row per active member, read from a
-covering index in order. Triggers keep it whoever writes `member_day` (scoring, a merge
+range of its key. Triggers keep it whoever writes `member_day` (scoring, a merge
 of two members, erasure). A member's row is written only with their own days, so
 concurrent writers meet on it no more than on the days themselves: both databases upsert
 it directly.
@@ -22,7 +22,7 @@ from sqlalchemy import Connection
 
 from storage import triggers
 
-_COLUMNS = "member_id, week_start, community_id, days, messages"
+_COLUMNS = "community_id, week_start, member_id, days, messages"
 
 
 def is_week(start: date, end: date) -> bool:
@@ -38,17 +38,27 @@ def _week(dialect: str, day: str) -> str:
 
 def _add(dialect: str, row: str, sign: int) -> str:
     return (
-        f"INSERT INTO member_week ({_COLUMNS}) VALUES ({row}.member_id, "
-        f"{_week(dialect, f'{row}.day')}, {row}.community_id, {sign}, {sign} * {row}.messages) "
-        "ON CONFLICT (member_id, week_start) DO UPDATE SET "
+        f"INSERT INTO member_week ({_COLUMNS}) VALUES ({row}.community_id, "
+        f"{_week(dialect, f'{row}.day')}, {row}.member_id, {sign}, {sign} * {row}.messages) "
+        "ON CONFLICT (community_id, week_start, member_id) DO UPDATE SET "
         "days = member_week.days + excluded.days, "
         "messages = member_week.messages + excluded.messages;"
     )
 
 
+def _more_messages(dialect: str, old: str, new: str) -> str:
+    return (
+        f"UPDATE member_week SET messages = messages + {new}.messages - {old}.messages "
+        f"WHERE community_id = {new}.community_id AND week_start = "
+        f"{_week(dialect, f'{new}.day')} AND member_id = {new}.member_id;"
+    )
+
+
 def trigger_statements(dialect: str) -> list[str]:
-    changed = "old.member_id <> new.member_id OR old.day <> new.day OR old.messages <> new.messages"
-    changed_pg = changed.replace("old.", "OLD.").replace("new.", "NEW.")
+    # Scoring only ever adds messages to a day: one update of the week's row, rather than
+    # taking the old day off and adding the new one (a merge or a day moved).
+    same = "old.member_id = new.member_id AND old.day = new.day"
+    moved = "old.member_id <> new.member_id OR old.day <> new.day"
     if dialect == "sqlite":
         return [
             "CREATE TRIGGER member_week_insert AFTER INSERT ON member_day "
@@ -56,12 +66,19 @@ def trigger_statements(dialect: str) -> list[str]:
             "CREATE TRIGGER member_week_delete AFTER DELETE ON member_day "
             f"BEGIN {_add(dialect, 'old', -1)} END",
             "CREATE TRIGGER member_week_update AFTER UPDATE OF member_id, day, messages "
-            f"ON member_day WHEN {changed} "
+            f"ON member_day WHEN {moved} "
             f"BEGIN {_add(dialect, 'old', -1)} {_add(dialect, 'new', 1)} END",
+            "CREATE TRIGGER member_week_messages AFTER UPDATE OF messages ON member_day "
+            f"WHEN {same} AND old.messages <> new.messages "
+            f"BEGIN {_more_messages(dialect, 'old', 'new')} END",
         ]
     return [
         f"""CREATE FUNCTION member_week_add() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  IF TG_OP = 'UPDATE' AND OLD.member_id = NEW.member_id AND OLD.day = NEW.day THEN
+    {_more_messages(dialect, "OLD", "NEW")}
+    RETURN NULL;
+  END IF;
   IF TG_OP <> 'INSERT' THEN
     {_add(dialect, "OLD", -1)}
   END IF;
@@ -75,13 +92,20 @@ END $$""",
         "CREATE TRIGGER member_week_delete AFTER DELETE ON member_day FOR EACH ROW "
         "EXECUTE FUNCTION member_week_add()",
         "CREATE TRIGGER member_week_update AFTER UPDATE OF member_id, day, messages "
-        f"ON member_day FOR EACH ROW WHEN ({changed_pg}) "
+        "ON member_day FOR EACH ROW WHEN "
+        "(OLD.member_id <> NEW.member_id OR OLD.day <> NEW.day OR OLD.messages <> NEW.messages) "
         "EXECUTE FUNCTION member_week_add()",
     ]
 
 
 def drop_trigger_statements(dialect: str) -> list[str]:
-    return triggers.drop_statements(dialect, "member_week", "member_day", "member_week_add")
+    return triggers.drop_statements(
+        dialect,
+        "member_week",
+        "member_day",
+        "member_week_add",
+        ("insert", "delete", "update", "messages"),
+    )
 
 
 def rebuild_statements(dialect: str) -> list[str]:
@@ -90,8 +114,8 @@ def rebuild_statements(dialect: str) -> list[str]:
     return [
         "DELETE FROM member_week",
         f"INSERT INTO member_week ({_COLUMNS}) "
-        f"SELECT member_id, {_week(dialect, 'day')}, min(community_id), count(*), "
-        "sum(messages) FROM member_day GROUP BY 1, 2",
+        f"SELECT community_id, {_week(dialect, 'day')}, member_id, count(*), "
+        "sum(messages) FROM member_day GROUP BY 1, 2, 3",
     ]
 
 

@@ -9,13 +9,17 @@ from collections.abc import Iterable
 from sqlalchemy import Connection, text
 
 
-def drop_statements(dialect: str, prefix: str, table: str, function: str) -> list[str]:
-    """The SQL that drops triggers `<prefix>_insert`, `_delete` and `_update` on `table`,
-    and on PostgreSQL the trigger `function` they call."""
+def drop_statements(
+    dialect: str,
+    prefix: str,
+    table: str,
+    function: str,
+    events: tuple[str, ...] = ("insert", "delete", "update"),
+) -> list[str]:
+    """The SQL that drops triggers `<prefix>_<event>` on `table` (`_insert`, `_delete`,
+    `_update`), and on PostgreSQL the trigger `function` they call."""
     on = "" if dialect == "sqlite" else f" ON {table}"
-    statements = [
-        f"DROP TRIGGER IF EXISTS {prefix}_{event}{on}" for event in ("insert", "delete", "update")
-    ]
+    statements = [f"DROP TRIGGER IF EXISTS {prefix}_{event}{on}" for event in events]
     if dialect != "sqlite":
         statements.append(f"DROP FUNCTION IF EXISTS {function}()")
     return statements

@@ -156,15 +156,18 @@ class MemberWeek(SQLModel, table=True):
     """A member's active days and messages in one week (Monday to Monday, community days),
     added up from `member_day` by database triggers (migration 0026,
     `storage.member_weeks`): a week's participation shape is then one row per active
-    member instead of a grouping of every day of theirs."""
+    member instead of a grouping of every day of theirs. Keyed by community and week
+    first, and on SQLite stored in that order (no rowid), so a week is read in one range
+    and the rows that scoring updates carry no second index to rewrite."""
 
     __tablename__ = "member_week"
     __table_args__ = (
-        Index("ix_member_week_span", "community_id", "week_start", "days", "messages"),
+        Index("ix_member_week_member", "member_id"),
+        {"sqlite_with_rowid": False},
     )
-    member_id: int = Field(foreign_key="member.id", primary_key=True)
+    community_id: int = Field(foreign_key="community.id", primary_key=True)
     week_start: date = Field(primary_key=True)
-    community_id: int = Field(foreign_key="community.id")
+    member_id: int = Field(foreign_key="member.id", primary_key=True)
     days: int = 0
     messages: int = 0
 

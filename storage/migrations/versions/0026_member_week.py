@@ -21,24 +21,21 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.create_table(
         "member_week",
-        sa.Column("member_id", sa.Integer(), nullable=False),
-        sa.Column("week_start", sa.Date(), nullable=False),
         sa.Column("community_id", sa.Integer(), nullable=False),
+        sa.Column("week_start", sa.Date(), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
         sa.Column("days", sa.Integer(), nullable=False),
         sa.Column("messages", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(["community_id"], ["community.id"]),
         sa.ForeignKeyConstraint(["member_id"], ["member.id"]),
-        sa.PrimaryKeyConstraint("member_id", "week_start"),
+        sa.PrimaryKeyConstraint("community_id", "week_start", "member_id"),
+        sqlite_with_rowid=False,
     )
-    op.create_index(
-        "ix_member_week_span",
-        "member_week",
-        ["community_id", "week_start", "days", "messages"],
-    )
+    op.create_index("ix_member_week_member", "member_week", ["member_id"])
     member_weeks.create(op.get_bind())
 
 
 def downgrade() -> None:
     member_weeks.drop(op.get_bind())
-    op.drop_index("ix_member_week_span", table_name="member_week")
+    op.drop_index("ix_member_week_member", table_name="member_week")
     op.drop_table("member_week")
