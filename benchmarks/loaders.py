@@ -32,7 +32,11 @@ from typing import Any, Protocol
 
 from sqlalchemy.dialects import postgresql, sqlite
 
-from storage import member_weeks, question_tally, standings
+from storage import member_weeks, question_tally, standings, triggers
+
+# Tables kept by triggers besides the board counts: left to their triggers' rebuild at the
+# end of a load rather than counted row by row.
+KEPT_BY_TRIGGERS: tuple[triggers.KeptByTriggers, ...] = (question_tally, member_weeks)
 
 SQLITE_PREFIX = "sqlite+aiosqlite:///"
 POSTGRES_PREFIX = "postgresql+asyncpg://"
@@ -87,10 +91,9 @@ class SqliteLoader:
         # The board counts are made once at the end, rather than by a trigger per row.
         for statement in standings.drop_trigger_statements("sqlite"):
             self.conn.execute(statement)
-        for statement in question_tally.drop_trigger_statements("sqlite"):
-            self.conn.execute(statement)
-        for statement in member_weeks.drop_trigger_statements("sqlite"):
-            self.conn.execute(statement)
+        for kept in KEPT_BY_TRIGGERS:
+            for statement in kept.drop_trigger_statements("sqlite"):
+                self.conn.execute(statement)
         self.done = False
 
     def scalar(self, sql: str, *params: Any) -> Any:
@@ -122,14 +125,9 @@ class SqliteLoader:
             self.conn.execute(statement)
         for statement in standings.trigger_statements("sqlite"):
             self.conn.execute(statement)
-        for statement in question_tally.rebuild_statements("sqlite"):
-            self.conn.execute(statement)
-        for statement in question_tally.trigger_statements("sqlite"):
-            self.conn.execute(statement)
-        for statement in member_weeks.rebuild_statements("sqlite"):
-            self.conn.execute(statement)
-        for statement in member_weeks.trigger_statements("sqlite"):
-            self.conn.execute(statement)
+        for kept in KEPT_BY_TRIGGERS:
+            for statement in triggers.build_statements(kept, "sqlite"):
+                self.conn.execute(statement)
         self.conn.execute("COMMIT")
         self.done = True
 
@@ -245,10 +243,9 @@ class PostgresLoader:
         # Triggers are off in this session (`session_replication_role`): count the boards.
         for statement in standings.rebuild_statements(postgresql.dialect()):
             self.execute(statement)
-        for statement in question_tally.rebuild_statements("postgresql"):
-            self.execute(statement)
-        for statement in member_weeks.rebuild_statements("postgresql"):
-            self.execute(statement)
+        for kept in KEPT_BY_TRIGGERS:
+            for statement in kept.rebuild_statements("postgresql"):
+                self.execute(statement)
         self.tables += [t for t in ("question_tally", "member_week") if t not in self.tables]
         self._run(self.transaction.commit())
         self.done = True

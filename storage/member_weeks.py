@@ -18,8 +18,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import Connection
-
 from storage import triggers
 
 _COLUMNS = "community_id, week_start, member_id, days, messages"
@@ -117,13 +115,3 @@ def rebuild_statements(dialect: str) -> list[str]:
         f"SELECT community_id, {_week(dialect, 'day')}, member_id, count(*), "
         "sum(messages) FROM member_day GROUP BY 1, 2, 3",
     ]
-
-
-def create(connection: Connection) -> None:
-    """Add up what is there, then keep adding (migration 0026)."""
-    dialect = connection.dialect.name
-    triggers.run(connection, [*rebuild_statements(dialect), *trigger_statements(dialect)])
-
-
-def drop(connection: Connection) -> None:
-    triggers.run(connection, drop_trigger_statements(connection.dialect.name))

@@ -25,12 +25,11 @@ writers never wait on, and `fold` adds them in; readers add both.
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, bindparam, case, delete, func, literal, select
+from sqlalchemy import bindparam, case, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from storage import triggers
-from storage.dialect import dialect_insert
 from storage.models.questions import Question, QuestionTally, QuestionTallyMove
 
 UNANSWERED = -1
@@ -87,16 +86,24 @@ def _channel_sql(row: str) -> str:
     return f"CASE WHEN {row}.in_help_channel THEN lower({row}.channel_name) ELSE '' END"
 
 
-def _values(row: str, sign: int, dialect: str) -> str:
+def _hour_sql(dialect: str, asked_at: str) -> str:
+    """The UTC hour `asked_at` falls in, as the column stores it."""
     if dialect == "sqlite":
-        hour = f"strftime('%Y-%m-%d %H:00:00.000000', {row}.asked_at)"
-        solved = f"{row}.solved_at IS NOT NULL"
-    else:
-        hour = f"date_trunc('hour', {row}.asked_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'"
-        solved = f"({row}.solved_at IS NOT NULL)::int"
+        return f"strftime('%Y-%m-%d %H:00:00.000000', {asked_at})"
+    return f"date_trunc('hour', {asked_at} AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'"
+
+
+def _solved_sql(dialect: str, solved_at: str) -> str:
+    """1 for a solved question, else 0."""
+    solved = f"{solved_at} IS NOT NULL"
+    return solved if dialect == "sqlite" else f"({solved})::int"
+
+
+def _values(row: str, sign: int, dialect: str) -> str:
     return (
-        f"{row}.community_id, {hour}, {_channel_sql(row)}, "
-        f"{bucket_sql(f'{row}.response_seconds')}, {sign}, {sign} * ({solved})"
+        f"{row}.community_id, {_hour_sql(dialect, f'{row}.asked_at')}, {_channel_sql(row)}, "
+        f"{bucket_sql(f'{row}.response_seconds')}, {sign}, "
+        f"{sign} * ({_solved_sql(dialect, f'{row}.solved_at')})"
     )
 
 
@@ -163,62 +170,27 @@ def drop_trigger_statements(dialect: str) -> list[str]:
 def rebuild_statements(dialect: str) -> list[str]:
     """Count every question afresh (migration 0025, and bulk loads made with the triggers
     off), as SQL for `dialect`."""
-    sqlite = dialect == "sqlite"
-    hour = (
-        "strftime('%Y-%m-%d %H:00:00.000000', asked_at)"
-        if sqlite
-        else "date_trunc('hour', asked_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'"
-    )
-    solved = "solved_at IS NOT NULL" if sqlite else "(solved_at IS NOT NULL)::int"
     return [
         "DELETE FROM question_tally_move",
         "DELETE FROM question_tally",
         f"INSERT INTO question_tally ({', '.join(_COLUMNS)}) "
-        f"SELECT community_id, {hour}, {_channel_sql('question')}, "
-        f"{bucket_sql('response_seconds')}, count(*), sum({solved}) FROM question "
-        "GROUP BY 1, 2, 3, 4",
+        f"SELECT community_id, {_hour_sql(dialect, 'asked_at')}, {_channel_sql('question')}, "
+        f"{bucket_sql('response_seconds')}, count(*), "
+        f"sum({_solved_sql(dialect, 'solved_at')}) FROM question GROUP BY 1, 2, 3, 4",
     ]
 
 
-def create(connection: Connection) -> None:
-    """Count what is there, then keep counting (migration 0025)."""
-    dialect = connection.dialect.name
-    triggers.run(connection, [*rebuild_statements(dialect), *trigger_statements(dialect)])
-
-
-def drop(connection: Connection) -> None:
-    triggers.run(connection, drop_trigger_statements(connection.dialect.name))
-
-
 async def fold(session: AsyncSession, limit: int = 100_000) -> int:
-    """Add PostgreSQL's pending moves into `question_tally`, in key order (moves another
-    fold is taking are left to it); returns how many tally rows changed."""
-    if session.get_bind().dialect.name == "sqlite":
-        return 0
-    m = QuestionTallyMove.__table__.c
-    taken = select(m.id).order_by(m.id).limit(limit).with_for_update(skip_locked=True)
-    moved = (
-        delete(QuestionTallyMove)
-        .where(m.id.in_(taken.scalar_subquery()))
-        .returning(*(m[name] for name in _COLUMNS))
-        .cte("moved")
+    """Add PostgreSQL's pending moves into `question_tally` (`storage.triggers.fold_moves`);
+    returns how many tally rows changed."""
+    return await triggers.fold_moves(
+        session,
+        QuestionTallyMove.__table__,
+        QuestionTally.__table__,
+        _KEY,
+        _COLUMNS[len(_KEY) :],
+        limit,
     )
-    keys = [moved.c[name] for name in _KEY]
-    summed = (
-        select(*keys, func.sum(moved.c.questions).label("q"), func.sum(moved.c.solved).label("s"))
-        .group_by(*keys)
-        .order_by(*keys)
-    )
-    t = QuestionTally.__table__.c
-    upsert = dialect_insert(session, QuestionTally.__table__).from_select(_COLUMNS, summed)
-    upsert = upsert.on_conflict_do_update(
-        index_elements=list(_KEY),
-        set_={
-            "questions": t.questions + upsert.excluded.questions,
-            "solved": t.solved + upsert.excluded.solved,
-        },
-    )
-    return int((await session.execute(upsert)).rowcount or 0)
 
 
 def hours_statement():  # type: ignore[no-untyped-def]
@@ -229,8 +201,8 @@ def hours_statement():  # type: ignore[no-untyped-def]
             table.channel, table.bucket, table.questions.label("q"), table.solved.label("s")
         ).where(
             table.community_id == bindparam("community_id"),
-            table.hour >= bindparam("first", type_=Question.__table__.c.asked_at.type),
-            table.hour < bindparam("end", type_=Question.__table__.c.asked_at.type),
+            table.hour >= bindparam("first"),
+            table.hour < bindparam("end"),
         )
         for table in (QuestionTally.__table__.c, QuestionTallyMove.__table__.c)
     ]

@@ -29,7 +29,7 @@ from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Executable
 
-from storage.dialect import dialect_insert
+from storage import triggers
 from storage.models import Member, MemberTotal
 from storage.models.standings import ALL_TIME_START, BoardCount, BoardMove
 
@@ -280,31 +280,11 @@ def rebuild_statements(dialect: Dialect) -> list[str]:
 
 
 async def fold(session: AsyncSession, limit: int = 100_000) -> int:
-    """Add PostgreSQL's pending moves into `board_count`, in key order; returns how many
-    counts were changed. Moves another fold is taking are left to it (SKIP LOCKED), and the
-    counts are upserted in key order, so concurrent folds neither wait on each other's
-    moves nor deadlock on the counts."""
-    if session.get_bind().dialect.name == "sqlite":
-        return 0
-    taken = (
-        select(BoardMove.id).order_by(BoardMove.id).limit(limit).with_for_update(skip_locked=True)
+    """Add PostgreSQL's pending moves into `board_count` (`storage.triggers.fold_moves`);
+    returns how many counts were changed."""
+    return await triggers.fold_moves(
+        session, BoardMove.__table__, BoardCount.__table__, _COLUMNS[:4], _COLUMNS[4:], limit
     )
-    moved = (
-        delete(BoardMove)
-        .where(BoardMove.id.in_(taken.scalar_subquery()))
-        .returning(*(BoardMove.__table__.c[name] for name in _COLUMNS))
-        .cte("moved")
-    )
-    keys = (moved.c.community_id, moved.c.period, moved.c.period_start, moved.c.points)
-    summed = (
-        select(*keys, func.sum(moved.c.members).label("members")).group_by(*keys).order_by(*keys)
-    )
-    upsert = dialect_insert(session, BoardCount.__table__).from_select(_COLUMNS, summed)
-    upsert = upsert.on_conflict_do_update(
-        index_elements=list(_COLUMNS[:4]),
-        set_={"members": BoardCount.__table__.c.members + upsert.excluded.members},
-    )
-    return int((await session.execute(upsert)).rowcount or 0)
 
 
 @functools.cache

@@ -138,7 +138,8 @@ async def _medians(
     """Each channel's median response time: the buckets that hold its middle one or two
     are found from the counts, then only the questions in them are read, all channels at
     once, and put in order here."""
-    wanted: dict[str, tuple[int, int | None, int]] = {}  # lowest, highest, rank of the first
+    # lowest, highest, rank of the first middle one among them, answered in all
+    wanted: dict[str, tuple[int, int | None, int, int]] = {}
     for name, buckets in counts.items():
         answered = sorted((b, n) for b, (n, _) in buckets.items() if b != tally.UNANSWERED)
         total = sum(n for _, n in answered)
@@ -157,7 +158,7 @@ async def _medians(
                 break
             below += n
         assert low is not None and high is not None
-        wanted[name] = (tally.seconds_of(low)[0], tally.seconds_of(high)[1], rank)
+        wanted[name] = (tally.seconds_of(low)[0], tally.seconds_of(high)[1], rank, total)
     if not wanted:
         return {}
     q = Question.__table__.c
@@ -170,7 +171,7 @@ async def _medians(
 
     ranges = [
         within(lowest, highest) if name == ALL else and_(channel == name, within(lowest, highest))
-        for name, (lowest, highest, _) in wanted.items()
+        for name, (lowest, highest, _, _) in wanted.items()
     ]
     rows = (
         await session.execute(
@@ -184,7 +185,7 @@ async def _medians(
         )
     ).all()
     medians: dict[str, float] = {}
-    for name, (lowest, highest, rank) in wanted.items():
+    for name, (lowest, highest, rank, total) in wanted.items():
         values = sorted(
             seconds
             for key, seconds in rows
@@ -192,7 +193,6 @@ async def _medians(
             and seconds >= lowest
             and (highest is None or seconds <= highest)
         )
-        total = sum(n for b, (n, _) in counts[name].items() if b != tally.UNANSWERED)
         middle = values[rank : rank + (1 if total % 2 else 2)]
         medians[name] = sum(middle) / len(middle)
     return medians

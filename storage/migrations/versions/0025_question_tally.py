@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-from storage import question_tally
+from storage import question_tally, triggers
 from storage.types import UTCDateTime
 
 revision: str = "0025"
@@ -51,11 +51,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_question_tally_move_hour", "question_tally_move", ["community_id", "hour"])
-    question_tally.create(op.get_bind())
+    triggers.build(op.get_bind(), question_tally)
 
 
 def downgrade() -> None:
-    question_tally.drop(op.get_bind())
+    triggers.drop(op.get_bind(), question_tally)
     op.drop_index("ix_question_tally_move_hour", table_name="question_tally_move")
     op.drop_table("question_tally_move")
     op.drop_table("question_tally")

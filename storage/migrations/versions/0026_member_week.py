@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from storage import member_weeks
+from storage import member_weeks, triggers
 
 revision: str = "0026"
 down_revision: str | None = "0025"
@@ -32,10 +32,10 @@ def upgrade() -> None:
         sqlite_with_rowid=False,
     )
     op.create_index("ix_member_week_member", "member_week", ["member_id"])
-    member_weeks.create(op.get_bind())
+    triggers.build(op.get_bind(), member_weeks)
 
 
 def downgrade() -> None:
-    member_weeks.drop(op.get_bind())
+    triggers.drop(op.get_bind(), member_weeks)
     op.drop_index("ix_member_week_member", table_name="member_week")
     op.drop_table("member_week")
