@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Select, bindparam, case, func, literal, select, union_all
+from sqlalchemy import Integer, Select, bindparam, case, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import standings as boards
@@ -33,19 +33,22 @@ class Standing:
 # Every statement of a command's board is built once, with its values bound when it runs:
 # building one and computing its cache key cost more than the database's work on it.
 _COMMUNITY, _PERIOD, _START = bindparam("community_id"), bindparam("period"), bindparam("start")
-_MEMBER, _OFFSET, _LIMIT = bindparam("member_id"), bindparam("offset"), bindparam("limit")
+_MEMBER = bindparam("member_id")
+_OFFSET, _LIMIT = bindparam("offset", type_=Integer), bindparam("limit", type_=Integer)
 
 
 @functools.cache
 def _board(all_time: bool) -> Select[Any]:
     """A board's shown members with points, best first, `offset` and `limit` bound."""
+    # Ordered as the board's index is (`ix_member_leaderboard`, `ix_member_total_board`):
+    # a page is read from it in order, never sorted.
     if all_time:
-        points = Member.points
+        points, member_id = Member.points, Member.id
         query = select(Member.id, Member.display_name, points.label("points")).where(
             Member.community_id == _COMMUNITY
         )
     else:
-        points = MemberTotal.points
+        points, member_id = MemberTotal.points, MemberTotal.member_id
         query = (
             select(Member.id, Member.display_name, points.label("points"))
             .join(Member, Member.id == MemberTotal.member_id)
@@ -57,7 +60,7 @@ def _board(all_time: bool) -> Select[Any]:
         )
     return (
         query.where(*boards.SHOWN, points > 0)
-        .order_by(points.desc(), Member.id)
+        .order_by(points.desc(), member_id)
         .offset(_OFFSET)
         .limit(_LIMIT)
     )

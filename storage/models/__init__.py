@@ -35,10 +35,7 @@ class PlatformSpace(SQLModel, table=True):
 class Member(SQLModel, table=True):
     """A person in a community, with the all-time counters kept up to date by the ledger."""
 
-    __table_args__ = (
-        Index("ix_member_leaderboard", "community_id", "excluded", "is_bot", "hidden", "points"),
-        UniqueConstraint("community_id", "origin", name="uq_member_origin"),
-    )
+    __table_args__ = (UniqueConstraint("community_id", "origin", name="uq_member_origin"),)
     id: int | None = Field(default=None, primary_key=True)
     community_id: int = Field(foreign_key="community.id", index=True)
     display_name: str = Field(max_length=100)
@@ -121,22 +118,33 @@ class MemberTotal(SQLModel, table=True):
     """Points per member per week or month, maintained incrementally with the ledger."""
 
     __tablename__ = "member_total"
-    __table_args__ = (
-        # With member_id, counting who is ahead on a board reads the index alone.
-        Index(
-            "ix_member_total_board",
-            "community_id",
-            "period",
-            "period_start",
-            "points",
-            "member_id",
-        ),
-    )
     community_id: int = Field(foreign_key="community.id", primary_key=True)
     period: str = Field(primary_key=True, max_length=8)
     period_start: date = Field(primary_key=True)
     member_id: int = Field(foreign_key="member.id", primary_key=True)
     points: int = 0
+
+
+# A board's order (most points first, then the member Cercle knew first), so that a page of
+# it is read from the index in order, without sorting the board; with member_id, counting
+# who is ahead reads the index alone. The all-time board is the member rows' own.
+Index(
+    "ix_member_leaderboard",
+    Member.community_id,
+    Member.excluded,
+    Member.is_bot,
+    Member.hidden,
+    Member.points.desc(),  # type: ignore[attr-defined]
+    Member.id,
+)
+Index(
+    "ix_member_total_board",
+    MemberTotal.community_id,
+    MemberTotal.period,
+    MemberTotal.period_start,
+    MemberTotal.points.desc(),  # type: ignore[attr-defined]
+    MemberTotal.member_id,
+)
 
 
 class MemberDay(SQLModel, table=True):
