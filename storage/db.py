@@ -28,7 +28,6 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from storage import sqlite_driver
 from storage.writer_queue import WriterQueue, queue_path
 
 # `session.info` key: the session's transaction holds the database's only write lock.
@@ -125,8 +124,6 @@ def make_engine(
     kwargs: dict[str, Any] = {"echo": echo, "pool_use_lifo": True}
     if parsed.get_backend_name() == "sqlite":
         kwargs["connect_args"] = {"timeout": busy_timeout}
-        if parsed.get_driver_name() == "aiosqlite":
-            kwargs["module"] = sqlite_driver.dbapi()  # one trip to SQLite's thread a statement
         if reader:
             # A reading transaction ends with its commit (the driver opens none for a
             # read, and these connections cannot write): no rollback is needed on return.

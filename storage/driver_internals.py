@@ -10,9 +10,7 @@ public way to do that. `ConnectionThread` does it through two internals of its
 - `_tx`: the `queue.SimpleQueue` of `(future, function)` pairs the thread takes calls from
   (the thread sets the future's result or exception on its loop);
 - `_conn`: the `sqlite3.Connection` those calls run against (a property that raises
-  `ValueError` once the connection is closed);
-- `_running`: False once the connection was told to stop (its thread takes no more
-  calls after the one that closes it).
+  `ValueError` once the connection is closed).
 
 `tests/storage/test_driver_internals.py` fails when an aiosqlite upgrade breaks one of
 these assumptions; pyproject pins the minor version they were checked against.
@@ -40,10 +38,9 @@ class ConnectionThread:
     @classmethod
     def of(cls, driver: Any) -> ConnectionThread | None:
         """The thread of `driver` (an `aiosqlite.Connection`); None for another driver, a
-        closed or stopping connection, or an aiosqlite that no longer keeps them where it
-        used to."""
+        closed connection, or an aiosqlite that no longer keeps them where it used to."""
         queue = getattr(driver, "_tx", None)
-        if not isinstance(queue, SimpleQueue) or not getattr(driver, "_running", False):
+        if not isinstance(queue, SimpleQueue):
             return None
         try:
             connection = driver._conn
