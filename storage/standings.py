@@ -22,7 +22,6 @@ from sqlalchemy import (
     insert,
     literal,
     select,
-    text,
     union_all,
 )
 from sqlalchemy.engine import Connection, Dialect
@@ -202,26 +201,25 @@ def trigger_statements(dialect: str, everyone: bool = False) -> list[str]:
 
 
 def drop_trigger_statements(dialect: str) -> list[str]:
-    statements = []
-    names = [(table, event) for table in _BOARDS for event in ("insert", "delete", "update")]
-    for table, event in [*names, ("member", "flags")]:
-        on = "" if dialect == "sqlite" else f" ON {table}"
-        statements.append(f"DROP TRIGGER IF EXISTS board_{table}_{event}{on}")
-    if dialect != "sqlite":
-        for function in [*_BOARDS, "member_flags"]:
-            statements.append(f"DROP FUNCTION IF EXISTS board_{function}_move()")
-    return statements
+    statements = [
+        statement
+        for table in _BOARDS
+        for statement in triggers.drop_statements(
+            dialect, f"board_{table}", table, f"board_{table}_move"
+        )
+    ]
+    return statements + triggers.drop_statements(
+        dialect, "board_member", "member", "board_member_flags_move", ("flags",)
+    )
 
 
 def create_triggers(connection: Connection, everyone: bool = False) -> None:
     """The triggers of both boards, for the connection's database (migrations 0022, 0024)."""
-    for statement in trigger_statements(connection.dialect.name, everyone):
-        connection.execute(text(statement))
+    triggers.run(connection, trigger_statements(connection.dialect.name, everyone))
 
 
 def drop_triggers(connection: Connection) -> None:
-    for statement in drop_trigger_statements(connection.dialect.name):
-        connection.execute(text(statement))
+    triggers.run(connection, drop_trigger_statements(connection.dialect.name))
 
 
 def _counted(everyone: bool = False) -> list:  # type: ignore[type-arg]
