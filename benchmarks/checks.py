@@ -68,7 +68,8 @@ async def check_consistency(
 ) -> list[str]:
     """Problems found comparing maintained aggregates with the ledger (empty when none).
 
-    Checks the community's total and, for a sample of members, their points against the
+    Checks the community's total, its reaction awards against each message's week and
+    month totals, and, for a sample of members, their points against the
     ledger and (with `periods`) against the sum of their week and of their month totals.
     """
     problems: list[str] = []
@@ -85,6 +86,22 @@ async def check_consistency(
         )
         if ledger_total != member_total:
             problems.append(f"ledger sum {ledger_total} != members' points {member_total}")
+        reactions = await _scalar(
+            conn,
+            "SELECT count(*) FROM contribution WHERE community_id = :c AND kind = 'reaction'"
+            " AND kind != 'message'",  # the events' partial index (`EVENTS_ONLY`)
+            c=community_id,
+        )
+        for period in ("week", "month"):
+            counted = await _scalar(
+                conn,
+                "SELECT coalesce(sum(reactions), 0) FROM message_total"
+                " WHERE community_id = :c AND period = :p",
+                c=community_id,
+                p=period,
+            )
+            if counted != reactions:
+                problems.append(f"{reactions} reaction awards != {counted} in {period} totals")
         ids = (
             await conn.execute(
                 text("SELECT id FROM member WHERE community_id = :c ORDER BY random() LIMIT :n"),

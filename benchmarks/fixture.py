@@ -5,9 +5,9 @@ Nothing here goes through the core: rows are bulk-written by a loader
 either way), and every aggregate the core maintains is computed from the generated ledger
 in the same pass, so the database looks as if the core had ingested that history: `member`
 counters (points, messages, solutions, kudos, active days, streak, last scored message,
-rank), week and month rows of `member_total`, `member_day`, the rank history
-(`rank_change`: each promotion dated in the week it happened), badges already earned, and
-the `exclusion` rows behind excluded members. The same generators feed both backends, so
+rank), week and month rows of `member_total` and `message_total`, `member_day`, the rank
+history (`rank_change`: each promotion dated in the week it happened), badges already
+earned, and the `exclusion` rows behind excluded members. The same generators feed both backends, so
 the two hold the same community. `benchmarks.checks.check_consistency` verifies totals
 and a sample of members against the ledger.
 
@@ -357,6 +357,13 @@ class _Ledger:
         self.week_kudos = zeros("I", members * week_count)
         self.week_solutions = zeros("I", members * week_count)
         self.last_message = 0
+        # Reaction awards in runs of one message, week and month (reactions go to the last
+        # message, so its runs follow each other): `message_total`'s rows, in machine ints.
+        self.run_refs = array("q")
+        self.run_weeks = array("H")
+        self.run_months = array("H")
+        self.run_counts = array("I")
+        self._run: tuple[int, int, int] | None = None
 
     def chunk(self, start: int, stop: int) -> Iterator[tuple[Any, ...]]:
         h, s, rng, prefix = self.history, self.scoring, self.rng, PLATFORM
@@ -394,6 +401,7 @@ class _Ledger:
                 if roll < 0.95:
                     kind, points = "reaction", s.reaction_points
                     key = f"{prefix}:react:m{self.last_message:08d}:{actor}:{n}"
+                    self._count_reaction(self.week_of[day], self.month_of[day])
                     mark = actor * day_count + day
                     days[mark] = days[mark] or 1
                 elif roll < 0.99:
@@ -427,6 +435,35 @@ class _Ledger:
                 None,
                 None,
             )
+
+    def _count_reaction(self, week: int, month: int) -> None:
+        run = (self.last_message, week, month)
+        if run == self._run:
+            self.run_counts[-1] += 1
+            return
+        self._run = run
+        self.run_refs.append(run[0])
+        self.run_weeks.append(week)
+        self.run_months.append(month)
+        self.run_counts.append(1)
+
+    def message_totals(self) -> Iterator[tuple[Any, ...]]:
+        """`message_total`'s rows: each message's reaction awards per week and month, as
+        the ledger adds them up."""
+        for period, slots, starts in (
+            ("week", self.run_weeks, self.week_list),
+            ("month", self.run_months, self.month_list),
+        ):
+            texts = [start.isoformat() for start in starts]
+            refs, counts = self.run_refs, self.run_counts
+            i, runs = 0, len(refs)
+            while i < runs:
+                ref, slot, total = refs[i], slots[i], counts[i]
+                i += 1
+                while i < runs and refs[i] == ref and slots[i] == slot:
+                    total += counts[i]
+                    i += 1
+                yield (self.community_id, period, texts[slot], f"{PLATFORM}:m{ref:08d}", total)
 
     def rank_changes(
         self, settings: Settings, tz: ZoneInfo, now: datetime
@@ -519,7 +556,9 @@ def build_scale(
     with open_loader(url) as loader:
         community_id = create_community(loader, settings, space_id, begin - timedelta(days=30))
         first_id = next_member_id(loader)  # ledger rows are written before the members
-        indexes = loader.drop_indexes(("contribution", "member", "member_total", "member_day"))
+        indexes = loader.drop_indexes(
+            ("contribution", "member", "member_total", "member_day", "message_total")
+        )
         ledger = _Ledger(
             settings,
             history,
@@ -544,6 +583,11 @@ def build_scale(
             "member_total",
             ("community_id", "period", "period_start", "member_id", "points"),
             ledger.totals(),
+        )
+        loader.insert(
+            "message_total",
+            ("community_id", "period", "period_start", "message_ref", "reactions"),
+            ledger.message_totals(),
         )
         loader.insert(
             "rank_change",

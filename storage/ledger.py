@@ -3,8 +3,9 @@
 `record()` writes a batch of entries in a few statements: rows whose source key is
 already in the ledger are skipped by the database itself (so a redelivered event never
 counts twice, even with two processes), and only the rows really written move the
-aggregates: all-time counters on `member`, week and month totals in `member_total`, and
-the daily rollup `member_day_gain` the digest reads. Every aggregate update is an atomic
+aggregates: all-time counters on `member`, week and month totals in `member_total`, the
+daily rollup `member_day_gain` the digest reads, and each message's reaction awards per
+week and month in `message_total` (its message of the period). Every aggregate update is an atomic
 `x = x + delta` in SQL, never a read-modify-write in Python.
 """
 
@@ -26,7 +27,7 @@ from storage.bulk import BulkInsert, BulkSelect, BulkUpdate, DriverValues, Pipel
 from storage.counters import LEDGER_COUNTERS
 from storage.db import WRITE_LOCKED
 from storage.models import Contribution, Member, MemberDay, MemberTotal
-from storage.models.digests import MemberDayGain
+from storage.models.digests import MemberDayGain, MessageTotal
 
 # The counters an entry's effects may change (active days and streaks are not summed).
 ENTRY_COUNTERS = frozenset(LEDGER_COUNTERS)
@@ -152,6 +153,12 @@ _GAINS = BulkInsert(
     ("community_id", "day", "member_id", "points", "solutions", "kudos"),
     conflict=("community_id", "day", "member_id"),
     add=("points", "solutions", "kudos"),
+)
+_MESSAGES = BulkInsert(
+    MessageTotal.__table__,
+    ("community_id", "period", "period_start", "message_ref", "reactions"),
+    conflict=("community_id", "period", "period_start", "message_ref"),
+    add=("reactions",),
 )
 
 
@@ -283,14 +290,19 @@ class _Plan:
     latest: dict[int, datetime]
     totals: dict[tuple[str, date, int], int]
     gains: dict[tuple[date, int], list[int]]
+    # (week, month, message ref): reaction awards the message received.
+    reactions: dict[tuple[date, date, str], int]
 
 
 def _plan(written: Sequence[Entry]) -> _Plan:
     # Entries alike (a member's messages of one day, most of a burst) are added up first:
     # one pass over thousands of entries, then the aggregates from a few groups.
     groups: dict[tuple[Any, ...], list[Any]] = {}
+    reactions: dict[tuple[date, date, str], int] = defaultdict(int)
     for entry in written:
         at = entry.occurred_at
+        if entry.kind == "reaction" and entry.message_ref is not None:
+            reactions[(entry.week, entry.month, entry.message_ref)] += 1
         key = (
             entry.member_id,
             entry.kind,
@@ -307,7 +319,7 @@ def _plan(written: Sequence[Entry]) -> _Plan:
             group[1] += 1
             if entry.points > 0 and (group[2] is None or at > group[2]):
                 group[2] = at
-    plan = _Plan(defaultdict(int), {}, defaultdict(int), {})
+    plan = _Plan(defaultdict(int), {}, defaultdict(int), {}, reactions)
     counters, latest, totals, gains = plan.counters, plan.latest, plan.totals, plan.gains
     for (member_id, kind, week, month, day, effects), (points, count, last) in groups.items():
         # A scored message moves its author's last scored time forward (never back: events
@@ -355,18 +367,28 @@ async def _write(
         # Key order, as above: concurrent batches lock rows in the same order.
         for (day, member_id), (points, solutions, kudos) in sorted(plan.gains.items())
     ]
+    awards: dict[tuple[str, date, str], int] = defaultdict(int)
+    for (week, month, ref), count in plan.reactions.items():
+        awards[("week", week, ref)] += count
+        awards[("month", month, ref)] += count
+    messages = [
+        (community_id, period, day_value(start), ref, count)
+        for (period, start, ref), count in sorted(awards.items())
+    ]
     counters = _counter_rows(plan.counters, plan.latest, values)
     if pipeline is None:
         if counters is not None:
             await counters[0].run(session, counters[1])
         await _TOTALS.run(session, totals)
         await _GAINS.run(session, gains)
+        await _MESSAGES.run(session, messages)
         return
     dialect = session.get_bind().dialect
     if counters is not None:
         counters[0].submit(pipeline, dialect, counters[1])
     _TOTALS.submit(pipeline, dialect, totals)
     _GAINS.submit(pipeline, dialect, gains)
+    _MESSAGES.submit(pipeline, dialect, messages)
 
 
 # What a ledger row adds to the rollup's solution and kudos counts, by kind (points are

@@ -8,7 +8,7 @@ and their days come from `shape` (`member_day`, where every kind of activity mar
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import and_, case, distinct, func, or_, select
@@ -29,20 +29,32 @@ COUNTED_KINDS = ("message_reversed", "kudos", "solution", "solution_reversed")
 async def ledger_counts(
     session: AsyncSession, community_id: int, window: Window
 ) -> dict[tuple[str, bool], int]:
-    """Rows per (kind, in the current period) over both periods, from the partial index."""
-    current = case((Contribution.occurred_at >= window.start, 1), else_=0)
-    rows = await session.execute(
-        select(Contribution.kind, current.label("cur"), func.count())
-        .where(
-            Contribution.community_id == community_id,
-            EVENTS,
-            Contribution.kind.in_(COUNTED_KINDS),
-            Contribution.occurred_at >= window.previous,
-            Contribution.occurred_at < window.end,
+    """Rows per (kind, in the current period) over both periods, from the partial index.
+
+    Each is a count of one range of the index (kind, then time), all in one statement:
+    grouping the two periods' rows by kind and period instead sorted them all (a million
+    rows a fortnight at a million members, nine times slower)."""
+    c = Contribution
+
+    def count(kind: str, start: datetime, end: datetime) -> Any:
+        return (
+            select(func.count())
+            .where(
+                c.community_id == community_id,
+                EVENTS,
+                c.kind == kind,
+                c.occurred_at >= start,
+                c.occurred_at < end,
+            )
+            .scalar_subquery()
         )
-        .group_by(Contribution.kind, current)
-    )
-    return {(kind, bool(cur)): int(n) for kind, cur, n in rows}
+
+    keys = [(kind, current) for kind in COUNTED_KINDS for current in (False, True)]
+    bounds = {False: (window.previous, window.start), True: (window.start, window.end)}
+    row = (
+        await session.execute(select(*(count(kind, *bounds[current]) for kind, current in keys)))
+    ).one()
+    return {key: int(n) for key, n in zip(keys, row, strict=True) if n}
 
 
 async def member_counts(

@@ -1,12 +1,16 @@
 """The message of the period: the one that most distinct members reacted to, in a channel
 that is not excluded, and not deleted since. Its text is never stored: the digest reads it
 back from the platform.
+
+For a week or a month of `member_total`'s, the candidates are read in order from the
+period's reaction awards per message (`message_total`), most first; elsewhere they are
+counted from the ledger.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import and_, case, distinct, func, select
@@ -14,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.metrics import EVENTS
 from storage.models import Contribution, ReactionState
+from storage.models.digests import MessageTotal, MessageTotalSince
 
 
 @dataclass(frozen=True)
@@ -24,11 +29,23 @@ class TopMessage:
     reactors: int
 
 
+# Rows of `message_total` read at a time, most reactions first.
+PAGE = 64
+
+
 async def candidates(
-    session: AsyncSession, community_id: int, start: datetime, end: datetime, limit: int = 10
+    session: AsyncSession,
+    community_id: int,
+    start: datetime,
+    end: datetime,
+    limit: int = 10,
+    board: tuple[str, date] | None = None,
 ) -> list[tuple[str, int]]:
     """The messages with the most members whose reactions in [start, end) add up to more
     than they took back (the most first, then by reference), with that number.
+
+    `board`: [start, end) is that week or month of `message_total`'s ("week", its Monday),
+    read from it when it holds the whole period (`_totals_hold`).
 
     That number is a message's distinct reactors among the period's reaction awards, less
     those of them who took as many back in the period. Only the few messages with a
@@ -38,23 +55,22 @@ async def candidates(
     reactor of every message).
     """
     c = Contribution
-    actor = func.coalesce(c.actor_id, 0)  # grouped like any reactor, as NULL would be
     in_period = (
         c.community_id == community_id,
         EVENTS,
         c.occurred_at >= start,
         c.occurred_at < end,
     )
-    undone = await _taken_back(session, in_period)
-
-    def reactors(*where: Any):  # type: ignore[no-untyped-def]
-        pairs = (
-            select(c.message_ref, actor).distinct().where(*in_period, c.kind == "reaction", *where)
-        ).subquery()
-        n = func.count()
-        return select(pairs.c.message_ref, n).group_by(pairs.c.message_ref), n, pairs
-
-    best, n, pairs = reactors()
+    reverted = set(
+        await session.scalars(
+            select(c.message_ref).distinct().where(*in_period, c.kind == "reaction_reversed")
+        )
+    )
+    # Nothing taken back (most weeks of most communities): nobody's reactions are undone.
+    undone = await _taken_back(session, in_period) if reverted else {}
+    if board is not None and await _totals_hold(session, community_id, start):
+        return await _from_totals(session, community_id, board, in_period, reverted, undone, limit)
+    best, n, pairs = _reactors(in_period)
     found = dict(
         (
             await session.execute(
@@ -64,11 +80,85 @@ async def candidates(
     )
     missing = [ref for ref in undone if ref not in found]
     if missing:
-        query, _, pairs = reactors(c.message_ref.in_(missing))
-        found.update(dict((await session.execute(query)).all()))
+        found.update(await _distinct_reactors(session, in_period, missing))
     counts = {ref: int(total) - undone.get(ref, 0) for ref, total in found.items()}
     ranked = sorted(((ref, n) for ref, n in counts.items() if n > 0), key=lambda r: (-r[1], r[0]))
     return ranked[:limit]
+
+
+def _reactors(in_period: tuple[Any, ...], *where: Any):  # type: ignore[no-untyped-def]
+    """(message, distinct reactors) among the period's reaction awards, grouped."""
+    c = Contribution
+    actor = func.coalesce(c.actor_id, 0)  # grouped like any reactor, as NULL would be
+    pairs = (
+        select(c.message_ref, actor).distinct().where(*in_period, c.kind == "reaction", *where)
+    ).subquery()
+    n = func.count()
+    return select(pairs.c.message_ref, n).group_by(pairs.c.message_ref), n, pairs
+
+
+async def _distinct_reactors(
+    session: AsyncSession, in_period: tuple[Any, ...], refs: list[str]
+) -> dict[str, int]:
+    query, _, _ = _reactors(in_period, Contribution.message_ref.in_(refs))
+    return {ref: int(n) for ref, n in (await session.execute(query)).all()}
+
+
+async def _totals_hold(session: AsyncSession, community_id: int, start: datetime) -> bool:
+    """Whether `message_total` holds every reaction award from `start` on: it was kept
+    since the community began, or the community's reactions before it was (migration
+    0028) all came before `start`."""
+    since = await session.scalar(
+        select(MessageTotalSince.since).where(MessageTotalSince.community_id == community_id)
+    )
+    return since is None or since < start
+
+
+async def _from_totals(
+    session: AsyncSession,
+    community_id: int,
+    board: tuple[str, date],
+    in_period: tuple[Any, ...],
+    reverted: set[str],
+    undone: dict[str, int],
+    limit: int,
+) -> list[tuple[str, int]]:
+    """`candidates` from the period's awards per message, read most first.
+
+    A message's awards bound its number from above, and are its number unless a reaction
+    on it was taken back in the period: a member's second award in a period follows
+    their taking back the first. Those few messages are counted from the ledger as they
+    come. The reading stops at the first message whose awards cannot reach the last of
+    the `limit` best found (the order of the rows, then of the references, is the
+    answer's)."""
+    m = MessageTotal
+    top = (
+        select(m.message_ref, m.reactions)
+        .where(
+            m.community_id == community_id,
+            m.period == board[0],
+            m.period_start == board[1],
+            m.reactions > 0,
+        )
+        .order_by(m.reactions.desc(), m.message_ref)
+    )
+    best: list[tuple[str, int]] = []
+    offset = 0
+    while True:
+        rows = (await session.execute(top.offset(offset).limit(PAGE))).all()
+        offset += len(rows)
+        doubtful = [ref for ref, _ in rows if ref in reverted]
+        exact = await _distinct_reactors(session, in_period, doubtful) if doubtful else {}
+        for ref, bound in rows:
+            if len(best) >= limit and (-bound, ref) > (-best[-1][1], best[-1][0]):
+                return best
+            n = exact.get(ref, 0) - undone.get(ref, 0) if ref in reverted else bound
+            if n > 0:
+                best.append((ref, n))
+                best.sort(key=lambda r: (-r[1], r[0]))
+                del best[limit:]
+        if len(rows) < PAGE:
+            return best
 
 
 async def _taken_back(session: AsyncSession, in_period: tuple[Any, ...]) -> dict[str, int]:
@@ -114,6 +204,7 @@ async def top_messages(
     start: datetime,
     end: datetime,
     excluded_channels: frozenset[str],
+    board: tuple[str, date] | None = None,
 ) -> list[TopMessage]:
     """The few messages that most distinct members reacted to in the period, the most
     first (then by reference).
@@ -122,7 +213,7 @@ async def top_messages(
     candidates in one grouped scan; the awards stop at the per-message cap, so the
     candidates' distinct reactors are then counted exactly from the reaction state.
     """
-    found = await candidates(session, community_id, start, end)
+    found = await candidates(session, community_id, start, end, board=board)
     if not found:
         return []
     refs = [ref for ref, _ in found]

@@ -14,6 +14,10 @@ period's contributions: per member and UTC day, the points, accepted solutions a
 received. `storage.ledger.record` keeps it up to date in the same transaction as the rows
 it writes (UTC days need no time zone, so a migration can fill it from the ledger); a
 period that starts or ends off UTC midnight reads its few edge hours from the ledger.
+
+`message_total` counts each message's reaction awards per week and month (the periods of
+`member_total`, in the same transaction as the ledger rows): the message of such a period
+is read from its index, most reactions first.
 """
 
 from __future__ import annotations
@@ -70,6 +74,43 @@ class MemberDayGain(SQLModel, table=True):
     points: int = 0
     solutions: int = 0
     kudos: int = 0
+
+
+class MessageTotal(SQLModel, table=True):
+    """How many reaction awards a message received in one week or month (the periods of
+    `member_total`): what ranks the message of the period, without grouping the period's
+    reactions. An award counts in the period it was made in; a reaction taken back leaves
+    its award counted (see `storage.metrics.highlights`)."""
+
+    __tablename__ = "message_total"
+    __table_args__ = {"sqlite_with_rowid": False}
+    community_id: int = Field(foreign_key="community.id", primary_key=True)
+    period: str = Field(primary_key=True, max_length=8)
+    period_start: date = Field(primary_key=True)
+    message_ref: str = Field(primary_key=True, max_length=100)
+    reactions: int = 0
+
+
+class MessageTotalSince(SQLModel, table=True):
+    """The last reaction award of a community whose ledger already had reactions when
+    `message_total` was added (migration 0028): its periods that begin after it are all
+    kept there, the others are counted from the ledger. A community without a row had
+    `message_total` from its beginning."""
+
+    __tablename__ = "message_total_since"
+    community_id: int = Field(foreign_key="community.id", primary_key=True)
+    since: datetime = Field(sa_column=utc_column())
+
+
+# The most reacted-to messages of a period first, read from the index in order.
+Index(
+    "ix_message_total_top",
+    MessageTotal.community_id,
+    MessageTotal.period,
+    MessageTotal.period_start,
+    MessageTotal.reactions.desc(),  # type: ignore[attr-defined]
+    MessageTotal.message_ref,
+)
 
 
 class DigestState(SQLModel, table=True):

@@ -28,6 +28,7 @@ INSERTS = [
     ledger._NEW_LEDGER,
     ledger._TOTALS,
     ledger._GAINS,
+    ledger._MESSAGES,
     ledger._DAYS,
     members._NEW_MEMBERS,
     members._NEW_IDENTITIES,

@@ -15,13 +15,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from community_rows import community_with_members
 from sqlalchemy import select
 
 from storage import ledger
 from storage.db import Database
 from storage.metrics import highlights as metrics_highlights
 from storage.metrics import members as metrics_members
-from storage.models import Community, Member
 from storage.models.digests import MemberDayGain
 
 FIRST, END = date(2026, 1, 5), date(2026, 1, 12)  # the local days of the period
@@ -38,22 +38,6 @@ KINDS = (
     ("solution_reversed", -10, -1, 0),
     ("adjustment", -7, 0, 0),
 )
-
-
-async def _community(db: Database, members: int) -> tuple[int, list[int]]:
-    at = datetime(2025, 12, 1, tzinfo=UTC)
-    async with db.transaction() as session:
-        community = Community(slug="rollup", created_at=at)
-        session.add(community)
-        await session.flush()
-        assert community.id is not None
-        people = [
-            Member(community_id=community.id, display_name=f"m{i}", origin=f"test:{i}")
-            for i in range(members)
-        ]
-        session.add_all(people)
-        await session.flush()
-        return community.id, [m.id for m in people if m.id is not None]
 
 
 def _instants(rng: random.Random, bounds: list[datetime], count: int) -> list[datetime]:
@@ -81,7 +65,7 @@ def _bounds() -> list[datetime]:
 async def test_the_rollup_and_a_period_off_utc_midnight_add_up_to_the_ledger(
     db: Database,
 ) -> None:
-    community_id, members = await _community(db, 12)
+    community_id, members = await community_with_members(db, 12, "rollup")
     rng = random.Random(7)
     rows = []
     for at in _instants(rng, _bounds(), 600):
@@ -151,7 +135,7 @@ async def test_the_rollup_and_a_period_off_utc_midnight_add_up_to_the_ledger(
 async def test_message_of_the_week_candidates_count_reactors_still_reacting(
     db: Database, seed: int
 ) -> None:
-    community_id, members = await _community(db, 8)
+    community_id, members = await community_with_members(db, 8, "rollup")
     rng = random.Random(seed)
     tz = ZoneInfo("Europe/Paris")
     start = datetime.combine(FIRST, time(), tz).astimezone(UTC)

@@ -439,8 +439,14 @@ async def _highlight(
     """The most reacted-to message of the period (two reactors at least), unless its author
     chose to be hidden; when its text is read back, a message too short to score (a "+1",
     an "ok") gives way to the next one, as it would not be worth quoting."""
+    board = board_of(period)
     ranked = await metrics_highlights.top_messages(
-        session, view.id, period.start_at, period.end_at, view.excluded_channels
+        session,
+        view.id,
+        period.start_at,
+        period.end_at,
+        view.excluded_channels,
+        None if board is None else (board.period, board.start),
     )
     shortest = core.settings.scoring.message_min_length
     for top in ranked:
