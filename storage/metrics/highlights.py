@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
-from sqlalchemy import and_, case, distinct, func, select
+from sqlalchemy import and_, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.metrics import EVENTS
@@ -47,12 +46,12 @@ async def candidates(
     `board`: [start, end) is that week or month of `message_total`'s ("week", its Monday),
     read from it when it holds the whole period (`_totals_hold`).
 
-    That number is a message's distinct reactors among the period's reaction awards, less
-    those of them who took as many back in the period. Only the few messages with a
-    reaction taken back can have any (`taken_back`): the others' numbers are their
-    distinct reactors, so the first `limit` + (those few) by distinct reactors, with the
-    few themselves, hold the answer (a plain DISTINCT and a top-N sort, no sums per
-    reactor of every message).
+    Only a message with a reaction taken back in the period can have a member whose
+    reactions do not add up to more (a member's second award follows their taking back
+    the first): those few are counted member by member (`_counted`); the others' number
+    is their distinct reactors, or their awards in the period. Elsewhere the first
+    `limit` + (those few) messages by distinct reactors hold the answer (a plain DISTINCT
+    and a top-N sort, no sums per reactor of every message).
     """
     c = Contribution
     in_period = (
@@ -66,42 +65,57 @@ async def candidates(
             select(c.message_ref).distinct().where(*in_period, c.kind == "reaction_reversed")
         )
     )
-    # Nothing taken back (most weeks of most communities): nobody's reactions are undone.
-    undone = await _taken_back(session, in_period) if reverted else {}
     if board is not None and await _totals_hold(session, community_id, start):
-        return await _from_totals(session, community_id, board, in_period, reverted, undone, limit)
-    best, n, pairs = _reactors(in_period)
-    found = dict(
-        (
-            await session.execute(
-                best.order_by(n.desc(), pairs.c.message_ref).limit(limit + len(undone))
-            )
-        ).all()
+        return await _from_totals(session, community_id, board, start, end, reverted, limit)
+    actor = func.coalesce(c.actor_id, 0)  # grouped like any reactor, as NULL would be
+    pairs = (
+        select(c.message_ref, actor).distinct().where(*in_period, c.kind == "reaction")
+    ).subquery()
+    n = func.count()
+    best = (
+        select(pairs.c.message_ref, n)
+        .group_by(pairs.c.message_ref)
+        .order_by(n.desc(), pairs.c.message_ref)
+        .limit(limit + len(reverted))
     )
-    missing = [ref for ref in undone if ref not in found]
-    if missing:
-        found.update(await _distinct_reactors(session, in_period, missing))
-    counts = {ref: int(total) - undone.get(ref, 0) for ref, total in found.items()}
+    counts = {ref: int(total) for ref, total in (await session.execute(best)).all()}
+    counts.update(await _counted(session, community_id, start, end, sorted(reverted)))
     ranked = sorted(((ref, n) for ref, n in counts.items() if n > 0), key=lambda r: (-r[1], r[0]))
     return ranked[:limit]
 
 
-def _reactors(in_period: tuple[Any, ...], *where: Any):  # type: ignore[no-untyped-def]
-    """(message, distinct reactors) among the period's reaction awards, grouped."""
-    c = Contribution
-    actor = func.coalesce(c.actor_id, 0)  # grouped like any reactor, as NULL would be
-    pairs = (
-        select(c.message_ref, actor).distinct().where(*in_period, c.kind == "reaction", *where)
-    ).subquery()
-    n = func.count()
-    return select(pairs.c.message_ref, n).group_by(pairs.c.message_ref), n, pairs
+# Messages looked up at a time by reference (well under the databases' bound parameters).
+REFS_PER_LOOKUP = 500
 
 
-async def _distinct_reactors(
-    session: AsyncSession, in_period: tuple[Any, ...], refs: list[str]
+async def _counted(
+    session: AsyncSession, community_id: int, start: datetime, end: datetime, refs: list[str]
 ) -> dict[str, int]:
-    query, _, _ = _reactors(in_period, Contribution.message_ref.in_(refs))
-    return {ref: int(n) for ref, n in (await session.execute(query)).all()}
+    """Per message: its members whose reactions in [start, end) add up to more than they
+    took back, counted from its ledger rows, which are found by reference alone (with a
+    condition on the time or the kind, both databases' planners would read the period's
+    reactions instead) and are few per message."""
+    c = Contribution
+    net: dict[tuple[str, int], int] = {}
+    for first in range(0, len(refs), REFS_PER_LOOKUP):
+        rows = await session.execute(
+            select(c.message_ref, c.actor_id, c.kind, c.occurred_at).where(
+                c.community_id == community_id,
+                c.message_ref.in_(refs[first : first + REFS_PER_LOOKUP]),
+            )
+        )
+        for ref, actor, kind, at in rows:
+            if kind in _SIGN and start <= at < end:
+                key = (ref, actor or 0)
+                net[key] = net.get(key, 0) + _SIGN[kind]
+    counts = dict.fromkeys(refs, 0)
+    for (ref, _), value in net.items():
+        if value > 0:
+            counts[ref] += 1
+    return counts
+
+
+_SIGN = {"reaction": 1, "reaction_reversed": -1}
 
 
 async def _totals_hold(session: AsyncSession, community_id: int, start: datetime) -> bool:
@@ -118,19 +132,17 @@ async def _from_totals(
     session: AsyncSession,
     community_id: int,
     board: tuple[str, date],
-    in_period: tuple[Any, ...],
+    start: datetime,
+    end: datetime,
     reverted: set[str],
-    undone: dict[str, int],
     limit: int,
 ) -> list[tuple[str, int]]:
     """`candidates` from the period's awards per message, read most first.
 
     A message's awards bound its number from above, and are its number unless a reaction
-    on it was taken back in the period: a member's second award in a period follows
-    their taking back the first. Those few messages are counted from the ledger as they
-    come. The reading stops at the first message whose awards cannot reach the last of
-    the `limit` best found (the order of the rows, then of the references, is the
-    answer's)."""
+    on it was taken back in the period: those are counted member by member as they come.
+    The reading stops at the first message whose awards cannot reach the last of the
+    `limit` best found (the order of the rows, then of the references, is the answer's)."""
     m = MessageTotal
     top = (
         select(m.message_ref, m.reactions)
@@ -148,42 +160,17 @@ async def _from_totals(
         rows = (await session.execute(top.offset(offset).limit(PAGE))).all()
         offset += len(rows)
         doubtful = [ref for ref, _ in rows if ref in reverted]
-        exact = await _distinct_reactors(session, in_period, doubtful) if doubtful else {}
+        exact = await _counted(session, community_id, start, end, doubtful) if doubtful else {}
         for ref, bound in rows:
             if len(best) >= limit and (-bound, ref) > (-best[-1][1], best[-1][0]):
                 return best
-            n = exact.get(ref, 0) - undone.get(ref, 0) if ref in reverted else bound
+            n = exact[ref] if ref in reverted else bound
             if n > 0:
                 best.append((ref, n))
                 best.sort(key=lambda r: (-r[1], r[0]))
                 del best[limit:]
         if len(rows) < PAGE:
             return best
-
-
-async def _taken_back(session: AsyncSession, in_period: tuple[Any, ...]) -> dict[str, int]:
-    """Per message with a reaction taken back in the period: how many of its reactors in
-    the period took back at least as many as they gave."""
-    c = Contribution
-    actor = func.coalesce(c.actor_id, 0)
-    net = func.sum(case((c.kind == "reaction", 1), else_=-1))
-    awarded = func.sum(case((c.kind == "reaction", 1), else_=0))
-    reverted = select(c.message_ref).where(*in_period, c.kind == "reaction_reversed")
-    pairs = (
-        select(c.message_ref)
-        .where(
-            *in_period,
-            c.kind.in_(("reaction", "reaction_reversed")),
-            c.message_ref.in_(reverted),
-        )
-        .group_by(c.message_ref, actor)
-        .having(and_(awarded > 0, net <= 0))
-        .subquery()
-    )
-    rows = await session.execute(
-        select(pairs.c.message_ref, func.count()).group_by(pairs.c.message_ref)
-    )
-    return {ref: int(n) for ref, n in rows}
 
 
 async def top_message(

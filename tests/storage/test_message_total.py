@@ -25,6 +25,7 @@ from storage.models import Community, Contribution, Member
 from storage.models.digests import MessageTotal, MessageTotalSince
 
 TZ = ZoneInfo("Europe/Paris")
+POINTS = {"message": 1, "reaction": 2, "reaction_reversed": -2}
 WEEK = date(2026, 3, 9)  # a Monday
 START = datetime.combine(WEEK, time(), TZ).astimezone(UTC)
 END = datetime.combine(WEEK + timedelta(days=7), time(), TZ).astimezone(UTC)
@@ -76,13 +77,13 @@ async def _record(
             ledger.Entry(
                 member_id=author,
                 kind=kind,
-                points=2 if kind == "reaction" else -2,
+                points=POINTS[kind],
                 source_key=f"r{n}",
                 occurred_at=at,
                 week=week,
                 month=month,
                 message_ref=ref,
-                actor_id=actor,
+                actor_id=None if kind == "message" else actor,
             )
         )
     # In batches, as bursts of activity write them (a message's awards across batches).
@@ -98,7 +99,7 @@ def _counted(
     outweigh what they took back in it."""
     net: dict[tuple[str, int], int] = defaultdict(int)
     for ref, actor, kind, at in rows:
-        if start <= at < end:
+        if start <= at < end and kind != "message":
             net[(ref, actor)] += 1 if kind == "reaction" else -1
     reactors: dict[str, int] = defaultdict(int)
     for (ref, _), value in net.items():
@@ -114,7 +115,9 @@ async def test_the_message_of_the_week_and_of_the_month_read_from_the_totals(
     community_id, members = await community_with_members(db, 30, "tally")
     rng = random.Random(seed)
     refs = [f"discord:{n}" for n in range(60)]
-    rows = _reactions(rng, refs, members[1:], 1500)
+    # Each message is posted (a ledger row of its own) before it gets reactions.
+    posted = [(ref, members[0], "message", MONTH_START - timedelta(days=8)) for ref in refs]
+    rows = posted + _reactions(rng, refs, members[1:], 1500)
     await _record(db, community_id, members[0], rows)
     for board, start, end in (
         (("week", WEEK), START, END),
