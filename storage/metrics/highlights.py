@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import and_, distinct, func, select
+from sqlalchemy import Select, and_, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.metrics import EVENTS
@@ -95,15 +96,9 @@ async def _counted(
     took back, counted from its ledger rows, which are found by reference alone (with a
     condition on the time or the kind, both databases' planners would read the period's
     reactions instead) and are few per message."""
-    c = Contribution
     net: dict[tuple[str, int], int] = {}
     for first in range(0, len(refs), REFS_PER_LOOKUP):
-        rows = await session.execute(
-            select(c.message_ref, c.actor_id, c.kind, c.occurred_at).where(
-                c.community_id == community_id,
-                c.message_ref.in_(refs[first : first + REFS_PER_LOOKUP]),
-            )
-        )
+        rows = await session.execute(rows_of(community_id, refs[first : first + REFS_PER_LOOKUP]))
         for ref, actor, kind, at in rows:
             if kind in _SIGN and start <= at < end:
                 key = (ref, actor or 0)
@@ -116,6 +111,14 @@ async def _counted(
 
 
 _SIGN = {"reaction": 1, "reaction_reversed": -1}
+
+
+def rows_of(community_id: int, refs: list[str]) -> Select[Any]:
+    """The ledger rows of messages `refs`: (reference, actor, kind, instant)."""
+    c = Contribution
+    return select(c.message_ref, c.actor_id, c.kind, c.occurred_at).where(
+        c.community_id == community_id, c.message_ref.in_(refs)
+    )
 
 
 async def _totals_hold(session: AsyncSession, community_id: int, start: datetime) -> bool:
