@@ -69,8 +69,8 @@ async def check_consistency(
     """Problems found comparing maintained aggregates with the ledger (empty when none).
 
     Checks the community's total, its reaction awards against each message's week and
-    month totals, and, for a sample of members, their points against the
-    ledger and (with `periods`) against the sum of their week and of their month totals.
+    month totals, and, for a sample of members, their points against the ledger and (with
+    `periods`) against the sum of their week and of their month totals.
     """
     problems: list[str] = []
     async with connected(url) as conn:

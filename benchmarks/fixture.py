@@ -7,8 +7,8 @@ in the same pass, so the database looks as if the core had ingested that history
 counters (points, messages, solutions, kudos, active days, streak, last scored message,
 rank), week and month rows of `member_total` and `message_total`, `member_day`, the rank
 history (`rank_change`: each promotion dated in the week it happened), badges already
-earned, and the `exclusion` rows behind excluded members. The same generators feed both backends, so
-the two hold the same community. `benchmarks.checks.check_consistency` verifies totals
+earned, and the `exclusion` rows behind excluded members. The same generators feed both
+backends, so the two hold the same community. `benchmarks.checks.check_consistency` verifies totals
 and a sample of members against the ledger.
 
 Values are generated in the formats SQLAlchemy uses on SQLite (datetimes as naive UTC

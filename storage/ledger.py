@@ -5,8 +5,8 @@ already in the ledger are skipped by the database itself (so a redelivered event
 counts twice, even with two processes), and only the rows really written move the
 aggregates: all-time counters on `member`, week and month totals in `member_total`, the
 daily rollup `member_day_gain` the digest reads, and each message's reaction awards per
-week and month in `message_total` (its message of the period). Every aggregate update is an atomic
-`x = x + delta` in SQL, never a read-modify-write in Python.
+week and month in `message_total` (its message of the period). Every aggregate update is
+an atomic `x = x + delta` in SQL, never a read-modify-write in Python.
 """
 
 from __future__ import annotations
@@ -290,19 +290,20 @@ class _Plan:
     latest: dict[int, datetime]
     totals: dict[tuple[str, date, int], int]
     gains: dict[tuple[date, int], list[int]]
-    # (week, month, message ref): reaction awards the message received.
-    reactions: dict[tuple[date, date, str], int]
+    # (period, start, message ref): reaction awards the message received.
+    reactions: dict[tuple[str, date, str], int]
 
 
 def _plan(written: Sequence[Entry]) -> _Plan:
     # Entries alike (a member's messages of one day, most of a burst) are added up first:
     # one pass over thousands of entries, then the aggregates from a few groups.
     groups: dict[tuple[Any, ...], list[Any]] = {}
-    reactions: dict[tuple[date, date, str], int] = defaultdict(int)
+    reactions: dict[tuple[str, date, str], int] = defaultdict(int)
     for entry in written:
         at = entry.occurred_at
         if entry.kind == "reaction" and entry.message_ref is not None:
-            reactions[(entry.week, entry.month, entry.message_ref)] += 1
+            reactions[("week", entry.week, entry.message_ref)] += 1
+            reactions[("month", entry.month, entry.message_ref)] += 1
         key = (
             entry.member_id,
             entry.kind,
@@ -367,13 +368,9 @@ async def _write(
         # Key order, as above: concurrent batches lock rows in the same order.
         for (day, member_id), (points, solutions, kudos) in sorted(plan.gains.items())
     ]
-    awards: dict[tuple[str, date, str], int] = defaultdict(int)
-    for (week, month, ref), count in plan.reactions.items():
-        awards[("week", week, ref)] += count
-        awards[("month", month, ref)] += count
     messages = [
         (community_id, period, day_value(start), ref, count)
-        for (period, start, ref), count in sorted(awards.items())
+        for (period, start, ref), count in sorted(plan.reactions.items())
     ]
     counters = _counter_rows(plan.counters, plan.latest, values)
     if pipeline is None:

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, distinct, func, select
+from sqlalchemy import Select, and_, bindparam, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.bulk import BulkSelect, values_for
 from storage.metrics import EVENTS
 from storage.models import Contribution, ReactionState
 from storage.models.digests import MessageTotal, MessageTotalSince
@@ -85,10 +86,6 @@ async def candidates(
     return ranked[:limit]
 
 
-# Messages looked up at a time by reference (well under the databases' bound parameters).
-REFS_PER_LOOKUP = 500
-
-
 async def _counted(
     session: AsyncSession, community_id: int, start: datetime, end: datetime, refs: list[str]
 ) -> dict[str, int]:
@@ -96,13 +93,12 @@ async def _counted(
     took back, counted from its ledger rows, which are found by reference alone (with a
     condition on the time or the kind, both databases' planners would read the period's
     reactions instead) and are few per message."""
+    read_time = values_for(session).read_time
     net: dict[tuple[str, int], int] = {}
-    for first in range(0, len(refs), REFS_PER_LOOKUP):
-        rows = await session.execute(rows_of(community_id, refs[first : first + REFS_PER_LOOKUP]))
-        for ref, actor, kind, at in rows:
-            if kind in _SIGN and start <= at < end:
-                key = (ref, actor or 0)
-                net[key] = net.get(key, 0) + _SIGN[kind]
+    for ref, actor, kind, at in await _MESSAGE_ROWS.run(session, refs, (community_id,)):
+        if kind in _SIGN and start <= read_time(at) < end:  # type: ignore[operator]
+            key = (ref, actor or 0)
+            net[key] = net.get(key, 0) + _SIGN[kind]
     counts = dict.fromkeys(refs, 0)
     for (ref, _), value in net.items():
         if value > 0:
@@ -113,12 +109,16 @@ async def _counted(
 _SIGN = {"reaction": 1, "reaction_reversed": -1}
 
 
-def rows_of(community_id: int, refs: list[str]) -> Select[Any]:
-    """The ledger rows of messages `refs`: (reference, actor, kind, instant)."""
+def rows_of(refs: list[Any]) -> Select[Any]:
+    """The ledger rows of messages `refs` of community `:community_id`: (reference, actor,
+    kind, instant)."""
     c = Contribution
     return select(c.message_ref, c.actor_id, c.kind, c.occurred_at).where(
-        c.community_id == community_id, c.message_ref.in_(refs)
+        c.community_id == bindparam("community_id"), c.message_ref.in_(refs)
     )
+
+
+_MESSAGE_ROWS = BulkSelect(rows_of, fixed=("community_id",))
 
 
 async def _totals_hold(session: AsyncSession, community_id: int, start: datetime) -> bool:
@@ -200,8 +200,9 @@ async def top_messages(
     first (then by reference).
 
     The ledger's reaction awards (never self, bot or excluded-channel reactions) find the
-    candidates in one grouped scan; the awards stop at the per-message cap, so the
-    candidates' distinct reactors are then counted exactly from the reaction state.
+    candidates (`candidates`: `board`'s totals, or one grouped scan); the awards stop at
+    the per-message cap, so the candidates' distinct reactors are then counted exactly
+    from the reaction state.
     """
     found = await candidates(session, community_id, start, end, board=board)
     if not found:

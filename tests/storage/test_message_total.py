@@ -183,7 +183,7 @@ async def test_a_message_s_rows_are_found_by_its_reference(db: Database) -> None
             # autovacuum would have gathered.
             await session.execute(text("ANALYZE contribution"))
             await session.execute(text("SET LOCAL enable_seqscan = off"))
-        statement = highlights.rows_of(community_id, ["discord:1", "discord:2"])
+        statement = highlights.rows_of(["discord:1", "discord:2"]).params(community_id=community_id)
         sql = str(
             statement.compile(dialect=session.bind.dialect, compile_kwargs={"literal_binds": True})
         )
