@@ -69,7 +69,8 @@ async def check_consistency(
     """Problems found comparing maintained aggregates with the ledger (empty when none).
 
     Checks the community's total, its reaction awards against each message's week and
-    month totals, and, for a sample of members, their points against the ledger and (with
+    month totals, its activity per day and per week against the members' days and weeks,
+    and, for a sample of members, their points against the ledger and (with
     `periods`) against the sum of their week and of their month totals.
     """
     problems: list[str] = []
@@ -102,6 +103,30 @@ async def check_consistency(
             )
             if counted != reactions:
                 problems.append(f"{reactions} reaction awards != {counted} in {period} totals")
+        for period, source in (
+            ("day", "SELECT count(*), sum(messages) FROM member_day WHERE community_id = :c"),
+            (
+                "week",
+                "SELECT sum(CASE WHEN days > 0 THEN 1 ELSE 0 END), sum(messages)"
+                " FROM member_week WHERE community_id = :c",
+            ),
+        ):
+            members = (await conn.execute(text(source), {"c": community_id})).one()
+            kept = (
+                await conn.execute(
+                    text(
+                        "SELECT sum(members), sum(messages) FROM (SELECT members, messages"
+                        " FROM community_activity WHERE community_id = :c AND period = :p"
+                        " UNION ALL SELECT members, messages FROM community_activity_move"
+                        " WHERE community_id = :c AND period = :p) AS counts"
+                    ),
+                    {"c": community_id, "p": period},
+                )
+            ).one()
+            if tuple(int(n or 0) for n in members) != tuple(int(n or 0) for n in kept):
+                problems.append(
+                    f"{period} activity: members' rows {tuple(members)} != counts {tuple(kept)}"
+                )
         ids = (
             await conn.execute(
                 text("SELECT id FROM member WHERE community_id = :c ORDER BY random() LIMIT :n"),

@@ -32,11 +32,15 @@ from typing import Any, Protocol
 
 from sqlalchemy.dialects import postgresql, sqlite
 
-from storage import member_weeks, question_tally, standings, triggers
+from storage import community_activity, member_weeks, question_tally, standings, triggers
 
 # Tables kept by triggers besides the board counts: left to their triggers' rebuild at the
 # end of a load rather than counted row by row.
-KEPT_BY_TRIGGERS: tuple[triggers.KeptByTriggers, ...] = (question_tally, member_weeks)
+KEPT_BY_TRIGGERS: tuple[triggers.KeptByTriggers, ...] = (
+    question_tally,
+    member_weeks,
+    community_activity,  # after member_weeks: it adds up the weeks
+)
 
 SQLITE_PREFIX = "sqlite+aiosqlite:///"
 POSTGRES_PREFIX = "postgresql+asyncpg://"
@@ -246,7 +250,8 @@ class PostgresLoader:
         for kept in KEPT_BY_TRIGGERS:
             for statement in kept.rebuild_statements("postgresql"):
                 self.execute(statement)
-        self.tables += [t for t in ("question_tally", "member_week") if t not in self.tables]
+        kept = [table for module in KEPT_BY_TRIGGERS for table in module.TABLES]
+        self.tables += [table for table in kept if table not in self.tables]
         self._run(self.transaction.commit())
         self.done = True
         self.execute(f"VACUUM (ANALYZE) {', '.join(self.tables)}")

@@ -19,8 +19,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.actions import Action
 from bot.core import Cercle
+from storage import community_activity, question_tally, standings
 from storage import jobs as job_store
-from storage import question_tally, standings
 from storage.db import unavailable
 from storage.leadership import Leadership
 
@@ -93,14 +93,15 @@ class Timekeeper:
         return self.leading
 
     async def fold_board_moves(self) -> None:
-        """Fold the board and question tally moves written since the last fold
-        (`storage.standings`, `storage.question_tally`)."""
+        """Fold the board, question tally and activity moves written since the last fold
+        (`storage.standings`, `storage.question_tally`, `storage.community_activity`)."""
         if not self.leading:
             return
         try:
             async with self.core.db.transaction() as session:
                 await standings.fold(session)
                 await question_tally.fold(session)
+                await community_activity.fold(session)
         except Exception as error:
             # An outage is said once, by the path that scores events; places stay exact
             # meanwhile (readers add the moves not yet folded).

@@ -5,10 +5,11 @@ A week's participation shape (members active, core contributors among them, mess
 grouped every `member_day` row of the week by member: at a million members, three
 million rows sorted, two seconds a week, and the digest reads two weeks. Added up per
 week as the days are written, the same numbers are one row per active member, read from a
-range of its key. Triggers keep it whoever writes `member_day` (scoring, a merge
-of two members, erasure). A member's row is written only with their own days, so
-concurrent writers meet on it no more than on the days themselves: both databases upsert
-it directly.
+range of its key (and each week's counts, `storage.community_activity`, are added up from
+these rows by triggers of their own). Triggers keep it whoever writes `member_day`
+(scoring, a merge of two members, erasure). A member's row is written only with their own
+days, so concurrent writers meet on it no more than on the days themselves: both
+databases upsert it directly.
 
 Weeks are Monday to Monday in community days, as `member_day` counts days and as the
 week's board (`member_total`) does; another period is still read from `member_day`.
@@ -20,6 +21,7 @@ from datetime import date, timedelta
 
 from storage import triggers
 
+TABLES = ("member_week",)
 _COLUMNS = "community_id, week_start, member_id, days, messages"
 
 

@@ -32,6 +32,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from storage import triggers
 from storage.models.questions import Question, QuestionTally, QuestionTallyMove
 
+TABLES = ("question_tally",)
 UNANSWERED = -1
 # (upper end, exclusive, of `seconds - 1` in this band; the band's bucket width)
 _BANDS = ((60, 10), (3_600, 60), (86_400, 600), (30 * 86_400, 3_600))

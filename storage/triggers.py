@@ -1,7 +1,8 @@
 """What the tables kept by database triggers share (`storage.standings`,
-`storage.question_tally`, `storage.member_weeks`): dropping a table's triggers (and
-PostgreSQL's function behind them), building a table and its triggers in a migration or a
-bulk load, and folding PostgreSQL's appended moves into the counts they change."""
+`storage.question_tally`, `storage.member_weeks`, `storage.community_activity`): dropping
+a table's triggers (and PostgreSQL's function behind them), building a table and its
+triggers in a migration or a bulk load, and folding PostgreSQL's appended moves into the
+counts they change."""
 
 from __future__ import annotations
 
@@ -15,7 +16,10 @@ from storage.dialect import dialect_insert
 
 
 class KeptByTriggers(Protocol):
-    """A module that keeps a table by triggers (`question_tally`, `member_weeks`)."""
+    """A module that keeps a table by triggers (`question_tally`, `member_weeks`,
+    `community_activity`)."""
+
+    TABLES: tuple[str, ...]  # the tables it keeps
 
     def rebuild_statements(self, dialect: str) -> list[str]: ...
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime
+from sqlalchemy import BigInteger, Column, DateTime, Integer
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
@@ -18,6 +18,14 @@ from sqlalchemy.types import TypeDecorator
 def utc_column(nullable: bool = False) -> Column:  # type: ignore[type-arg]
     """A column of aware UTC datetimes, for a sqlmodel field's `sa_column`."""
     return Column(UTCDateTime(), nullable=nullable)
+
+
+def move_id_column() -> Column:  # type: ignore[type-arg]
+    """The id of an appended move (`board_move` and the like): a rowid on SQLite (whose
+    triggers count directly and never write these tables), 64 bits on PostgreSQL."""
+    return Column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -1,14 +1,13 @@
-"""Participation shape and daily activity of a period, from `member_day`.
+"""Participation shape and daily activity of a period.
 
 Who was active in a period, on how many days (core contributors, occasional ones; the rest
 of the members are lurkers), in the period and the one before, how many messages they
 posted, and the activity the chart draws (the same members and messages, by day or by
-span). Everything is read from covering indexes: a Monday-to-Monday week's shape from
-`member_week` (one row per member active that week, added up by triggers,
-`storage.member_weeks`), any other period's from `ix_member_day_span` (community, day,
-member, messages) over its days; the tables' rows are never visited. Bots never post
-scored messages, but a member flagged as a bot may still have days: those few are read by
-member and taken off the totals.
+span). A day's counts and a Monday-to-Monday week's are a row each of
+`community_activity` (added up by triggers, `storage.community_activity`); any other
+span or period is counted from `ix_member_day_span` (community, day, member, messages)
+over its days, a covering index. Bots never post scored messages, but a member flagged as
+a bot may still have days: those few are read by member and taken off the totals.
 """
 
 from __future__ import annotations
@@ -20,8 +19,8 @@ from datetime import date
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import member_weeks
-from storage.models import Member, MemberDay, MemberWeek
+from storage import community_activity, member_weeks
+from storage.models import Member, MemberDay
 
 
 @dataclass(frozen=True)
@@ -47,12 +46,10 @@ async def activity(
     d = MemberDay
     bots = await _bot_days(session, community_id, spans[0][0], spans[-1][1])
     if all((end - start).days == 1 for start, end in spans):
-        rows = await session.execute(
-            select(d.day, func.count(), func.sum(d.messages))
-            .where(d.community_id == community_id, d.day >= spans[0][0], d.day < spans[-1][1])
-            .group_by(d.day)
+        kept = await community_activity.counts(
+            session, community_id, "day", spans[0][0], spans[-1][1]
         )
-        daily = {day: [int(n), int(messages or 0)] for day, n, messages in rows}
+        daily = {day: [members, messages] for day, (members, _, messages) in kept.items()}
         for _, day, messages in bots:
             if day in daily:
                 daily[day][0] -= 1
@@ -86,23 +83,12 @@ async def day_shape(
     """Members active in [start, end) and in [previous, start), how often, and their
     messages; bots left out."""
     d = MemberDay
-    if member_weeks.is_week(start, end) and member_weeks.is_week(previous, start):
-        # Two weeks: one row per member active in each (`member_weeks`).
-        w = MemberWeek
-        counted = []
-        for week in (start, previous):
-            counted.append(
-                (
-                    await session.execute(
-                        select(
-                            func.count(),
-                            func.sum(case((w.days >= core_days, 1), else_=0)),
-                            func.sum(w.messages),
-                        ).where(w.community_id == community_id, w.week_start == week, w.days > 0)
-                    )
-                ).one()
-            )
-        (active, core, messages), (active_before, _, messages_before) = counted
+    weeks = member_weeks.is_week(start, end) and member_weeks.is_week(previous, start)
+    if weeks and core_days == community_activity.CORE_DAYS:
+        # Two weeks: a row each (`community_activity`).
+        kept = await community_activity.counts(session, community_id, "week", previous, end)
+        active, core, messages = kept.get(start, (0, 0, 0))
+        active_before, _, messages_before = kept.get(previous, (0, 0, 0))
     else:
         # One pass over the period's days: members, core members and messages together.
         per_member = (

@@ -227,7 +227,11 @@ class RankChange(SQLModel, table=True):
     to_rank: str = Field(max_length=50)
     at: datetime = Field(sa_column=utc_column())
 
-    __table_args__ = (Index("ix_rank_change_member", "member_id", "id"),)
+    __table_args__ = (
+        Index("ix_rank_change_member", "member_id", "id"),
+        # A period's changes in a community, as a range (the digest's rank-ups).
+        Index("ix_rank_change_time", "community_id", "at"),
+    )
 
 
 class Solution(SQLModel, table=True):
@@ -296,6 +300,7 @@ class PostedCard(SQLModel, table=True):
 # tables (Slack's OAuth installations) live in its adapter package and are registered by
 # the platform registry (adapters.platforms.declare_tables); storage never imports them.
 from storage.models import (  # noqa: E402, F401
+    activity,
     audit,
     digests,
     events,

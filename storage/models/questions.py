@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, Index, Integer
+from sqlalchemy import Column, Index
 from sqlmodel import Field, SQLModel
 
-from storage.types import UTCDateTime, utc_column
+from storage.types import UTCDateTime, move_id_column, utc_column
 
 
 class Question(SQLModel, table=True):
@@ -69,12 +69,7 @@ class QuestionTallyMove(SQLModel, table=True):
 
     __tablename__ = "question_tally_move"
     __table_args__ = (Index("ix_question_tally_move_hour", "community_id", "hour"),)
-    id: int | None = Field(
-        default=None,
-        sa_column=Column(
-            BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
-        ),
-    )
+    id: int | None = Field(default=None, sa_column=move_id_column())
     community_id: int
     hour: datetime = Field(sa_column=utc_column())
     channel: str = Field(max_length=100)

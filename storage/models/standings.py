@@ -21,8 +21,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import BigInteger, Column, Index, Integer
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
+
+from storage.types import move_id_column
 
 # The all-time board has no period: its rows carry this start.
 ALL_TIME_START = date(1970, 1, 1)
@@ -42,13 +44,7 @@ class BoardMove(SQLModel, table=True):
     __table_args__ = (
         Index("ix_board_move_board", "community_id", "period", "period_start", "points"),
     )
-    id: int | None = Field(
-        default=None,
-        # A rowid on SQLite (which never writes this table), 64 bits on PostgreSQL.
-        sa_column=Column(
-            BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
-        ),
-    )
+    id: int | None = Field(default=None, sa_column=move_id_column())
     community_id: int
     period: str = Field(max_length=8)
     period_start: date

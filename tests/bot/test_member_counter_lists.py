@@ -1,9 +1,7 @@
 """What the core names after member counters agrees with `storage.counters`: badge
-metrics, the members export, the rank requirements and the digest's rank-up counters."""
+metrics, the members export and the rank requirements."""
 
 from __future__ import annotations
-
-from dataclasses import fields
 
 import pytest
 from pydantic import ValidationError
@@ -12,7 +10,6 @@ from bot import exports
 from bot.config import BADGE_METRICS, Badge, Rank
 from bot.features import ranks
 from storage.counters import MEMBER_COUNTERS
-from storage.metrics import members as metrics_members
 
 
 def test_badge_metrics_are_exactly_the_member_counters() -> None:
@@ -74,9 +71,3 @@ def test_rank_requirements_name_their_counters() -> None:
     assert ranks.requirements(Rank(name="Some", min_points=0, min_kudos=2)) == (
         ("kudos", "kudos_received", 2),
     )
-
-
-def test_digest_rank_ups_read_every_counter_a_rank_requires() -> None:
-    """The digest rebuilds members' counters at a period's start to spot rank-ups: a new
-    requirement must be rebuilt there too."""
-    assert {f.name for f in fields(metrics_members.Counters)} == set(ranks.REQUIREMENTS.values())

@@ -1,8 +1,10 @@
 """The chart's activity and the participation shape, against a count made member by
 member: bots (and a member flagged as a bot after posting) are left out of both, by day
 and over the weeks of a catch-up, whatever days they were active on. The weeks the shape
-of a Monday-to-Monday week is read from (`member_week`) add up to the days through every
-change, and after an upgrade."""
+of a Monday-to-Monday week is added up from (`member_week`) add up to the days through
+every change, and after an upgrade; so do the counts per day and per week the chart and
+the shape read (`community_activity`), before and after PostgreSQL's moves are folded
+in."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import delete, select, update
 
-from storage import migrate
+from storage import community_activity, migrate
 from storage.db import Database
 from storage.metrics import shape as metrics_shape
 from storage.models import Community, Member, MemberDay, MemberWeek
@@ -144,6 +146,37 @@ async def _weeks(db: Database) -> tuple[dict[tuple[int, date], tuple[int, int]],
     return kept, counted
 
 
+async def _activity(db: Database) -> tuple[dict[tuple[str, date], tuple[int, int, int]], ...]:
+    """The counts per day and per week as kept (moves not yet folded added, rows at zero
+    left out), and as counted from `member_day` and `member_week`."""
+    kept, counted = {}, {}
+    async with db.transaction() as session:
+        community_ids = await session.scalars(select(Community.id))
+        for community_id in community_ids:
+            for period in ("day", "week"):
+                found = await community_activity.counts(
+                    session, community_id, period, date(2000, 1, 1), date(2100, 1, 1)
+                )
+                kept.update({(period, start): n for start, n in found.items() if any(n)})
+        days: dict[date, tuple[int, int, int]] = {}
+        for day, messages in await session.execute(select(MemberDay.day, MemberDay.messages)):
+            members, _, total = days.get(day, (0, 0, 0))
+            days[day] = (members + 1, 0, total + messages)
+        weeks: dict[date, tuple[int, int, int]] = {}
+        for week, active, messages in await session.execute(
+            select(MemberWeek.week_start, MemberWeek.days, MemberWeek.messages)
+        ):
+            members, core, total = weeks.get(week, (0, 0, 0))
+            weeks[week] = (
+                members + (active > 0),
+                core + (active >= community_activity.CORE_DAYS),
+                total + messages,
+            )
+        counted = {("day", d): n for d, n in days.items() if any(n)}
+        counted |= {("week", w): n for w, n in weeks.items() if any(n)}
+    return kept, counted
+
+
 @pytest.mark.parametrize("seed", [6, 7])
 async def test_the_weeks_follow_every_change_of_days(
     database_url: Callable[..., str], seed: int
@@ -158,6 +191,8 @@ async def test_the_weeks_follow_every_change_of_days(
         community_id, bots, rows = await _history(db, seed)
         kept, counted = await _weeks(db)
         assert kept == counted and len(kept) > 50
+        kept, counted = await _activity(db)
+        assert kept == counted and len(kept) == 28 + 4
         people = sorted(bots)
         async with db.transaction() as session:
             for m, d, _ in rng.sample(rows, 40):
@@ -187,6 +222,13 @@ async def test_the_weeks_follow_every_change_of_days(
                     taken = (taken - {(m, d)}) | {(into, d)}
         kept, counted = await _weeks(db)
         assert kept == counted
+        kept, counted = await _activity(db)
+        assert kept == counted
+        async with db.transaction() as session:
+            folded = await community_activity.fold(session)
+        # PostgreSQL's writers appended moves; SQLite's counted at once.
+        assert (folded > 0) == (db.dialect == "postgresql")
+        assert await _activity(db) == (kept, counted)
         async with db.transaction() as session:
             rows = [
                 (m, d, n)
@@ -217,5 +259,7 @@ async def test_an_upgraded_database_adds_up_the_days_it_held(
         await db.upgrade()
         kept, counted = await _weeks(db)
         assert kept == counted and len(kept) > 50
+        kept, counted = await _activity(db)
+        assert kept == counted and len(kept) == 28 + 4
     finally:
         await db.dispose()

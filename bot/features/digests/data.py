@@ -13,20 +13,17 @@ import math
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from types import SimpleNamespace
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.community import CommunityView
-from bot.config import Settings
-from bot.features import ranks
+from bot.config import Rank, Settings
 from bot.features.digests.schedule import Period
 from bot.features.polls.state import outcome_of
 from bot.services import Services
 from storage import communities as community_store
-from storage import metrics
+from storage import community_activity, metrics
 from storage import polls as poll_store
 from storage.metrics import health as metrics_health
 from storage.metrics import highlights as metrics_highlights
@@ -172,8 +169,9 @@ def board_of(period: Period) -> metrics_members.Board | None:
 
 
 def core_days(period: Period) -> int:
-    """Days of activity that make a core contributor: three in a week, scaled."""
-    return max(2, math.ceil(period.days * 3 / 7))
+    """Days of activity that make a core contributor: three in a week
+    (`community_activity.CORE_DAYS`, which a week's counts are kept with), scaled."""
+    return max(2, math.ceil(period.days * community_activity.CORE_DAYS / 7))
 
 
 async def build(
@@ -260,22 +258,16 @@ async def _members(
     period: Period,
     data: DigestData,
 ) -> None:
-    ladder = settings.ranks
-    thresholds = metrics_members.Thresholds(
-        points=tuple(sorted({r.min_points for r in ladder[1:] if r.min_points})),
-        solutions=tuple(sorted({r.min_solutions for r in ladder[1:] if r.min_solutions})),
-        kudos=tuple(sorted({r.min_kudos for r in ladder[1:] if r.min_kudos})),
-    )
     found = await metrics_members.period_members(
         session,
         view.id,
         period.start_at,
         period.end_at,
         settings.digest.top_contributors,
-        thresholds,
         board_of(period),
     )
-    rank_ups = await _rank_ups(session, settings, period, found.crossed)
+    moves = await metrics_members.rank_moves(session, view.id, period.start_at, period.end_at)
+    rank_ups = rank_ups_of(moves, settings.ranks)
     data.rank_ups = [(name, rank) for _, name, rank in rank_ups]
     ups = {member_id: rank for member_id, _, rank in rank_ups}
     shown = [row.member_id for row in found.top]
@@ -296,47 +288,22 @@ async def _members(
     data.newcomer = contributor(found.newcomer) if found.newcomer is not None else None
 
 
-async def _rank_ups(
-    session: AsyncSession,
-    settings: Settings,
-    period: Period,
-    crossed: list[tuple[metrics_members.MemberPeriod, metrics_members.Counters]],
+def rank_ups_of(
+    moves: Sequence[metrics_members.RankMove], ladder: Sequence[Rank]
 ) -> list[tuple[int, str, str]]:
-    """(member id, name, new rank) of members whose rank went up during the period: their
-    counters as they stood at its start and at its end, against the ladder."""
-    if not crossed:
-        return []
-    ids = [row.member_id for row, _ in crossed]
-    days = await metrics_members.active_days_since(session, ids, period.start, period.end)
-    ladder = list(settings.ranks)
-    names = [rank.name for rank in ladder]
+    """(member id, name, new rank) of the members who ended the period higher on `ladder`
+    than they began it, highest rank first, then by name. A first recorded rank counts
+    from the bottom of the ladder. A rank the ladder no longer has (renamed since) cannot
+    be placed on it: that move is left out rather than guessed."""
+    place = {rank.name.casefold(): n for n, rank in enumerate(ladder)}
     result = []
-    for row, member in crossed:
-        during, after_end = days.get(row.member_id, (0, 0))
-        at_end = _counters(
-            member.points - row.points_after,
-            member.active_days - after_end,
-            member.solutions - row.solutions_after,
-            member.kudos_received - row.kudos_after,
-        )
-        at_start = _counters(
-            at_end.points - row.points,
-            at_end.active_days - during,
-            at_end.solutions - row.solutions,
-            at_end.kudos_received - row.kudos,
-        )
-        before = names.index(ranks.rank_of(at_start, ladder).name)
-        after = names.index(ranks.rank_of(at_end, ladder).name)
-        if after > before:
-            result.append((row.member_id, row.name, names[after]))
-    result.sort(key=lambda r: (-names.index(r[2]), r[1].lower()))
-    return result
-
-
-def _counters(points: int, active_days: int, solutions: int, kudos: int) -> Any:
-    return SimpleNamespace(
-        points=points, active_days=active_days, solutions=solutions, kudos_received=kudos
-    )
+    for move in moves:
+        before = 0 if move.before is None else place.get(move.before.casefold())
+        after = place.get(move.after.casefold())
+        if before is not None and after is not None and after > before:
+            result.append((after, move.member_id, move.name, ladder[after].name))
+    result.sort(key=lambda r: (-r[0], r[2].lower(), r[1]))
+    return [(member_id, name, rank) for _, member_id, name, rank in result]
 
 
 async def _badges_of(
