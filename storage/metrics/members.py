@@ -21,11 +21,12 @@ moment (its rolling windows and weekly review included), never rebuilt from coun
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, or_, select, union_all
+from sqlalchemy import and_, case, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Contribution, Member, MemberBadge, MemberDay, MemberTotal, RankChange
@@ -191,16 +192,22 @@ async def period_members(
         .limit(top)
         .subquery()
     )
+    # The members who joined in the period first, from `ix_member_joined` (a few), then
+    # their points by key: ordered by points, the planner would walk the whole board.
+    joined = (
+        select(m.c.id.label("member_id"))
+        .where(m.c.community_id == community_id, m.c.joined_at >= start, m.c.joined_at < end)
+        .cte("joined")
+        .prefix_with("MATERIALIZED")
+    )
     newcomer = (
         select(literal("new").label("part"), *columns)
-        .select_from(m.join(gains, gains.c.member_id == m.c.id))
-        .where(
-            m.c.community_id == community_id,
-            m.c.joined_at >= start,
-            m.c.joined_at < end,
-            shown,
-            gains.c.points > 0,
+        .select_from(
+            joined.join(gains, gains.c.member_id == joined.c.member_id).join(
+                m, m.c.id == joined.c.member_id
+            )
         )
+        .where(shown, gains.c.points > 0)
         .order_by(gains.c.points.desc(), gains.c.member_id)
         .limit(1)
         .subquery()
@@ -216,62 +223,115 @@ async def period_members(
     return result
 
 
-@dataclass(frozen=True)
-class RankMove:
-    """A member's rank when the period began and when it ended, as recorded."""
+@dataclass
+class RankUps:
+    """Members whose rank was higher when the period ended than when it began."""
 
-    member_id: int
-    name: str
-    before: str | None  # None: the member's first recorded rank came in the period
-    after: str
-
-
-async def rank_moves(
-    session: AsyncSession, community_id: int, start: datetime, end: datetime
-) -> list[RankMove]:
-    """The members shown on lists whose rank changed in [start, end) and was not the same
-    again at its end: the rank before their first change in the period and after their
-    last, from the period's range of `rank_change` (`ix_rank_change_time`)."""
-    rows = await session.execute(rank_moves_statement(community_id, start, end))
-    return [RankMove(int(i), name, before, after) for i, name, before, after in rows]
+    first: list[tuple[int, str, str]]  # (member id, name, rank): highest rank, then name
+    total: int
+    of_members: dict[int, str]  # the rank-ups of the members asked about: id -> rank
 
 
-def rank_moves_statement(community_id: int, start: datetime, end: datetime) -> Any:
-    """The statement of `rank_moves`."""
+async def rank_ups(
+    session: AsyncSession,
+    community_id: int,
+    start: datetime,
+    end: datetime,
+    ladder: Sequence[str],
+    limit: int,
+    members: Sequence[int] = (),
+) -> RankUps:
+    """The rank-ups of [start, end) among the members shown on lists: the first `limit`
+    (highest rank first, then by name), how many in all, and those of `members`.
+
+    Each member's rank when the period began is the rank before their first change in it,
+    and when it ended the rank after their last (`rank_change`, in the order the changes
+    were recorded, which is the order a member went through them). `ladder` names the
+    ranks lowest first: a first recorded rank counts from its bottom, and a rank it no
+    longer names (renamed since) cannot be placed on it, so that change is left out. The
+    period's changes are one range of `ix_rank_change_at`, and everything is counted and
+    ordered in the database: a large community has tens of thousands of rank-ups a week.
+    """
+    found = RankUps([], 0, {})
+    for part, member_id, name, place in await session.execute(
+        rank_ups_statement(community_id, start, end, ladder, limit, members)
+    ):
+        if part == "total":
+            found.total = int(member_id)
+        elif part == "first":
+            found.first.append((int(member_id), name, ladder[place]))
+        else:
+            found.of_members[int(member_id)] = ladder[place]
+    return found
+
+
+def rank_ups_statement(
+    community_id: int,
+    start: datetime,
+    end: datetime,
+    ladder: Sequence[str],
+    limit: int,
+    members: Sequence[int] = (),
+) -> Any:
+    """The statement of `rank_ups`: rows (part, member id or total, name, place on the
+    ladder), part "total", "first" or "of"."""
     r = RankChange.__table__
-    in_period = (r.c.community_id == community_id, r.c.at >= start, r.c.at < end)
-    order = (r.c.at, r.c.id)
-    ranked = (
+    span = (
         select(
             r.c.member_id,
-            r.c.from_rank,
-            r.c.to_rank,
-            func.row_number().over(partition_by=r.c.member_id, order_by=order).label("first"),
-            func.row_number()
-            .over(partition_by=r.c.member_id, order_by=[c.desc() for c in order])
-            .label("last"),
+            func.min(r.c.id).label("first"),
+            func.max(r.c.id).label("last"),
         )
-        .where(*in_period)
-        .cte("ranked")
+        .where(r.c.community_id == community_id, r.c.at >= start, r.c.at < end)
+        .group_by(r.c.member_id)
+        .cte("span")
+        .prefix_with("MATERIALIZED")
     )
-    earliest = select(ranked).where(ranked.c.first == 1).subquery()
-    latest = select(ranked).where(ranked.c.last == 1).subquery()
+    first, last = r.alias("first_change"), r.alias("last_change")
+    places = {name: n for n, name in enumerate(ladder)}
+
+    def place(column: Any) -> Any:
+        return case(places, value=column, else_=None)
+
+    before = case((first.c.from_rank.is_(None), 0), else_=place(first.c.from_rank))
+    after = place(last.c.to_rank)
     m = Member.__table__
-    return (
-        select(m.c.id, m.c.display_name, earliest.c.from_rank, latest.c.to_rank)
+    ups = (
+        select(span.c.member_id, m.c.display_name.label("name"), after.label("place"))
         .select_from(
-            earliest.join(latest, latest.c.member_id == earliest.c.member_id).join(
-                m, m.c.id == earliest.c.member_id
-            )
+            span.join(first, first.c.id == span.c.first)
+            .join(last, last.c.id == span.c.last)
+            .join(m, m.c.id == span.c.member_id)
         )
         .where(
             m.c.is_bot.is_(False),
             m.c.excluded.is_(False),
             m.c.hidden.is_(False),
-            or_(earliest.c.from_rank.is_(None), earliest.c.from_rank != latest.c.to_rank),
+            after > before,
         )
-        .order_by(m.c.id)
+        .cte("ups")
+        .prefix_with("MATERIALIZED")
     )
+    total = select(
+        literal("total").label("part"),
+        func.count().label("member_id"),
+        literal(None).label("name"),
+        literal(None).label("place"),
+    ).select_from(ups)
+    leading = (
+        select(literal("first"), ups.c.member_id, ups.c.name, ups.c.place)
+        .order_by(ups.c.place.desc(), func.lower(ups.c.name), ups.c.member_id)
+        .limit(limit)
+        .subquery()
+    )
+    parts = [total, select(leading)]
+    if members:
+        parts.append(
+            select(literal("of"), ups.c.member_id, ups.c.name, ups.c.place).where(
+                ups.c.member_id.in_(list(members))
+            )
+        )
+    return union_all(*parts)
 
 
 async def quiet_regulars(

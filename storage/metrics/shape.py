@@ -133,7 +133,10 @@ async def _bot_days(
 ) -> list[tuple[int, date, int]]:
     """(member, day, messages) of the community's bots in [first, end): looked up by member
     (a community has a handful of bots), so by the primary key, not the community's days."""
-    bots = select(Member.id).where(Member.community_id == community_id, Member.is_bot.is_(True))
+    bots = select(Member.id).where(
+        Member.community_id == community_id,
+        Member.is_bot.is_(True),  # as `ix_member_bot`'s condition is written
+    )
     rows = await session.execute(
         select(MemberDay.member_id, MemberDay.day, MemberDay.messages).where(
             MemberDay.member_id.in_(bots.scalar_subquery()),

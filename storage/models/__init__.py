@@ -227,11 +227,7 @@ class RankChange(SQLModel, table=True):
     to_rank: str = Field(max_length=50)
     at: datetime = Field(sa_column=utc_column())
 
-    __table_args__ = (
-        Index("ix_rank_change_member", "member_id", "id"),
-        # A period's changes in a community, as a range (the digest's rank-ups).
-        Index("ix_rank_change_time", "community_id", "at"),
-    )
+    __table_args__ = (Index("ix_rank_change_member", "member_id", "id"),)
 
 
 class Solution(SQLModel, table=True):

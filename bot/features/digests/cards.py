@@ -365,10 +365,10 @@ def digest_card(
                 member=member_text(name, NAME),
                 rank=rank_name_of(settings.ranks, view.locale, rank),
             )
-            for name, rank in data.rank_ups[:10]
+            for name, rank in data.rank_ups
         ]
         fields.append(
-            CardField(view.t("digest.rank_ups.name"), _list(view, lines, len(data.rank_ups)))
+            CardField(view.t("digest.rank_ups.name"), _list(view, lines, data.rank_ups_total))
         )
     if data.badges:
         lines = [

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.community import CommunityView
-from bot.config import Rank, Settings
+from bot.config import Settings
 from bot.features.digests.schedule import Period
 from bot.features.polls.state import outcome_of
 from bot.services import Services
@@ -48,6 +48,8 @@ HEALTH = (
 )
 # Regulars who went quiet: active on this many days in the four weeks before the last two.
 REGULAR_DAYS = 4
+# Rank-ups named in the digest (the others are counted).
+SHOWN_RANK_UPS = 10
 # The chart has a bar per day up to this many days; a longer period (a catch-up after
 # downtime) gets as many bars at most, each a whole number of weeks.
 MAX_BARS = 31
@@ -114,7 +116,8 @@ class DigestData:
     previous: Period
     top: list[Contributor] = field(default_factory=list)
     newcomer: Contributor | None = None
-    rank_ups: list[tuple[str, str]] = field(default_factory=list)
+    rank_ups: list[tuple[str, str]] = field(default_factory=list)  # the first few
+    rank_ups_total: int = 0
     badges: list[tuple[str, str]] = field(default_factory=list)  # (member, badge key)
     badges_total: int = 0
     highlight: Highlight | None = None
@@ -266,13 +269,20 @@ async def _members(
         settings.digest.top_contributors,
         board_of(period),
     )
-    moves = await metrics_members.rank_moves(session, view.id, period.start_at, period.end_at)
-    rank_ups = rank_ups_of(moves, settings.ranks)
-    data.rank_ups = [(name, rank) for _, name, rank in rank_ups]
-    ups = {member_id: rank for member_id, _, rank in rank_ups}
     shown = [row.member_id for row in found.top]
     if found.newcomer is not None:
         shown.append(found.newcomer.member_id)
+    ups = await metrics_members.rank_ups(
+        session,
+        view.id,
+        period.start_at,
+        period.end_at,
+        [rank.name for rank in settings.ranks],
+        SHOWN_RANK_UPS,
+        shown,
+    )
+    data.rank_ups = [(name, rank) for _, name, rank in ups.first]
+    data.rank_ups_total = ups.total
     earned = await _badges_of(session, shown, period)
 
     def contributor(row: metrics_members.MemberPeriod) -> Contributor:
@@ -280,30 +290,12 @@ async def _members(
             row.member_id,
             row.name,
             row.points,
-            ups.get(row.member_id),
+            ups.of_members.get(row.member_id),
             tuple(earned.get(row.member_id, ())),
         )
 
     data.top = [contributor(row) for row in found.top]
     data.newcomer = contributor(found.newcomer) if found.newcomer is not None else None
-
-
-def rank_ups_of(
-    moves: Sequence[metrics_members.RankMove], ladder: Sequence[Rank]
-) -> list[tuple[int, str, str]]:
-    """(member id, name, new rank) of the members who ended the period higher on `ladder`
-    than they began it, highest rank first, then by name. A first recorded rank counts
-    from the bottom of the ladder. A rank the ladder no longer has (renamed since) cannot
-    be placed on it: that move is left out rather than guessed."""
-    place = {rank.name.casefold(): n for n, rank in enumerate(ladder)}
-    result = []
-    for move in moves:
-        before = 0 if move.before is None else place.get(move.before.casefold())
-        after = place.get(move.after.casefold())
-        if before is not None and after is not None and after > before:
-            result.append((after, move.member_id, move.name, ladder[after].name))
-    result.sort(key=lambda r: (-r[0], r[2].lower(), r[1]))
-    return [(member_id, name, rank) for _, member_id, name, rank in result]
 
 
 async def _badges_of(
