@@ -189,12 +189,13 @@ async def build(
 ) -> DigestData:
     """Every number of the digest of `period`, with `quiet` regulars for moderators.
 
-    `concurrent`: read the independent groups of numbers (members, health, questions,
-    ideas and the highlight) at once, each on a connection of its own, rather than one
-    after the other in `session`; for a caller whose transaction has written nothing the
-    digest counts (the scheduled digest reads first and writes last). A database can run
-    them side by side (PostgreSQL's backends, SQLite's connection threads), which halves
-    the time a large community's digest takes on a machine of two cores."""
+    `concurrent`: read the independent groups of numbers (members, health, the questions
+    of each period, ideas and the highlight) at once, each on a connection of its own,
+    rather than one after the other in `session`; for a caller whose transaction has
+    written nothing the digest counts (the scheduled digest reads first and writes last).
+    A database can run them side by side (PostgreSQL's backends, SQLite's connection
+    threads), which halves the time a large community's digest takes on a machine of two
+    cores."""
     settings = core.settings
     previous = period.previous()
     window = metrics.Window(previous.start_at, period.start_at, period.end_at)
@@ -207,10 +208,13 @@ async def build(
         await _health(session, view, period, previous, window, data)
 
     async def questions(session: AsyncSession) -> None:
-        await _questions(core, session, view, window, data)
+        await _questions(core, session, view, window, data, current=True)
         data.badges, data.badges_total = await metrics_members.badges_between(
             session, view.id, period.start_at, period.end_at
         )
+
+    async def questions_before(session: AsyncSession) -> None:
+        await _questions(core, session, view, window, data, current=False)
 
     async def the_rest(session: AsyncSession) -> None:
         await _ideas_and_polls(session, view, period, data)
@@ -228,7 +232,8 @@ async def build(
             )
             data.quiet = [(name, days) for _, name, days in rows]
 
-    await _read(core, session, (health, questions, members, the_rest), concurrent)
+    sections = (health, questions, questions_before, members, the_rest)
+    await _read(core, session, sections, concurrent)
     return data
 
 
@@ -472,12 +477,15 @@ async def health_of(
         await _health(session, view, period, previous, window, data)
 
     async def questions(session: AsyncSession) -> None:
-        await _questions(core, session, view, window, data)
+        await _questions(core, session, view, window, data, current=True)
         data.customers = await metrics_health.active_customers(
             session, view.id, period.start, period.end
         )
 
-    await _read(core, session, (health, questions), concurrent)
+    async def questions_before(session: AsyncSession) -> None:
+        await _questions(core, session, view, window, data, current=False)
+
+    await _read(core, session, (health, questions, questions_before), concurrent)
     return data
 
 
@@ -487,10 +495,13 @@ async def _questions(
     view: CommunityView,
     window: metrics.Window,
     data: DigestData,
+    *,
+    current: bool,
 ) -> None:
+    """The questions of the period (`current`) or of the one before: two sections, as
+    each reads the questions in its median's bucket one by one."""
     target = core.settings.responsiveness.target_hours * 3600
     now = core.clock.now()
-    data.questions = (
-        await responsiveness(session, view.id, window.start, window.end, now, target),
-        await responsiveness(session, view.id, window.previous, window.start, now, target),
-    )
+    start, end = (window.start, window.end) if current else (window.previous, window.start)
+    found = await responsiveness(session, view.id, start, end, now, target)
+    data.questions = (found, data.questions[1]) if current else (data.questions[0], found)
