@@ -154,6 +154,22 @@ async def period_members(
     is summed from the rollup in one grouped scan (`gains_of`). The top few are read with
     a few spare rows: bots and excluded members never score, hidden members are skipped.
     """
+    statement = period_members_statement(community_id, start, end, top, board)
+    result = PeriodMembers([], None)
+    for part, member_id, name, points, joined_at in await session.execute(statement):
+        row = MemberPeriod(int(member_id), name, int(points or 0), joined_at)
+        if part == "top":
+            result.top.append(row)
+        else:
+            result.newcomer = row
+    return result
+
+
+def period_members_statement(
+    community_id: int, start: datetime, end: datetime, top: int, board: Board | None = None
+) -> Any:
+    """The statement of `period_members`: rows (part "top" or "new", member id, name,
+    points, joined at)."""
     gains: Any
     if board is not None:
         t = MemberTotal.__table__
@@ -212,15 +228,7 @@ async def period_members(
         .limit(1)
         .subquery()
     )
-    rows = (await session.execute(select(best).union_all(select(newcomer)))).all()
-    result = PeriodMembers([], None)
-    for part, member_id, name, points, joined_at in rows:
-        row = MemberPeriod(int(member_id), name, int(points or 0), joined_at)
-        if part == "top":
-            result.top.append(row)
-        else:
-            result.newcomer = row
-    return result
+    return select(best).union_all(select(newcomer))
 
 
 @dataclass
