@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Contribution, Member, MemberBadge, MemberDay, MemberTotal, RankChange
 from storage.models.digests import MemberDayGain
+from storage.standings import SHOWN
 
 
 @dataclass(frozen=True)
@@ -185,7 +186,7 @@ def period_members_statement(
     else:
         gains = gains_of(community_id, start, end)
     m = Member.__table__
-    shown = and_(m.c.is_bot.is_(False), m.c.excluded.is_(False), m.c.hidden.is_(False))
+    shown = and_(*SHOWN)
     columns = (gains.c.member_id, m.c.display_name, gains.c.points, m.c.joined_at)
     leaders = (
         select(gains.c.member_id, gains.c.points)
@@ -311,12 +312,7 @@ def rank_ups_statement(
             .join(last, last.c.id == span.c.last)
             .join(m, m.c.id == span.c.member_id)
         )
-        .where(
-            m.c.is_bot.is_(False),
-            m.c.excluded.is_(False),
-            m.c.hidden.is_(False),
-            after > before,
-        )
+        .where(*SHOWN, after > before)
         .cte("ups")
         .prefix_with("MATERIALIZED")
     )
