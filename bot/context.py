@@ -16,9 +16,11 @@ from bot.config import Settings
 from bot.errors import NotFound
 from bot.events import ChannelRef, MemberRef
 from bot.services import Services
+from storage import member_counters
 from storage import members as member_store
 from storage.ledger import Entry
 from storage.members import MemberInfo, SeenMember
+from storage.models import Member
 
 
 @dataclass
@@ -79,6 +81,21 @@ class CommandContext:
         ref = MemberRef(self.platform, mention.user_id, row.display_name, row.is_bot, roles)
         info = MemberInfo(row.id, row.display_name, row.is_bot, frozenset(roles), row.excluded)
         return info, ref
+
+    async def member_row(self, mention: Mention) -> Member:
+        """The whole stored row of the member a mention names (counters, flags, rank),
+        read fresh in this transaction: what a command that shows a member reads. A
+        mention the platform resolved to an account is resolved as `member` does; one
+        typed as text is read in one statement, without the roles a caller's check needs."""
+        if any(ref.user_id == mention.user_id for ref in self.mentions):
+            info, _ = await self.member(mention)
+            return (await member_counters.members_by_id(self.session, [info.id]))[info.id]
+        row = await member_store.find_member(
+            self.session, self.community.id, self.platform, mention.user_id
+        )
+        if row is None or row.id is None:
+            raise NotFound("error.member_not_found", member=mention.name)
+        return row
 
     def seen(self, ref: MemberRef) -> SeenMember:
         return SeenMember(ref.platform, ref.user_id, ref.name, ref.is_bot, ref.roles)

@@ -472,8 +472,9 @@ class Cercle:
     async def _confirmed(
         self, session: AsyncSession, community: CommunityView, ref: MemberRef
     ) -> bool:
-        """Whether a caller the cache does not hold is stored as seen now (then cached)."""
-        return await confirm_unchanged(
+        """Whether a caller the cache does not hold is stored as seen now (then cached,
+        with whether they were last seen as a moderator, read in the same statement)."""
+        confirmed = await confirm_unchanged(
             session,
             community.id,
             seen_as(ref),
@@ -481,6 +482,10 @@ class Cercle:
             community.excluded_roles,
             self.members,
         )
+        if confirmed is None:
+            return False
+        self._moderators[(community.id, confirmed.info.id)] = confirmed.seen_moderator
+        return True
 
     def _vouched(self, community: CommunityView, ref: MemberRef) -> bool:
         return vouched(

@@ -131,6 +131,14 @@ _ALL_TIME_POINTS = select(Member.points).where(Member.id == _MEMBER)
 _MEMBER_ROW = select(
     Member.display_name, Member.points, Member.excluded, Member.is_bot, Member.hidden
 ).where(Member.id == _MEMBER)
+# The same with their points of one period instead (none on the board: NULL).
+_MEMBER_PERIOD_ROW = select(
+    Member.display_name,
+    _PERIOD_POINTS.scalar_subquery().label("points"),
+    Member.excluded,
+    Member.is_bot,
+    Member.hidden,
+).where(Member.id == _MEMBER)
 
 
 async def points_of(
@@ -169,6 +177,17 @@ async def place_of(
     is not read again.
     """
     member: Shown | None = known
+    if member is None and period != "all":
+        # Flags and the period's points in one statement: each is a trip to the database.
+        bound = _bound(community_id, period, start, member_id=member_id)
+        row = (await session.execute(_MEMBER_PERIOD_ROW, bound)).first()
+        if row is None or row.excluded or row.is_bot or row.hidden:
+            return None
+        mine = int(row.points or 0)
+        if mine <= 0:
+            return None
+        ahead = await _shown_above(session, community_id, period, start, mine)
+        return Standing(member_id, row.display_name, mine, ahead + 1)
     if member is None:
         member = (await session.execute(_MEMBER_ROW, {"member_id": member_id})).first()
     if member is None or member.excluded or member.is_bot or member.hidden:

@@ -26,6 +26,7 @@ from sqlalchemy.orm.util import identity_key
 
 from storage.bulk import BulkInsert, BulkSelect, BulkUpdate
 from storage.models import Identity, Member, MemberRole
+from storage.models.moderation import SeenModerator
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,42 @@ async def resolve_members(
     return result
 
 
+@dataclass(frozen=True)
+class Confirmed:
+    """A member stored exactly as they are seen now, and whether the platform was last seen
+    showing them as a moderator (`storage.moderation.saw_moderator`)."""
+
+    info: MemberInfo
+    seen_moderator: bool
+
+
+# Built once: a caller this process has not seen yet is read with it (`confirm_unchanged`),
+# one row per role (one with no role for a member who has none).
+_STORED_AS = (
+    select(
+        Member.id,
+        Member.display_name,
+        Member.is_bot,
+        Member.excluded,
+        MemberRole.role,
+        exists()
+        .where(
+            SeenModerator.community_id == Identity.community_id,
+            SeenModerator.member_id == Member.id,
+        )
+        .label("seen_moderator"),
+    )
+    .select_from(Identity)
+    .join(Member, Member.id == Identity.member_id)
+    .outerjoin(MemberRole, MemberRole.member_id == Member.id)
+    .where(
+        Identity.community_id == bindparam("community_id"),
+        Identity.platform == bindparam("platform"),
+        Identity.user_id == bindparam("user_id"),
+    )
+)
+
+
 async def confirm_unchanged(
     session: AsyncSession,
     community_id: int,
@@ -152,24 +189,24 @@ async def confirm_unchanged(
     excluded_members: frozenset[int],
     excluded_roles: frozenset[str],
     cache: MemberCache,
-) -> bool:
-    """Whether this member is stored exactly as they are seen now, read without writing:
-    resolving them would then write nothing, and the cache vouches for them from now on.
-    False for a member not stored yet or changed since (a new name, role or flag)."""
-    found = (await _member_ids(session, community_id, [person])).get(
-        (person.platform, person.user_id)
-    )
-    if found is None:
-        return False
-    stored = (await _stored(session, [found])).get(found)
-    if stored is None:
-        return False
-    roles = frozenset(role for _, role in await _ROLES_OF.run(session, [found]))
-    info = MemberInfo(found, stored[0], stored[1], roles, stored[2])
+) -> Confirmed | None:
+    """The member if they are stored exactly as they are seen now, read without writing
+    (resolving them would then write nothing, and the cache vouches for them from now on);
+    None for a member not stored yet or changed since (a new name, role or flag).
+
+    One statement: a command that only reads takes few, and each is a trip to the
+    database (to SQLite's connection thread)."""
+    bound = {"community_id": community_id, "platform": person.platform, "user_id": person.user_id}
+    rows = (await session.execute(_STORED_AS, bound)).all()
+    if not rows:
+        return None
+    member_id, name, is_bot, excluded, _, seen_moderator = rows[0]
+    roles = frozenset(row.role for row in rows if row.role is not None)
+    info = MemberInfo(member_id, name, bool(is_bot), roles, bool(excluded))
     if not _unchanged(info, person, excluded_members, excluded_roles):
-        return False
+        return None
     cache.put((community_id, person.platform, person.user_id), info)
-    return True
+    return Confirmed(info, bool(seen_moderator))
 
 
 def _keys(people: Sequence[SeenMember]) -> list[tuple[str, str]]:
@@ -364,7 +401,8 @@ def origin_of(person: SeenMember) -> str:
 
 
 # Built once (every command looks its members up): building a statement and its cache key
-# costs more than the lookup itself.
+# costs more than the lookup itself. Read fresh: a member this session already holds is
+# given their stored counters, as `storage.member_counters.members_by_id` gives them.
 _FIND_MEMBER = (
     select(Member)
     .join(Identity, Identity.member_id == Member.id)
@@ -373,6 +411,7 @@ _FIND_MEMBER = (
         Identity.platform == bindparam("platform"),
         Identity.user_id == bindparam("user_id"),
     )
+    .execution_options(populate_existing=True)
 )
 
 

@@ -48,8 +48,11 @@ async def badge_names(ctx: CommandContext, member_id: int) -> str:
     reads_only=True,
 )
 async def rank(ctx: CommandContext, member: Mention | None) -> list[Action]:
-    target_id = ctx.caller.id if member is None else (await ctx.member(member))[0].id
-    row = (await member_counters.members_by_id(ctx.session, [target_id]))[target_id]
+    if member is None:
+        row = (await member_counters.members_by_id(ctx.session, [ctx.caller.id]))[ctx.caller.id]
+    else:
+        row = await ctx.member_row(member)
+    target_id = row.id or 0
     locale = ctx.community.locale
     held = ranks.shown_rank(row, ctx.settings.ranks)
     place = await leaderboards.place_of(

@@ -10,7 +10,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.engine import Engine
 
 from bot.actions import Reply
 from bot.clock import ManualClock
@@ -20,6 +21,7 @@ from bot.events import ChannelRef, CommandInvoked, MemberRef, MessagePosted
 from storage.db import Database
 from storage.members import roles_of
 from storage.models import Member
+from storage.models.moderation import SeenModerator
 from storage.models.runtime import InteractionReceipt
 
 pytestmark = pytest.mark.backends("sqlite")
@@ -94,12 +96,18 @@ async def hold_the_write_lock(core: Cercle, began: asyncio.Event) -> None:
         await asyncio.sleep(HELD)
 
 
-async def test_rank_and_boards_are_answered_while_a_batch_holds_the_write_lock(
-    core: Cercle,
-) -> None:
+async def lock_held(core: Cercle) -> asyncio.Task[None]:
+    """The batch above, started: it holds the lock when this returns."""
     began = asyncio.Event()
     batch = asyncio.create_task(hold_the_write_lock(core, began))
     await began.wait()
+    return batch
+
+
+async def test_rank_and_boards_are_answered_while_a_batch_holds_the_write_lock(
+    core: Cercle,
+) -> None:
+    batch = await lock_held(core)
     loop = asyncio.get_running_loop()
     try:
         for text, expected in (
@@ -117,9 +125,7 @@ async def test_rank_and_boards_are_answered_while_a_batch_holds_the_write_lock(
 
 
 async def test_a_command_that_writes_still_waits_and_is_recorded(core: Cercle) -> None:
-    began = asyncio.Event()
-    batch = asyncio.create_task(hold_the_write_lock(core, began))
-    await began.wait()
+    batch = await lock_held(core)
     receipts = await count(core.db, InteractionReceipt)
     loop = asyncio.get_running_loop()
     mark = loop.time()
@@ -172,9 +178,7 @@ async def restarted(core: Cercle) -> Cercle:
 
 async def test_a_stored_caller_new_to_this_process_does_not_wait(core: Cercle) -> None:
     fresh = await restarted(core)
-    began = asyncio.Event()
-    batch = asyncio.create_task(hold_the_write_lock(fresh, began))
-    await began.wait()
+    batch = await lock_held(fresh)
     loop = asyncio.get_running_loop()
     try:
         mark = loop.time()
@@ -198,9 +202,7 @@ async def test_a_caller_changed_since_is_recorded_the_ordinary_way(
     core: Cercle, seen: MemberRef
 ) -> None:
     fresh = await restarted(core)
-    began = asyncio.Event()
-    batch = asyncio.create_task(hold_the_write_lock(fresh, began))
-    await began.wait()
+    batch = await lock_held(fresh)
     loop = asyncio.get_running_loop()
     mark = loop.time()
     answer = said(await fresh.handle(invoked(seen, "/rank")))
@@ -211,3 +213,94 @@ async def test_a_caller_changed_since_is_recorded_the_ordinary_way(
         member = (await session.scalars(select(Member).where(Member.origin == "discord:100"))).one()
         assert member.display_name == seen.name
         assert await roles_of(session, member.id) == seen.roles
+
+
+async def seen_moderators(db: Database) -> int:
+    return await count(db, SeenModerator)
+
+
+@pytest.mark.parametrize("still", [True, False], ids=["still a moderator", "no longer one"])
+async def test_a_caller_last_seen_as_moderator_is_judged_on_what_is_stored(
+    core: Cercle, still: bool
+) -> None:
+    """What the platform last showed of a caller new to this process is read with them:
+    a moderator still one is answered without waiting; one who no longer is has their
+    record taken off (`/team` stops naming them), the ordinary way."""
+    admin = MemberRef("discord", "100", "member0", is_admin=True)
+    assert "Points: 1" in said(await core.handle(invoked(admin, "/rank")))
+    assert await seen_moderators(core.db) == 1
+    fresh = await restarted(core)
+    batch = await lock_held(fresh)
+    loop = asyncio.get_running_loop()
+    mark = loop.time()
+    answer = said(await fresh.handle(invoked(admin if still else person(0), "/rank")))
+    waited = loop.time() - mark
+    assert "Points: 1" in answer, answer
+    if still:
+        assert waited < HELD / 4 and not batch.done()
+    else:
+        assert waited >= HELD / 2  # it had a record to take off: queued
+    await batch
+    assert await seen_moderators(core.db) == (1 if still else 0)
+
+
+async def test_a_caller_with_roles_new_to_this_process_does_not_wait(core: Cercle) -> None:
+    helper = MemberRef("discord", "101", "member1", roles=("helper", "Beta testers"))
+    await core.handle(invoked(helper, "/rank"))  # the roles are recorded
+    fresh = await restarted(core)
+    batch = await lock_held(fresh)
+    loop = asyncio.get_running_loop()
+    try:
+        mark = loop.time()
+        answer = said(await fresh.handle(invoked(helper, "/rank")))
+        assert loop.time() - mark < HELD / 4  # both roles read back as they are seen
+        assert "member1" in answer and "Points: 1" in answer, answer
+        # Seen with one role fewer, they are recorded the ordinary way.
+        fewer = MemberRef("discord", "101", "member1", roles=("helper",))
+        fresh.members.clear()
+        mark = loop.time()
+        assert "Points: 1" in said(await fresh.handle(invoked(fewer, "/rank")))
+        assert loop.time() - mark >= HELD / 4
+    finally:
+        await batch
+    async with core.db.transaction() as session:
+        member = (await session.scalars(select(Member).where(Member.origin == "discord:101"))).one()
+        assert await roles_of(session, member.id) == ("helper",)
+
+
+class Statements:
+    """Counts the statements sent to the database (each one a trip to SQLite's thread)."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    def __enter__(self) -> Statements:
+        event.listen(Engine, "before_cursor_execute", self._sent)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        event.remove(Engine, "before_cursor_execute", self._sent)
+
+    def _sent(self, _c: object, _cur: object, statement: str, *_: object) -> None:
+        self.sent.append(statement)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "budget"),
+    [
+        ("/rank @101", ["member1", "Points: 1", "Place: #1"], 4),
+        ("/leaderboard week", ["member0", "member1"], 4),
+        ("/leaderboard all", ["member0", "member1"], 4),
+    ],
+)
+async def test_a_reading_command_by_a_caller_new_to_this_process_takes_few_statements(
+    core: Cercle, text: str, expected: list[str], budget: int
+) -> None:
+    """At a million members each statement is a trip to the database that costs about a
+    millisecond: the caller is read in one, the member a text mention names in one."""
+    fresh = await restarted(core)
+    with Statements() as statements:
+        answer = said(await fresh.handle(invoked(person(0), text)))
+    for part in expected:
+        assert part in answer, answer
+    assert len(statements.sent) <= budget, statements.sent
