@@ -8,13 +8,8 @@ thousand rows; only the questions of a partial hour at either end (a time zone t
 not a whole number of hours from UTC) and those in the bucket that holds a median are
 read one by one (`storage.metrics.responsiveness`).
 
-The buckets are whole seconds, `(low, high]`: ten seconds wide up to a minute, a minute
-wide up to an hour, ten minutes wide up to a day, an hour wide up to thirty days, then one
-for the rest (finer buckets make more rows per hour; wider ones more questions to read
-for a median). A target of a
-whole number of hours (`responsiveness.target_hours`, 1 to 720) is always the upper end of
-a bucket, so "answered within the target" is a sum of buckets. -1 holds the questions with
-no response yet.
+The buckets are those of `storage.response_buckets`: "answered within the target" is a
+sum of buckets.
 
 Triggers on `question` count every change, whoever writes it: a question recorded or
 forgotten, a first response found (or an earlier one), a solution accepted. As for the
@@ -25,56 +20,29 @@ writers never wait on, and `fold` adds them in; readers add both.
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, case, func, literal, select
+from sqlalchemy import Integer, bindparam, case, func, literal, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from storage import triggers
 from storage.models.questions import Question, QuestionTally, QuestionTallyMove
+from storage.response_buckets import (  # noqa: F401  (also read from here)
+    LAST_BUCKET,
+    UNANSWERED,
+    bucket,
+    bucket_sql,
+    seconds_of,
+)
 
 TABLES = ("question_tally",)
-UNANSWERED = -1
-# (upper end, exclusive, of `seconds - 1` in this band; the band's bucket width)
-_BANDS = ((60, 10), (3_600, 60), (86_400, 600), (30 * 86_400, 3_600))
 _COLUMNS = ("community_id", "hour", "channel", "bucket", "questions", "solved")
 _KEY = _COLUMNS[:4]
 
 
-def bucket(seconds: int) -> int:
-    """The bucket of a response `seconds` after its question."""
-    value, first, start = max(seconds - 1, 0), 0, 0
-    for upto, width in _BANDS:
-        if value < upto:
-            return first + (value - start) // width
-        first, start = first + (upto - start) // width, upto
-    return first
-
-
-LAST_BUCKET = bucket(10**12)
-
-
-def seconds_of(number: int) -> tuple[int, int | None]:
-    """The response times a bucket holds: (lowest, highest), inclusive; None: no end."""
-    first, start = 0, 0
-    for upto, width in _BANDS:
-        count = (upto - start) // width
-        if number < first + count:
-            low = start + (number - first) * width
-            return (0 if number == 0 else low + 1, low + width)
-        first, start = first + count, upto
-    return start + 1, None
-
-
-def bucket_sql(seconds: str) -> str:
-    """`bucket` as SQL over the integer expression `seconds` (NULL: unanswered)."""
-    parts = [f"WHEN {seconds} IS NULL THEN {UNANSWERED}", f"WHEN {seconds} < 1 THEN 0"]
-    first, start = 0, 0
-    for upto, width in _BANDS:
-        parts.append(
-            f"WHEN {seconds} - 1 < {upto} THEN {first} + ({seconds} - 1 - {start}) / {width}"
-        )
-        first, start = first + (upto - start) // width, upto
-    return f"CASE {' '.join(parts)} ELSE {first} END"
+def response_bucket() -> ColumnElement[int]:
+    """A question's bucket, written exactly as `ix_question_bucket` indexes it (a
+    database uses an index on an expression only for that same expression)."""
+    return literal_column(bucket_sql("response_seconds"), Integer())
 
 
 def channel_of(table: type[Question] | None = None) -> ColumnElement[str]:

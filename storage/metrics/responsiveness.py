@@ -13,12 +13,12 @@ share answered in time: it may yet be answered in time.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, func, literal_column, or_, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import ColumnElement
 
 from storage import question_tally as tally
 from storage.models.questions import Question
@@ -75,7 +75,7 @@ async def responsiveness(
     for since, until in edges:
         if since >= until:
             continue
-        number = literal_column(tally.bucket_sql("response_seconds"))
+        number = tally.response_bucket()
         rows = await session.execute(
             select(
                 channel,
@@ -138,8 +138,8 @@ async def _medians(
     """Each channel's median response time: the buckets that hold its middle one or two
     are found from the counts, then only the questions in them are read, all channels at
     once, and put in order here."""
-    # lowest, highest, rank of the first middle one among them, answered in all
-    wanted: dict[str, tuple[int, int | None, int, int]] = {}
+    # lowest and highest bucket, rank of the first middle one among them, answered in all
+    wanted: dict[str, tuple[int, int, int, int]] = {}
     for name, buckets in counts.items():
         answered = sorted((b, n) for b, (n, _) in buckets.items() if b != tally.UNANSWERED)
         total = sum(n for _, n in answered)
@@ -158,34 +158,15 @@ async def _medians(
                 break
             below += n
         assert low is not None and high is not None
-        wanted[name] = (tally.seconds_of(low)[0], tally.seconds_of(high)[1], rank, total)
+        wanted[name] = (low, high, rank, total)
     if not wanted:
         return {}
-    q = Question.__table__.c
-    channel = tally.channel_of()
-
-    def within(lowest: int, highest: int | None) -> ColumnElement[bool]:
-        if highest is None:
-            return q.response_seconds >= lowest
-        return q.response_seconds.between(lowest, highest)
-
-    ranges = [
-        within(lowest, highest) if name == ALL else and_(channel == name, within(lowest, highest))
-        for name, (lowest, highest, _, _) in wanted.items()
-    ]
-    rows = (
-        await session.execute(
-            select(channel, q.response_seconds).where(
-                q.community_id == community_id,
-                q.asked_at >= start,
-                q.asked_at < end,
-                q.response_seconds.is_not(None),
-                or_(*ranges),
-            )
-        )
-    ).all()
+    numbers = sorted({n for low, high, _, _ in wanted.values() for n in range(low, high + 1)})
+    statement = in_buckets_statement(community_id, start, end, numbers)
+    rows = (await session.execute(statement)).all()
     medians: dict[str, float] = {}
-    for name, (lowest, highest, rank, total) in wanted.items():
+    for name, (low, high, rank, total) in wanted.items():
+        lowest, highest = tally.seconds_of(low)[0], tally.seconds_of(high)[1]
         values = sorted(
             seconds
             for key, seconds in rows
@@ -196,6 +177,21 @@ async def _medians(
         middle = values[rank : rank + (1 if total % 2 else 2)]
         medians[name] = sum(middle) / len(middle)
     return medians
+
+
+def in_buckets_statement(
+    community_id: int, start: datetime, end: datetime, numbers: Sequence[int]
+) -> Select[tuple[str, int]]:
+    """(channel, response seconds) of the questions asked in [start, end) whose response
+    falls in one of the buckets `numbers`: looked up by bucket in `ix_question_bucket`, so
+    only those questions are read, not every question of the period."""
+    q = Question.__table__.c
+    return select(tally.channel_of(), q.response_seconds).where(
+        q.community_id == community_id,
+        tally.response_bucket().in_(numbers),
+        q.asked_at >= start,
+        q.asked_at < end,
+    )
 
 
 def _hour_after(moment: datetime) -> datetime:

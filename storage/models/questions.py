@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index
+from sqlalchemy import Column, Index, text
 from sqlmodel import Field, SQLModel
 
+from storage.response_buckets import bucket_sql
 from storage.types import UTCDateTime, move_id_column, utc_column
 
 
@@ -32,6 +33,16 @@ class Question(SQLModel, table=True):
             "solved_at",
         ),
         Index("ix_question_open", "community_id", "first_response_at", "asked_at"),
+        # The questions of a median's response bucket in a period, read from it alone.
+        Index(
+            "ix_question_bucket",
+            "community_id",
+            text(f"({bucket_sql('response_seconds')})"),
+            "asked_at",
+            "in_help_channel",
+            "channel_name",
+            "response_seconds",
+        ),
     )
     community_id: int = Field(foreign_key="community.id", primary_key=True)
     message_ref: str = Field(primary_key=True, max_length=100)

@@ -6,12 +6,22 @@ from collections.abc import Callable
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Column, Index
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401
 from adapters.platforms import declare_tables
 from storage.db import Database
 from storage.migrate import current_revision, head_revision
+
+
+def not_an_expression_index(item: object, name: str | None, kind: str, *_: object) -> bool:
+    """Indexes on an expression are left out of the comparison: PostgreSQL gives their
+    expression back in its own words (casts, parentheses), SQLite not at all. Their plan
+    tests show them created and used (`ix_question_bucket`: `test_question_tally`)."""
+    if kind != "index" or not isinstance(item, Index):
+        return True
+    return all(isinstance(e, Column) for e in item.expressions)
 
 
 async def test_empty_database_upgrades_to_head_matching_the_models(
@@ -25,7 +35,8 @@ async def test_empty_database_upgrades_to_head_matching_the_models(
         assert await current_revision(db.engine) == head_revision()
 
         def differences(connection):  # type: ignore[no-untyped-def]
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            opts = {"compare_type": True, "include_object": not_an_expression_index}
+            context = MigrationContext.configure(connection, opts=opts)
             return compare_metadata(context, SQLModel.metadata)
 
         async with db.engine.connect() as connection:

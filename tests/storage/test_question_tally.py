@@ -17,7 +17,12 @@ from sqlalchemy import func, select, text
 from storage import migrate, question_tally, questions
 from storage.communities import ensure_community
 from storage.db import Database
-from storage.metrics.responsiveness import ALL, Responsiveness, responsiveness
+from storage.metrics.responsiveness import (
+    ALL,
+    Responsiveness,
+    in_buckets_statement,
+    responsiveness,
+)
 from storage.models import Member
 from storage.models.questions import Question, QuestionTallyMove
 
@@ -252,3 +257,55 @@ async def test_buckets_cover_every_time_once_and_end_on_every_target(db: Databas
             if seconds_after is not None:
                 expected = question_tally.bucket(seconds_after)
             assert found == expected, seconds_after
+
+
+async def test_a_median_reads_only_its_buckets_questions(db: Database) -> None:
+    """The median's questions are looked up by bucket (`ix_question_bucket`), not read
+    from the whole period: its expression is the one the index was created with."""
+    community_id, people = await setup(db)
+    rng = random.Random(8)
+    asked = [
+        questions.Asked(
+            f"b{k}", "c1", "Help", True, people[0], DAY0 + timedelta(seconds=rng.randrange(86400))
+        )
+        for k in range(2000)
+    ]
+    async with db.transaction() as session:
+        await questions.record(session, community_id, asked)
+        for question in asked:
+            wait = rng.randrange(1, 86400)
+            await questions.respond(
+                session,
+                community_id,
+                question.message_ref,
+                people[1],
+                question.asked_at + timedelta(seconds=wait),
+                wait,
+            )
+    start, end = DAY0, DAY0 + timedelta(days=1)
+    middle = question_tally.bucket(43200)
+    async with db.transaction() as session:
+        dialect = session.get_bind().dialect
+        if dialect.name == "postgresql":
+            await session.execute(text("ANALYZE question"))
+        statement = in_buckets_statement(community_id, start, end, [middle, middle + 1])
+        compiled = statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True})
+        explain = "EXPLAIN QUERY PLAN" if dialect.name == "sqlite" else "EXPLAIN"
+        plan = "\n".join(str(row) for row in await session.execute(text(f"{explain} {compiled}")))
+        found = (await session.execute(statement)).all()
+    assert "ix_question_bucket" in plan, plan
+    low, high = question_tally.seconds_of(middle)[0], question_tally.seconds_of(middle + 1)[1]
+    assert high is not None
+    assert sorted(seconds for _, seconds in found) == sorted(
+        s for s in (await waits(db, community_id)) if low <= s <= high
+    )
+
+
+async def waits(db: Database, community_id: int) -> list[int]:
+    async with db.transaction() as session:
+        rows = await session.scalars(
+            select(Question.response_seconds).where(
+                Question.community_id == community_id, Question.response_seconds.is_not(None)
+            )
+        )
+        return [int(s) for s in rows if s is not None]
