@@ -177,22 +177,16 @@ async def place_of(
     is not read again.
     """
     member: Shown | None = known
-    if member is None and period != "all":
-        # Flags and the period's points in one statement: each is a trip to the database.
-        bound = _bound(community_id, period, start, member_id=member_id)
-        row = (await session.execute(_MEMBER_PERIOD_ROW, bound)).first()
-        if row is None or row.excluded or row.is_bot or row.hidden:
-            return None
-        mine = int(row.points or 0)
-        if mine <= 0:
-            return None
-        ahead = await _shown_above(session, community_id, period, start, mine)
-        return Standing(member_id, row.display_name, mine, ahead + 1)
-    if member is None:
-        member = (await session.execute(_MEMBER_ROW, {"member_id": member_id})).first()
+    if known is None:
+        # Flags and the board's points in one statement: each is a trip to the database.
+        if period == "all":
+            member = (await session.execute(_MEMBER_ROW, {"member_id": member_id})).first()
+        else:
+            bound = _bound(community_id, period, start, member_id=member_id)
+            member = (await session.execute(_MEMBER_PERIOD_ROW, bound)).first()
     if member is None or member.excluded or member.is_bot or member.hidden:
         return None
-    if period == "all":
+    if period == "all" or known is None:  # the row read holds the board's points
         mine = int(member.points or 0)
     else:
         mine = await points_of(session, community_id, member_id, period, start)
