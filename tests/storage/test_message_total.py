@@ -258,9 +258,7 @@ async def test_an_upgrade_marks_the_communities_whose_ledger_had_reactions(
                             isouter=True,
                         )
                     )
-                )
-                .tuples()
-                .all()
+                ).all()
             )
             kept = await session.scalar(select(func.count()).select_from(MessageTotal))
         assert since["quiet"] is None
