@@ -26,13 +26,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from storage import triggers
 from storage.models.questions import Question, QuestionTally, QuestionTallyMove
-from storage.response_buckets import (  # noqa: F401  (also read from here)
-    LAST_BUCKET,
-    UNANSWERED,
-    bucket,
-    bucket_sql,
-    seconds_of,
-)
+from storage.response_buckets import bucket_sql
 
 TABLES = ("question_tally",)
 _COLUMNS = ("community_id", "hour", "channel", "bucket", "questions", "solved")

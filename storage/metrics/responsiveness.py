@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import question_tally as tally
 from storage.models.questions import Question
+from storage.response_buckets import UNANSWERED, bucket, seconds_of
 
 # The key of the numbers for the whole community (a help channel's key is its name).
 ALL = ""
@@ -107,7 +108,7 @@ async def responsiveness(
             pending[name] = pending.get(name, 0) + int(n)
             if name != ALL:
                 pending[ALL] = pending.get(ALL, 0) + int(n)
-    in_time_up_to = tally.bucket(target_seconds)
+    in_time_up_to = bucket(target_seconds)
     medians = await _medians(session, community_id, start, end, counts)
     found: dict[str, Responsiveness] = {}
     for name in sorted(counts, key=lambda key: key != ALL):
@@ -115,7 +116,7 @@ async def responsiveness(
         asked = sum(n for n, _ in buckets.values())
         if name != ALL and not asked:
             continue
-        answered = sum(n for number, (n, _) in buckets.items() if number != tally.UNANSWERED)
+        answered = sum(n for number, (n, _) in buckets.items() if number != UNANSWERED)
         found[name] = Responsiveness(
             asked,
             asked - pending.get(name, 0),
@@ -141,7 +142,7 @@ async def _medians(
     # lowest and highest bucket, rank of the first middle one among them, answered in all
     wanted: dict[str, tuple[int, int, int, int]] = {}
     for name, buckets in counts.items():
-        answered = sorted((b, n) for b, (n, _) in buckets.items() if b != tally.UNANSWERED)
+        answered = sorted((b, n) for b, (n, _) in buckets.items() if b != UNANSWERED)
         total = sum(n for _, n in answered)
         if not total:
             continue
@@ -166,7 +167,7 @@ async def _medians(
     rows = (await session.execute(statement)).all()
     medians: dict[str, float] = {}
     for name, (low, high, rank, total) in wanted.items():
-        lowest, highest = tally.seconds_of(low)[0], tally.seconds_of(high)[1]
+        lowest, highest = seconds_of(low)[0], seconds_of(high)[1]
         values = sorted(
             seconds
             for key, seconds in rows

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, text
 
-from storage import migrate, question_tally, questions
+from storage import migrate, question_tally, questions, response_buckets
 from storage.communities import ensure_community
 from storage.db import Database
 from storage.metrics.responsiveness import (
@@ -236,26 +236,26 @@ async def test_buckets_cover_every_time_once_and_end_on_every_target(db: Databas
     rng = random.Random(7)
     times = [*range(0, 4000), *EDGES, *(rng.randrange(0, 4 * 10**6) for _ in range(3000))]
     for seconds_after in times:
-        low, high = question_tally.seconds_of(question_tally.bucket(seconds_after))
+        low, high = response_buckets.seconds_of(response_buckets.bucket(seconds_after))
         assert low <= seconds_after and (high is None or seconds_after <= high)
-    for number in range(question_tally.LAST_BUCKET):
-        low, high = question_tally.seconds_of(number)
+    for number in range(response_buckets.LAST_BUCKET):
+        low, high = response_buckets.seconds_of(number)
         assert high is not None
-        assert question_tally.bucket(low) == question_tally.bucket(high) == number
-        assert question_tally.bucket(high + 1) == number + 1
+        assert response_buckets.bucket(low) == response_buckets.bucket(high) == number
+        assert response_buckets.bucket(high + 1) == number + 1
     for hours in range(1, 721):
         target = hours * 3600
-        assert question_tally.seconds_of(question_tally.bucket(target))[1] == target
+        assert response_buckets.seconds_of(response_buckets.bucket(target))[1] == target
     sample = [None, *rng.sample(times, 400)]
     async with db.transaction() as session:
         for seconds_after in sample:
             found = await session.scalar(
-                text("SELECT " + question_tally.bucket_sql("CAST(:s AS INTEGER)")),
+                text("SELECT " + response_buckets.bucket_sql("CAST(:s AS INTEGER)")),
                 {"s": seconds_after},
             )
-            expected = question_tally.UNANSWERED
+            expected = response_buckets.UNANSWERED
             if seconds_after is not None:
-                expected = question_tally.bucket(seconds_after)
+                expected = response_buckets.bucket(seconds_after)
             assert found == expected, seconds_after
 
 
@@ -283,7 +283,7 @@ async def test_a_median_reads_only_its_buckets_questions(db: Database) -> None:
                 wait,
             )
     start, end = DAY0, DAY0 + timedelta(days=1)
-    middle = question_tally.bucket(43200)
+    middle = response_buckets.bucket(43200)
     async with db.transaction() as session:
         dialect = session.get_bind().dialect
         if dialect.name == "postgresql":
@@ -294,7 +294,7 @@ async def test_a_median_reads_only_its_buckets_questions(db: Database) -> None:
         plan = "\n".join(str(row) for row in await session.execute(text(f"{explain} {compiled}")))
         found = (await session.execute(statement)).all()
     assert "ix_question_bucket" in plan, plan
-    low, high = question_tally.seconds_of(middle)[0], question_tally.seconds_of(middle + 1)[1]
+    low, high = response_buckets.seconds_of(middle)[0], response_buckets.seconds_of(middle + 1)[1]
     assert high is not None
     assert sorted(seconds for _, seconds in found) == sorted(
         s for s in (await waits(db, community_id)) if low <= s <= high

@@ -15,7 +15,7 @@ down_revision: str | None = "0030"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# `storage.question_tally.bucket_sql("response_seconds")` as it is at this revision: the
+# `storage.response_buckets.bucket_sql("response_seconds")` as it is at this revision: the
 # queries use the index only while they write the same expression.
 BUCKET = (
     "CASE WHEN response_seconds IS NULL THEN -1 WHEN response_seconds < 1 THEN 0 "
