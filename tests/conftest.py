@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import tempfile
@@ -48,6 +49,24 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         if marker is not None:
             wanted = tuple(name for name in wanted if name in marker.args)
         metafunc.parametrize("backend", wanted)
+
+
+@pytest.fixture(autouse=True)
+def root_logger_as_it_was() -> Iterator[None]:
+    """`cercle` run in-process logs to the standard error of its moment, which pytest
+    closes after the test: its handler must not outlive the test that installed it."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    cercle_level = logging.getLogger("cercle").level
+    yield
+    for handler in list(root.handlers):
+        if handler not in handlers:
+            root.removeHandler(handler)
+    for handler in handlers:
+        if handler not in root.handlers:
+            root.addHandler(handler)
+    root.setLevel(level)
+    logging.getLogger("cercle").setLevel(cercle_level)
 
 
 @pytest.fixture(scope="session")

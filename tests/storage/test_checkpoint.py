@@ -50,11 +50,15 @@ def path_of(url: str) -> Path:
     return Path(str(make_url(url).database))
 
 
-def in_database_file(path: Path) -> int:
-    """Communities the database file itself holds, the log left unread."""
+def in_database_file(path: Path) -> int | None:
+    """Communities the database file itself holds, the log left unread; None while a copy
+    is under way. Read as immutable (the only way to leave the log unread), the file takes
+    no lock, so a read that meets the runtime's copy halfway sees torn pages."""
     plain = sqlite3.connect(f"file:{path}?immutable=1", uri=True)
     try:
         return int(plain.execute("SELECT count(*) FROM community").fetchone()[0])
+    except sqlite3.DatabaseError:
+        return None
     finally:
         plain.close()
 
