@@ -2,14 +2,17 @@
 
 Each test fails when a discord.py upgrade breaks one assumption: the parser table is where
 the gateway looks events up, the parsers Cercle hooks exist and take one payload, a hooked
-parser really runs for an event from the gateway, and the REST root and gateway address
-Cercle sets are the ones a real client uses (against the local fake Discord).
+parser really runs for an event from the gateway, the handler of a gateway message Cercle
+wraps is the one a burst goes through, and the REST root and gateway address Cercle sets
+are the ones a real client uses (against the local fake Discord).
 """
 
 from __future__ import annotations
 
 import asyncio
 import inspect
+import itertools
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -41,6 +44,7 @@ def restored_switches() -> Any:
     yield
     library_internals.set_rest_base(base)
     library_internals.set_default_gateway(gateway)
+    library_internals.restore_received_message()
 
 
 @asynccontextmanager
@@ -131,6 +135,49 @@ async def test_a_wrapped_role_parser_still_applies_the_change(fake: FakeDiscord,
         await _until(lambda: calls != [])
         found = guild.get_role(int(p.REGULAR_ROLE))
         assert found is not None and found.name == "Champions"
+
+
+@pytest.mark.parametrize("shared", [True, False], ids=["shared", "discord.py's own"])
+async def test_a_burst_read_in_one_go_gives_other_tasks_turns(
+    fake: FakeDiscord, shared: bool
+) -> None:
+    """A member's command is another task on the same loop as the gateway: while the
+    gateway works through a burst, that task must get turns, and the events still come in
+    their order. Each event here takes a millisecond to handle."""
+    client = discord.Client(intents=intents(), guild_ready_timeout=FAKE_READY)
+    turns = 0
+    handled: list[tuple[str, int]] = []
+
+    async def other_task() -> None:
+        nonlocal turns
+        while True:
+            turns += 1
+            await asyncio.sleep(0)
+
+    def parse(data: dict[str, Any]) -> None:
+        time.sleep(0.001)
+        handled.append((data["id"], turns))
+
+    async with connected(fake, client):
+        table = library_internals.parsers(client)
+        assert table is not None
+        table["MESSAGE_CREATE"] = parse
+        if shared:
+            library_internals.share_the_loop(0.002)
+        burst = [p.message_create("2001", "alice", f"message {n}") for n in range(120)]
+        other = asyncio.ensure_future(other_task())
+        try:
+            await fake.push(fake.frames("MESSAGE_CREATE", burst), p.GUILD)
+            await _until(lambda: len(handled) == len(burst))
+        finally:
+            other.cancel()
+    assert [id_ for id_, _ in handled] == [m["id"] for m in burst]
+    # The longest stretch of events handled without the other task getting a turn.
+    stretch = max(len(list(run)) for _, run in itertools.groupby(t for _, t in handled))
+    if shared:
+        assert stretch <= 3  # 2 ms of events, and the one that crossed it
+    else:
+        assert stretch > 20  # what a burst did before: the whole read in one go
 
 
 async def test_rest_calls_go_to_the_rest_base(fake: FakeDiscord) -> None:
