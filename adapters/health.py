@@ -110,13 +110,18 @@ class HealthReporter:
 
     async def _write_loop(self) -> None:
         while True:
+            report = json.dumps(snapshot(await self.platforms()))
             try:
-                self.folder.mkdir(parents=True, exist_ok=True)
-                report = snapshot(await self.platforms())
-                self.file.write_text(json.dumps(report))
+                # A write can wait for the disk (the database's own syncs share it): on a
+                # thread, so the members' commands never wait behind it.
+                await asyncio.to_thread(self._write, report)
             except OSError:
                 log.debug("could not write %s", self.file, exc_info=True)
             await asyncio.sleep(EVERY)
+
+    def _write(self, report: str) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.file.write_text(report)
 
     async def stop(self) -> None:
         if self._task is not None:
