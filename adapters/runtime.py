@@ -21,6 +21,7 @@ from sqlalchemy import select, text
 from adapters.health import HealthReporter
 from adapters.platforms import configured
 from adapters.tuning import tune_interpreter
+from bot import drawing
 from bot.actions import Action
 from bot.config import Secrets, Settings
 from bot.core import Cercle
@@ -200,3 +201,4 @@ class Runtime:
                 await self.timekeeper.leadership.resign()
             for adapter in self.adapters.values():
                 await adapter.stop()
+            drawing.stop()

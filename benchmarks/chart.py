@@ -1,16 +1,17 @@
 """The digest's chart, measured alone: drawing time and the peak memory it adds.
 
 The chart the digest benchmark built from its data (`bot.features.digests.cards.
-activity_chart`) is drawn in a fresh spawned process that has imported the core as a
-running bot has, so that nothing else the benchmark did (a million ledger rows, the
-fixture) hides its share. In that process: the resident memory before drawing is the
+activity_chart`) is drawn in a fresh spawned process that has imported the core, so that
+nothing else the benchmark did (a million ledger rows, the fixture) hides its share; the
+bot itself draws in a worker process of its own (`bot.drawing`), which this measures an
+upper bound of. In that process: the resident memory before drawing is the
 baseline; the first drawing (matplotlib's import, its fonts, one figure, the PNG) is timed
 and its peak resident memory read from the kernel's high-water mark, reset just before
 drawing where Linux allows it (`/proc/self/clear_refs`), else the process's peak so far;
 then further drawings are timed (the median) and one is traced with `tracemalloc` (the
 Python-level allocations of a drawing once matplotlib is loaded; the Agg canvas's own
 buffer is C++ memory, which only the resident figure shows). The peak added must stay
-within `CHART_MEMORY_MIB`, the budget of a weekly drawing in the bot's process.
+within `CHART_MEMORY_MIB`, the budget of the drawing process.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ from pathlib import Path
 
 from bot.charts import ActivityChart
 
-# What drawing the chart may add to the core process's peak memory (matplotlib, its fonts
-# and one figure): the budget `make bench` checks.
+# What drawing the chart may add to the drawing process's peak memory (matplotlib, its
+# fonts and one figure): the budget `make bench` checks.
 CHART_MEMORY_MIB = 80.0
 WARM_ROUNDS = 5
 MIB = 1024 * 1024

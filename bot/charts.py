@@ -8,9 +8,9 @@ green) stay apart for colour-blind readers. Each panel's legend sits above the p
 outside the plotting area, so it never hides a tall bar. Every word on it (title, axis
 and legend labels, the bars' day names) comes from the caller in the community's
 language, and every number (bar values, axis ticks) is written in its locale ("12,840" /
-"12 840"); this module only draws. Drawing is CPU work: call `activity_png` through
-`asyncio.to_thread`. A `Figure` is used directly (never `pyplot`'s global state), so
-threads never share one.
+"12 840"); this module only draws. Drawing is CPU work: the bot calls `activity_png`
+through `bot.drawing`, in a process of its own. A `Figure` is used directly (never
+`pyplot`'s global state), so threads never share one.
 """
 
 from __future__ import annotations

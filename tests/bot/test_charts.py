@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from matplotlib.image import imread
@@ -100,13 +101,16 @@ async def test_the_digest_draws_its_own_numbers_in_the_community_language(
     core: Cercle, locale: str, title: str, axis: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     drawn: list[ActivityChart] = []
-    from bot import charts
+    from bot.features.digests import cards
 
-    def spy(chart: ActivityChart) -> bytes:
-        drawn.append(chart)
-        return activity_png(chart)
+    what_to_draw = cards.activity_chart
 
-    monkeypatch.setattr(charts, "activity_png", spy)
+    def spy(*args: Any) -> ActivityChart:
+        drawn.append(what_to_draw(*args))
+        return drawn[-1]
+
+    # What is drawn (the drawing itself is done in a process of its own).
+    monkeypatch.setattr(cards, "activity_chart", spy)
     core.settings = Settings(defaults=CommunityDefaults(locale=locale))
     session = ConsoleSession(core, "charted")
     await session.start(datetime(2026, 1, 5, 9, 0, tzinfo=UTC))

@@ -21,14 +21,13 @@ the schedule).
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import audit, charts, formatting
+from bot import audit, charts, drawing, formatting
 from bot.actions import Action, Card, CardField, Image, PostToChannel, Reply
 from bot.commands import ChannelMention, OptionKind, OptionSpec, Permission, command
 from bot.community import CommunityView, load_view
@@ -157,7 +156,7 @@ async def _data(
 
 
 async def _chart(view: CommunityView, data: DigestData) -> Image:
-    png = await asyncio.to_thread(charts.activity_png, cards.activity_chart(view, data))
+    png = await drawing.draw(charts.activity_png, cards.activity_chart(view, data))
     alt = cards.chart_alt(view, data)
     return Image(png, f"activity-{data.period.start.isoformat()}.png", alt)
 
