@@ -21,6 +21,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 DISCORD_EPOCH_MS = 1420070400000
+HEARTBEAT_ACK_DELAY = 0.02  # seconds: a network round trip to Discord's gateway
 
 
 def _json(data: Any, status: int = 200) -> web.Response:
@@ -335,6 +336,11 @@ class FakeDiscord:
             payload = json.loads(message.data)
             op = payload.get("op")
             if op == 1:
+                # Discord acknowledges a heartbeat a network round trip later. Answered at
+                # once, the acknowledgement can reach discord.py before its keep-alive
+                # thread has noted the heartbeat as sent, and it logs the whole interval
+                # before as its latency ("Can't keep up ... 41.3s behind").
+                await asyncio.sleep(HEARTBEAT_ACK_DELAY)
                 await ws.send_str(json.dumps({"op": 11}))
             elif op == 2:
                 data = payload["d"]
