@@ -152,7 +152,7 @@ class Runtime:
         # The process's own jobs and /healthz come before the first run of what is due:
         # after a restart on a Monday morning that run builds every community's digest,
         # and neither the log's copy nor the health answer should wait for it.
-        self.timekeeper.scheduler.add_job(
+        self.timekeeper.add_job(
             self.report,
             IntervalTrigger(seconds=self.core.settings.scheduler.tick_seconds),
             id="cercle-process-status",
@@ -160,7 +160,7 @@ class Runtime:
             max_instances=1,
         )
         if self.core.db.dialect == "sqlite":
-            self.timekeeper.scheduler.add_job(
+            self.timekeeper.add_job(
                 self.checkpoint,
                 IntervalTrigger(seconds=CHECKPOINT_SECONDS),
                 id="cercle-wal-checkpoint",

@@ -9,11 +9,15 @@ platform themselves.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -49,7 +53,7 @@ class Timekeeper:
 
     async def start(self) -> None:
         settings = self.core.settings.scheduler
-        self.scheduler.add_job(
+        self.add_job(
             self.tick,
             IntervalTrigger(seconds=settings.tick_seconds),
             id="cercle-tick",
@@ -57,7 +61,7 @@ class Timekeeper:
             max_instances=1,
         )
         if self.leadership is not None:
-            self.scheduler.add_job(
+            self.add_job(
                 self.campaign,
                 IntervalTrigger(seconds=max(1.0, settings.leader_takeover_seconds / 3)),
                 id="cercle-leadership",
@@ -65,7 +69,7 @@ class Timekeeper:
                 max_instances=1,
             )
         if self.core.db.dialect != "sqlite":
-            self.scheduler.add_job(
+            self.add_job(
                 self.fold_board_moves,
                 IntervalTrigger(seconds=FOLD_SECONDS),
                 id="cercle-board-fold",
@@ -75,6 +79,12 @@ class Timekeeper:
         self.core.on_schedule_change = self.plan_next
         self.scheduler.start()
         await self.campaign()
+
+    def add_job(
+        self, job: Callable[[], Awaitable[object]], trigger: BaseTrigger, **options: Any
+    ) -> None:
+        """Run `job` on `trigger` (APScheduler's `add_job` options)."""
+        self.scheduler.add_job(_ending_quietly(job), trigger, **options)
 
     def shutdown(self) -> None:
         if self.scheduler.running:
@@ -131,7 +141,7 @@ class Timekeeper:
             due = await job_store.next_due(session)
         if due is not None:
             when = max(due, self.core.clock.now() + timedelta(seconds=1))
-            self.scheduler.add_job(
+            self.add_job(
                 self.wake,
                 DateTrigger(run_date=when),
                 id=NEXT_JOB_ID,
@@ -139,3 +149,19 @@ class Timekeeper:
                 max_instances=1,
             )
         return due
+
+
+def _ending_quietly(job: Callable[[], Awaitable[object]]) -> Callable[[], Awaitable[None]]:
+    """`job`, ending quietly when the process stops while it runs: APScheduler cancels a
+    running job at shutdown and logs the cancellation as the job's failure, with its
+    traceback. Nothing is lost: what the job had not finished is still due at the next
+    start (a digest is marked posted only once shown)."""
+
+    @functools.wraps(job)
+    async def run() -> None:
+        try:
+            await job()
+        except asyncio.CancelledError:
+            log.info("%s stopped with the process", getattr(job, "__qualname__", job))
+
+    return run

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+import logging
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from apscheduler.triggers.date import DateTrigger
 from sqlalchemy import select
 
 from bot.actions import PostToChannel
@@ -104,3 +106,32 @@ async def test_the_scheduler_plans_a_wake_up_for_the_next_due_job(core, clock) -
         assert [a.text for a in delivered] == ["due: later"]
     finally:
         keeper.shutdown()
+
+
+async def test_a_job_running_when_the_process_stops_ends_quietly(
+    core, caplog: pytest.LogCaptureFixture
+) -> None:  # type: ignore[no-untyped-def]
+    """APScheduler cancels a running job at shutdown (a digest's chart being drawn, a
+    checkpoint): that is no failure of the job, and the log must not say it is one."""
+    caplog.set_level(logging.INFO, logger="cercle.scheduler")
+    started = asyncio.Event()
+
+    async def long_work() -> None:
+        started.set()
+        await asyncio.Event().wait()
+
+    async def deliver(community_id, action):  # type: ignore[no-untyped-def]
+        pass
+
+    keeper = Timekeeper(core, deliver)
+    await keeper.start()
+    # APScheduler runs on the machine's clock, not the core's.
+    keeper.add_job(long_work, DateTrigger(run_date=datetime.now(UTC)), misfire_grace_time=None)
+    try:
+        await asyncio.wait_for(started.wait(), 10)
+    finally:
+        keeper.shutdown()
+    await asyncio.sleep(0.1)  # the cancelled job's end, and APScheduler's word on it
+    failures = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert failures == []
+    assert "long_work stopped with the process" in caplog.text
