@@ -63,10 +63,8 @@ async def draw(work: Callable[..., T], *args: object) -> T:
 
 def stop() -> None:
     """Let the drawing process go (it ends once its drawing, if any, is done)."""
-    global _pool, _idle
-    if _idle is not None:
-        _idle.cancel()
-        _idle = None
+    global _pool
+    _keep()
     if _pool is not None:
         _pool.shutdown(wait=False)
         _pool = None
@@ -82,6 +80,7 @@ def _worker() -> ProcessPoolExecutor:
 
 
 def _keep() -> None:
+    """Call off the idle timer, if one is set."""
     global _idle
     if _idle is not None:
         _idle.cancel()

@@ -15,20 +15,11 @@ from pathlib import Path
 
 import pytest
 from cercle_cli import REPO
+from test_charts import WEEK  # the week the chart's own tests draw
 
 from bot import charts, drawing
 
 pytestmark = pytest.mark.backends("sqlite")
-
-WEEK = charts.ActivityChart(
-    title="Community activity",
-    labels=["Mon 5", "Tue 6", "Wed 7", "Thu 8", "Fri 9", "Sat 10", "Sun 11"],
-    messages=[120, 80, 95, 0, 40, 10, 5],
-    members=[30, 22, 25, 0, 12, 4, 3],
-    messages_label="Messages",
-    members_label="Active members",
-    axis_label="Day",
-)
 
 
 @pytest.fixture(autouse=True)
