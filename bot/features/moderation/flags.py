@@ -70,33 +70,16 @@ async def scan(
             }
         )
 
-    thanks = {
-        (a, m): n for a, m, n in await store.given_between(session, community.id, "kudos", since)
-    }
-    for (giver, receiver), count in sorted(thanks.items()):
-        back = thanks.get((receiver, giver), 0)
-        if giver < receiver and count >= RING_MIN and back >= RING_MIN:
-            # A pair is flagged once: after a moderator's decision it is theirs to watch.
-            flag("ring", f"ring:{giver}-{receiver}", giver, [receiver], given=count, back=back)
-    by_member: dict[int, list[tuple[int, int]]] = {}
-    for reactor, member, count in await store.given_between(
-        session, community.id, "reaction", since
+    for giver, receiver, given, back in await store.thanks_rings(
+        session, community.id, since, RING_MIN
     ):
-        by_member.setdefault(member, []).append((count, reactor))
-    for member, sources in sorted(by_member.items()):
-        total = sum(n for n, _ in sources)
-        top = sorted(sources, reverse=True)[:2]
-        if total >= FARMING_MIN and sum(n for n, _ in top) >= FARMING_SHARE * total:
-            share = sum(n for n, _ in top)
-            reactors = "-".join(str(r) for r in sorted(r for _, r in top))
-            flag(
-                "farming",
-                f"farming:{member}:{reactors}",
-                member,
-                [r for _, r in top],
-                total=total,
-                share=share,
-            )
+        # A pair is flagged once: after a moderator's decision it is theirs to watch.
+        flag("ring", f"ring:{giver}-{receiver}", giver, [receiver], given=given, back=back)
+    for member, total, share, reactors in await store.reaction_farms(
+        session, community.id, since, FARMING_MIN, FARMING_SHARE
+    ):
+        key = "-".join(str(r) for r in sorted(reactors))
+        flag("farming", f"farming:{member}:{key}", member, reactors, total=total, share=share)
     day_ago = now - timedelta(days=1)
     for member, start in await store.burst_starts(
         session, community.id, day_ago, BURST_MIN, BURST_WINDOW
