@@ -21,7 +21,7 @@ from sqlalchemy import select, text
 from adapters.health import HealthReporter
 from adapters.platforms import configured
 from adapters.tuning import tune_interpreter
-from bot import drawing
+from bot import drawing, i18n
 from bot.actions import Action
 from bot.config import Secrets, Settings
 from bot.core import Cercle
@@ -141,6 +141,7 @@ class Runtime:
         # Before the platforms connect: a first burst should not wait for SQLAlchemy to
         # compile the statements it needs.
         await asyncio.to_thread(self.core.db.prepare_statements)
+        await asyncio.to_thread(i18n.load)  # nor the first command for the catalogs
         for adapter in self.adapters.values():
             await adapter.start(self.core)
         watchers = [

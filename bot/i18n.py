@@ -49,6 +49,17 @@ def catalog(locale: str) -> dict[str, str]:
     return strings
 
 
+def load() -> None:
+    """Read every locale's catalog and CLDR data (plural rules, number symbols) now.
+
+    Both are read on first use, which otherwise falls on a running process's first command
+    in each language: some 20 ms of TOML and Babel's data files, on the event loop, while
+    that member waits."""
+    for locale in LOCALES:
+        catalog(locale)
+        points(locale, 1234)  # a plural form and a grouped number: Babel's locale data
+
+
 class _Defaulting(dict[str, Any]):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"

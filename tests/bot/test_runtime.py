@@ -6,6 +6,7 @@ import asyncio
 from datetime import timedelta
 
 from adapters.runtime import Runtime
+from bot import i18n
 from bot.actions import Action, PostToChannel
 from bot.core import Cercle
 from bot.jobs import JOB_KINDS, job_kind
@@ -19,10 +20,12 @@ class RecordingAdapter:
     def __init__(self, platform: str) -> None:
         self.platform = platform
         self.started = False
+        self.catalogs_read = 0
         self.posts: list[tuple[str, Action]] = []
 
     async def start(self, core: Cercle) -> None:
         self.started = True
+        self.catalogs_read = i18n.catalog.cache_info().currsize
 
     async def deliver(self, space_id: str, action: Action) -> None:
         self.posts.append((space_id, action))
@@ -56,3 +59,18 @@ async def test_due_work_reaches_the_platform_of_its_community(core, clock) -> No
         assert not console.started  # stopped cleanly
     finally:
         JOB_KINDS.pop("test-runtime")
+
+
+async def test_the_catalogs_are_read_before_the_platforms_connect(core) -> None:
+    # A running process's first command in each language does not wait for them.
+    i18n.catalog.cache_clear()
+    adapter = RecordingAdapter("console")
+    runtime = Runtime(core, [adapter])
+    task = asyncio.create_task(runtime.run())
+    for _ in range(100):
+        if adapter.started:
+            break
+        await asyncio.sleep(0.01)
+    runtime.stopped.set()
+    await task
+    assert adapter.catalogs_read == len(i18n.LOCALES)
