@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage import one_trip
 from storage.writer_queue import WriterQueue, queue_path
 
 # `session.info` key: the session's transaction holds the database's only write lock.
@@ -124,6 +125,8 @@ def make_engine(
     kwargs: dict[str, Any] = {"echo": echo, "pool_use_lifo": True}
     if parsed.get_backend_name() == "sqlite":
         kwargs["connect_args"] = {"timeout": busy_timeout}
+        if parsed.get_driver_name() == "aiosqlite":
+            kwargs["module"] = one_trip.module()  # a statement is one trip to its thread
         if reader:
             # A reading transaction ends with its commit (the driver opens none for a
             # read, and these connections cannot write): no rollback is needed on return.

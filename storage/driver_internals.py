@@ -12,6 +12,10 @@ public way to do that. `ConnectionThread` does it through two internals of its
 - `_conn`: the `sqlite3.Connection` those calls run against (a property that raises
   `ValueError` once the connection is closed).
 
+`ConnectionThread.busy` says whether a call queued this way has not finished yet (queued
+without waiting, it may still be waiting its turn), which `storage.one_trip` needs before
+it decides that a connection has nothing to commit or roll back.
+
 `tests/storage/test_driver_internals.py` fails when an aiosqlite upgrade breaks one of
 these assumptions; pyproject pins the minor version they were checked against.
 """
@@ -20,20 +24,27 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from collections.abc import Callable
 from queue import SimpleQueue
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 
+_counting = threading.Lock()
+_unfinished: dict[int, int] = {}  # id of an aiosqlite connection -> its calls not finished
+
 
 class ConnectionThread:
     """The thread an aiosqlite connection runs its calls on, to queue calls without
     waiting for them: they run in order with the connection's own calls."""
 
-    def __init__(self, queue: SimpleQueue[Any], connection: sqlite3.Connection) -> None:
+    def __init__(
+        self, queue: SimpleQueue[Any], connection: sqlite3.Connection, key: int = 0
+    ) -> None:
         self._queue = queue
         self.connection = connection
+        self._key = key
 
     @classmethod
     def of(cls, driver: Any) -> ConnectionThread | None:
@@ -48,11 +59,32 @@ class ConnectionThread:
             return None
         if not isinstance(connection, sqlite3.Connection):
             return None
-        return cls(queue, connection)
+        return cls(queue, connection, id(driver))
+
+    @staticmethod
+    def busy(driver: Any) -> bool:
+        """Whether a call queued through `call` for `driver` has not finished running."""
+        with _counting:
+            return id(driver) in _unfinished
 
     def call(self, function: Callable[[], T]) -> asyncio.Future[T]:
         """Run `function` on the connection's thread after what is queued already; the
         future (of the running loop) gets its result or its exception."""
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait((future, function))
+        key = self._key
+
+        def counted() -> T:
+            try:
+                return function()
+            finally:
+                with _counting:
+                    left = _unfinished[key] - 1
+                    if left:
+                        _unfinished[key] = left
+                    else:
+                        del _unfinished[key]
+
+        with _counting:
+            _unfinished[key] = _unfinished.get(key, 0) + 1
+        self._queue.put_nowait((future, counted))
         return future
