@@ -10,7 +10,10 @@ public way to do that. `ConnectionThread` does it through two internals of its
 - `_tx`: the `queue.SimpleQueue` of `(future, function)` pairs the thread takes calls from
   (the thread sets the future's result or exception on its loop);
 - `_conn`: the `sqlite3.Connection` those calls run against (a property that raises
-  `ValueError` once the connection is closed).
+  `ValueError` once the connection is closed);
+- `_running`: false from the moment the connection is told to stop (`close()`, or
+  `stop()` when SQLAlchemy terminates it). Its thread ends after the stop, so a call
+  queued behind it would never run: `call` then fails at once, as aiosqlite's own calls do.
 
 `ConnectionThread.busy` says whether a call queued this way has not finished yet (queued
 without waiting, it may still be waiting its turn), which `storage.one_trip` needs before
@@ -40,18 +43,20 @@ class ConnectionThread:
     waiting for them: they run in order with the connection's own calls."""
 
     def __init__(
-        self, queue: SimpleQueue[Any], connection: sqlite3.Connection, key: int = 0
+        self, driver: Any, queue: SimpleQueue[Any], connection: sqlite3.Connection
     ) -> None:
+        self._driver = driver
         self._queue = queue
         self.connection = connection
-        self._key = key
+        self._key = id(driver)
 
     @classmethod
     def of(cls, driver: Any) -> ConnectionThread | None:
         """The thread of `driver` (an `aiosqlite.Connection`); None for another driver, a
-        closed connection, or an aiosqlite that no longer keeps them where it used to."""
+        closed or stopping connection, or an aiosqlite that no longer keeps them where it
+        used to."""
         queue = getattr(driver, "_tx", None)
-        if not isinstance(queue, SimpleQueue):
+        if not isinstance(queue, SimpleQueue) or getattr(driver, "_running", None) is not True:
             return None
         try:
             connection = driver._conn
@@ -59,7 +64,7 @@ class ConnectionThread:
             return None
         if not isinstance(connection, sqlite3.Connection):
             return None
-        return cls(queue, connection, id(driver))
+        return cls(driver, queue, connection)
 
     @staticmethod
     def busy(driver: Any) -> bool:
@@ -71,6 +76,9 @@ class ConnectionThread:
         """Run `function` on the connection's thread after what is queued already; the
         future (of the running loop) gets its result or its exception."""
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        if not self._driver._running:  # told to stop since: this call would never run
+            future.set_exception(ValueError("Connection closed"))
+            return future
         key = self._key
 
         def counted() -> T:

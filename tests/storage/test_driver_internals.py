@@ -9,6 +9,7 @@ dialect hands out that same connection.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import threading
 from pathlib import Path
@@ -68,6 +69,20 @@ async def test_a_closed_connection_or_another_driver_has_no_thread(tmp_path: Pat
     await connection.close()
     assert ConnectionThread.of(connection) is None
     assert ConnectionThread.of(object()) is None
+
+
+async def test_a_call_after_the_connection_was_told_to_stop_fails_at_once(tmp_path: Path):
+    # Its thread ends after the stop it was sent (a connection SQLAlchemy terminates does
+    # that): a call queued behind it would never run and its caller would wait forever.
+    connection = await aiosqlite.connect(tmp_path / "db.sqlite")
+    thread = ConnectionThread.of(connection)  # taken before the stop, as the bulk writer
+    assert thread is not None
+    stopped = connection.stop()
+    assert ConnectionThread.of(connection) is None
+    with pytest.raises(ValueError, match="Connection closed"):
+        await asyncio.wait_for(thread.call(lambda: 1), 2.0)
+    if stopped is not None:
+        await stopped
 
 
 async def test_sqlalchemy_hands_out_the_aiosqlite_connection(tmp_path: Path) -> None:
