@@ -48,7 +48,6 @@ class ConnectionThread:
         self._driver = driver
         self._queue = queue
         self.connection = connection
-        self._key = id(driver)
 
     @classmethod
     def of(cls, driver: Any) -> ConnectionThread | None:
@@ -79,7 +78,7 @@ class ConnectionThread:
         if not self._driver._running:  # told to stop since: this call would never run
             future.set_exception(ValueError("Connection closed"))
             return future
-        key = self._key
+        key = id(self._driver)
 
         def counted() -> T:
             try:

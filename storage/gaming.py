@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import insert_ignore, shorter_than
@@ -25,6 +25,19 @@ def _window(community_id: int, kind: str, since: datetime) -> list:  # type: ign
     ]
 
 
+def _given(community_id: int, kind: str, since: datetime) -> Select:  # type: ignore[type-arg]
+    """(actor, member, n): how many `kind` rows each actor gave each member since `since`."""
+    return (
+        select(
+            Contribution.actor_id.label("actor"),
+            Contribution.member_id.label("member"),
+            func.count().label("n"),
+        )
+        .where(*_window(community_id, kind, since))
+        .group_by(Contribution.actor_id, Contribution.member_id)
+    )
+
+
 async def thanks_rings(
     session: AsyncSession, community_id: int, since: datetime, minimum: int
 ) -> list[tuple[int, int, int, int]]:
@@ -35,23 +48,13 @@ async def thanks_rings(
     The database pairs them, so what comes back is the rings alone: in a large community
     the window holds hundreds of thousands of (giver, receiver) pairs, and handling them in
     Python held the event loop for a tenth of a second."""
-    given = (
-        select(
-            Contribution.actor_id.label("giver"),
-            Contribution.member_id.label("receiver"),
-            func.count().label("n"),
-        )
-        .where(*_window(community_id, "kudos", since))
-        .group_by(Contribution.actor_id, Contribution.member_id)
-        .having(func.count() >= minimum)
-        .cte("given")
-    )
+    given = _given(community_id, "kudos", since).having(func.count() >= minimum).cte("given")
     back = given.alias("back")
     rows = await session.execute(
-        select(given.c.giver, given.c.receiver, given.c.n, back.c.n)
-        .join(back, (back.c.giver == given.c.receiver) & (back.c.receiver == given.c.giver))
-        .where(given.c.giver < given.c.receiver)
-        .order_by(given.c.giver, given.c.receiver)
+        select(given.c.actor, given.c.member, given.c.n, back.c.n)
+        .join(back, (back.c.actor == given.c.member) & (back.c.member == given.c.actor))
+        .where(given.c.actor < given.c.member)
+        .order_by(given.c.actor, given.c.member)
     )
     return [(int(a), int(m), int(n), int(b)) for a, m, n, b in rows.all()]
 
@@ -66,23 +69,14 @@ async def reaction_farms(
 
     The database ranks each member's reactors, so only the farmed members come back (see
     `thanks_rings` for why)."""
-    pairs = (
-        select(
-            Contribution.member_id.label("member"),
-            Contribution.actor_id.label("reactor"),
-            func.count().label("n"),
-        )
-        .where(*_window(community_id, "reaction", since))
-        .group_by(Contribution.actor_id, Contribution.member_id)
-        .subquery("pairs")
-    )
+    pairs = _given(community_id, "reaction", since).subquery("pairs")
     ranked = select(
         pairs.c.member,
-        pairs.c.reactor,
+        pairs.c.actor.label("reactor"),
         pairs.c.n,
         func.sum(pairs.c.n).over(partition_by=pairs.c.member).label("total"),
         func.row_number()
-        .over(partition_by=pairs.c.member, order_by=(pairs.c.n.desc(), pairs.c.reactor.desc()))
+        .over(partition_by=pairs.c.member, order_by=(pairs.c.n.desc(), pairs.c.actor.desc()))
         .label("place"),
     ).subquery("ranked")
     top = (

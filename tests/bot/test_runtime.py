@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import timedelta
 
 from adapters.runtime import Runtime
@@ -34,6 +35,17 @@ class RecordingAdapter:
         self.started = False
 
 
+async def run_until(runtime: Runtime, reached: Callable[[], bool]) -> None:
+    """Run `runtime` until `reached()` (or a second), then stop it."""
+    task = asyncio.create_task(runtime.run())
+    for _ in range(100):
+        if reached():
+            break
+        await asyncio.sleep(0.01)
+    runtime.stopped.set()
+    await task
+
+
 async def test_due_work_reaches_the_platform_of_its_community(core, clock) -> None:
     @job_kind("test-runtime")
     async def post(core, session, community, job, now):  # type: ignore[no-untyped-def]
@@ -46,14 +58,7 @@ async def test_due_work_reaches_the_platform_of_its_community(core, clock) -> No
                 session, community.id, "test-runtime", "k1", clock.now() - timedelta(minutes=1)
             )
         console, slack = RecordingAdapter("console"), RecordingAdapter("slack")
-        runtime = Runtime(core, [console, slack])
-        task = asyncio.create_task(runtime.run())
-        for _ in range(100):
-            if console.posts:
-                break
-            await asyncio.sleep(0.01)
-        runtime.stopped.set()
-        await task
+        await run_until(Runtime(core, [console, slack]), lambda: bool(console.posts))
         assert [(space, a.text) for space, a in console.posts] == [("acme", "weekly digest")]
         assert slack.posts == []
         assert not console.started  # stopped cleanly
@@ -65,12 +70,5 @@ async def test_the_catalogs_are_read_before_the_platforms_connect(core) -> None:
     # A running process's first command in each language does not wait for them.
     i18n.catalog.cache_clear()
     adapter = RecordingAdapter("console")
-    runtime = Runtime(core, [adapter])
-    task = asyncio.create_task(runtime.run())
-    for _ in range(100):
-        if adapter.started:
-            break
-        await asyncio.sleep(0.01)
-    runtime.stopped.set()
-    await task
+    await run_until(Runtime(core, [adapter]), lambda: adapter.started)
     assert adapter.catalogs_read == len(i18n.LOCALES)
