@@ -209,22 +209,31 @@ def period_members_statement(
         .limit(top)
         .subquery()
     )
-    # The members who joined in the period first, from `ix_member_joined` (a few), then
-    # their points by key: ordered by points, the planner would walk the whole board.
     joined = (
         select(m.c.id.label("member_id"))
         .where(m.c.community_id == community_id, m.c.joined_at >= start, m.c.joined_at < end)
         .cte("joined")
         .prefix_with("MATERIALIZED")
     )
+    if board is not None:
+        # The members who joined in the period first, from `ix_member_joined` (a few),
+        # then their points by key: ordered by points, the planner would walk the whole
+        # board.
+        newcomers = joined.join(gains, gains.c.member_id == joined.c.member_id).join(
+            m, m.c.id == joined.c.member_id
+        )
+        joined_in = gains.c.member_id == joined.c.member_id
+    else:
+        # The sums are a materialised CTE, which has no key: joined to it, SQLite scanned
+        # all of it once per member who joined (a first digest after an import, where
+        # everyone joined in the period, never ended). Scanned once instead, each sum
+        # checked against the set of those who joined.
+        newcomers = gains.join(m, m.c.id == gains.c.member_id)
+        joined_in = gains.c.member_id.in_(select(joined.c.member_id))
     newcomer = (
         select(literal("new").label("part"), *columns)
-        .select_from(
-            joined.join(gains, gains.c.member_id == joined.c.member_id).join(
-                m, m.c.id == joined.c.member_id
-            )
-        )
-        .where(shown, gains.c.points > 0)
+        .select_from(newcomers)
+        .where(joined_in, shown, gains.c.points > 0)
         .order_by(gains.c.points.desc(), gains.c.member_id)
         .limit(1)
         .subquery()
