@@ -148,6 +148,9 @@ async def cmd_run(args: argparse.Namespace) -> int:
             loop.add_signal_handler(signum, runtime.stopped.set)
         await runtime.run()
     finally:
+        # Once the platforms have handed over what they held: a scheduled job's
+        # statement still running would hold the exit until it ended.
+        core.db.interrupt()
         await core.db.dispose()
     if runtime.exit_reason is not None:
         print(f"cercle: no platform is connected: {runtime.exit_reason}.", file=sys.stderr)
@@ -178,6 +181,7 @@ async def cmd_web(args: argparse.Namespace) -> int:
         await stopped.wait()
     finally:
         await server.stop()
+        core.db.interrupt()  # a page's statement still running would hold the exit
         await core.db.dispose()
     return 0
 

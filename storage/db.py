@@ -14,6 +14,7 @@ start.
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -29,6 +30,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from storage import one_trip
+from storage.driver_internals import ConnectionThread
 from storage.writer_queue import WriterQueue, queue_path
 
 # `session.info` key: the session's transaction holds the database's only write lock.
@@ -161,6 +163,9 @@ class Database:
         self._echo = echo
         self._reader: AsyncEngine | None = None
         self._reader_sessions: async_sessionmaker[AsyncSession] | None = None
+        # This process's SQLite connections (their aiosqlite drivers), for `interrupt`.
+        self._drivers: weakref.WeakSet[Any] = weakref.WeakSet()
+        self._watch(self.engine)
 
     @property
     def dialect(self) -> str:
@@ -256,6 +261,7 @@ class Database:
     def _readers(self) -> async_sessionmaker[AsyncSession]:
         if self._reader_sessions is None:
             self._reader = make_engine(self.url, self._echo, self.busy_timeout, reader=True)
+            self._watch(self._reader)
             self._reader_sessions = async_sessionmaker(self._reader, expire_on_commit=False)
         return self._reader_sessions
 
@@ -304,6 +310,31 @@ class Database:
         and one to a PostgreSQL server that restarted is dead. New ones are opened as
         they are needed."""
         await self.dispose()
+
+    def _watch(self, engine: AsyncEngine) -> None:
+        if engine.dialect.name == "sqlite":
+            drivers = self._drivers
+            event.listen(
+                engine.sync_engine,
+                "connect",
+                lambda connection, _record: drivers.add(connection.driver_connection),
+            )
+
+    def interrupt(self) -> int:
+        """End the statements running now on this process's SQLite connections (each
+        fails as interrupted; a write's transaction is rolled back). For a process told
+        to stop: a task cancelled while its statement runs on the connection's thread
+        waits for that statement before it can end, and a long read (a job's report on
+        a large community) would hold the process for as long. SQLite's interrupt is
+        made for another thread to call; an idle connection is left as it is.
+        Returns how many connections were open (0 on PostgreSQL)."""
+        count = 0
+        for driver in list(self._drivers):
+            thread = ConnectionThread.of(driver)
+            if thread is not None:
+                thread.connection.interrupt()
+                count += 1
+        return count
 
     async def dispose(self) -> None:
         await self.engine.dispose()
