@@ -38,6 +38,7 @@ from bot.events import ChannelRef, CommandInvoked, MemberRef
 from bot.features.digests import cards
 from bot.features.digests.data import DigestData, build
 from bot.features.digests.schedule import Period
+from storage import communities as community_store
 from storage.db import Database
 
 PERIOD_END = datetime(2026, 3, 16, 0, 0, tzinfo=UTC)  # a Monday, midnight UTC
@@ -60,10 +61,16 @@ class DigestRun:
     chart: chart_bench.ChartRun | None = None  # the digest's chart, drawn alone
     questions: int = 0  # questions asked in the week (and as many before)
     problems: tuple[str, ...] = ()
+    # The community's first digest: from the day it was created, weeks before, every
+    # member having joined in it (as after an import); not one of the week or month
+    # boards, so summed from the daily rollup.
+    first_days: int = 0
+    first_p50: float = 0.0
+    first_max: float = 0.0
 
     @property
     def times_ok(self) -> bool:
-        return self.digest_max < TARGET_SECONDS and self.stats_max < TARGET_SECONDS
+        return max(self.digest_max, self.stats_max, self.first_max) < TARGET_SECONDS
 
     @property
     def chart_ok(self) -> bool:
@@ -77,6 +84,13 @@ class DigestRun:
         verdict = " INVALID" if self.problems else "" if self.times_ok else " MISSED"
         times = f"max {self.digest_max:.2f}, stats {self.stats_p50:.2f} / max {self.stats_max:.2f}"
         return f"{self.digest_p50:.2f} s ({times}){verdict}"
+
+    def first_cell(self) -> str:
+        verdict = "" if self.first_max < TARGET_SECONDS else " MISSED"
+        return (
+            f"{self.first_p50:.2f} s (max {self.first_max:.2f}) for its {self.first_days} "
+            f"days since the community was created{verdict}"
+        )
 
     def stats_cell(self) -> str:
         verdict = "" if self.stats_max < TARGET_SECONDS else " MISSED"
@@ -115,7 +129,24 @@ async def digest_time(backend: Backend, settings: Settings, members: int, rows: 
     )
     digest_times: list[float] = []
     stats_times: list[float] = []
+    first_times: list[float] = []
     try:
+        async with db.transaction() as session:
+            created = await community_store.created_at(session, built.community_id)
+        assert created is not None
+        first = Period(
+            created.astimezone(settings_tz(settings)).date(),
+            PERIOD_END.date(),
+            settings_tz(settings),
+        )
+        for _ in range(ROUNDS):
+            async with db.transaction() as session:
+                view = await load_view(session, built.community_id, "bench-digest", settings)
+                mark = time.perf_counter()
+                data = await build(core, session, view, first, quiet=True, concurrent=True)
+                first_times.append(time.perf_counter() - mark)
+            if data.newcomer is None:
+                problems.append("the first digest found no newcomer")
         for _ in range(ROUNDS):
             async with db.transaction() as session:
                 view = await load_view(session, built.community_id, "bench-digest", settings)
@@ -156,6 +187,9 @@ async def digest_time(backend: Backend, settings: Settings, members: int, rows: 
         chart=chart,
         questions=built.questions,
         problems=tuple(sorted(set(problems))),
+        first_days=first.days,
+        first_p50=statistics.median(first_times),
+        first_max=max(first_times),
     )
 
 
