@@ -36,6 +36,9 @@ from storage.models import PlatformSpace
 log = logging.getLogger("cercle.run")
 DATABASE_PROBE_SECONDS = 3  # `/healthz` calls the database unreachable past this
 CHECKPOINT_SECONDS = 1.0  # SQLite: how often the write-ahead log is copied (storage.db)
+# SQLite: pages of the write-ahead log left uncopied (about 100 MB of 4 KiB pages) past
+# which the log says that a read holds the copy up.
+LOG_HELD_PAGES = 25_000
 
 
 def platform_adapters(settings: Settings, secrets: Secrets) -> list[Adapter]:
@@ -55,6 +58,7 @@ class Runtime:
         self.started_at = core.clock.now()
         self.down: dict[str, str] = {}  # platform -> why its connection ended for good
         self.exit_reason: str | None = None  # set when no platform is left running
+        self.log_held = False  # SQLite: a read keeps the write-ahead log from being copied
 
     async def report(self) -> None:
         """Tell `cercle status` this process is alive and which adapters it runs."""
@@ -101,13 +105,34 @@ class Runtime:
     async def checkpoint(self) -> None:
         """Copy SQLite's write-ahead log into the database file (`Database.checkpoint`)."""
         try:
-            await self.core.db.checkpoint()
+            done = await self.core.db.checkpoint()
         except Exception as error:
             if not unavailable(error):
                 raise
             # A locked or read-only file: the batcher already says so, once per outage,
             # and the next second tries again.
             log.debug("checkpoint skipped: %s", error)
+            return
+        if done is not None:
+            self._watch_log(*done)
+
+    def _watch_log(self, logged: int, copied: int) -> None:
+        """Say once when a read has kept the log from being copied for long, and once when
+        it is copied again: while a read's snapshot is older than what the log holds, none
+        of it after that point can be copied, and the file grows with every commit (a
+        statement that ran for minutes once grew it to gigabytes)."""
+        held = logged - copied
+        if held >= LOG_HELD_PAGES and not self.log_held:
+            self.log_held = True
+            log.warning(
+                "SQLite's write-ahead log holds %d pages that cannot be copied into the "
+                "database: a read has been open since before them (a long report, or "
+                "another process reading the file); the log grows until it ends",
+                held,
+            )
+        elif held == 0 and self.log_held:
+            self.log_held = False
+            log.warning("SQLite's write-ahead log is copied into the database again")
 
     async def deliver(self, community_id: int, action: Action) -> None:
         """Send a scheduled action to every running platform the community is on."""

@@ -18,6 +18,7 @@ from aiohttp.test_utils import unused_port
 from file_faults import read_only
 from sqlalchemy.engine import make_url
 
+from adapters import runtime as runtime_module
 from adapters.runtime import CHECKPOINT_SECONDS, Runtime
 from bot.actions import Action
 from bot.clock import ManualClock
@@ -209,4 +210,41 @@ async def test_a_file_that_cannot_be_written_for_a_while_is_no_error(
         assert copied == logged
         assert in_database_file(path) == 20
     finally:
+        await db.dispose()
+
+
+async def test_a_read_that_holds_the_copy_up_is_said_once_and_its_end_once(
+    database_url: Callable[..., str],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A read whose snapshot is older than what the log holds keeps all of it after that
+    point in the log, which then grows with every commit: the operator is told once, not
+    every second, and once more when the log is copied again."""
+    monkeypatch.setattr(runtime_module, "LOG_HELD_PAGES", 20)
+    url = database_url()
+    path = path_of(url)
+    copy_log_now(path)
+    db = Database(url)
+    runtime = Runtime(Cercle(db, Settings(), ManualClock(NOW)), [QuietAdapter()])
+    reader = sqlite3.connect(path, isolation_level=None)
+    caplog.set_level("WARNING", "cercle.run")
+    try:
+        await add_communities(db, 0, 10)
+        await runtime.checkpoint()
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM community").fetchone()
+        for n in range(1, 6):
+            await add_communities(db, n * 100, 100)
+            await runtime.checkpoint()
+        said = [r.getMessage() for r in caplog.records]
+        assert len(said) == 1 and "cannot be copied into the database" in said[0], said
+        reader.execute("COMMIT")
+        await runtime.checkpoint()
+        await runtime.checkpoint()
+        said = [r.getMessage() for r in caplog.records]
+        assert said[1:] == ["SQLite's write-ahead log is copied into the database again"]
+        assert in_database_file(path) == 510
+    finally:
+        reader.close()
         await db.dispose()
