@@ -317,7 +317,9 @@ class Database:
             event.listen(
                 engine.sync_engine,
                 "connect",
-                lambda connection, _record: drivers.add(connection.driver_connection),
+                lambda connection, _record: drivers.add(
+                    getattr(connection, "driver_connection", connection)
+                ),
             )
 
     def interrupt(self) -> int:
