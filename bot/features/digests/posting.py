@@ -119,6 +119,9 @@ async def run_digest(
     # is written yet in `session` (the digest's numbers may be read on other connections).
     destinations = await store.platforms(session, view.id)
     data = await _data(core, session, view, period, schedule, concurrent=True)
+    # Drawn before the first write too: on SQLite a write takes the database's only write
+    # lock until the job commits, and every member's message would wait for the drawing.
+    image = await _image(core, view, data)
     if not await store.advance(session, view.id, start, end, now):
         return []
     await store.schedule(session, view.id, end, schedule.due_for(end, view.timezone))
@@ -127,7 +130,7 @@ async def run_digest(
         run = await store.claim(session, view.id, start, end, platform, core.jobs.owner, now)
         if run is None:
             continue  # a moderator's `/admin digest now` already posted it there
-        actions += await _posts(core, session, view, run, data)
+        actions += await _posts(core, session, view, run, data, image)
         await _check_later(session, view.id, run, now, 1)
     return actions
 
@@ -155,7 +158,10 @@ async def _data(
     return data
 
 
-async def _chart(view: CommunityView, data: DigestData) -> Image:
+async def _image(core: Services, view: CommunityView, data: DigestData) -> Image | None:
+    """The digest's chart, unless the settings or a quiet period leave it out."""
+    if not core.settings.digest.chart or data.quiet_period:
+        return None
     png = await drawing.draw(charts.activity_png, cards.activity_chart(view, data))
     alt = cards.chart_alt(view, data)
     return Image(png, f"activity-{data.period.start.isoformat()}.png", alt)
@@ -169,12 +175,15 @@ async def _channel(
 
 
 async def _posts(
-    core: Services, session: AsyncSession, view: CommunityView, run: DigestRun, data: DigestData
+    core: Services,
+    session: AsyncSession,
+    view: CommunityView,
+    run: DigestRun,
+    data: DigestData,
+    image: Image | None,
 ) -> list[Action]:
-    """The digest post of a claimed run (and the moderators' private note), with its marker."""
-    image = None
-    if core.settings.digest.chart and not data.quiet_period:
-        image = await _chart(view, data)
+    """The digest post of a claimed run (and the moderators' private note), with its marker
+    and its chart (`_image`)."""
     card = cards.digest_card(
         view, core.settings, data, image=image, questions=_questions(core, view, data)
     )
@@ -247,9 +256,10 @@ async def check_digest(
     period = Period(run.period_start, run.period_end, view.timezone)
     schedule = await _schedule_of(core, session, view.id)
     data = await _data(core, session, view, period, schedule, concurrent=True)
+    image = await _image(core, view, data)  # before the write below, as in run_digest
     if attempt < CHECK_ATTEMPTS:
         await _check_later(session, view.id, run, now, attempt + 1)
-    return await _posts(core, session, view, run, data)
+    return await _posts(core, session, view, run, data, image)
 
 
 # -- commands ------------------------------------------------------------------------------------
@@ -298,7 +308,7 @@ async def post_now(ctx: CommandContext) -> list[Action]:
     if run is None:
         raise UserError("digest.error.already_posted", period=cards.period_label(view, period))
     await _check_later(ctx.session, view.id, run, ctx.at, 1)
-    posts = await _posts(core, ctx.session, view, run, data)
+    posts = await _posts(core, ctx.session, view, run, data, await _image(core, view, data))
     await audit.by(ctx, "digest_now", start=period.start, last=_last_day(period), partial=False)
     return [*posts, Reply(ctx.t("digest.now.posted", period=cards.period_label(view, period)))]
 
@@ -315,6 +325,7 @@ async def _close_early(ctx: CommandContext, start: date, schedule: Schedule) -> 
     period = Period(start, end, view.timezone)
     destinations = await store.platforms(session, view.id)
     data = await _data(core, session, view, period, schedule)
+    image = await _image(core, view, data)
     if not await store.advance(session, view.id, start, end, ctx.at):
         raise UserError("digest.error.already_posted", period=cards.period_label(view, period))
     await store.drop_pending(session, view.id)
@@ -323,7 +334,7 @@ async def _close_early(ctx: CommandContext, start: date, schedule: Schedule) -> 
     for platform in destinations:
         run = await store.claim(session, view.id, start, end, platform, core.jobs.owner, ctx.at)
         if run is not None:
-            actions += await _posts(core, session, view, run, data)
+            actions += await _posts(core, session, view, run, data, image)
             await _check_later(session, view.id, run, ctx.at, 1)
     await audit.by(ctx, "digest_now", start=period.start, last=_last_day(period), early=True)
     label = cards.period_label(view, period)
