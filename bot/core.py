@@ -86,6 +86,7 @@ from storage.members import (
 log = logging.getLogger("cercle.core")
 
 VIEW_TTL_SECONDS = 5.0
+MODERATORS_REMEMBERED = 50_000  # (community, member) moderator records this process keeps
 
 
 def seen_as(ref: MemberRef) -> SeenMember:
@@ -334,6 +335,14 @@ class Cercle:
             community.hidden_by_default,
         )
 
+    def _remember_moderator(self, key: tuple[int, int], moderator: bool) -> None:
+        """Bounded, as the member cache is: the oldest is forgotten first, and a member
+        forgotten costs one write of the same record at their next command."""
+        known = self._moderators
+        if key not in known and len(known) >= MODERATORS_REMEMBERED:
+            del known[next(iter(known))]
+        known[key] = moderator
+
     async def roles_of(self, session: AsyncSession, member_id: int) -> tuple[str, ...]:
         return await roles_of(session, member_id)
 
@@ -484,7 +493,7 @@ class Cercle:
         )
         if confirmed is None:
             return False
-        self._moderators[(community.id, confirmed.info.id)] = confirmed.seen_moderator
+        self._remember_moderator((community.id, confirmed.info.id), confirmed.seen_moderator)
         return True
 
     def _vouched(self, community: CommunityView, ref: MemberRef) -> bool:
@@ -578,7 +587,7 @@ class Cercle:
             await moderation_store.saw_moderator(
                 session, community.id, caller.id, moderator, event.at
             )
-            self._moderators[(community.id, caller.id)] = moderator
+            self._remember_moderator((community.id, caller.id), moderator)
         return CommandContext(
             core=self,
             session=session,

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.engine import Engine
 
+from bot import core as core_module
 from bot.actions import Reply
 from bot.clock import ManualClock
 from bot.config import Settings
@@ -304,3 +305,20 @@ async def test_a_reading_command_by_a_caller_new_to_this_process_takes_few_state
     for part in expected:
         assert part in answer, answer
     assert len(statements.sent) <= budget, statements.sent
+
+
+async def test_moderators_are_remembered_within_a_bound(
+    core: Cercle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each member who used a command is remembered with their moderator record, so that
+    it is written only when it changes: in a community of a hundred thousand that is
+    bounded like the member cache, and a member forgotten is recorded again, once."""
+    monkeypatch.setattr(core_module, "MODERATORS_REMEMBERED", 2)
+    admins = [MemberRef("discord", str(300 + n), f"admin{n}", is_admin=True) for n in range(4)]
+    for admin in admins:
+        assert "admin" in said(await core.handle(invoked(admin, "/profile")))
+    assert await seen_moderators(core.db) == 4
+    assert len(core._moderators) == 2  # the last two
+    assert "admin0" in said(await core.handle(invoked(admins[0], "/profile")))
+    assert await seen_moderators(core.db) == 4
+    assert len(core._moderators) == 2
