@@ -222,18 +222,18 @@ def period_members_statement(
         newcomers = joined.join(gains, gains.c.member_id == joined.c.member_id).join(
             m, m.c.id == joined.c.member_id
         )
-        joined_in = gains.c.member_id == joined.c.member_id
+        joined_in: list[Any] = []
     else:
         # The sums are a materialised CTE, which has no key: joined to it, SQLite scanned
         # all of it once per member who joined (a first digest after an import, where
         # everyone joined in the period, never ended). Scanned once instead, each sum
         # checked against the set of those who joined.
         newcomers = gains.join(m, m.c.id == gains.c.member_id)
-        joined_in = gains.c.member_id.in_(select(joined.c.member_id))
+        joined_in = [gains.c.member_id.in_(select(joined.c.member_id))]
     newcomer = (
         select(literal("new").label("part"), *columns)
         .select_from(newcomers)
-        .where(joined_in, shown, gains.c.points > 0)
+        .where(*joined_in, shown, gains.c.points > 0)
         .order_by(gains.c.points.desc(), gains.c.member_id)
         .limit(1)
         .subquery()
