@@ -124,35 +124,31 @@ async def digest_time(backend: Backend, settings: Settings, members: int, rows: 
         )
     db = Database(url)
     core = Cercle(db, settings, ManualClock(now))
-    period = Period(
-        (PERIOD_END - timedelta(days=7)).date(), PERIOD_END.date(), settings_tz(settings)
-    )
+    tz = settings_tz(settings)
+    period = Period((PERIOD_END - timedelta(days=7)).date(), PERIOD_END.date(), tz)
     digest_times: list[float] = []
     stats_times: list[float] = []
     first_times: list[float] = []
+
+    async def timed(span: Period, times: list[float]) -> DigestData:
+        """The whole digest of `span`, its time appended to `times`."""
+        async with db.transaction() as session:
+            view = await load_view(session, built.community_id, "bench-digest", settings)
+            mark = time.perf_counter()
+            data = await build(core, session, view, span, quiet=True, concurrent=True)
+            times.append(time.perf_counter() - mark)
+        return data
+
     try:
         async with db.transaction() as session:
             created = await community_store.created_at(session, built.community_id)
         assert created is not None
-        first = Period(
-            created.astimezone(settings_tz(settings)).date(),
-            PERIOD_END.date(),
-            settings_tz(settings),
-        )
+        first = Period(created.astimezone(tz).date(), PERIOD_END.date(), tz)
         for _ in range(ROUNDS):
-            async with db.transaction() as session:
-                view = await load_view(session, built.community_id, "bench-digest", settings)
-                mark = time.perf_counter()
-                data = await build(core, session, view, first, quiet=True, concurrent=True)
-                first_times.append(time.perf_counter() - mark)
-            if data.newcomer is None:
+            if (await timed(first, first_times)).newcomer is None:
                 problems.append("the first digest found no newcomer")
         for _ in range(ROUNDS):
-            async with db.transaction() as session:
-                view = await load_view(session, built.community_id, "bench-digest", settings)
-                mark = time.perf_counter()
-                data = await build(core, session, view, period, quiet=True, concurrent=True)
-                digest_times.append(time.perf_counter() - mark)
+            data = await timed(period, digest_times)
             if not data.top or data.health["messages"][0] <= 0 or data.health["active"][1] <= 0:
                 problems.append("the digest found no activity")
             mark = time.perf_counter()
